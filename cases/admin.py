@@ -1,0 +1,529 @@
+"""
+Admin for the case book.
+
+Row visibility comes from ``cases.selectors`` (a collector gets a 404 for someone
+else's case, not just a hidden link); every state change goes through
+``cases.services``; history is shown read-only and never reverted.
+"""
+import threading
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django_fsm.admin import FSMAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import selectors, services
+from .exceptions import CaseServiceError
+from .models import (
+    Borrower, CaseEvent, CollectionCase, ContactPoint, Hold, Installment, LoanAccount, Payment,
+    PromiseToPay, RepaymentPlan,
+)
+
+
+# The user a request is rendered for, per thread: list and read-only column callables
+# get only the object, and ModelAdmin instances are shared between threads.
+_viewer = threading.local()
+
+
+def remember_viewer(request) -> None:
+    _viewer.user = request.user
+
+
+def viewer():
+    return _viewer.user
+
+
+def can_see_full_national_id(user) -> bool:
+    return user.has_perm("cases.view_full_national_id")
+
+
+def can_see_full_contact_details(user) -> bool:
+    return user.has_perm("cases.view_full_contact_details")
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History is evidence: visible to whoever may view the object, never editable."""
+
+    history_list_display = ["history_change_reason"]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Not in this user's queryset: say "not found", don't redirect with a hint.
+            raise Http404("No such record, or not yours to see.")
+        return obj
+
+    def has_delete_permission(self, request, obj=None):
+        # Records with history are retained for the profile's retention period.
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        raise Http404("Past versions are read-only.")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ServiceForm(forms.ModelForm):
+    """A ModelForm whose save is a service call, made in clean() so a refusal shows on
+    the form. The admin's changeform_view runs inside a transaction, so nothing is
+    half-written if anything after it fails."""
+
+    request_user = None
+
+    def call_service(self, data):
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                self.result = self.call_service(data)
+            except CaseServiceError as refusal:
+                raise forms.ValidationError(str(refusal))
+        return data
+
+
+class ServiceAdminMixin:
+    """Add pages backed by a ServiceForm: the service already stored the object."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.result.pk
+        obj.refresh_from_db()
+
+
+# --- borrowers --------------------------------------------------------------------
+
+class ContactPointInline(ReadOnlyInline):
+    model = ContactPoint
+    fields = ["kind", "shown_value", "label", "owner", "time_zone", "is_primary", "is_verified", "is_invalid", "opted_out"]
+    readonly_fields = fields
+
+    @admin.display(description="value")
+    def shown_value(self, obj):
+        return obj.value if can_see_full_contact_details(viewer()) else obj.masked_value
+
+    def get_queryset(self, request):
+        remember_viewer(request)
+        return super().get_queryset(request)
+
+
+@admin.register(Borrower)
+class BorrowerAdmin(HistoryAdmin):
+    list_display = ["full_name", "shown_national_id", "home_time_zone", "language", "policy_profile_code", "vulnerable"]
+    list_filter = ["policy_profile_code", "language", "vulnerable"]
+    # National IDs are searched by exact match only (no partial probing of PII).
+    search_fields = ["full_name", "=national_id"]
+    inlines = [ContactPointInline]
+
+    def get_queryset(self, request):
+        remember_viewer(request)
+        return selectors.visible_borrowers(request.user)
+
+    @admin.display(description="national ID")
+    def shown_national_id(self, obj):
+        return obj.national_id if can_see_full_national_id(viewer()) else obj.national_id_masked
+
+    def get_fields(self, request, obj=None):
+        fields = [field for field in super().get_fields(request, obj) if field != "shown_national_id"]
+        if not can_see_full_national_id(request.user) and obj is not None:
+            fields = ["shown_national_id" if field == "national_id" else field for field in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_see_full_national_id(request.user):
+            readonly.append("shown_national_id")
+        return readonly
+
+
+@admin.register(ContactPoint)
+class ContactPointAdmin(HistoryAdmin):
+    list_display = ["borrower", "kind", "shown_value", "owner", "is_primary", "is_invalid", "opted_out"]
+    list_filter = ["kind", "owner", "is_invalid", "opted_out"]
+    list_select_related = ["borrower"]
+    search_fields = ["=value", "borrower__full_name"]
+    autocomplete_fields = ["borrower"]
+
+    def get_queryset(self, request):
+        remember_viewer(request)
+        return selectors.visible_contact_points(request.user)
+
+    @admin.display(description="value")
+    def shown_value(self, obj):
+        return obj.value if can_see_full_contact_details(viewer()) else obj.masked_value
+
+    def get_fields(self, request, obj=None):
+        fields = [field for field in super().get_fields(request, obj) if field != "shown_value"]
+        if obj is not None and not can_see_full_contact_details(request.user):
+            fields = ["shown_value" if field == "value" else field for field in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_see_full_contact_details(request.user):
+            readonly.append("shown_value")
+        return readonly
+
+
+# --- accounts and payments ----------------------------------------------------------
+
+@admin.register(LoanAccount)
+class LoanAccountAdmin(HistoryAdmin):
+    list_display = ["loan_number", "borrower", "product", "currency", "outstanding", "days_past_due", "oldest_unpaid_due_date"]
+    list_filter = ["currency", "product"]
+    list_select_related = ["borrower"]
+    search_fields = ["=loan_number", "borrower__full_name"]
+    autocomplete_fields = ["borrower"]
+    readonly_fields = ["days_past_due"]
+
+    def get_queryset(self, request):
+        return selectors.visible_accounts(request.user)
+
+    @admin.display(description="outstanding")
+    def outstanding(self, obj):
+        return f"{obj.outstanding_total:,.2f} {obj.currency}"
+
+
+@admin.register(Payment)
+class PaymentAdmin(HistoryAdmin):
+    """Payments arrive through record_payment (feed, import, field visit); never edited here."""
+
+    list_display = ["reference", "account", "amount", "currency", "paid_at", "source"]
+    list_filter = ["source", "currency"]
+    list_select_related = ["account"]
+    search_fields = ["=reference", "=account__loan_number"]
+    date_hierarchy = "paid_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(account__in=selectors.visible_accounts(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- the case -----------------------------------------------------------------------
+
+class HoldInline(ReadOnlyInline):
+    model = Hold
+    fields = ["kind", "starts_at", "ends_at", "note", "placed_by", "released_at", "released_by"]
+    readonly_fields = fields
+
+
+class PromiseInline(ReadOnlyInline):
+    model = PromiseToPay
+    fields = ["amount", "currency", "due_date", "status", "created_by", "created_at"]
+    readonly_fields = fields
+
+
+class RepaymentPlanInline(ReadOnlyInline):
+    model = RepaymentPlan
+    fields = ["status", "total_amount", "currency", "beyond_policy", "created_by", "approved_by"]
+    readonly_fields = fields
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    verbose_name_plural = "Timeline (who, when, which rule)"
+    fields = ["at", "kind", "actor", "from_state", "to_state", "reason", "rule_summary"]
+    readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description="rules checked")
+    def rule_summary(self, obj):
+        return "; ".join(f"{'✔' if rule['passed'] else '✘'} {rule['explanation']}" for rule in obj.rules)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class CollectionCaseForm(forms.ModelForm):
+    class Meta:
+        model = CollectionCase
+        fields = ["assigned_collector"]
+
+
+@admin.register(CollectionCase)
+class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
+    fsm_fields = ["state"]
+    form = CollectionCaseForm
+    change_form_template = "admin/cases/collectioncase/change_form.html"
+    list_display = ["id", "loan_number", "borrower_name", "state", "days_past_due", "outstanding",
+                    "assigned_collector", "state_changed_at"]
+    list_filter = ["state", "ladder_rung", "account__borrower__policy_profile_code", "account__currency"]
+    list_select_related = ["account__borrower", "assigned_collector"]
+    search_fields = ["=account__loan_number", "account__borrower__full_name"]
+    autocomplete_fields = ["assigned_collector"]
+    fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
+              "closed_at", "written_notice_sent_at"]
+    inlines = [HoldInline, PromiseInline, RepaymentPlanInline, CaseEventInline]
+    ordering = ["-account__days_past_due", "id"]
+
+    def get_queryset(self, request):
+        return selectors.visible_cases(request.user).select_related("account__borrower", "assigned_collector")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [field for field in self.fields if field != "assigned_collector"]
+        if not request.user.has_perm("cases.assign_case") or (obj is not None and not obj.is_open):
+            readonly.append("assigned_collector")
+        return readonly
+
+    def has_add_permission(self, request):
+        # Cases are opened by the nightly cycle and the loan feed (services.open_case).
+        return False
+
+    @admin.display(description="loan", ordering="account__loan_number")
+    def loan_number(self, obj):
+        return obj.account.loan_number
+
+    @admin.display(description="borrower", ordering="account__borrower__full_name")
+    def borrower_name(self, obj):
+        return obj.account.borrower.full_name
+
+    @admin.display(description="DPD", ordering="account__days_past_due")
+    def days_past_due(self, obj):
+        return obj.account.days_past_due
+
+    @admin.display(description="outstanding")
+    def outstanding(self, obj):
+        return f"{obj.account.outstanding_total:,.2f} {obj.account.currency}"
+
+    @admin.display(description="case summary")
+    def summary(self, obj):
+        account = obj.account
+        borrower = account.borrower
+        user = viewer()
+        return render_to_string("admin/cases/collectioncase/summary.html", {
+            "case": obj, "account": account, "borrower": borrower,
+            "national_id": borrower.national_id if can_see_full_national_id(user) else borrower.national_id_masked,
+            "contact_points": [
+                (point, point.value if can_see_full_contact_details(user) else point.masked_value)
+                for point in borrower.contact_points.all()
+            ],
+            "payments": account.payments.all()[:5],
+            "profile": obj.policy_profile,
+        })
+
+    def get_object(self, request, object_id, from_field=None):
+        """One fetch per request (the change view and the FSM mixin both ask), 404 when
+        the case is not in this user's book."""
+        remember_viewer(request)
+        cache = request.__dict__.setdefault("_case_cache", {})
+        if object_id not in cache:
+            try:
+                cache[object_id] = (
+                    self.get_queryset(request)
+                    .prefetch_related("account__borrower__contact_points")
+                    .get(pk=int(object_id))
+                )
+            except (CollectionCase.DoesNotExist, ValueError):
+                raise Http404("No such case, or not yours to see.")
+        return cache[object_id]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        extra_context["blocked_transitions"] = self._blocked_transitions(request, case)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _blocked_transitions(self, request, case):
+        """Transitions this user could take from here but whose guards fail now, with why."""
+        available = {t.name for t in case.get_available_state_transitions()}
+        blocked = []
+        for candidate in case.get_all_state_transitions():
+            if candidate.source != case.state or candidate.name in available:
+                continue
+            if not self.is_fsm_transition_visible(candidate) or not candidate.has_perm(case, request.user):
+                continue
+            failed = [r for r in (c.evaluate(case) for c in candidate.conditions) if not r.passed]
+            blocked.append({"label": self.get_fsm_label(candidate), "reasons": [r.explanation for r in failed]})
+        return blocked
+
+    def save_model(self, request, obj, form, change):
+        if "assigned_collector" in form.changed_data:
+            services.assign_case(
+                CollectionCase.objects.get(pk=obj.pk), form.cleaned_data["assigned_collector"], by=request.user
+            )
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        """Buttons go through the service: permission, guards, lock and the case event."""
+        reason = (kwargs or {}).get("reason", "")
+        try:
+            services.apply_transition(obj, transition_name, by=request.user, reason=reason)
+        except CaseServiceError as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return False
+        self.message_user(request, f"{services.transition_label(transition_name)}: case is now "
+                                   f"{obj.get_state_display()}.", level=messages.SUCCESS)
+        return True
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "case", "kind", "actor", "from_state", "to_state", "reason"]
+    list_filter = ["kind", "to_state"]
+    list_select_related = ["case__account", "actor"]
+    search_fields = ["=case__account__loan_number"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- holds, promises, plans: added through their services -----------------------------
+
+class HoldForm(ServiceForm):
+    class Meta:
+        model = Hold
+        fields = ["case", "kind", "ends_at", "note", "evidence"]
+
+    def call_service(self, data):
+        return services.place_hold(data["case"], data["kind"], by=self.request_user, until=data.get("ends_at"),
+                                   note=data.get("note", ""), evidence=data.get("evidence"))
+
+
+@admin.register(Hold)
+class HoldAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = HoldForm
+    list_display = ["case", "kind", "starts_at", "ends_at", "released_at", "placed_by"]
+    list_filter = ["kind", ("released_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["case__account", "placed_by"]
+    search_fields = ["=case__account__loan_number"]
+    autocomplete_fields = ["case"]
+    actions = ["release_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("cases.release_hold"):
+            actions.pop("release_selected", None)
+        return actions
+
+    @admin.action(description="Release selected holds")
+    def release_selected(self, request, queryset):
+        for hold in queryset.filter(released_at__isnull=True):
+            try:
+                services.release_hold(hold, by=request.user, note="released from the hold list")
+            except CaseServiceError as refusal:
+                self.message_user(request, f"{hold}: {refusal}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{hold}: released.", level=messages.SUCCESS)
+
+
+class PromiseForm(ServiceForm):
+    class Meta:
+        model = PromiseToPay
+        fields = ["case", "amount", "due_date", "note"]
+
+    def call_service(self, data):
+        return services.record_promise(data["case"], data["amount"], data["due_date"], by=self.request_user,
+                                       note=data.get("note", ""))
+
+
+@admin.register(PromiseToPay)
+class PromiseToPayAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = PromiseForm
+    list_display = ["case", "amount", "currency", "due_date", "status", "created_by"]
+    list_filter = ["status"]
+    list_select_related = ["case__account", "created_by"]
+    search_fields = ["=case__account__loan_number"]
+    autocomplete_fields = ["case"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class InstallmentInline(ReadOnlyInline):
+    model = Installment
+    fields = ["sequence", "due_date", "amount", "paid_amount", "status"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(RepaymentPlan)
+class RepaymentPlanAdmin(HistoryAdmin):
+    list_display = ["id", "case", "status", "total_amount", "currency", "beyond_policy", "created_by", "approved_by"]
+    list_filter = ["status", "beyond_policy"]
+    list_select_related = ["case__account", "created_by", "approved_by"]
+    search_fields = ["=case__account__loan_number"]
+    inlines = [InstallmentInline]
+    actions = ["approve_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("cases.approve_repayment_plan"):
+            actions.pop("approve_selected", None)
+        return actions
+
+    @admin.action(description="Approve selected plans (beyond policy)")
+    def approve_selected(self, request, queryset):
+        for plan in queryset:
+            try:
+                services.approve_repayment_plan(plan, by=request.user)
+            except CaseServiceError as refusal:
+                self.message_user(request, f"Plan {plan.pk}: {refusal}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"Plan {plan.pk}: approved.", level=messages.SUCCESS)
+
+
+@admin.register(Installment)
+class InstallmentAdmin(HistoryAdmin):
+    list_display = ["plan", "sequence", "due_date", "amount", "paid_amount", "status"]
+    list_select_related = ["plan"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(plan__case__in=selectors.visible_cases(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+from . import admin_users  # noqa: E402,F401  (registers the staff user admin)

@@ -1,0 +1,45 @@
+"""Named refusals of the cases services. Each carries a sentence a person can read."""
+
+
+class CaseServiceError(Exception):
+    """Base for every refusal raised by cases.services."""
+
+
+class NotPermitted(CaseServiceError):
+    pass
+
+
+class TransitionRefused(CaseServiceError):
+    """The transition is impossible from this state, or one of its guards failed."""
+
+    def __init__(self, message: str, failed_guards=()):
+        super().__init__(message)
+        self.failed_guards = list(failed_guards)
+
+
+class CaseChangedConcurrently(CaseServiceError):
+    pass
+
+
+class CaseAlreadyOpen(CaseServiceError):
+    pass
+
+
+class InvalidPayment(CaseServiceError):
+    pass
+
+
+class PaymentConflict(CaseServiceError):
+    """The same payment reference arrived again with different details."""
+
+
+class HoldError(CaseServiceError):
+    pass
+
+
+class PromiseError(CaseServiceError):
+    pass
+
+
+class PlanError(CaseServiceError):
+    pass

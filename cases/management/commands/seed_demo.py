@@ -1,0 +1,231 @@
+"""
+Demo users for every role and a book of a few hundred cases over every rung and side
+state. Idempotent: users are kept (their demo password reset), the book is created
+once. Cases climb the ladder through the real services, so their events and history
+are what the product itself writes.
+"""
+from datetime import timedelta
+from decimal import Decimal
+import random
+
+from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cases import services
+from cases.models import (
+    Borrower, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount,
+)
+
+DEMO_PASSWORD = "demo-2026"
+DEMO_USERS = [
+    # username, first, last, role
+    ("collector1", "Fang", "Wang", "Collector"),
+    ("collector2", "James", "Carter", "Collector"),
+    ("collector3", "Lei", "Zhang", "Collector"),
+    ("fieldagent1", "Qiang", "Liu", "Field agent"),
+    ("fieldagent2", "Jun", "Chen", "Field agent"),
+    ("supervisor1", "Min", "Zhao", "Supervisor"),
+    ("reviewer1", "Sarah", "Okafor", "Compliance reviewer"),
+    ("admin1", "Hui", "Sun", "Administrator"),
+]
+LOAN_PREFIX = "DEMO-"
+
+CN_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗"
+CN_GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "海燕"]
+EN_FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
+            "William", "Susan", "Olivia", "Harry", "Amelia", "George", "Isla", "Noah", "Emily", "Jack"]
+EN_LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Taylor", "Wilson",
+           "Evans", "Thomas", "Roberts", "Walker", "Wright", "Hughes", "Green", "Hall", "Clarke", "Lewis"]
+US_AREAS = [("212", "America/New_York"), ("617", "America/New_York"), ("312", "America/Chicago"),
+            ("415", "America/Los_Angeles"), ("303", "America/Denver")]
+CN_PRODUCTS = ["消费贷 Consumer loan", "现金贷 Cash loan", "分期 Instalment purchase"]
+EN_PRODUCTS = ["Personal loan", "Instalment purchase", "Credit line"]
+
+# How the book is spread: (target state, share, days-past-due range)
+SPREAD = [
+    (CaseState.NEW, 0.06, (1, 3)),
+    (CaseState.REMINDER, 0.16, (1, 7)),
+    (CaseState.PHONE, 0.20, (8, 29)),
+    (CaseState.WRITTEN_NOTICE, 0.14, (30, 89)),
+    (CaseState.FIELD_VISIT, 0.06, (90, 179)),
+    (CaseState.LEGAL, 0.04, (180, 400)),
+    (CaseState.ARRANGEMENT, 0.12, (8, 60)),
+    (CaseState.ON_HOLD, 0.10, (10, 120)),
+    (CaseState.RESOLVED, 0.09, (8, 60)),
+    (CaseState.WRITTEN_OFF, 0.03, (365, 700)),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role) and a demo case book. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, cases, seed, **options):
+        users = self.create_users()
+        if LoanAccount.objects.filter(loan_number__startswith=LOAN_PREFIX).exists():
+            self.stdout.write("Demo book already present; left as it is.")
+        else:
+            with transaction.atomic():
+                self.create_book(cases, random.Random(seed), users)
+        self.print_logins()
+
+    # --- users ----------------------------------------------------------------------
+
+    def create_users(self) -> dict[str, User]:
+        users = {}
+        for username, first, last, role in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@demo.invalid"
+            user.is_staff = True
+            user.is_active = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            users[username] = user
+        return users
+
+    def print_logins(self):
+        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % DEMO_PASSWORD))
+        for username, first, last, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
+
+    # --- the book ----------------------------------------------------------------------
+
+    def create_book(self, count: int, rng: random.Random, users: dict[str, User]):
+        supervisor = self.supervisor = users["supervisor1"]
+        collectors = [users["collector1"], users["collector2"], users["collector3"]]
+        today = timezone.localdate()
+        targets = []
+        for state, share, dpd_range in SPREAD:
+            targets += [(state, dpd_range)] * max(1, round(count * share))
+        rng.shuffle(targets)
+        for number, (target, (low, high)) in enumerate(targets[:count], start=1):
+            borrower = self.make_borrower(rng, number)
+            account = self.make_account(rng, borrower, number, today - timedelta(days=rng.randint(low, high)))
+            case = services.open_case(account, collector=collectors[number % len(collectors)])
+            self.bring_to(case, target, rng, supervisor, collectors[number % len(collectors)])
+        self.stdout.write(f"Created {min(count, len(targets))} demo cases.")
+
+    def make_borrower(self, rng, number) -> Borrower:
+        profile = rng.choices(["CN", "US-REGF", "US-MA", "UK-FCA"], weights=[70, 10, 8, 12])[0]
+        if profile == "CN":
+            name = rng.choice(CN_SURNAMES) + rng.choice(CN_GIVEN)
+            zone, language = rng.choice(["Asia/Shanghai"] * 9 + [""]), "zh-hans"
+            national_id = f"{rng.randint(110000, 659000)}{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 9999):04d}"
+        else:
+            name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+            language = "en"
+            zone = "Europe/London" if profile == "UK-FCA" else rng.choice([z for _, z in US_AREAS] + [""])
+            national_id = f"{rng.randint(100, 899)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}" \
+                if profile != "UK-FCA" else f"QQ{rng.randint(100000, 999999)}C"
+        borrower = Borrower.objects.create(
+            full_name=name, national_id=national_id, policy_profile_code=profile, home_time_zone=zone,
+            language=language, vulnerable=rng.random() < 0.04,
+            date_of_birth=timezone.localdate() - timedelta(days=rng.randint(22 * 365, 65 * 365)),
+            region={"CN": rng.choice(["Beijing", "Shanghai", "Guangdong", "Sichuan"]), "UK-FCA": "London"}.get(profile, "USA"),
+        )
+        for index, (kind, value, label) in enumerate(self.contact_values(rng, profile, number, name)):
+            point = ContactPoint(borrower=borrower, kind=kind, value=value, label=label,
+                                 is_primary=index < 2, is_verified=rng.random() < 0.7,
+                                 is_invalid=kind == "phone" and index > 0 and rng.random() < 0.2)
+            point.full_clean()
+            point.save()
+        return borrower
+
+    def contact_values(self, rng, profile, number, name):
+        if profile == "CN":
+            phone = f"+86{rng.choice(['138', '139', '150', '186', '188'])}{number:04d}{rng.randint(1000, 9999)}"
+            extra = f"+86{rng.choice(['135', '158'])}{number:04d}{rng.randint(1000, 9999)}"
+            email = f"user{number}@example.cn"
+        elif profile == "UK-FCA":
+            phone = f"+447911{number:06d}"
+            extra = f"+44207946{number % 10000:04d}"
+            email = f"{name.split()[0].lower()}{number}@example.co.uk"
+        else:
+            area = rng.choice(US_AREAS)[0]
+            phone = f"+1{area}5550{number % 200:03d}"
+            extra = f"+1{rng.choice(US_AREAS)[0]}5551{number % 200:03d}"
+            email = f"{name.split()[0].lower()}{number}@example.com"
+        return [("phone", phone, "mobile"), ("email", email, "personal"), ("phone", extra, "home")]
+
+    def make_account(self, rng, borrower, number, due_date) -> LoanAccount:
+        large = rng.random() < 0.35
+        principal = Decimal(rng.randint(20, 200) * 1000 if large else rng.randint(2, 19) * 500)
+        outstanding = (principal * Decimal(rng.randint(40, 95)) / 100).quantize(Decimal("0.01"))
+        currency = {"CN": "CNY", "UK-FCA": "GBP"}.get(borrower.policy_profile_code, "USD")
+        products = CN_PRODUCTS if currency == "CNY" else EN_PRODUCTS
+        return LoanAccount.objects.create(
+            borrower=borrower, loan_number=f"{LOAN_PREFIX}{number:06d}", product=rng.choice(products),
+            currency=currency, principal=principal, outstanding_principal=outstanding,
+            outstanding_interest=(outstanding * Decimal("0.03")).quantize(Decimal("0.01")),
+            outstanding_fees=Decimal(rng.choice([0, 50, 100, 200])), oldest_unpaid_due_date=due_date,
+            region=borrower.region,
+        )
+
+    def climb(self, case, up_to, by):
+        """Climb the ladder through the real services, as far as ``up_to`` allows."""
+        order = [CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE]
+        for rung in order[: order.index(up_to) + 1] if up_to in order else order:
+            if case.state == rung or not case.is_open:
+                continue
+            # Vulnerable borrowers are never escalated automatically: a supervisor decides.
+            actor = self.supervisor if by is None and case.account.borrower.vulnerable else by
+            services.escalate(case, by=actor, reason="demo book")
+            if case.state == CaseState.WRITTEN_NOTICE:
+                services.record_written_notice(case, sent_at=timezone.now() - timedelta(days=10), by=by)
+
+    def bring_to(self, case, target, rng, supervisor, collector):
+        if target == CaseState.NEW:
+            return
+        if target in (CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE):
+            self.climb(case, target, by=None if target == CaseState.REMINDER else collector)
+        elif target in (CaseState.FIELD_VISIT, CaseState.LEGAL):
+            self.climb(case, CaseState.WRITTEN_NOTICE, by=collector)
+            self.seed_upper_rung(case, target, supervisor)
+        elif target == CaseState.ARRANGEMENT:
+            self.climb(case, CaseState.PHONE, by=collector)
+            if rng.random() < 0.7:
+                amount = (case.account.outstanding_total * Decimal("0.3")).quantize(Decimal("0.01"))
+                services.record_promise(case, amount, timezone.localdate() + timedelta(days=rng.randint(1, 14)),
+                                        by=collector, note="Borrower will pay after payday.")
+            else:
+                part = (case.account.outstanding_total / 4).quantize(Decimal("0.01"))
+                today = timezone.localdate()
+                services.agree_repayment_plan(case, [(today + timedelta(days=30 * i), part) for i in range(1, 5)],
+                                              by=collector, note="Four monthly instalments.")
+        elif target == CaseState.ON_HOLD:
+            self.climb(case, CaseState.PHONE, by=collector)
+            kind = rng.choice([Hold.Kind.DISPUTE, Hold.Kind.HARDSHIP, Hold.Kind.CEASE_COMMUNICATION,
+                               Hold.Kind.COMPLAINT_INVESTIGATION, Hold.Kind.BREATHING_SPACE])
+            evidence = ContentFile(b"Demo evidence: hospital discharge letter.", name="evidence.txt") \
+                if kind == Hold.Kind.HARDSHIP else None
+            services.place_hold(case, kind, by=supervisor, note="Demo hold", evidence=evidence)
+        elif target == CaseState.RESOLVED:
+            self.climb(case, CaseState.PHONE, by=collector)
+            services.record_payment(case.account, case.account.outstanding_total,
+                                    timezone.now() - timedelta(days=rng.randint(0, 5)), f"DEMO-PAY-{case.pk}")
+        elif target == CaseState.WRITTEN_OFF:
+            self.climb(case, CaseState.WRITTEN_NOTICE, by=collector)
+            case.refresh_from_db()
+            services.apply_transition(case, "write_off", by=supervisor,
+                                      reason="Borrower deceased, estate has no assets (demo).")
+        if target in (CaseState.PHONE, CaseState.WRITTEN_NOTICE) and rng.random() < 0.3:
+            services.record_payment(case.account, Decimal(rng.randint(1, 5) * 100),
+                                    timezone.now() - timedelta(days=rng.randint(1, 20)), f"DEMO-PART-{case.pk}")
+
+    def seed_upper_rung(self, case, target, supervisor):
+        """Field visits need approvals the visits app will provide; the demo places these
+        cases on their rung directly and says so in the case's timeline."""
+        rungs = [CaseState.FIELD_VISIT] + ([CaseState.LEGAL] if target == CaseState.LEGAL else [])
+        CollectionCase.objects.filter(pk=case.pk).update(state=target, ladder_rung=target)
+        for rung in rungs:
+            CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.TRANSITION, actor=supervisor,
+                                     from_state=CaseState.WRITTEN_NOTICE if rung == CaseState.FIELD_VISIT else CaseState.FIELD_VISIT,
+                                     to_state=rung, transition="demo_seed", reason="Demo book: placed on this rung directly.")

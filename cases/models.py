@@ -1,0 +1,638 @@
+"""
+Borrowers, their loan accounts, and the collection case that works an overdue account.
+
+The case's escalation ladder is read top to bottom in ``CollectionCase``: the states,
+then one method per transition with its guards (``cases/guards.py``) and permission.
+State changes go through ``cases.services``; the FSM field is protected, so nothing
+can set a state directly.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cached_property, lru_cache
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, validate_email
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+import phonenumbers
+from simple_history.models import HistoricalRecords
+
+from contacts.models import ProfileCode
+
+from . import guards
+from .masking import mask_email, mask_national_id, mask_phone, mask_text
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", "Chinese yuan"
+    USD = "USD", "US dollar"
+    GBP = "GBP", "Pound sterling"
+    EUR = "EUR", "Euro"
+    HKD = "HKD", "Hong Kong dollar"
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+@lru_cache(maxsize=1)
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in _known_time_zones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Asia/Shanghai, America/New_York).")
+
+
+# Region used to read a phone number written without its country code.
+PROFILE_PHONE_REGION = {"CN": "CN", "US-REGF": "US", "US-MA": "US", "UK-FCA": "GB"}
+
+
+class Borrower(models.Model):
+    full_name = models.CharField(max_length=200, db_index=True)
+    # Stored in full, shown masked to every role without cases.view_full_national_id.
+    national_id = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    home_time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="IANA zone. Leave blank when unknown: contact is then allowed only when "
+        "allowed in every zone the contact points suggest.",
+    )
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS)
+    vulnerable = models.BooleanField(
+        default=False, help_text="Specialist handling: no automatic escalation, no field visits where the profile says so."
+    )
+    vulnerability_note = models.TextField(blank=True)
+    policy_profile_code = models.CharField(max_length=16, choices=ProfileCode.choices, default=ProfileCode.CN)
+    region = models.CharField(max_length=100, blank=True, help_text="Province/state or city, for field coverage.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"], condition=~Q(national_id=""), name="borrower_national_id_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def national_id_masked(self) -> str:
+        return mask_national_id(self.national_id)
+
+
+class ContactPoint(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        POSTAL = "postal", "Postal address"
+        SOCIAL = "social", "Social account (private messages)"
+
+    class Owner(models.TextChoices):
+        BORROWER = "borrower", "Borrower"
+        THIRD_PARTY = "third_party", "Third party"
+
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_points")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=255, help_text="Phones are stored in E.164 (+8613812345678).")
+    label = models.CharField(max_length=50, blank=True, help_text="mobile, home, work, WeChat…")
+    owner = models.CharField(max_length=12, choices=Owner.choices, default=Owner.BORROWER)
+    third_party_relation = models.CharField(max_length=50, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone],
+        help_text="Zone this point suggests (from the phone number's area where it has one).",
+    )
+    is_verified = models.BooleanField(default=False)
+    is_primary = models.BooleanField(default=False)
+    is_invalid = models.BooleanField(default=False, help_text="e.g. number no longer in service")
+    invalid_since = models.DateTimeField(null=True, blank=True)
+    opted_out = models.BooleanField(default=False, help_text="The borrower asked not to be contacted here.")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["borrower", "-is_primary", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["borrower", "kind", "value"], name="contact_point_unique_value"),
+            models.UniqueConstraint(
+                fields=["borrower", "kind"], condition=Q(is_primary=True), name="contact_point_one_primary_per_kind"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "value"], name="contact_point_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.masked_value}"
+
+    def clean(self):
+        super().clean()
+        if self.kind == self.Kind.PHONE:
+            region = PROFILE_PHONE_REGION.get(getattr(self.borrower, "policy_profile_code", ""), "CN") if self.borrower_id else "CN"
+            self.value, suggested_zone = normalise_phone(self.value, region)
+            if not self.time_zone and suggested_zone:
+                self.time_zone = suggested_zone
+        elif self.kind == self.Kind.EMAIL:
+            self.value = self.value.strip().lower()
+            try:
+                validate_email(self.value)
+            except ValidationError:
+                raise ValidationError({"value": "Enter a valid email address."})
+        if self.owner == self.Owner.THIRD_PARTY and not self.third_party_relation:
+            raise ValidationError({"third_party_relation": "Say who the third party is (spouse, employer…)."})
+
+    @property
+    def masked_value(self) -> str:
+        if self.kind == self.Kind.PHONE:
+            return mask_phone(self.value)
+        if self.kind == self.Kind.EMAIL:
+            return mask_email(self.value)
+        return mask_text(self.value)
+
+
+def normalise_phone(raw: str, region: str) -> tuple[str, str]:
+    """(E.164 number, the single time zone its area suggests or "").
+
+    Raises ValidationError naming the problem when the number is not a valid one.
+    """
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError({"value": f"Not a phone number: {exc}."})
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError({"value": f"{raw} is not a valid phone number for {region} or its own country code."})
+    from phonenumbers import timezone as phone_zones
+
+    zones = [z for z in phone_zones.time_zones_for_number(number) if z in _known_time_zones()]
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), (zones[0] if len(zones) == 1 else "")
+
+
+class LoanAccount(models.Model):
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="accounts")
+    loan_number = models.CharField(max_length=40, unique=True, help_text="The lender's external loan number.")
+    product = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    outstanding_principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    outstanding_interest = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
+    outstanding_fees = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
+    oldest_unpaid_due_date = models.DateField(
+        null=True, blank=True, help_text="Due date of the oldest unpaid instalment; empty when nothing is overdue."
+    )
+    # Derived from oldest_unpaid_due_date; stored so lists and the nightly cycle can
+    # filter and sort on it. Refreshed on save and by the nightly cycle.
+    days_past_due = models.PositiveIntegerField(default=0, db_index=True)
+    region = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["loan_number"]
+
+    def __str__(self):
+        return self.loan_number
+
+    @property
+    def outstanding_total(self) -> Decimal:
+        return self.outstanding_principal + self.outstanding_interest + self.outstanding_fees
+
+    def days_past_due_on(self, day: date) -> int:
+        if self.oldest_unpaid_due_date is None or self.outstanding_total <= 0:
+            return 0
+        return max((day - self.oldest_unpaid_due_date).days, 0)
+
+    def save(self, *args, **kwargs):
+        self.days_past_due = self.days_past_due_on(timezone.localdate())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "days_past_due"}
+        super().save(*args, **kwargs)
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", "New"
+    REMINDER = "reminder", "Reminders"
+    PHONE = "phone", "Phone calls"
+    WRITTEN_NOTICE = "written_notice", "Written notice"
+    FIELD_VISIT = "field_visit", "Field visit"
+    LEGAL = "legal", "Legal referral"
+    ARRANGEMENT = "arrangement", "Arrangement running"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    WRITTEN_OFF = "written_off", "Written off"
+
+
+# The escalation ladder, lowest rung first. A case climbs one rung at a time.
+LADDER = [
+    CaseState.NEW, CaseState.REMINDER, CaseState.PHONE,
+    CaseState.WRITTEN_NOTICE, CaseState.FIELD_VISIT, CaseState.LEGAL,
+]
+SIDE_STATES = [CaseState.ARRANGEMENT, CaseState.ON_HOLD]
+CLOSED_STATES = [CaseState.RESOLVED, CaseState.WRITTEN_OFF]
+OPEN_STATES = LADDER + SIDE_STATES
+
+# The guard that says whether a case's delinquency still calls for a rung.
+RUNG_DPD_GUARDS = {
+    CaseState.REMINDER: guards.reminder_dpd_reached,
+    CaseState.PHONE: guards.phone_dpd_reached,
+    CaseState.WRITTEN_NOTICE: guards.written_notice_dpd_reached,
+    CaseState.FIELD_VISIT: guards.field_visit_dpd_reached,
+    CaseState.LEGAL: guards.legal_dpd_reached,
+}
+
+
+def rung_called_for(case) -> str:
+    """The rung a case returns to from a side state.
+
+    The highest rung it had reached whose days-past-due threshold still holds: never
+    above where it was (no rung is skipped), lower if payments reduced its delinquency.
+    """
+    reached = LADDER.index(case.ladder_rung)
+    for rung in reversed(LADDER[1: reached + 1]):
+        if RUNG_DPD_GUARDS[rung](case):
+            return rung
+    return CaseState.NEW
+
+
+def state_after_hold(case) -> str:
+    return CaseState.ARRANGEMENT if case.has_running_arrangement() else rung_called_for(case)
+
+
+class CollectionCase(ConcurrentTransitionMixin, models.Model):
+    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="cases")
+    state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True)
+    ladder_rung = models.CharField(
+        max_length=20, choices=[(s.value, s.label) for s in LADDER], default=CaseState.NEW,
+        help_text="Highest rung reached; kept while the case is in a side state.",
+    )
+    assigned_collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    written_notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=~Q(state__in=[CaseState.RESOLVED, CaseState.WRITTEN_OFF]),
+                name="one_open_case_per_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["assigned_collector", "state"], name="case_collector_state")]
+        permissions = [
+            ("escalate_case", "Can escalate a case one rung"),
+            ("refer_to_legal", "Can refer a case to legal action"),
+            ("settle_case", "Can close a case as settled"),
+            ("write_off_case", "Can write a case off"),
+            ("assign_case", "Can assign cases to collectors"),
+            ("place_hold", "Can place a hold on a case"),
+            ("release_hold", "Can release a hold"),
+            ("approve_repayment_plan", "Can approve repayment plans beyond policy"),
+            ("view_full_national_id", "Can see borrowers' national ID numbers unmasked"),
+            ("view_full_contact_details", "Can see borrowers' phone numbers and addresses unmasked"),
+        ]
+
+    def __str__(self):
+        return f"Case {self.pk} · {self.account.loan_number}"
+
+    # --- derived facts the guards read ------------------------------------------
+
+    @cached_property
+    def policy_profile(self):
+        from contacts.selectors import current_profile
+
+        return current_profile(self.account.borrower.policy_profile_code)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_STATES
+
+    def active_holds(self):
+        now = timezone.now()
+        return self.holds.filter(released_at__isnull=True, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+
+    def has_running_arrangement(self) -> bool:
+        today = timezone.localdate()
+        return (
+            self.promises.filter(status=PromiseToPay.Status.PENDING, due_date__gte=today).exists()
+            or self.repayment_plans.filter(status=RepaymentPlan.Status.ACTIVE).exists()
+        )
+
+    def failed_remote_attempts(self, days: int) -> tuple[int, int]:
+        """(failed remote attempts, distinct channels) in the last ``days``.
+
+        Filled in by the contact log; no attempts are recorded by the cases app itself.
+        """
+        return 0, 0
+
+    def has_approved_field_visit(self) -> bool:
+        return False
+
+    # --- the escalation ladder ---------------------------------------------------
+
+    @transition(field=state, source=CaseState.NEW, target=CaseState.REMINDER,
+                conditions=[guards.reminder_dpd_reached], permission="cases.escalate_case",
+                custom={"label": "Start reminders"})
+    def start_reminders(self):
+        self.ladder_rung = CaseState.REMINDER
+
+    @transition(field=state, source=CaseState.REMINDER, target=CaseState.PHONE,
+                conditions=[guards.phone_dpd_reached], permission="cases.escalate_case",
+                custom={"label": "Escalate to phone calls"})
+    def escalate_to_phone(self):
+        self.ladder_rung = CaseState.PHONE
+
+    @transition(field=state, source=CaseState.PHONE, target=CaseState.WRITTEN_NOTICE,
+                conditions=[guards.written_notice_dpd_reached], permission="cases.escalate_case",
+                custom={"label": "Escalate to written notice"})
+    def escalate_to_written_notice(self):
+        self.ladder_rung = CaseState.WRITTEN_NOTICE
+
+    @transition(field=state, source=CaseState.WRITTEN_NOTICE, target=CaseState.FIELD_VISIT,
+                conditions=[guards.field_visit_dpd_reached, guards.field_visit_balance_reached,
+                            guards.has_failed_remote_contact, guards.notice_lead_time_elapsed,
+                            guards.has_approved_field_visit],
+                permission="cases.escalate_case", custom={"label": "Escalate to field visit"})
+    def escalate_to_field_visit(self):
+        self.ladder_rung = CaseState.FIELD_VISIT
+
+    @transition(field=state, source=CaseState.FIELD_VISIT, target=CaseState.LEGAL,
+                conditions=[guards.legal_dpd_reached, guards.written_notice_sent],
+                permission="cases.refer_to_legal",
+                custom={"label": "Refer to legal", "form": "cases.forms.TransitionReasonForm"})
+    def refer_to_legal(self):
+        self.ladder_rung = CaseState.LEGAL
+
+    # --- side states: entered and left by the services, not by buttons ----------
+
+    @transition(field=state, source=LADDER, target=CaseState.ARRANGEMENT,
+                conditions=[guards.has_running_arrangement], custom={"admin": False})
+    def start_arrangement(self):
+        pass
+
+    @transition(field=state, source=CaseState.ARRANGEMENT, target=GET_STATE(rung_called_for, states=LADDER),
+                custom={"admin": False})
+    def end_arrangement(self):
+        pass
+
+    @transition(field=state, source=LADDER + [CaseState.ARRANGEMENT], target=CaseState.ON_HOLD,
+                conditions=[guards.has_active_hold], custom={"admin": False})
+    def put_on_hold(self):
+        pass
+
+    @transition(field=state, source=CaseState.ON_HOLD,
+                target=GET_STATE(state_after_hold, states=LADDER + [CaseState.ARRANGEMENT]),
+                conditions=[guards.no_active_hold], custom={"admin": False})
+    def release_from_hold(self):
+        pass
+
+    # --- terminal states: nothing leaves them ------------------------------------
+
+    @transition(field=state, source=OPEN_STATES, target=CaseState.RESOLVED,
+                conditions=[guards.balance_cleared], custom={"admin": False})
+    def resolve(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=OPEN_STATES, target=CaseState.RESOLVED, permission="cases.settle_case",
+                custom={"label": "Close as settled", "form": "cases.forms.TransitionReasonForm"})
+    def settle(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=OPEN_STATES, target=CaseState.WRITTEN_OFF, permission="cases.write_off_case",
+                custom={"label": "Write off", "form": "cases.forms.TransitionReasonForm"})
+    def write_off(self):
+        self.closed_at = timezone.now()
+
+
+# Which transition climbs from each rung: ``services.escalate`` follows this.
+NEXT_RUNG_TRANSITION = {
+    CaseState.NEW: "start_reminders",
+    CaseState.REMINDER: "escalate_to_phone",
+    CaseState.PHONE: "escalate_to_written_notice",
+    CaseState.WRITTEN_NOTICE: "escalate_to_field_visit",
+    CaseState.FIELD_VISIT: "refer_to_legal",
+}
+
+
+class CaseEvent(models.Model):
+    """What happened to a case, who did it, and which rule with which inputs allowed it.
+
+    Append-only: written by the services, never edited.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        TRANSITION = "transition", "State change"
+        ASSIGNMENT = "assignment", "Assignment"
+        HOLD_PLACED = "hold_placed", "Hold placed"
+        HOLD_RELEASED = "hold_released", "Hold released"
+        PAYMENT = "payment", "Payment"
+        PROMISE = "promise", "Promise to pay"
+        PLAN = "plan", "Repayment plan"
+        NOTICE = "notice", "Written notice"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when the system acted (nightly cycle, payment feed).",
+    )
+    transition = models.CharField(max_length=50, blank=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    rules = models.JSONField(default=list, blank=True, help_text="Each guard checked: rule, passed, explanation, inputs.")
+    profile_label = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_timeline")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.from_state}→{self.to_state}".strip("→ ")
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor_id else "system"
+
+
+class Payment(models.Model):
+    class Source(models.TextChoices):
+        FEED = "feed", "Loan system feed"
+        MANUAL = "manual", "Recorded by staff"
+        FIELD_VISIT = "field_visit", "Guided on a field visit"
+
+    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(max_length=64, unique=True, help_text="External reference; a repeat is ignored.")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    paid_at = models.DateTimeField()
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FEED)
+    # How the amount was applied: fees first, then interest, then principal.
+    applied_fees = models.DecimalField(**MONEY, default=Decimal("0"))
+    applied_interest = models.DecimalField(**MONEY, default=Decimal("0"))
+    applied_principal = models.DecimalField(**MONEY, default=Decimal("0"))
+    unapplied = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Overpayment held as credit.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-paid_at"]
+        indexes = [models.Index(fields=["account", "paid_at"], name="payment_account_time")]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} ({self.reference})"
+
+
+class PromiseToPay(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        KEPT = "kept", "Kept"
+        BROKEN = "broken", "Broken"
+        CANCELLED = "cancelled", "Cancelled"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "due_date"], name="promise_status_due")]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} by {self.due_date}"
+
+
+class RepaymentPlan(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Awaiting supervisor approval"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        BROKEN = "broken", "Broken"
+        CANCELLED = "cancelled", "Cancelled"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="repayment_plans")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    total_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    beyond_policy = models.BooleanField(default=False, help_text="Needs a supervisor's approval before it runs.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Plan {self.pk}: {self.total_amount} {self.currency} ({self.get_status_display()})"
+
+
+class Installment(models.Model):
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        PAID = "paid", "Paid"
+        MISSED = "missed", "Missed"
+
+    plan = models.ForeignKey(RepaymentPlan, on_delete=models.PROTECT, related_name="installments")
+    sequence = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DUE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["plan", "sequence"], name="installment_sequence_unique")]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.amount} due {self.due_date}"
+
+
+class Hold(models.Model):
+    class Kind(models.TextChoices):
+        DISPUTE = "dispute", "Dispute"
+        HARDSHIP = "hardship", "Hardship"
+        CEASE_COMMUNICATION = "cease_communication", "Cease-communication request"
+        BREATHING_SPACE = "breathing_space", "Breathing space"
+        BANKRUPTCY = "bankruptcy", "Bankruptcy"
+        DECEASED = "deceased", "Deceased"
+        COMPLAINT_INVESTIGATION = "complaint_investigation", "Complaint under investigation"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="holds")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until released.")
+    note = models.TextField(blank=True)
+    evidence = models.FileField(upload_to="hold-evidence/%Y/%m/", blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["case", "released_at"], name="hold_case_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="hold_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {timezone.localtime(self.starts_at):%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.released_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)

@@ -1,0 +1,427 @@
+"""
+State-changing rules for cases: each function runs in one transaction, checks the
+acting user's permission, and raises a named exception from ``cases.exceptions``
+with a sentence a person can read. ``by=None`` means the system (nightly cycle,
+payment feed) is acting.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+import django_fsm
+
+from .exceptions import (
+    CaseAlreadyOpen, CaseChangedConcurrently, HoldError, InvalidPayment, NotPermitted,
+    PaymentConflict, PlanError, PromiseError, TransitionRefused,
+)
+from .models import (
+    CLOSED_STATES, LADDER, NEXT_RUNG_TRANSITION, CaseEvent, CaseState, CollectionCase, Hold,
+    Installment, LoanAccount, Payment, PromiseToPay, RepaymentPlan,
+)
+
+COLLECTOR_GROUP = "Collector"
+
+
+def _require(by, perm: str, doing: str) -> None:
+    if by is not None and not by.has_perm(perm):
+        raise NotPermitted(f"{by.get_username()} may not {doing}.")
+
+
+def _actor(by) -> str:
+    return by.get_username() if by is not None else "system"
+
+
+def _stamp(instance, by, reason: str) -> None:
+    """Who and why, for the history row the next save() writes."""
+    instance._history_user = by
+    instance._change_reason = reason[:100]
+
+
+def _transition_for(case: CollectionCase, name: str) -> django_fsm.Transition | None:
+    for candidate in case.get_all_state_transitions():
+        if candidate.name == name and candidate.source in (case.state, "*"):
+            return candidate
+    return None
+
+
+def transition_label(name: str) -> str:
+    method = getattr(CollectionCase, name)
+    meta = method._django_fsm
+    any_transition = next(iter(meta.transitions.values()))
+    return any_transition.custom.get("label", name.replace("_", " "))
+
+
+def check_transition(case: CollectionCase, name: str):
+    """The guard results of transition ``name`` from the case's current state, or None
+    when the transition does not start from this state."""
+    found = _transition_for(case, name)
+    if found is None:
+        return None
+    return [condition.evaluate(case) for condition in found.conditions]
+
+
+@transaction.atomic
+def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -> CollectionCase:
+    """Apply transition ``name`` to ``case`` as ``by``, recording who, why, and every
+    guard's inputs in a CaseEvent. The case row is locked first; if someone moved the
+    case since ``case`` was loaded, CaseChangedConcurrently is raised and nothing changes."""
+    if not hasattr(getattr(CollectionCase, name, None), "_django_fsm"):
+        raise TransitionRefused(f"{name!r} is not a case transition.")
+    current = CollectionCase.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
+    if current != case.state:
+        raise CaseChangedConcurrently(
+            f"Case {case.pk} moved from {case.get_state_display()} to "
+            f"{CaseState(current).label} while you were looking at it; reload and try again."
+        )
+    found = _transition_for(case, name)
+    if found is None:
+        raise TransitionRefused(f"'{transition_label(name)}' is not possible from {case.get_state_display()}.")
+    if by is not None and not found.has_perm(case, by):
+        raise NotPermitted(f"{by.get_username()} may not '{transition_label(name)}'.")
+    borrower = case.account.borrower
+    if by is None and name in NEXT_RUNG_TRANSITION.values() and borrower.vulnerable \
+            and not case.policy_profile.auto_escalate_vulnerable:
+        raise TransitionRefused(
+            "The borrower is marked vulnerable: specialist handling, no automatic escalation."
+        )
+    if found.custom.get("form") and not reason.strip():
+        raise TransitionRefused(f"'{transition_label(name)}' needs a written reason.")
+    results = [condition.evaluate(case) for condition in found.conditions]
+    failed = [result for result in results if not result.passed]
+    if failed:
+        raise TransitionRefused(
+            f"'{transition_label(name)}' refused: " + " ".join(result.explanation for result in failed),
+            failed_guards=failed,
+        )
+    from_state = case.state
+    getattr(case, name)()
+    case.state_changed_at = timezone.now()
+    summary = reason or f"{transition_label(name)} ({', '.join(r.rule for r in results) or 'no guard'})"
+    _stamp(case, by, summary)
+    try:
+        case.save()
+    except django_fsm.ConcurrentTransition:
+        raise CaseChangedConcurrently(f"Case {case.pk} was changed by someone else; reload and try again.")
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.TRANSITION, actor=by, transition=name,
+        from_state=from_state, to_state=case.state, reason=reason,
+        rules=[{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in results],
+        profile_label=case.policy_profile.label,
+    )
+    return case
+
+
+def escalate(case: CollectionCase, by, reason: str = "") -> CollectionCase:
+    """Climb exactly one rung of the ladder. Raises TransitionRefused naming the failed guard."""
+    name = NEXT_RUNG_TRANSITION.get(case.state)
+    if name is None:
+        raise TransitionRefused(f"A case in '{case.get_state_display()}' has no next rung to climb.")
+    return apply_transition(case, name, by=by, reason=reason)
+
+
+@transaction.atomic
+def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCase:
+    if CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).exists():
+        raise CaseAlreadyOpen(f"Account {account.loan_number} already has an open case.")
+    case = CollectionCase(account=account, assigned_collector=collector)
+    _stamp(case, by, "case opened")
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        raise CaseAlreadyOpen(f"Account {account.loan_number} already has an open case.")
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.OPENED, actor=by, to_state=case.state,
+                             reason=f"{account.days_past_due} days past due")
+    return case
+
+
+@transaction.atomic
+def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
+    _require(by, "cases.assign_case", "assign cases")
+    if collector is not None and not collector.groups.filter(name=COLLECTOR_GROUP).exists():
+        raise NotPermitted(f"{collector.get_username()} is not a collector.")
+    if not case.is_open:
+        raise TransitionRefused("A closed case cannot be reassigned.")
+    previous = case.assigned_collector
+    case.assigned_collector = collector
+    _stamp(case, by, "assigned")
+    case.save(update_fields=["assigned_collector"])
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.ASSIGNMENT, actor=by,
+        reason=f"{previous.get_username() if previous else 'nobody'} → {collector.get_username() if collector else 'nobody'}",
+    )
+    return case
+
+
+@transaction.atomic
+def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -> CollectionCase:
+    """The formal letter went out: starts the notice lead time a field visit needs."""
+    if case.state != CaseState.WRITTEN_NOTICE and case.ladder_rung != CaseState.WRITTEN_NOTICE:
+        raise TransitionRefused("A written notice is sent on the written-notice rung only.")
+    case.written_notice_sent_at = sent_at
+    _stamp(case, by, "written notice sent")
+    case.save(update_fields=["written_notice_sent_at"])
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTICE, actor=by,
+                             reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}")
+    return case
+
+
+# --- payments -------------------------------------------------------------------
+
+def _as_money(amount) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise InvalidPayment(f"{amount!r} is not an amount of money.")
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidPayment(f"{value} has more than two decimal places.")
+    return value
+
+
+@transaction.atomic
+def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: str, *,
+                   by=None, source: str = Payment.Source.FEED, currency: str | None = None) -> Payment:
+    """Apply a payment to the account: fees, then interest, then principal.
+
+    Idempotent by ``reference``: the same payment arriving twice is recorded once (the
+    first record is returned); the same reference with other details is a conflict.
+    A payment that clears the balance resolves the open case in the same transaction.
+    """
+    _require(by, "cases.add_payment", "record payments")
+    amount = _as_money(amount)
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidPayment("A payment needs its external reference.")
+    if amount <= 0:
+        raise InvalidPayment("A payment amount must be positive.")
+    if timezone.is_naive(paid_at):
+        raise InvalidPayment("paid_at must be timezone-aware.")
+    if paid_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise InvalidPayment("A payment cannot be dated in the future.")
+    currency = currency or account.currency
+    # Lock the account: concurrent payments to one account apply one after the other.
+    account = LoanAccount.objects.select_for_update().get(pk=account.pk)
+    if currency != account.currency:
+        raise InvalidPayment(f"Payment in {currency} for an account in {account.currency}.")
+    existing = Payment.objects.filter(reference=reference).first()
+    if existing is not None:
+        if existing.account_id != account.pk or existing.amount != amount:
+            raise PaymentConflict(
+                f"Reference {reference} was already recorded as {existing.amount} {existing.currency} "
+                f"on {existing.account.loan_number}."
+            )
+        return existing
+
+    remaining = amount
+    applied = {}
+    for part in ("fees", "interest", "principal"):
+        balance = getattr(account, f"outstanding_{part}")
+        applied[part] = min(balance, remaining)
+        setattr(account, f"outstanding_{part}", balance - applied[part])
+        remaining -= applied[part]
+    cleared = account.outstanding_total <= 0
+    if cleared:
+        account.oldest_unpaid_due_date = None
+    payment = Payment(
+        account=account, reference=reference, amount=amount, currency=currency, paid_at=paid_at,
+        source=source, applied_fees=applied["fees"], applied_interest=applied["interest"],
+        applied_principal=applied["principal"], unapplied=remaining, recorded_by=by,
+    )
+    _stamp(payment, by, f"payment {reference}")
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        raise PaymentConflict(f"Reference {reference} is already used by another account's payment.")
+    _stamp(account, by, f"payment {reference}")
+    account.save()
+
+    case = CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).first()
+    if case is not None:
+        CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PAYMENT, actor=by,
+                                 reason=f"{amount} {currency} ({reference}); outstanding now {account.outstanding_total}")
+        _settle_promises(case, by=by, fully_paid=cleared)
+        if cleared:
+            apply_transition(case, "resolve", by=None, reason=f"Paid in full by payment {reference}.")
+        elif case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
+            apply_transition(case, "end_arrangement", by=None, reason=f"Arrangement fulfilled by payment {reference}.")
+    return payment
+
+
+def _settle_promises(case: CollectionCase, *, by, fully_paid: bool) -> None:
+    """Pending promises covered by the payments made since they were given are kept."""
+    now = timezone.now()
+    for promise in case.promises.filter(status=PromiseToPay.Status.PENDING):
+        paid_since = Payment.objects.filter(account=case.account_id, paid_at__gte=promise.created_at) \
+            .aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        if fully_paid or paid_since >= promise.amount:
+            promise.status = PromiseToPay.Status.KEPT
+            promise.settled_at = now
+            _stamp(promise, by, "kept")
+            promise.save(update_fields=["status", "settled_at"])
+
+
+# --- holds ----------------------------------------------------------------------
+
+@transaction.atomic
+def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = None, note: str = "",
+               evidence=None, starts_at: datetime | None = None) -> Hold:
+    """Stop collection activity on the case: it moves to ``on_hold`` until released."""
+    _require(by, "cases.place_hold", "place holds")
+    if kind not in Hold.Kind.values:
+        raise HoldError(f"Unknown hold kind {kind!r}.")
+    case = CollectionCase.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise HoldError(f"Case {case.pk} is {case.get_state_display().lower()}; a closed case takes no hold.")
+    starts_at = starts_at or timezone.now()
+    if kind == Hold.Kind.BREATHING_SPACE and until is None:
+        until = starts_at + timezone.timedelta(days=case.policy_profile.breathing_space_days)
+    if until is not None and until <= starts_at:
+        raise HoldError("A hold must end after it starts.")
+    if kind == Hold.Kind.HARDSHIP and not evidence:
+        raise HoldError("A hardship hold needs the evidence file (medical note, dismissal letter…).")
+    hold = Hold(case=case, kind=kind, starts_at=starts_at, ends_at=until, note=note, placed_by=by)
+    if evidence:
+        hold.evidence = evidence
+    _stamp(hold, by, f"{kind} hold placed")
+    hold.save()
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_PLACED, actor=by,
+                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    if case.state != CaseState.ON_HOLD and hold.is_active:
+        apply_transition(case, "put_on_hold", by=None, reason=f"{hold.get_kind_display()} hold placed by {_actor(by)}.")
+    return hold
+
+
+@transaction.atomic
+def release_hold(hold: Hold, by, note: str = "") -> Hold:
+    """End a hold; when no other hold remains the case returns to its rung (or arrangement)."""
+    _require(by, "cases.release_hold", "release holds")
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        raise HoldError("This hold was already released.")
+    hold.released_at = timezone.now()
+    hold.released_by = by
+    hold.release_note = note
+    _stamp(hold, by, "hold released")
+    hold.save(update_fields=["released_at", "released_by", "release_note"])
+    case = CollectionCase.objects.get(pk=hold.case_id)
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_RELEASED, actor=by,
+                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    if case.state == CaseState.ON_HOLD and not case.active_holds().exists():
+        apply_transition(case, "release_from_hold", by=None,
+                         reason=f"{hold.get_kind_display()} hold released by {_actor(by)}.")
+    return hold
+
+
+def release_expired_holds(now: datetime | None = None) -> int:
+    """Release holds whose end date has passed (e.g. a breathing space that ran out)."""
+    now = now or timezone.now()
+    released = 0
+    for hold in Hold.objects.filter(released_at__isnull=True, ends_at__lte=now).select_related("case"):
+        try:
+            release_hold(hold, by=None, note="ended on its end date")
+            released += 1
+        except (HoldError, TransitionRefused):
+            continue
+    return released
+
+
+# --- arrangements ---------------------------------------------------------------
+
+@transaction.atomic
+def record_promise(case: CollectionCase, amount, due_date: date, by, note: str = "") -> PromiseToPay:
+    """The borrower promised to pay ``amount`` by ``due_date``; the case moves to ``arrangement``."""
+    _require(by, "cases.add_promisetopay", "record promises")
+    try:
+        amount = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise PromiseError(f"{amount!r} is not an amount of money.")
+    case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    if not case.is_open:
+        raise PromiseError(f"Case {case.pk} is closed.")
+    today = timezone.localdate()
+    if amount <= 0:
+        raise PromiseError("The promised amount must be positive.")
+    if amount > case.account.outstanding_total:
+        raise PromiseError(f"The promise exceeds the outstanding {case.account.outstanding_total} {case.account.currency}.")
+    if due_date < today:
+        raise PromiseError("A promise cannot be due in the past.")
+    horizon = case.policy_profile.promise_max_days
+    if (due_date - today).days > horizon:
+        raise PromiseError(f"A promise may be at most {horizon} days ahead; agree a repayment plan instead.")
+    promise = PromiseToPay(case=case, amount=amount, currency=case.account.currency, due_date=due_date,
+                           note=note, created_by=by)
+    _stamp(promise, by, "promise recorded")
+    promise.save()
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PROMISE, actor=by,
+                             reason=f"{amount} {promise.currency} by {due_date:%Y-%m-%d}. {note}".strip())
+    if case.state in LADDER:
+        apply_transition(case, "start_arrangement", by=None, reason=f"Promise to pay recorded by {_actor(by)}.")
+    return promise
+
+
+@transaction.atomic
+def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, Decimal]], by,
+                         note: str = "") -> RepaymentPlan:
+    """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
+    _require(by, "cases.add_repaymentplan", "agree repayment plans")
+    case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    if not case.is_open:
+        raise PlanError(f"Case {case.pk} is closed.")
+    if not installments:
+        raise PlanError("A plan needs at least one instalment.")
+    dates = [due for due, _ in installments]
+    if dates != sorted(dates) or len(set(dates)) != len(dates):
+        raise PlanError("Instalment dates must be distinct and in order.")
+    if dates[0] < timezone.localdate():
+        raise PlanError("The first instalment cannot be due in the past.")
+    amounts = [Decimal(str(amount)) for _, amount in installments]
+    if any(amount <= 0 for amount in amounts):
+        raise PlanError("Every instalment must be a positive amount.")
+    beyond_policy = len(installments) > case.policy_profile.plan_max_installments
+    plan = RepaymentPlan(
+        case=case, total_amount=sum(amounts), currency=case.account.currency, created_by=by, note=note,
+        beyond_policy=beyond_policy,
+        status=RepaymentPlan.Status.PROPOSED if beyond_policy else RepaymentPlan.Status.ACTIVE,
+    )
+    _stamp(plan, by, "plan agreed")
+    plan.save()
+    Installment.objects.bulk_create(
+        Installment(plan=plan, sequence=number, due_date=due, amount=amount)
+        for number, (due, amount) in enumerate(zip(dates, amounts), start=1)
+    )
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PLAN, actor=by,
+                             reason=f"{len(amounts)} instalments, {plan.total_amount} {plan.currency}"
+                                    + (" — awaiting supervisor approval" if beyond_policy else ""))
+    if plan.status == RepaymentPlan.Status.ACTIVE and case.state in LADDER:
+        apply_transition(case, "start_arrangement", by=None, reason=f"Repayment plan agreed by {_actor(by)}.")
+    return plan
+
+
+@transaction.atomic
+def approve_repayment_plan(plan: RepaymentPlan, by) -> RepaymentPlan:
+    _require(by, "cases.approve_repayment_plan", "approve repayment plans")
+    plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != RepaymentPlan.Status.PROPOSED:
+        raise PlanError(f"Plan {plan.pk} is {plan.get_status_display().lower()}, not awaiting approval.")
+    if by is not None and by.pk == plan.created_by_id:
+        raise NotPermitted("A plan beyond policy must be approved by someone other than who agreed it.")
+    plan.status = RepaymentPlan.Status.ACTIVE
+    plan.approved_by = by
+    plan.approved_at = timezone.now()
+    _stamp(plan, by, "plan approved")
+    plan.save(update_fields=["status", "approved_by", "approved_at"])
+    case = CollectionCase.objects.get(pk=plan.case_id)
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PLAN, actor=by, reason=f"Plan {plan.pk} approved")
+    if case.state in LADDER:
+        apply_transition(case, "start_arrangement", by=None, reason=f"Repayment plan approved by {_actor(by)}.")
+    return plan
+
+
+def collectors():
+    return Group.objects.get(name=COLLECTOR_GROUP).user_set.filter(is_active=True)

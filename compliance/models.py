@@ -1,0 +1,1 @@
+# Findings, complaints, sampling and the audit chain arrive with the compliance issue.

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import PolicyProfile
+from .services import save_profile_version
+
+
+@admin.register(PolicyProfile)
+class PolicyProfileAdmin(SimpleHistoryAdmin):
+    """Saving an edit writes a new version; the version that judged past decisions stays."""
+
+    list_display = ["code", "version", "name", "created_at", "created_by", "change_note"]
+    list_filter = ["code"]
+    readonly_fields = ["version", "created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        save_profile_version(obj, by=request.user, note=obj.change_note)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        from django.http import Http404
+
+        raise Http404("Past versions are read-only.")

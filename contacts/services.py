@@ -1,0 +1,24 @@
+from django.db import transaction
+
+from .models import PolicyProfile
+
+
+@transaction.atomic
+def save_profile_version(profile: PolicyProfile, *, by, note: str = "") -> PolicyProfile:
+    """Store ``profile``'s edited numbers as a new version of its code.
+
+    The row that was edited is left untouched: decisions already taken keep
+    pointing at the version that judged them.
+    """
+    # Lock the code's versions so two administrators cannot both write version N+1.
+    versions = PolicyProfile.objects.select_for_update().filter(code=profile.code)
+    latest = max(versions.values_list("version", flat=True), default=0)
+    profile.pk = None
+    profile._state.adding = True
+    profile.version = latest + 1
+    profile.created_by = by
+    profile.change_note = note
+    profile._history_user = by
+    profile._change_reason = note or f"new version {profile.version}"
+    profile.save()
+    return profile

@@ -1,0 +1,1 @@
+# Field visits (FieldVisit and its state machine) arrive with the field-visit issue.
