@@ -63,6 +63,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         raise Http404("Past versions are read-only.")
 
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the historical rows when the object is outside
+        # the user's queryset; check visibility first so history leaks nothing.
+        self.get_object(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
@@ -229,17 +235,26 @@ class HoldInline(ReadOnlyInline):
     fields = ["kind", "starts_at", "ends_at", "note", "placed_by", "released_at", "released_by"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("placed_by", "released_by")
+
 
 class PromiseInline(ReadOnlyInline):
     model = PromiseToPay
     fields = ["amount", "currency", "due_date", "status", "created_by", "created_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
 
 class RepaymentPlanInline(ReadOnlyInline):
     model = RepaymentPlan
     fields = ["status", "total_amount", "currency", "beyond_policy", "created_by", "approved_by"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by", "approved_by")
 
 
 class CaseEventInline(ReadOnlyInline):

@@ -1,0 +1,36 @@
+# The two commands: `make run` (demo site, embedded) and `make test` (the suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed-requirements
+
+.PHONY: run test venv migrate demo clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Web server, Celery worker and beat together (honcho, see Procfile), on SQLite and
+# the file-system broker under var/ unless DATABASE_URL / REDIS_URL say otherwise.
+run: demo
+	@echo
+	@echo "Open http://127.0.0.1:$(PORT)/admin/ and log in with one of the demo logins above."
+	@echo
+	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
+
+test: venv
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

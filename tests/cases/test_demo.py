@@ -1,0 +1,20 @@
+from io import StringIO
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from cases.models import CaseState, CollectionCase, LoanAccount
+
+
+def test_demo_data_covers_every_state_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", cases=120, stdout=out)
+    assert "collector1" in out.getvalue() and "demo-2026" in out.getvalue()
+    states = set(CollectionCase.objects.values_list("state", flat=True))
+    assert states == set(CaseState.values)
+    counts = (LoanAccount.objects.count(), CollectionCase.objects.count())
+    call_command("seed_demo", cases=120, stdout=StringIO())
+    assert (LoanAccount.objects.count(), CollectionCase.objects.count()) == counts
+    for username in ("collector1", "fieldagent1", "supervisor1", "reviewer1", "admin1"):
+        user = authenticate(username=username, password="demo-2026")
+        assert user is not None and user.is_staff and user.groups.count() == 1

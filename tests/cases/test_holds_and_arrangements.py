@@ -1,0 +1,141 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+import pytest
+
+from cases import services
+from cases.exceptions import HoldError, NotPermitted, PlanError, PromiseError
+from cases.models import CaseState, CollectionCase, Hold, LoanAccount, RepaymentPlan
+from tests.conftest import climb_to, create_case
+
+
+def reload(case):
+    return CollectionCase.objects.get(pk=case.pk)
+
+
+def test_hold_parks_the_case_and_release_returns_it_to_its_rung(db, collector, supervisor):
+    case = climb_to(create_case(dpd=35, collector=collector), CaseState.WRITTEN_NOTICE, by=collector)
+    hold = services.place_hold(case, Hold.Kind.DISPUTE, by=collector, note="Borrower disputes the fees")
+    assert reload(case).state == CaseState.ON_HOLD
+    services.release_hold(hold, by=supervisor, note="Statement sent, dispute answered")
+    case = reload(case)
+    assert case.state == CaseState.WRITTEN_NOTICE
+    assert [e.kind for e in case.events.order_by("pk")][-4:] == ["hold_placed", "transition", "hold_released", "transition"]
+
+
+def test_release_returns_to_a_lower_rung_when_payments_cut_delinquency(db, collector, supervisor):
+    case = climb_to(create_case(dpd=35, collector=collector), CaseState.WRITTEN_NOTICE, by=collector)
+    hold = services.place_hold(case, Hold.Kind.COMPLAINT_INVESTIGATION, by=collector)
+    LoanAccount.objects.filter(pk=case.account.pk).update(oldest_unpaid_due_date=timezone.localdate() - timedelta(days=10))
+    services.release_hold(hold, by=supervisor)
+    assert reload(case).state == CaseState.PHONE  # 10 DPD: phone rung, not the letter
+
+
+def test_case_stays_on_hold_while_another_hold_is_active(db, collector, supervisor):
+    case = create_case(dpd=20, collector=collector)
+    first = services.place_hold(case, Hold.Kind.DISPUTE, by=collector)
+    services.place_hold(reload(case), Hold.Kind.CEASE_COMMUNICATION, by=collector)
+    services.release_hold(first, by=supervisor)
+    assert reload(case).state == CaseState.ON_HOLD
+
+
+def test_collectors_place_holds_but_only_supervisors_release_them(db, collector):
+    case = create_case(dpd=20, collector=collector)
+    hold = services.place_hold(case, Hold.Kind.DISPUTE, by=collector)
+    with pytest.raises(NotPermitted):
+        services.release_hold(hold, by=collector)
+    assert Hold.objects.get(pk=hold.pk).released_at is None
+
+
+def test_breathing_space_defaults_to_the_profile_length_and_expires(db, supervisor):
+    case = climb_to(create_case(dpd=20, profile="UK-FCA", currency="GBP"), CaseState.PHONE, by=supervisor)
+    hold = services.place_hold(case, Hold.Kind.BREATHING_SPACE, by=supervisor)
+    assert (hold.ends_at - hold.starts_at) == timedelta(days=60)
+    assert services.release_expired_holds(now=hold.ends_at - timedelta(seconds=1)) == 0
+    assert services.release_expired_holds(now=hold.ends_at) == 1
+    assert reload(case).state == CaseState.PHONE
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"kind": "holiday"}, "Unknown hold kind"),
+    ({"kind": Hold.Kind.HARDSHIP}, "evidence"),
+    ({"kind": Hold.Kind.DISPUTE, "until": "past"}, "end after it starts"),
+])
+def test_bad_holds_are_refused(db, collector, kwargs, message):
+    case = create_case(dpd=20, collector=collector)
+    if kwargs.get("until") == "past":
+        kwargs["until"] = timezone.now() - timedelta(days=1)
+    with pytest.raises(HoldError, match=message):
+        services.place_hold(case, by=collector, **kwargs)
+    assert reload(case).state == CaseState.NEW and not Hold.objects.exists()
+
+
+def test_hardship_with_evidence_is_accepted(db, collector):
+    case = create_case(dpd=20, collector=collector)
+    hold = services.place_hold(case, Hold.Kind.HARDSHIP, by=collector,
+                               evidence=ContentFile(b"discharge letter", name="letter.txt"))
+    assert hold.evidence.name.startswith("hold-evidence/")
+
+
+def test_closed_cases_take_no_hold(db, collector):
+    case = create_case(dpd=20, collector=collector)
+    services.record_payment(case.account, Decimal("5000"), timezone.now(), "PAID-H")
+    with pytest.raises(HoldError, match="closed"):
+        services.place_hold(reload(case), Hold.Kind.DISPUTE, by=collector)
+
+
+def test_hold_during_arrangement_returns_to_the_arrangement(db, collector, supervisor):
+    case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
+    services.record_promise(case, Decimal("300"), timezone.localdate() + timedelta(days=7), by=collector)
+    hold = services.place_hold(reload(case), Hold.Kind.COMPLAINT_INVESTIGATION, by=collector)
+    services.release_hold(hold, by=supervisor)
+    assert reload(case).state == CaseState.ARRANGEMENT
+
+
+@pytest.mark.parametrize("amount, days, message", [
+    (Decimal("0"), 3, "positive"),
+    (Decimal("6000"), 3, "exceeds"),
+    (Decimal("100"), -1, "past"),
+    (Decimal("100"), 31, "at most 30 days"),
+])
+def test_bad_promises_are_refused(db, collector, amount, days, message):
+    case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
+    with pytest.raises(PromiseError, match=message):
+        services.record_promise(case, amount, timezone.localdate() + timedelta(days=days), by=collector)
+    assert reload(case).state == CaseState.PHONE and not case.promises.exists()
+
+
+def test_plan_within_policy_runs_at_once(db, collector):
+    case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
+    today = timezone.localdate()
+    plan = services.agree_repayment_plan(case, [(today + timedelta(days=30 * i), Decimal("500")) for i in range(1, 7)],
+                                         by=collector)
+    assert plan.status == RepaymentPlan.Status.ACTIVE and plan.installments.count() == 6
+    assert plan.total_amount == Decimal("3000")
+    assert reload(case).state == CaseState.ARRANGEMENT
+
+
+def test_plan_beyond_policy_waits_for_another_persons_approval(db, collector, supervisor):
+    case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
+    today = timezone.localdate()
+    plan = services.agree_repayment_plan(case, [(today + timedelta(days=30 * i), Decimal("400")) for i in range(1, 9)],
+                                         by=supervisor)
+    assert plan.status == RepaymentPlan.Status.PROPOSED and plan.beyond_policy
+    assert reload(case).state == CaseState.PHONE
+    with pytest.raises(NotPermitted):
+        services.approve_repayment_plan(plan, by=collector)
+    with pytest.raises(NotPermitted, match="someone other"):
+        services.approve_repayment_plan(plan, by=supervisor)
+    other_supervisor = type(supervisor).objects.create_user("supervisor-b", is_staff=True)
+    other_supervisor.groups.set(supervisor.groups.all())
+    services.approve_repayment_plan(plan, by=other_supervisor)
+    assert reload(case).state == CaseState.ARRANGEMENT
+
+
+def test_plan_dates_must_be_in_order(db, collector):
+    case = create_case(dpd=20, collector=collector)
+    today = timezone.localdate()
+    with pytest.raises(PlanError, match="in order"):
+        services.agree_repayment_plan(case, [(today + timedelta(days=20), 1), (today + timedelta(days=10), 1)], by=collector)

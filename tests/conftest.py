@@ -1,0 +1,118 @@
+"""
+Shared fixtures: staff users per role, and a factory for cases at a given delinquency.
+
+Service markers: tests marked ``postgres`` or ``redis`` skip on the embedded default
+and *fail* when REQUIRE_SERVICES=1 (CI) finds the service missing.
+"""
+from datetime import timedelta
+from decimal import Decimal
+import itertools
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.utils import timezone
+import pytest
+
+from cases import services
+from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
+
+ROLES = ["Collector", "Field agent", "Supervisor", "Compliance reviewer", "Administrator"]
+
+
+def _service_missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL (set DATABASE_URL=postgres://…)"
+    if marker == "redis" and not settings.REDIS_URL:
+        return "needs Redis (set REDIS_URL=redis://…)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis"):
+        if item.get_closest_marker(marker):
+            missing = _service_missing(marker)
+            if missing and settings.REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test {missing}", pytrace=False)
+            if missing:
+                pytest.skip(missing)
+
+
+_numbers = itertools.count(1)
+
+
+def make_user(role: str | None, username: str | None = None) -> User:
+    user = User.objects.create_user(username or f"{(role or 'user').lower().replace(' ', '_')}{next(_numbers)}",
+                                    password="pw-for-tests-1", is_staff=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def collector(db):
+    return make_user("Collector")
+
+
+@pytest.fixture
+def other_collector(db):
+    return make_user("Collector")
+
+
+@pytest.fixture
+def field_agent(db):
+    return make_user("Field agent")
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_user("Supervisor")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("Compliance reviewer")
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user("Administrator")
+
+
+@pytest.fixture
+def users_by_role(db):
+    return {role: make_user(role) for role in ROLES}
+
+
+def create_case(*, dpd: int = 10, outstanding: Decimal = Decimal("5000.00"), profile: str = "CN",
+                collector: User | None = None, vulnerable: bool = False, currency: str = "CNY") -> CollectionCase:
+    number = next(_numbers)
+    borrower = Borrower.objects.create(
+        full_name=f"测试 Borrower {number}", national_id=f"11010119900307{number:04d}",
+        policy_profile_code=profile, home_time_zone="Asia/Shanghai", vulnerable=vulnerable,
+    )
+    ContactPoint.objects.create(borrower=borrower, kind="phone", value=f"+86138{number:08d}", is_primary=True)
+    account = LoanAccount.objects.create(
+        borrower=borrower, loan_number=f"T-{number:06d}", product="Consumer loan", currency=currency,
+        principal=outstanding, outstanding_principal=outstanding,
+        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=dpd) if dpd else None,
+    )
+    return services.open_case(account, collector=collector)
+
+
+@pytest.fixture
+def case_factory(db):
+    return create_case
+
+
+def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
+    """Climb the ladder through the service until ``case`` stands on ``state``."""
+    while case.state != state:
+        services.escalate(case, by=by, reason="test setup")
+    return case
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Test users need a password, not a slow one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

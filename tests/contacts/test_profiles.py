@@ -1,0 +1,53 @@
+from django.urls import reverse
+import pytest
+
+from contacts.models import PolicyProfile
+from contacts.selectors import current_profile
+from contacts.services import save_profile_version
+
+
+def test_four_profiles_ship_with_their_sources(db):
+    shipped = {p.code: p for p in PolicyProfile.objects.filter(version=1)}
+    assert set(shipped) == {"CN", "US-REGF", "US-MA", "UK-FCA"}
+    assert "1006.14" in shipped["US-REGF"].sources and shipped["UK-FCA"].breathing_space_days == 60
+    assert (shipped["CN"].retention_years, shipped["US-REGF"].retention_years) == (5, 3)
+
+
+def test_an_edit_is_a_new_version_and_the_old_one_stays(db, administrator):
+    profile = current_profile("CN")
+    profile.phone_min_dpd = 10
+    new = save_profile_version(profile, by=administrator, note="later calls")
+    assert (new.version, new.phone_min_dpd, new.created_by) == (2, 10, administrator)
+    assert PolicyProfile.objects.get(code="CN", version=1).phone_min_dpd == 8
+    assert current_profile("CN").pk == new.pk
+    assert new.history.first().history_user == administrator
+
+
+def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(administrator)
+    profile = current_profile("UK-FCA")
+    url = reverse("admin:contacts_policyprofile_change", args=[profile.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {field.name: getattr(profile, field.name) for field in PolicyProfile._meta.fields
+            if field.editable and field.name not in ("id", "version", "created_by", "created_at")}
+    data.update(breathing_space_days=90, change_note="scheme extended")
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert current_profile("UK-FCA").breathing_space_days == 90
+    assert PolicyProfile.objects.get(pk=profile.pk).breathing_space_days == 60
+
+
+@pytest.mark.parametrize("role", ["Collector", "Supervisor", "Compliance reviewer"])
+def test_only_administrators_edit_profiles(db, users_by_role, role):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(users_by_role[role])
+    profile = current_profile("CN")
+    response = client.post(reverse("admin:contacts_policyprofile_change", args=[profile.pk]), {"name": "x"})
+    assert response.status_code == 403
+    assert PolicyProfile.objects.filter(code="CN").count() == 1

@@ -1,0 +1,52 @@
+"""A real Celery worker (in a thread) picks a task off the configured broker:
+the file-system broker on the embedded default, Redis when REDIS_URL is set."""
+from datetime import timedelta
+import time
+
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.utils import timezone
+import pytest
+
+from cases import services
+from cases.models import CaseState, CollectionCase, Hold
+from cases.tasks import release_expired_holds
+from collections_site.celery import app
+from tests.conftest import climb_to, create_case
+
+
+@pytest.fixture
+def isolated_broker(tmp_path):
+    """Keep the test's messages away from a demo worker sharing var/."""
+    if settings.REDIS_URL:
+        yield
+        return
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    original = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
+                                         "store_processed": False}
+    yield
+    app.conf.broker_transport_options = original
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_releases_an_expired_hold(isolated_broker, supervisor):
+    case = climb_to(create_case(dpd=20), CaseState.PHONE, by=supervisor)
+    hold = services.place_hold(case, Hold.Kind.DISPUTE, by=supervisor, until=timezone.now() + timedelta(seconds=1))
+    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ON_HOLD
+    time.sleep(1.1)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        release_expired_holds.delay()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and Hold.objects.get(pk=hold.pk).released_at is None:
+            time.sleep(0.2)
+    assert Hold.objects.get(pk=hold.pk).released_at is not None
+    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.PHONE
+
+
+@pytest.mark.redis
+def test_redis_is_the_broker_when_configured():
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=2)
+        assert conn.transport_cls == "redis" or conn.transport.driver_type == "redis"
