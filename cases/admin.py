@@ -105,6 +105,11 @@ class ServiceForm(forms.ModelForm):
 class ServiceAdminMixin:
     """Add pages backed by a ServiceForm: the service already stored the object."""
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "case":
+            kwargs["queryset"] = selectors.visible_cases(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.request_user = request.user

@@ -281,7 +281,8 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         help_text="Highest rung reached; kept while the case is in a side state.",
     )
     assigned_collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases",
+        limit_choices_to={"groups__name": "Collector", "is_active": True},
     )
     opened_at = models.DateTimeField(default=timezone.now)
     state_changed_at = models.DateTimeField(default=timezone.now)

@@ -32,6 +32,14 @@ def _require(by, perm: str, doing: str) -> None:
         raise NotPermitted(f"{by.get_username()} may not {doing}.")
 
 
+def _require_case_access(by, case) -> None:
+    """A collector acts only on cases assigned to them (same rule as what they can see)."""
+    from .selectors import visible_cases
+
+    if by is not None and not visible_cases(by).filter(pk=case.pk).exists():
+        raise NotPermitted(f"Case {case.pk} is not in {by.get_username()}'s book.")
+
+
 def _actor(by) -> str:
     return by.get_username() if by is not None else "system"
 
@@ -81,6 +89,7 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     found = _transition_for(case, name)
     if found is None:
         raise TransitionRefused(f"'{transition_label(name)}' is not possible from {case.get_state_display()}.")
+    _require_case_access(by, case)
     if by is not None and not found.has_perm(case, by):
         raise NotPermitted(f"{by.get_username()} may not '{transition_label(name)}'.")
     borrower = case.account.borrower
@@ -276,6 +285,7 @@ def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = Non
     if kind not in Hold.Kind.values:
         raise HoldError(f"Unknown hold kind {kind!r}.")
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
+    _require_case_access(by, case)
     if not case.is_open:
         raise HoldError(f"Case {case.pk} is {case.get_state_display().lower()}; a closed case takes no hold.")
     starts_at = starts_at or timezone.now()
@@ -302,6 +312,7 @@ def release_hold(hold: Hold, by, note: str = "") -> Hold:
     """End a hold; when no other hold remains the case returns to its rung (or arrangement)."""
     _require(by, "cases.release_hold", "release holds")
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    _require_case_access(by, hold.case)
     if hold.released_at is not None:
         raise HoldError("This hold was already released.")
     hold.released_at = timezone.now()
@@ -342,6 +353,7 @@ def record_promise(case: CollectionCase, amount, due_date: date, by, note: str =
     except (InvalidOperation, ValueError):
         raise PromiseError(f"{amount!r} is not an amount of money.")
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    _require_case_access(by, case)
     if not case.is_open:
         raise PromiseError(f"Case {case.pk} is closed.")
     today = timezone.localdate()
@@ -371,6 +383,7 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
     """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
     _require(by, "cases.add_repaymentplan", "agree repayment plans")
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    _require_case_access(by, case)
     if not case.is_open:
         raise PlanError(f"Case {case.pk} is closed.")
     if not installments:

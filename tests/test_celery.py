@@ -24,8 +24,7 @@ def isolated_broker(tmp_path):
     queue = tmp_path / "queue"
     queue.mkdir()
     original = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
-                                         "store_processed": False}
+    app.conf.broker_transport_options = {**original, "data_folder_in": str(queue), "data_folder_out": str(queue)}
     yield
     app.conf.broker_transport_options = original
 

@@ -36,6 +36,14 @@ def test_embedded_default_needs_no_server(tmp_path):
     assert (tmp_path / "celery" / "queue").is_dir()
 
 
+def test_embedded_broker_keeps_all_its_files_under_var():
+    if settings.REDIS_URL:
+        pytest.skip("embedded broker only")
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert Path(options[key]).is_relative_to(settings.VAR_DIR), key
+
+
 def test_secret_key_is_generated_once_and_kept_under_var(tmp_path):
     first = probe(tmp_path)["key"]
     assert len(first) >= 50 and (tmp_path / "secret_key").read_text().strip() == first

@@ -235,3 +235,17 @@ def test_search_by_exact_loan_number(db, supervisor):
     page = client_for(supervisor).get(reverse("admin:cases_collectioncase_changelist"),
                                       {"q": wanted.account.loan_number}).content.decode()
     assert wanted.account.loan_number in page and other.account.loan_number not in page
+
+
+def test_collector_cannot_act_on_another_collectors_case_even_by_crafted_post(db, collector, other_collector):
+    theirs = create_case(dpd=20, collector=other_collector)
+    response = client_for(collector).post(reverse("admin:cases_hold_add"),
+                                          {"case": theirs.pk, "kind": Hold.Kind.DISPUTE, "note": "x"})
+    assert response.status_code == 200 and not Hold.objects.exists()
+    with pytest.raises(services.NotPermitted):
+        services.place_hold(theirs, Hold.Kind.DISPUTE, by=collector)
+    with pytest.raises(services.NotPermitted):
+        services.escalate(theirs, by=collector)
+    with pytest.raises(services.NotPermitted):
+        services.record_promise(theirs, Decimal("10"), timezone.localdate(), by=collector)
+    assert CollectionCase.objects.get(pk=theirs.pk).state == CaseState.NEW
