@@ -533,6 +533,8 @@ class PromiseToPay(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = "promise to pay"
+        verbose_name_plural = "promises to pay"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "due_date"], name="promise_status_due")]
 

@@ -249,3 +249,13 @@ def test_collector_cannot_act_on_another_collectors_case_even_by_crafted_post(db
     with pytest.raises(services.NotPermitted):
         services.record_promise(theirs, Decimal("10"), timezone.localdate(), by=collector)
     assert CollectionCase.objects.get(pk=theirs.pk).state == CaseState.NEW
+
+
+def test_case_page_links_to_promise_and_hold_forms_for_that_case(db, collector, reviewer):
+    case = create_case(dpd=20, collector=collector)
+    page = client_for(collector).get(change_url(case)).content.decode()
+    assert f"/admin/cases/promisetopay/add/?case={case.pk}" in page
+    assert f"/admin/cases/hold/add/?case={case.pk}" in page
+    form = client_for(collector).get(f"/admin/cases/hold/add/?case={case.pk}").content.decode()
+    assert f'value="{case.pk}" selected' in form
+    assert "/admin/cases/hold/add/" not in client_for(reviewer).get(change_url(case)).content.decode()
