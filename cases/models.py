@@ -8,7 +8,7 @@ can set a state directly.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 import zoneinfo
@@ -119,6 +119,7 @@ class ContactPoint(models.Model):
     )
     is_verified = models.BooleanField(default=False)
     is_primary = models.BooleanField(default=False)
+    is_workplace = models.BooleanField(default=False, help_text="A work number, not a personal one (US-MA counts these apart).")
     is_invalid = models.BooleanField(default=False, help_text="e.g. number no longer in service")
     invalid_since = models.DateTimeField(null=True, blank=True)
     opted_out = models.BooleanField(default=False, help_text="The borrower asked not to be contacted here.")
@@ -343,11 +344,15 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         )
 
     def failed_remote_attempts(self, days: int) -> tuple[int, int]:
-        """(failed remote attempts, distinct channels) in the last ``days``.
+        """(failed remote attempts, distinct channels) in the last ``days``: contacts that
+        went out (calls, messages, letters) without reaching the borrower."""
+        from contacts.models import BORROWER_REACHED, Channel
 
-        Filled in by the contact log; no attempts are recorded by the cases app itself.
-        """
-        return 0, 0
+        counted = self.contact_attempts.filter(
+            allowed=True, direction="outbound", started_at__gte=timezone.now() - timedelta(days=days),
+        ).exclude(channel=Channel.FIELD_VISIT).exclude(outcome__in=BORROWER_REACHED)
+        totals = counted.aggregate(attempts=models.Count("pk"), channels=models.Count("channel", distinct=True))
+        return totals["attempts"], totals["channels"]
 
     def has_approved_field_visit(self) -> bool:
         return False

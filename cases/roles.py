@@ -9,7 +9,8 @@ VIEW_CASE_BOOK = [
     "cases.view_borrower", "cases.view_contactpoint", "cases.view_loanaccount",
     "cases.view_collectioncase", "cases.view_caseevent", "cases.view_payment",
     "cases.view_promisetopay", "cases.view_repaymentplan", "cases.view_installment",
-    "cases.view_hold", "contacts.view_policyprofile",
+    "cases.view_hold", "contacts.view_policyprofile", "contacts.view_contactattempt",
+    "contacts.view_messagetemplate", "contacts.view_channeloptout",
 ]
 
 ROLE_PERMISSIONS = {
@@ -20,12 +21,13 @@ ROLE_PERMISSIONS = {
         "cases.add_promisetopay", "cases.add_repaymentplan",
         "cases.add_hold", "cases.place_hold",
         "cases.view_full_contact_details",
+        "contacts.add_contactattempt", "contacts.add_channeloptout",
     ],
     "Field agent": [
         "cases.view_borrower", "cases.view_contactpoint", "cases.view_loanaccount",
         "cases.view_collectioncase", "cases.view_caseevent", "cases.view_hold",
         "cases.view_promisetopay", "contacts.view_policyprofile",
-        "cases.view_full_contact_details",
+        "cases.view_full_contact_details", "contacts.view_contactattempt", "contacts.add_contactattempt",
     ],
     "Supervisor": VIEW_CASE_BOOK + [
         "cases.change_collectioncase", "cases.escalate_case", "cases.refer_to_legal",
@@ -35,17 +37,20 @@ ROLE_PERMISSIONS = {
         "cases.add_payment", "cases.add_contactpoint", "cases.change_contactpoint",
         "cases.view_full_national_id", "cases.view_full_contact_details",
         "auth.view_user",
+        "contacts.add_contactattempt", "contacts.add_channeloptout", "contacts.override_contact_policy",
     ],
     # Reads everything, changes nothing (findings arrive with the compliance workspace).
     "Compliance reviewer": VIEW_CASE_BOOK + [
         "cases.view_full_national_id", "cases.view_full_contact_details",
         "auth.view_user", "auth.view_group",
+        "contacts.approve_messagetemplate",
     ],
     "Administrator": VIEW_CASE_BOOK + [
         "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
         "contacts.add_policyprofile", "contacts.change_policyprofile",
         "cases.add_borrower", "cases.change_borrower", "cases.add_contactpoint",
         "cases.change_contactpoint", "cases.add_loanaccount", "cases.change_loanaccount",
+        "contacts.add_messagetemplate", "contacts.change_messagetemplate",
     ],
 }
 

@@ -32,8 +32,10 @@ def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
     url = reverse("admin:contacts_policyprofile_change", args=[profile.pk])
     page = client.get(url)
     assert page.status_code == 200
-    data = {field.name: getattr(profile, field.name) for field in PolicyProfile._meta.fields
+    data = {field.name: "" if getattr(profile, field.name) is None else getattr(profile, field.name)
+            for field in PolicyProfile._meta.fields
             if field.editable and field.name not in ("id", "version", "created_by", "created_at")}
+    data = {name: ("on" if value is True else value) for name, value in data.items() if value is not False}
     data.update(breathing_space_days=90, change_note="scheme extended")
     response = client.post(url, data)
     assert response.status_code == 302

@@ -1,0 +1,542 @@
+"""
+The compliance engine: may this contact happen now, and if not, why and when?
+
+``evaluate(case, channel, at, ...)`` returns a Decision (allowed, reasons, the plain-words
+explanations, next_allowed_at). It works in two steps:
+
+1. ``load_facts`` gathers everything the rules need for one case or a whole work queue in
+   a fixed handful of queries (counts are SQL aggregates, never a Python loop over the
+   contact history), so its cost does not grow with the history or the queue.
+2. Each rule below is a small pure function of those facts returning a Refusal (reason
+   code, explanation, earliest instant it would allow, or None when waiting alone will
+   not help) or nothing. Adding a rule is adding a function to RULES and a test.
+
+Every number comes from the borrower's policy profile (POLICY.md); comments cite the rule.
+Inbound contacts (the borrower calling us) are not judged.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case as SqlCase, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from cases.models import CLOSED_STATES, LADDER, CaseState, CollectionCase, ContactPoint, Hold
+
+from .models import (
+    BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED_REMOTE, UNANSWERED, Channel, ChannelOptOut,
+    ContactAttempt, MessageTemplate, Outcome, PolicyProfile, Reason,
+)
+from .selectors import current_profiles_by_code
+
+# The lowest rung on which each channel may be used (DESIGN.md ladder).
+CHANNEL_MIN_RUNG = {
+    Channel.SMS: CaseState.REMINDER,
+    Channel.EMAIL: CaseState.REMINDER,
+    Channel.SOCIAL: CaseState.REMINDER,
+    Channel.PHONE_CALL: CaseState.PHONE,
+    Channel.LETTER: CaseState.WRITTEN_NOTICE,
+    Channel.FIELD_VISIT: CaseState.FIELD_VISIT,
+}
+# Letters are posted, not delivered at the moment of sending: no calling hours.
+CHANNELS_WITHOUT_HOURS = {Channel.LETTER}
+HISTORY_WINDOW = timedelta(days=30)
+WEEK = timedelta(days=7)
+
+
+class ContactRequestError(ValueError):
+    """The request itself is malformed (a point of another borrower, a template of another
+    channel): a programming or input error, not a policy refusal."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    explanation: str
+    until: datetime | None  # earliest instant this rule allows; None: waiting alone won't do
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[str, ...]
+    explanations: tuple[str, ...]
+    next_allowed_at: datetime | None
+    profile: PolicyProfile
+    overridable: bool = False  # every reason may be overridden by a supervisor under this profile
+
+    def explain(self) -> str:
+        if self.allowed:
+            return "Allowed."
+        when = (f" Allowed again from {timezone.localtime(self.next_allowed_at):%Y-%m-%d %H:%M %Z}."
+                if self.next_allowed_at else " Not allowed until the reasons above are resolved.")
+        return " ".join(self.explanations) + when
+
+
+@dataclass
+class Facts:
+    """What the rules know about one proposed contact."""
+
+    case: CollectionCase
+    channel: str
+    at: datetime
+    profile: PolicyProfile
+    contact_point: ContactPoint | None
+    template: MessageTemplate | None
+    zones: tuple[str, ...]
+    borrower_points: list[ContactPoint]
+    active_holds: list[Hold]
+    opted_out: bool = False
+    outstanding: object = None
+    connected_calls_today: int = 0
+    unanswered_to_point_today: int = 0
+    sms_today: int = 0
+    debt_calls_7d: int = 0
+    workplace_calls_30d: int = 0
+    attempts_7d: int = 0
+    last_conversation_at: datetime | None = None
+    third_party_contacts: int = 0
+    borrower_unreachable: bool = False
+    # k-th most recent counted attempt, for "when does a rolling window free a slot"
+    kth_recent: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def day_zone(self) -> ZoneInfo:
+        """The zone whose calendar day the daily limits count in: the first candidate."""
+        return ZoneInfo(self.zones[0])
+
+    def next_local_midnight(self, days: int = 1, after: datetime | None = None) -> datetime:
+        local = (after or self.at).astimezone(self.day_zone)
+        return datetime.combine(local.date() + timedelta(days=days), time(0), tzinfo=self.day_zone)
+
+
+# --- rules ---------------------------------------------------------------------------
+# Each takes Facts and returns a Refusal or None. Order is the order reasons are shown.
+
+def case_closed(f: Facts):
+    # "After full repayment all contact must stop at once" (DESIGN.md): a paid balance
+    # blocks contact even before the case is formally resolved.
+    if f.case.state in CLOSED_STATES:
+        return Refusal(Reason.CASE_CLOSED, f"The case is {f.case.get_state_display().lower()}.", None)
+    if f.outstanding is not None and f.outstanding <= 0:
+        return Refusal(Reason.CASE_CLOSED, "The debt is paid in full.", None)
+    return None
+
+
+def cease_requested(f: Facts):
+    # Reg F 1006.6(c): after a cease request only the notices the law requires.
+    if any(hold.kind == Hold.Kind.CEASE_COMMUNICATION for hold in f.active_holds):
+        if f.template is not None and f.template.is_required_notice:
+            return None
+        return Refusal(Reason.CEASE_REQUESTED, "The borrower asked us to stop contacting them.", None)
+    return None
+
+
+def case_on_hold(f: Facts):
+    holds = [hold for hold in f.active_holds if hold.kind != Hold.Kind.CEASE_COMMUNICATION]
+    if holds:
+        kinds = ", ".join(sorted({hold.get_kind_display().lower() for hold in holds}))
+        ends = [hold.ends_at for hold in holds]
+        until = None if any(end is None for end in ends) else max(ends)
+        return Refusal(Reason.CASE_ON_HOLD, f"The case is on hold ({kinds}).", until)
+    if f.case.state == CaseState.ON_HOLD and not any(h.kind == Hold.Kind.CEASE_COMMUNICATION for h in f.active_holds):
+        return Refusal(Reason.CASE_ON_HOLD, "The case is on hold until a supervisor releases it.", None)
+    return None
+
+
+def channel_opt_out(f: Facts):
+    point = f.contact_point
+    if f.opted_out or (point is not None and point.opted_out):
+        return Refusal(Reason.CHANNEL_OPT_OUT,
+                       f"The borrower opted out of {Channel(f.channel).label.lower()} contact here.", None)
+    return None
+
+
+def invalid_contact_point(f: Facts):
+    if f.contact_point is not None and f.contact_point.is_invalid:
+        return Refusal(Reason.INVALID_CONTACT_POINT, "This contact point is known to be invalid.", None)
+    return None
+
+
+def stage_not_reached(f: Facts):
+    rung = f.case.state if f.case.state in LADDER else f.case.ladder_rung
+    needed = CHANNEL_MIN_RUNG[f.channel]
+    if LADDER.index(rung) < LADDER.index(needed):
+        return Refusal(Reason.STAGE_NOT_REACHED,
+                       f"{Channel(f.channel).label} needs the '{needed.label}' rung; the case is on "
+                       f"'{CaseState(rung).label}'.", None)
+    return None
+
+
+def no_approved_visit(f: Facts):
+    if f.channel == Channel.FIELD_VISIT and not f.case.has_approved_field_visit():
+        return Refusal(Reason.NO_APPROVED_VISIT, "No approved field visit for this case.", None)
+    return None
+
+
+def template_not_approved(f: Facts):
+    if f.template is not None and not f.template.is_approved:
+        return Refusal(Reason.TEMPLATE_NOT_APPROVED,
+                       f"Template {f.template.code} v{f.template.version} is not approved by compliance.", None)
+    return None
+
+
+def third_party_limit(f: Facts):
+    point = f.contact_point
+    if point is None or point.owner != ContactPoint.Owner.THIRD_PARTY:
+        return None
+    p = f.profile
+    if not p.third_party_contact_allowed:
+        return Refusal(Reason.THIRD_PARTY_LIMIT, "This profile allows no third-party contact.", None)
+    if p.third_party_max_per_person is not None and f.third_party_contacts >= p.third_party_max_per_person:
+        # Reg F 1006.10: a third party is contacted once, for location information.
+        return Refusal(Reason.THIRD_PARTY_LIMIT,
+                       f"This third party was already contacted {f.third_party_contacts} time(s) "
+                       f"(limit {p.third_party_max_per_person}).", None)
+    if p.third_party_requires_unreachable and not f.borrower_unreachable:
+        # CBA 2026 guideline: third parties only when the borrower is out of contact.
+        return Refusal(Reason.THIRD_PARTY_LIMIT,
+                       f"The borrower is reachable: third parties only after {p.unreachable_failed_calls} "
+                       "consecutive failed calls or when every number is invalid.", None)
+    return None
+
+
+def daily_cap(f: Facts):
+    p = f.profile
+    tomorrow = f.next_local_midnight()
+    if f.channel == Channel.PHONE_CALL:
+        if p.connected_calls_per_day is not None and f.connected_calls_today >= p.connected_calls_per_day:
+            return Refusal(Reason.DAILY_CAP, f"{f.connected_calls_today} connected calls with this borrower today "
+                                             f"(limit {p.connected_calls_per_day}).", tomorrow)
+        if (p.unanswered_calls_per_number_per_day is not None and f.contact_point is not None
+                and f.unanswered_to_point_today >= p.unanswered_calls_per_number_per_day):
+            return Refusal(Reason.DAILY_CAP, f"{f.unanswered_to_point_today} unanswered calls to this number today "
+                                             f"(limit {p.unanswered_calls_per_number_per_day}).", tomorrow)
+    if f.channel == Channel.SMS and p.sms_per_day is not None and f.sms_today >= p.sms_per_day:
+        return Refusal(Reason.DAILY_CAP, f"{f.sms_today} text message(s) to this borrower today "
+                                         f"(limit {p.sms_per_day}).", tomorrow)
+    return None
+
+
+def _counts_as_debt_call(f: Facts) -> bool:
+    return f.channel == Channel.PHONE_CALL or (f.channel == Channel.SMS and f.profile.sms_counts_as_call)
+
+
+def weekly_cap(f: Facts):
+    p = f.profile
+    if _counts_as_debt_call(f):
+        to_workplace = f.contact_point is not None and f.contact_point.is_workplace
+        if p.calls_to_workplace_30d is not None and to_workplace:
+            # 940 CMR 7.04(1)(f): 2 calls in 30 days to numbers other than personal ones.
+            if f.workplace_calls_30d >= p.calls_to_workplace_30d:
+                return Refusal(Reason.WEEKLY_CAP, f"{f.workplace_calls_30d} calls to work numbers in 30 days "
+                                                  f"(limit {p.calls_to_workplace_30d}).",
+                               f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW)
+        elif p.calls_per_debt_7d is not None and f.debt_calls_7d >= p.calls_per_debt_7d:
+            # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
+            return Refusal(Reason.WEEKLY_CAP, f"{f.debt_calls_7d} calls about this debt in 7 days "
+                                              f"(limit {p.calls_per_debt_7d}).",
+                           f.kth_recent["debt_calls_7d"] + WEEK)
+    if p.attempts_per_borrower_7d is not None and f.attempts_7d >= p.attempts_per_borrower_7d:
+        return Refusal(Reason.WEEKLY_CAP, f"{f.attempts_7d} contacts with this borrower on all channels in 7 days "
+                                          f"(limit {p.attempts_per_borrower_7d}).", f.kth_recent["attempts_7d"] + WEEK)
+    return None
+
+
+def post_conversation_wait(f: Facts):
+    # Reg F 1006.14(b)(2)(ii): no call within 7 days after a telephone conversation; the
+    # conversation day is day 1, so the next call may be on day 8 (borrower-local).
+    days = f.profile.conversation_wait_days
+    if days is None or f.channel != Channel.PHONE_CALL or f.last_conversation_at is None:
+        return None
+    # With several candidate zones, wait for the latest midnight among them.
+    until = max(
+        datetime.combine(f.last_conversation_at.astimezone(ZoneInfo(zone)).date() + timedelta(days=days), time(0),
+                         tzinfo=ZoneInfo(zone))
+        for zone in f.zones
+    )
+    if f.at < until:
+        spoke = timezone.localtime(f.last_conversation_at, f.day_zone)
+        return Refusal(Reason.POST_CONVERSATION_WAIT,
+                       f"Spoke with the borrower on {spoke:%Y-%m-%d}; no calls for {days} days from that day.", until)
+    return None
+
+
+def _closed_days(f: Facts, zone: str, day: date) -> bool:
+    return day in f.profile.holiday_dates
+
+
+def _open_at(f: Facts, instant: datetime) -> bool:
+    start, end = f.profile.contact_window_start, f.profile.contact_window_end
+    for zone in f.zones:
+        local = instant.astimezone(ZoneInfo(zone))
+        if _closed_days(f, zone, local.date()) or not (start <= local.time() < end):
+            return False
+    return True
+
+
+def next_open_instant(f: Facts, after: datetime) -> datetime | None:
+    """Earliest instant >= ``after`` inside the contact window in every candidate zone and
+    on no holiday; None if the zones' windows never overlap."""
+    if _open_at(f, after):
+        return after
+    candidates = set()
+    for zone in f.zones:
+        tz = ZoneInfo(zone)
+        first_day = after.astimezone(tz).date()
+        for offset in range(0, 15):
+            candidates.add(datetime.combine(first_day + timedelta(days=offset), f.profile.contact_window_start, tzinfo=tz))
+    for candidate in sorted(c for c in candidates if c >= after):
+        if _open_at(f, candidate):
+            return candidate
+    return None
+
+
+def contact_hours(f: Facts):
+    """Outside hours or on a holiday in any of the borrower's possible zones (Reg F
+    1006.6(b)(1)(i) commentary: with conflicting zones, every one must be convenient)."""
+    if f.channel in CHANNELS_WITHOUT_HOURS:
+        return None
+    start, end = f.profile.contact_window_start, f.profile.contact_window_end
+    for zone in f.zones:
+        local = f.at.astimezone(ZoneInfo(zone))
+        if _closed_days(f, zone, local.date()):
+            return Refusal(Reason.HOLIDAY, f"{local:%Y-%m-%d} is a public holiday in {zone}.",
+                           next_open_instant(f, f.at))
+    for zone in f.zones:
+        local = f.at.astimezone(ZoneInfo(zone))
+        if not (start <= local.time() < end):
+            return Refusal(Reason.OUTSIDE_HOURS,
+                           f"It is {local:%H:%M} for the borrower ({zone}); contact only {start:%H:%M}–{end:%H:%M}.",
+                           next_open_instant(f, f.at))
+    return None
+
+
+RULES = [
+    case_closed, cease_requested, case_on_hold, channel_opt_out, invalid_contact_point, stage_not_reached,
+    no_approved_visit, template_not_approved, third_party_limit, daily_cap, weekly_cap, post_conversation_wait,
+    contact_hours,
+]
+
+
+def decide(f: Facts) -> Decision:
+    refusals = [refusal for rule in RULES if (refusal := rule(f)) is not None]
+    if not refusals:
+        return Decision(True, (), (), f.at, f.profile)
+    next_at = None
+    if all(refusal.until is not None for refusal in refusals):
+        # Caps and waits only relax as time passes; then find the next open window.
+        waited = max([f.at] + [refusal.until for refusal in refusals])
+        next_at = waited if f.channel in CHANNELS_WITHOUT_HOURS else next_open_instant(f, waited)
+    reasons = tuple(refusal.reason for refusal in refusals)
+    return Decision(
+        allowed=False, reasons=reasons, explanations=tuple(r.explanation for r in refusals), next_allowed_at=next_at,
+        profile=f.profile, overridable=set(reasons) <= f.profile.overridable,
+    )
+
+
+# --- loading the facts -----------------------------------------------------------------
+
+def candidate_zones(borrower, points, profile) -> tuple[str, ...]:
+    """The borrower's home zone and every zone their contact points suggest; the profile's
+    fallback zones when nothing is known."""
+    zones = {borrower.home_time_zone} if borrower.home_time_zone else set()
+    zones |= {point.time_zone for point in points if point.time_zone and point.owner == ContactPoint.Owner.BORROWER}
+    if not zones:
+        zones = set(profile.fallback_time_zones.split())
+    ordered = [borrower.home_time_zone] if borrower.home_time_zone else []
+    return tuple(ordered + sorted(zones - set(ordered)))
+
+
+def _check_request(case, channel, point, template):
+    if channel not in Channel.values:
+        raise ContactRequestError(f"Unknown channel {channel!r}.")
+    if point is not None:
+        if point.borrower_id != case.account.borrower_id:
+            raise ContactRequestError("That contact point belongs to another borrower.")
+        if point.kind != CHANNEL_POINT_KIND[channel]:
+            raise ContactRequestError(f"A {Channel(channel).label.lower()} needs a {CHANNEL_POINT_KIND[channel]} "
+                                      f"contact point, not a {point.kind}.")
+    if template is not None and template.channel != channel:
+        raise ContactRequestError(f"Template {template.code} is for {template.channel}, not {channel}.")
+
+
+def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -> list[Facts]:
+    """Facts for ``channel`` at ``at`` for each case, in a fixed number of queries.
+
+    ``cases`` must come with ``account__borrower`` selected; ``points`` maps a case id to
+    the contact point to be used (or None).
+    """
+    cases = list(cases)
+    if not cases:
+        return []
+    profiles = current_profiles_by_code()
+    borrower_ids = {case.account.borrower_id for case in cases}
+    case_ids = [case.pk for case in cases]
+
+    points_by_borrower = defaultdict(list)
+    for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
+        points_by_borrower[point.borrower_id].append(point)
+    holds_by_case = defaultdict(list)
+    for hold in Hold.objects.filter(case_id__in=case_ids, released_at__isnull=True, starts_at__lte=at).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at)):
+        holds_by_case[hold.case_id].append(hold)
+    opt_outs = set(ChannelOptOut.objects.filter(borrower_id__in=borrower_ids, channel=channel)
+                   .values_list("borrower_id", "contact_point_id"))
+
+    facts = []
+    for case in cases:
+        borrower = case.account.borrower
+        profile = profiles[borrower.policy_profile_code]
+        point = points.get(case.pk)
+        _check_request(case, channel, point, template)
+        zones = candidate_zones(borrower, points_by_borrower[borrower.pk], profile)
+        facts.append(Facts(
+            case=case, channel=channel, at=at, profile=profile, contact_point=point, template=template, zones=zones,
+            borrower_points=points_by_borrower[borrower.pk], active_holds=holds_by_case[case.pk],
+            opted_out=(borrower.pk, None) in opt_outs or (point is not None and (borrower.pk, point.pk) in opt_outs),
+            outstanding=case.account.outstanding_total,
+        ))
+    _load_counts(facts, channel, at)
+    _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
+    return facts
+
+
+def _counted_attempts(borrower_ids, at):
+    """Contacts that happened (allowed, outbound) in the history window the caps look at."""
+    return ContactAttempt.objects.filter(
+        borrower_id__in=borrower_ids, allowed=True, direction=ContactAttempt.Direction.OUTBOUND,
+        started_at__gt=at - HISTORY_WINDOW, started_at__lte=at,
+    )
+
+
+def _debt_call_filter(profile) -> Q:
+    channels = [Channel.PHONE_CALL, Channel.SMS] if profile.sms_counts_as_call else [Channel.PHONE_CALL]
+    condition = Q(channel__in=channels)
+    if not profile.calls_count_busy:
+        condition &= ~Q(outcome=Outcome.BUSY)  # Reg F counts calls placed, not network failures
+    return condition
+
+
+def _load_counts(facts: list[Facts], channel, at):
+    """Every count the caps need, for all the facts, in one grouped aggregate query per
+    profile (profiles count calls differently), plus one query per cap that is reached."""
+    by_profile = defaultdict(list)
+    for f in facts:
+        by_profile[f.profile.pk].append(f)
+    for group in by_profile.values():
+        profile = group[0].profile
+        # Each borrower's "today" starts at their own local midnight.
+        today = SqlCase(
+            *[When(borrower_id=f.case.account.borrower_id, started_at__gte=f.next_local_midnight(days=0), then=Value(1))
+              for f in group],
+            default=Value(0), output_field=IntegerField(),
+        )
+        calls = Q(channel=Channel.PHONE_CALL)
+        debt_calls = _debt_call_filter(profile)
+        week = Q(started_at__gt=at - WEEK)
+        workplace = Q(contact_point__is_workplace=True)
+        if profile.calls_to_workplace_30d is not None:
+            personal_week = debt_calls & week & ~workplace
+        else:
+            personal_week = debt_calls & week
+        rows = (
+            _counted_attempts({f.case.account.borrower_id for f in group}, at)
+            .annotate(today=today)
+            .values("borrower_id", "case_id", "contact_point_id")
+            .annotate(
+                connected_today=Count("pk", filter=calls & Q(outcome__in=CONNECTED, today=1)),
+                unanswered_today=Count("pk", filter=calls & Q(outcome__in=UNANSWERED, today=1)),
+                sms_today=Count("pk", filter=Q(channel=Channel.SMS, today=1)),
+                debt_calls_7d=Count("pk", filter=personal_week),
+                workplace_calls_30d=Count("pk", filter=debt_calls & workplace),
+                attempts_7d=Count("pk", filter=week),
+                last_conversation=Max("started_at", filter=calls & Q(conversation=True)),
+            )
+        )
+        for row in rows:
+            for f in group:
+                if row["borrower_id"] != f.case.account.borrower_id:
+                    continue
+                f.connected_calls_today += row["connected_today"]
+                f.sms_today += row["sms_today"]
+                f.attempts_7d += row["attempts_7d"]
+                if f.contact_point is not None and row["contact_point_id"] == f.contact_point.pk:
+                    f.unanswered_to_point_today += row["unanswered_today"]
+                if row["case_id"] == f.case.pk:
+                    f.debt_calls_7d += row["debt_calls_7d"]
+                    f.workplace_calls_30d += row["workplace_calls_30d"]
+                    if row["last_conversation"] and (f.last_conversation_at is None
+                                                     or row["last_conversation"] > f.last_conversation_at):
+                        f.last_conversation_at = row["last_conversation"]
+        _load_kth_recent(group, at, profile, personal_week, debt_calls & workplace, week)
+
+
+def _load_kth_recent(group: list[Facts], at, profile, personal_week: Q, workplace_30d: Q, week: Q):
+    """For each rolling cap that is reached, the k-th most recent counted attempt: the
+    window frees a slot k-th-most-recent + window after it. One query per reached cap."""
+    caps = [
+        ("debt_calls_7d", profile.calls_per_debt_7d, "case_id", personal_week),
+        ("workplace_calls_30d", profile.calls_to_workplace_30d, "case_id", workplace_30d),
+        ("attempts_7d", profile.attempts_per_borrower_7d, "borrower_id", week),
+    ]
+    for name, limit, partition, condition in caps:
+        reached = [f for f in group if limit is not None and getattr(f, name) >= limit]
+        if not reached:
+            continue
+        keys = {f.case.pk if partition == "case_id" else f.case.account.borrower_id for f in reached}
+        ranked = (
+            _counted_attempts({f.case.account.borrower_id for f in reached}, at)
+            .filter(condition, **{f"{partition}__in": keys})
+            .annotate(rank=Window(RowNumber(), partition_by=[F(partition)], order_by=F("started_at").desc()))
+            .filter(rank=limit)
+            .values_list(partition, "started_at")
+        )
+        kth = dict(ranked)
+        for f in reached:
+            f.kth_recent[name] = kth[f.case.pk if partition == "case_id" else f.case.account.borrower_id]
+
+
+def _load_third_party_facts(facts: list[Facts]):
+    """Third-party contacts so far, and whether the borrower counts as unreachable."""
+    for f in facts:  # third-party contacts are rare and judged one at a time
+        f.third_party_contacts = ContactAttempt.objects.filter(
+            contact_point=f.contact_point, allowed=True, direction=ContactAttempt.Direction.OUTBOUND).count()
+        own_phones = [p for p in f.borrower_points if p.kind == "phone" and p.owner == ContactPoint.Owner.BORROWER]
+        needed = f.profile.unreachable_failed_calls
+        recent = list(
+            ContactAttempt.objects.filter(
+                borrower_id=f.case.account.borrower_id, channel=Channel.PHONE_CALL, allowed=True,
+                contact_point__owner=ContactPoint.Owner.BORROWER, started_at__lte=f.at,
+            ).order_by("-started_at").values_list("outcome", flat=True)[:needed]
+        )
+        all_invalid = bool(own_phones) and all(p.is_invalid for p in own_phones)
+        f.borrower_unreachable = all_invalid or (len(recent) == needed and all(o in FAILED_REMOTE for o in recent))
+
+
+# --- entry points ------------------------------------------------------------------------
+
+def evaluate(case, channel, at=None, contact_point=None, agent=None, template=None) -> Decision:
+    """May ``channel`` contact about ``case`` happen at ``at`` (default now), through
+    ``contact_point``, using ``template``? ``agent`` is who would make it."""
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ContactRequestError("The instant must be timezone-aware.")
+    if not hasattr(case, "_state") or "account" not in case._state.fields_cache:
+        case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    (facts,) = load_facts([case], channel, at, {case.pk: contact_point}, template)
+    return decide(facts)
+
+
+def evaluate_many(cases, channel, at=None, points=None) -> dict[int, Decision]:
+    """Decisions for many cases at once (work queues), in a fixed number of queries."""
+    at = at or timezone.now()
+    return {f.case.pk: decide(f) for f in load_facts(cases, channel, at, points or {})}
+
+
+def reached_borrower(outcome: str) -> bool:
+    return outcome in BORROWER_REACHED
