@@ -407,10 +407,14 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
 
 
 def _counted_attempts(borrower_ids, at):
-    """Contacts that happened (allowed, outbound) in the history window the caps look at."""
+    """Contacts that happened (allowed, outbound) in the history window the caps look at.
+
+    Up to ``at`` or now, whichever is later: a call logged after the fact must not slip
+    under a cap because the calls that followed it are already on record.
+    """
     return ContactAttempt.objects.filter(
         borrower_id__in=borrower_ids, allowed=True, direction=ContactAttempt.Direction.OUTBOUND,
-        started_at__gt=at - HISTORY_WINDOW, started_at__lte=at,
+        started_at__gt=at - HISTORY_WINDOW, started_at__lte=max(at, timezone.now()),
     )
 
 
@@ -432,7 +436,8 @@ def _load_counts(facts: list[Facts], channel, at):
         profile = group[0].profile
         # Each borrower's "today" starts at their own local midnight.
         today = SqlCase(
-            *[When(borrower_id=f.case.account.borrower_id, started_at__gte=f.next_local_midnight(days=0), then=Value(1))
+            *[When(borrower_id=f.case.account.borrower_id, started_at__gte=f.next_local_midnight(days=0),
+                   started_at__lt=f.next_local_midnight(days=1), then=Value(1))
               for f in group],
             default=Value(0), output_field=IntegerField(),
         )

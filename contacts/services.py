@@ -93,7 +93,6 @@ def record_attempt(case, channel, agent, outcome, at=None, contact_point=None, c
 @transaction.atomic
 def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversation, note, template, message_text,
                      overridden_by, override_reason):
-    at = at or timezone.now()
     if agent is not None:
         case_services._require(agent, "contacts.add_contactattempt", "record contact attempts")
         case_services._require_case_access(agent, case)
@@ -106,6 +105,9 @@ def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversat
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
     Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
+    # "Now" is read only once the locks are held: an instant taken before waiting would
+    # predate attempts committed while this one waited, and miss them in the counts.
+    at = at or timezone.now()
     decision = policy.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
 
     allowed = decision.allowed
