@@ -262,21 +262,6 @@ class RepaymentPlanInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("created_by", "approved_by")
 
 
-class CaseEventInline(ReadOnlyInline):
-    model = CaseEvent
-    verbose_name_plural = "Timeline (who, when, which rule)"
-    fields = ["at", "kind", "actor", "from_state", "to_state", "reason", "rule_summary"]
-    readonly_fields = fields
-    show_change_link = False
-
-    @admin.display(description="rules checked")
-    def rule_summary(self, obj):
-        return "; ".join(f"{'✔' if rule['passed'] else '✘'} {rule['explanation']}" for rule in obj.rules)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-
 class CollectionCaseForm(forms.ModelForm):
     class Meta:
         model = CollectionCase
@@ -295,8 +280,8 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
     search_fields = ["=account__loan_number", "account__borrower__full_name"]
     autocomplete_fields = ["assigned_collector"]
     fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
-              "closed_at", "written_notice_sent_at"]
-    inlines = [HoldInline, PromiseInline, RepaymentPlanInline, CaseEventInline]
+              "closed_at", "written_notice_sent_at", "timeline"]
+    inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
     ordering = ["-account__days_past_due", "id"]
 
     def get_queryset(self, request):
@@ -343,6 +328,12 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
             "payments": account.payments.all()[:5],
             "profile": obj.policy_profile,
         })
+
+    @admin.display(description="contact timeline")
+    def timeline(self, obj):
+        from contacts.selectors import case_timeline
+
+        return render_to_string("contacts/_timeline.html", {"timeline": case_timeline(obj)})
 
     def get_object(self, request, object_id, from_field=None):
         """One fetch per request (the change view and the FSM mixin both ask), 404 when

@@ -1,25 +1,144 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import PolicyProfile
-from .services import save_profile_version
+from cases.admin import HistoryAdmin, ServiceAdminMixin, ServiceForm
+from cases.exceptions import CaseServiceError
+from cases.selectors import visible_cases
+
+from . import services
+from .models import ChannelOptOut, ContactAttempt, MessageTemplate, PolicyProfile
 
 
 @admin.register(PolicyProfile)
 class PolicyProfileAdmin(SimpleHistoryAdmin):
     """Saving an edit writes a new version; the version that judged past decisions stays."""
 
-    list_display = ["code", "version", "name", "created_at", "created_by", "change_note"]
+    list_display = ["code", "version", "name", "contact_window_start", "contact_window_end", "created_at", "created_by",
+                    "change_note"]
     list_filter = ["code"]
     readonly_fields = ["version", "created_at", "created_by"]
 
     def save_model(self, request, obj, form, change):
-        save_profile_version(obj, by=request.user, note=obj.change_note)
+        services.save_profile_version(obj, by=request.user, note=obj.change_note)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        from django.http import Http404
-
         raise Http404("Past versions are read-only.")
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(HistoryAdmin):
+    """Every attempt, allowed, blocked or overridden. Written only by record_attempt."""
+
+    list_display = ["started_at", "case", "channel", "agent", "outcome", "allowed", "reason_codes", "was_overridden",
+                    "profile"]
+    list_filter = ["allowed", "channel", "outcome", "direction", "profile"]
+    list_select_related = ["case__account", "agent", "profile", "overridden_by"]
+    search_fields = ["=case__account__loan_number"]
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in ContactAttempt._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=visible_cases(request.user))
+
+    @admin.display(description="reasons")
+    def reason_codes(self, obj):
+        return ", ".join(obj.reasons)
+
+    @admin.display(boolean=True, description="overridden")
+    def was_overridden(self, obj):
+        return obj.was_overridden
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["code", "channel", "language", "subject", "body", "is_required_notice"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(HistoryAdmin):
+    """Saving (a new template or an edit) writes a new unapproved version."""
+
+    form = MessageTemplateForm
+    list_display = ["code", "version", "channel", "language", "is_approved", "approved_by", "created_by"]
+    list_filter = ["channel", "language", ("approved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["approved_by", "created_by"]
+    search_fields = ["code", "body"]
+    actions = ["approve_selected"]
+
+    @admin.display(boolean=True, description="approved")
+    def is_approved(self, obj):
+        return obj.is_approved
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.save_template_version(
+                code=obj.code, channel=obj.channel, language=obj.language, subject=obj.subject, body=obj.body,
+                is_required_notice=obj.is_required_notice, by=request.user)
+        except CaseServiceError as refusal:  # validated by the form already; say so if not
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            raise
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        if change:
+            self.message_user(request, f"Saved as {saved}: a new version awaiting compliance approval.")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("contacts.approve_messagetemplate"):
+            actions.pop("approve_selected", None)
+        return actions
+
+    @admin.action(description="Approve selected versions")
+    def approve_selected(self, request, queryset):
+        for template in queryset:
+            try:
+                services.approve_template(template, by=request.user)
+            except CaseServiceError as refusal:
+                self.message_user(request, f"{template}: {refusal}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{template.code} v{template.version}: approved.", level=messages.SUCCESS)
+
+
+class OptOutForm(ServiceForm):
+    class Meta:
+        model = ChannelOptOut
+        fields = ["borrower", "channel", "contact_point", "note"]
+
+    def call_service(self, data):
+        from .policy import ContactRequestError
+
+        try:
+            return services.record_opt_out(data["borrower"], data["channel"], by=self.request_user,
+                                           contact_point=data.get("contact_point"), note=data.get("note", ""))
+        except ContactRequestError as error:
+            raise forms.ValidationError(str(error))
+
+
+@admin.register(ChannelOptOut)
+class ChannelOptOutAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = OptOutForm
+    list_display = ["borrower", "channel", "contact_point", "requested_at", "recorded_by"]
+    list_filter = ["channel"]
+    list_select_related = ["borrower", "contact_point", "recorded_by"]
+    search_fields = ["borrower__full_name"]
+    autocomplete_fields = ["borrower", "contact_point"]
+
+    def get_queryset(self, request):
+        from cases.selectors import visible_borrowers
+
+        return super().get_queryset(request).filter(borrower__in=visible_borrowers(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return False

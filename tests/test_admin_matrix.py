@@ -40,7 +40,16 @@ PAGES = [
     ("contacts_policyprofile_add", {A}),
     ("auth_user_add", {A}),
     ("auth_group_add", set()),
+    ("contacts_contactattempt_changelist", EVERYONE),
+    ("contacts_messagetemplate_changelist", {C, S, R, A}),
+    ("contacts_channeloptout_changelist", {C, S, R, A}),
+    ("contacts_contactattempt_add", set()),
+    ("contacts_messagetemplate_add", {A}),
+    ("contacts_channeloptout_add", {C, S}),
 ]
+
+# Staff pages outside the admin: (url name, roles that get 200; others get 404)
+WORK_PAGES = [("contacts:work_queue", {C, S})]
 
 
 def test_table_covers_every_registered_admin():
@@ -56,6 +65,8 @@ def test_admin_pages_per_role(db, users_by_role, role):
     outcome = {name: client.get(reverse(f"admin:{name}")).status_code for name, _ in PAGES}
     expected = {name: 200 if role in allowed else 403 for name, allowed in PAGES}
     assert outcome == expected
+    work = {name: client.get(reverse(name)).status_code for name, _ in WORK_PAGES}
+    assert work == {name: 200 if role in allowed else 404 for name, allowed in WORK_PAGES}
 
 
 def test_anonymous_visitors_are_sent_to_the_login(db):

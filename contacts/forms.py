@@ -1,0 +1,36 @@
+from django import forms
+
+from cases.models import ContactPoint
+
+from .models import Channel, Outcome
+
+
+class LogContactForm(forms.Form):
+    channel = forms.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.FIELD_VISIT])
+    contact_point = forms.ModelChoiceField(queryset=ContactPoint.objects.none())
+    outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices)
+    conversation = forms.BooleanField(required=False, help_text="A real telephone conversation with the borrower.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    override_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text="Supervisors only, and only for refusals the profile lets them override.",
+    )
+
+    def __init__(self, *args, case, show_point, can_override, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["contact_point"]
+        field.queryset = ContactPoint.objects.filter(borrower_id=case.account.borrower_id)
+        field.label_from_instance = lambda point: (
+            f"{point.get_kind_display()} {show_point(point)}"
+            + (f" ({point.label})" if point.label else "")
+            + (" · third party" if point.owner == ContactPoint.Owner.THIRD_PARTY else "")
+            + (" · invalid" if point.is_invalid else "") + (" · opted out" if point.opted_out else "")
+        )
+        if not can_override:
+            del self.fields["override_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if "save" in self.data and not data.get("outcome"):
+            self.add_error("outcome", "Say what happened before saving.")
+        return data

@@ -1,0 +1,75 @@
+"""Staff pages for contact work: log a contact (checked before it is saved) and the
+collector's work queue. Thin: the rules live in contacts.services and contacts.policy."""
+from django.contrib import admin, messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.admin import can_see_full_contact_details
+from cases.exceptions import CaseServiceError
+from cases.selectors import visible_cases
+
+from . import selectors, services
+from .forms import LogContactForm
+from .models import Outcome
+from .policy import ContactRequestError
+
+
+def _case_for(request, case_id):
+    try:
+        return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
+    except Exception:
+        raise Http404("No such case, or not yours to see.")
+
+
+def log_contact(request, case_id):
+    if not request.user.has_perm("contacts.add_contactattempt"):
+        raise Http404("You do not log contacts.")
+    case = _case_for(request, case_id)
+    full = can_see_full_contact_details(request.user)
+    can_override = request.user.has_perm("contacts.override_contact_policy")
+    form = LogContactForm(request.POST or None, case=case, can_override=can_override,
+                          show_point=lambda p: p.value if full else p.masked_value)
+    decision = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "save" not in request.POST:
+                decision = services.check_contact(case, data["channel"], contact_point=data["contact_point"],
+                                                  agent=request.user)
+            else:
+                attempt = services.record_attempt(
+                    case, data["channel"], request.user, data["outcome"], contact_point=data["contact_point"],
+                    conversation=data["conversation"], note=data["note"],
+                    overridden_by=request.user if data.get("override_reason") else None,
+                    override_reason=data.get("override_reason", ""),
+                )
+                messages.success(request, f"{attempt.get_channel_display()} logged: {attempt.get_outcome_display()}.")
+                if attempt.outcome == Outcome.PROMISE_TO_PAY:
+                    return redirect(f"{reverse('admin:cases_promisetopay_add')}?case={case.pk}")
+                return redirect("admin:cases_collectioncase_change", case.pk)
+        except services.ContactBlocked as blocked:
+            decision = blocked.decision
+            messages.error(request, "Not logged as made: the contact is refused, and the refusal was recorded.")
+        except ContactRequestError as error:
+            form.add_error(None, str(error))
+        except CaseServiceError as error:
+            form.add_error(None, str(error))
+    context = {
+        **admin.site.each_context(request), "title": f"Log contact · {case}", "case": case, "form": form,
+        "decision": decision, "timeline": selectors.case_timeline(case), "now": timezone.now(),
+        "borrower_zone": selectors.borrower_zone(case),
+    }
+    return render(request, "contacts/log_contact.html", context)
+
+
+def work_queue(request):
+    if not (request.user.has_perm("contacts.add_contactattempt") and request.user.has_perm("cases.change_collectioncase")):
+        raise Http404("Work queues are for collectors.")
+    contactable, later = selectors.work_queue(request.user)
+    context = {
+        **admin.site.each_context(request), "title": "My work queue", "contactable": contactable, "later": later,
+        "now": timezone.now(),
+    }
+    return render(request, "contacts/work_queue.html", context)
