@@ -18,3 +18,14 @@ def test_demo_data_covers_every_state_and_is_idempotent(db):
     for username in ("collector1", "fieldagent1", "supervisor1", "reviewer1", "admin1"):
         user = authenticate(username=username, password="demo-2026")
         assert user is not None and user.is_staff and user.groups.count() == 1
+
+
+def test_demo_contact_history_went_through_the_engine(db):
+    from contacts.models import ContactAttempt, MessageTemplate
+
+    call_command("seed_demo", cases=120, stdout=StringIO())
+    attempts = ContactAttempt.objects.all()
+    assert attempts.filter(allowed=True).exists()
+    night = [a for a in attempts.filter(allowed=False) if "outside_hours" in a.reasons]
+    assert night and all(a.explanations for a in night)
+    assert MessageTemplate.objects.filter(approved_at__isnull=True).count() == 1  # an edit awaiting approval

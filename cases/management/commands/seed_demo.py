@@ -4,9 +4,10 @@ state. Idempotent: users are kept (their demo password reset), the book is creat
 once. Cases climb the ladder through the real services, so their events and history
 are what the product itself writes.
 """
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 import random
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
@@ -15,6 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import services
+from contacts import policy
+from contacts import services as contact_services
+from contacts.models import Channel, ChannelOptOut, MessageTemplate, Outcome
+from contacts.selectors import current_profiles_by_code
 from cases.models import (
     Borrower, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount,
 )
@@ -72,6 +77,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo book already present; left as it is.")
         else:
             with transaction.atomic():
+                self.create_templates(users)
                 self.create_book(cases, random.Random(seed), users)
         self.print_logins()
 
@@ -96,10 +102,104 @@ class Command(BaseCommand):
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
 
+    # --- message templates ------------------------------------------------------------
+
+    TEMPLATES = [
+        ("sms-reminder", Channel.SMS, "zh-hans", "",
+         "{borrower_name}您好，您的贷款{loan_number}已逾期{days_past_due}天，应还{amount_due}{currency}。"
+         "如已还款请忽略。咨询请致电{hotline}。回复TD退订。", False),
+        ("sms-reminder-en", Channel.SMS, "en", "",
+         "Hello {borrower_name}, loan {loan_number} is {days_past_due} days past due: {amount_due} {currency}. "
+         "Already paid? Please ignore this. Questions: {hotline}. Reply STOP to opt out.", False),
+        ("email-reminder-en", Channel.EMAIL, "en", "Your loan {loan_number}",
+         "Dear {borrower_name},\n\n{amount_due} {currency} is due on loan {loan_number} ({days_past_due} days "
+         "past due). {payment_instructions}\n\nIf you are in difficulty, call us on {hotline}: we can agree a "
+         "plan.\n\nTo stop emails, reply UNSUBSCRIBE.", False),
+        ("letter-formal-notice", Channel.LETTER, "zh-hans", "催收通知书",
+         "{borrower_name}：您在{lender_name}的贷款{loan_number}已逾期{days_past_due}天，未还金额{amount_due}{currency}。"
+         "请于收到本通知后尽快还款或与我们协商还款计划，电话{hotline}。", False),
+        ("letter-collection-ends", Channel.LETTER, "en", "We have stopped collection",
+         "Dear {borrower_name}, as you asked, we will no longer contact you about loan {loan_number}.", True),
+    ]
+
+    def create_templates(self, users):
+        author, reviewer = users["admin1"], users["reviewer1"]
+        for code, channel, language, subject, body, required in self.TEMPLATES:
+            template = contact_services.save_template_version(
+                code=code, channel=channel, language=language, subject=subject, body=body, by=author,
+                is_required_notice=required)
+            contact_services.approve_template(template, by=reviewer)
+        # An edit waiting for compliance: version 2 exists but version 1 is what is sent.
+        contact_services.save_template_version(
+            code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author,
+            body="{borrower_name}您好，贷款{loan_number}逾期{days_past_due}天，应还{amount_due}{currency}。"
+                 "可致电{hotline}协商分期。回复TD退订。")
+
+    # --- contact history -------------------------------------------------------------
+
+    def borrower_time(self, case, days_ago, hour, minute=0):
+        borrower = case.account.borrower
+        zones = policy.candidate_zones(borrower, list(borrower.contact_points.all()),
+                                       self.profiles[borrower.policy_profile_code])
+        day = timezone.localdate() - timedelta(days=days_ago)
+        return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zones[0]))
+
+    def record(self, case, channel, agent, outcome, at, point, **extra):
+        """Through the real engine: what it refuses is stored as refused."""
+        try:
+            contact_services.record_attempt(case, channel, agent, outcome, at=at, contact_point=point, **extra)
+            return True
+        except contact_services.ContactBlocked:
+            return False
+
+    def add_contacts(self, case, rng, collector):
+        """A few weeks of reminders and calls, as the rung allows, in borrower-local daytime."""
+        case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+        phones = [p for p in case.account.borrower.contact_points.all() if p.kind == "phone"]
+        email = next((p for p in case.account.borrower.contact_points.all() if p.kind == "email"), None)
+        agent = collector
+        for days_ago in sorted(rng.sample(range(1, 20), k=rng.randint(2, 6)), reverse=True):
+            at = self.borrower_time(case, days_ago, rng.randint(12, 16), rng.randint(0, 59))
+            if case.state == CaseState.REMINDER or rng.random() < 0.3:
+                self.record(case, Channel.SMS, None, Outcome.SENT, at, phones[0])
+                if email and rng.random() < 0.3:
+                    self.record(case, Channel.EMAIL, None, Outcome.SENT, at + timedelta(minutes=5), email)
+            else:
+                valid = [p for p in phones if not p.is_invalid] or phones
+                # Now and then someone dials a number already known to be dead: refused.
+                point = rng.choice(phones) if rng.random() < 0.1 else rng.choice(valid)
+                outcome = rng.choices([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.RIGHT_PARTY,
+                                       Outcome.CALLBACK, Outcome.REFUSED_TO_PAY], weights=[40, 15, 10, 20, 10, 5])[0]
+                self.record(case, Channel.PHONE_CALL, agent, outcome, at, point,
+                            note="Borrower says salary is late." if outcome == Outcome.RIGHT_PARTY else "")
+        if case.state in (CaseState.PHONE, CaseState.WRITTEN_NOTICE) and rng.random() < 0.15:
+            # A call tried after hours: the engine refuses it and the refusal is kept.
+            self.record(case, Channel.PHONE_CALL, agent, Outcome.NO_ANSWER, self.borrower_time(case, 2, 23, 15),
+                        phones[0])
+
+    def add_override_example(self, supervisor):
+        """A Reg F borrower who asked to be called back within the week after a conversation."""
+        case = (CollectionCase.objects.filter(state=CaseState.PHONE, account__borrower__policy_profile_code="US-REGF")
+                .select_related("account__borrower").first())
+        if case is None:
+            return
+        phone = case.account.borrower.contact_points.filter(kind="phone", is_invalid=False).first()
+        collector = case.assigned_collector
+        spoke = self.borrower_time(case, 3, 14)
+        self.record(case, Channel.PHONE_CALL, collector, Outcome.CALLBACK, spoke, phone,
+                    note="Asked to be called back on Friday after payday.")
+        again = self.borrower_time(case, 1, 14)
+        if not self.record(case, Channel.PHONE_CALL, collector, Outcome.RIGHT_PARTY, again, phone):
+            self.record(case, Channel.PHONE_CALL, collector, Outcome.PROMISE_TO_PAY, again + timedelta(minutes=2), phone,
+                        overridden_by=supervisor,
+                        override_reason="Borrower asked on the call three days ago to be called back today "
+                                        "(prior consent, 12 CFR 1006.14(b)(3)(i)).")
+
     # --- the book ----------------------------------------------------------------------
 
     def create_book(self, count: int, rng: random.Random, users: dict[str, User]):
         supervisor = self.supervisor = users["supervisor1"]
+        self.profiles = current_profiles_by_code()
         collectors = [users["collector1"], users["collector2"], users["collector3"]]
         today = timezone.localdate()
         targets = []
@@ -111,6 +211,9 @@ class Command(BaseCommand):
             account = self.make_account(rng, borrower, number, today - timedelta(days=rng.randint(low, high)))
             case = services.open_case(account, collector=collectors[number % len(collectors)])
             self.bring_to(case, target, rng, supervisor, collectors[number % len(collectors)])
+        self.add_override_example(supervisor)
+        for borrower in Borrower.objects.filter(accounts__loan_number__startswith=LOAN_PREFIX).order_by("pk")[::25]:
+            ChannelOptOut.objects.create(borrower=borrower, channel=Channel.SMS, note="Replied TD to a reminder.")
         self.stdout.write(f"Created {min(count, len(targets))} demo cases.")
 
     def make_borrower(self, rng, number) -> Borrower:
@@ -186,11 +289,14 @@ class Command(BaseCommand):
             return
         if target in (CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE):
             self.climb(case, target, by=None if target == CaseState.REMINDER else collector)
+            self.add_contacts(case, rng, collector)
         elif target in (CaseState.FIELD_VISIT, CaseState.LEGAL):
             self.climb(case, CaseState.WRITTEN_NOTICE, by=collector)
+            self.add_contacts(case, rng, collector)
             self.seed_upper_rung(case, target, supervisor)
         elif target == CaseState.ARRANGEMENT:
             self.climb(case, CaseState.PHONE, by=collector)
+            self.add_contacts(case, rng, collector)
             if rng.random() < 0.7:
                 amount = (case.account.outstanding_total * Decimal("0.3")).quantize(Decimal("0.01"))
                 services.record_promise(case, amount, timezone.localdate() + timedelta(days=rng.randint(1, 14)),
@@ -202,6 +308,7 @@ class Command(BaseCommand):
                                               by=collector, note="Four monthly instalments.")
         elif target == CaseState.ON_HOLD:
             self.climb(case, CaseState.PHONE, by=collector)
+            self.add_contacts(case, rng, collector)
             kind = rng.choice([Hold.Kind.DISPUTE, Hold.Kind.HARDSHIP, Hold.Kind.CEASE_COMMUNICATION,
                                Hold.Kind.COMPLAINT_INVESTIGATION, Hold.Kind.BREATHING_SPACE])
             evidence = ContentFile(b"Demo evidence: hospital discharge letter.", name="evidence.txt") \
@@ -209,6 +316,7 @@ class Command(BaseCommand):
             services.place_hold(case, kind, by=supervisor, note="Demo hold", evidence=evidence)
         elif target == CaseState.RESOLVED:
             self.climb(case, CaseState.PHONE, by=collector)
+            self.add_contacts(case, rng, collector)
             services.record_payment(case.account, case.account.outstanding_total,
                                     timezone.now() - timedelta(days=rng.randint(0, 5)), f"DEMO-PAY-{case.pk}")
         elif target == CaseState.WRITTEN_OFF:
