@@ -68,6 +68,11 @@ class Decision:
     next_allowed_at: datetime | None
     profile: PolicyProfile
     overridable: bool = False  # every reason may be overridden by a supervisor under this profile
+    zones: tuple[str, ...] = ()  # the borrower's candidate time zones the hours were judged in
+
+    @property
+    def borrower_zone(self) -> ZoneInfo | None:
+        return ZoneInfo(self.zones[0]) if self.zones else None
 
     def explain(self) -> str:
         if self.allowed:
@@ -326,7 +331,7 @@ RULES = [
 def decide(f: Facts) -> Decision:
     refusals = [refusal for rule in RULES if (refusal := rule(f)) is not None]
     if not refusals:
-        return Decision(True, (), (), f.at, f.profile)
+        return Decision(True, (), (), f.at, f.profile, zones=f.zones)
     next_at = None
     if all(refusal.until is not None for refusal in refusals):
         # Caps and waits only relax as time passes; then find the next open window.
@@ -335,7 +340,7 @@ def decide(f: Facts) -> Decision:
     reasons = tuple(refusal.reason for refusal in refusals)
     return Decision(
         allowed=False, reasons=reasons, explanations=tuple(r.explanation for r in refusals), next_allowed_at=next_at,
-        profile=f.profile, overridable=set(reasons) <= f.profile.overridable,
+        profile=f.profile, overridable=set(reasons) <= f.profile.overridable, zones=f.zones,
     )
 
 

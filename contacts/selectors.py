@@ -40,14 +40,14 @@ class TimelineEntry:
     reasons: tuple[str, ...] = ()
 
 
-def borrower_zone(case) -> ZoneInfo | None:
-    """The zone to show the borrower's local time in (home zone, else the first their
-    contact points suggest); None when nothing is known."""
+def borrower_zone(case) -> ZoneInfo:
+    """The zone to show the borrower's local time in: the first of the candidate zones the
+    engine judges calling hours in (home zone, contact points' zones, profile fallback)."""
+    from .policy import candidate_zones
+
     borrower = case.account.borrower
-    if borrower.home_time_zone:
-        return ZoneInfo(borrower.home_time_zone)
-    zones = sorted({p.time_zone for p in borrower.contact_points.all() if p.time_zone})
-    return ZoneInfo(zones[0]) if zones else None
+    zones = candidate_zones(borrower, list(borrower.contact_points.all()), current_profile(borrower.policy_profile_code))
+    return ZoneInfo(zones[0])
 
 
 def case_timeline(case) -> list[TimelineEntry]:
@@ -56,8 +56,6 @@ def case_timeline(case) -> list[TimelineEntry]:
     zone = borrower_zone(case)
 
     def local(instant):
-        if zone is None:
-            return ""
         moment = instant.astimezone(zone)
         return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cases import services
@@ -177,6 +178,19 @@ class Command(BaseCommand):
             self.record(case, Channel.PHONE_CALL, agent, Outcome.NO_ANSWER, self.borrower_time(case, 2, 23, 15),
                         phones[0])
 
+    def backdate_ladder_history(self):
+        """The demo climbs the ladder in seconds; place those steps three weeks back, before
+        the back-dated contact history, so timelines read in a sensible order."""
+        shift = timedelta(days=21)
+        climbed = ["", "start_reminders", "escalate_to_phone", "escalate_to_written_notice", "demo_seed"]
+        demo = CaseEvent.objects.filter(case__account__loan_number__startswith=LOAN_PREFIX)
+        demo.filter(kind__in=[CaseEvent.Kind.OPENED, CaseEvent.Kind.TRANSITION], transition__in=climbed).update(
+            at=F("at") - shift)
+        for event in demo.filter(kind=CaseEvent.Kind.NOTICE).select_related("case"):
+            CaseEvent.objects.filter(pk=event.pk).update(at=event.case.written_notice_sent_at)
+        CollectionCase.objects.filter(account__loan_number__startswith=LOAN_PREFIX).update(
+            opened_at=F("opened_at") - shift)
+
     def add_override_example(self, supervisor):
         """A Reg F borrower who asked to be called back within the week after a conversation."""
         case = (CollectionCase.objects.filter(state=CaseState.PHONE, account__borrower__policy_profile_code="US-REGF")
@@ -212,6 +226,7 @@ class Command(BaseCommand):
             case = services.open_case(account, collector=collectors[number % len(collectors)])
             self.bring_to(case, target, rng, supervisor, collectors[number % len(collectors)])
         self.add_override_example(supervisor)
+        self.backdate_ladder_history()
         for borrower in Borrower.objects.filter(accounts__loan_number__startswith=LOAN_PREFIX).order_by("pk")[::25]:
             ChannelOptOut.objects.create(borrower=borrower, channel=Channel.SMS, note="Replied TD to a reminder.")
         self.stdout.write(f"Created {min(count, len(targets))} demo cases.")
