@@ -148,8 +148,8 @@ def case_on_hold(f: Facts):
         ends = [hold.ends_at for hold in holds]
         until = None if any(end is None for end in ends) else max(ends)
         return Refusal(Reason.CASE_ON_HOLD, f"The case is on hold ({kinds}).", until)
-    if f.case.state == CaseState.ON_HOLD and not any(h.kind == Hold.Kind.CEASE_COMMUNICATION for h in f.active_holds):
-        return Refusal(Reason.CASE_ON_HOLD, "The case is on hold until a supervisor releases it.", None)
+    # The holds decide, not the state: a hold that has ended frees the borrower at once,
+    # even before the release job moves the case back to its rung.
     return None
 
 

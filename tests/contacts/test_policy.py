@@ -280,6 +280,13 @@ def test_hold_refuses_until_it_ends(db, supervisor):
     refused = decide(case, at)
     assert refused.reasons[0] == Reason.CASE_ON_HOLD
     assert refused.next_allowed_at >= hold.ends_at
+    # The moment the breathing space ends contact is allowed again, job or no job.
+    london = ZoneInfo("Europe/London")
+    noon_before_end = (hold.ends_at - timedelta(days=1)).astimezone(london).replace(hour=12, minute=0)
+    noon_after_end = (hold.ends_at + timedelta(days=1)).astimezone(london).replace(hour=12, minute=0)
+    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ON_HOLD
+    assert decide(case, noon_before_end).reasons == (Reason.CASE_ON_HOLD,)
+    assert decide(case, noon_after_end).allowed
     case_services.place_hold(CollectionCase.objects.get(pk=case.pk), Hold.Kind.DISPUTE, by=supervisor)
     assert decide(case, at).next_allowed_at is None  # an open-ended hold: waiting alone won't do
 
@@ -465,3 +472,15 @@ def test_profile_change_never_rejudges_past_attempts(db, collector, administrato
     assert attempt.profile.version == 1 and attempt.allowed
     assert PolicyProfile.objects.get(pk=attempt.profile_id).contact_window_start == time(8, 0)
     assert new.version == 2
+
+
+def test_only_approved_template_versions_may_be_sent(db, administrator, reviewer):
+    from contacts.services import approve_template, save_template_version
+
+    case = phone_case()
+    template = save_template_version(code="sms-1", channel=Channel.SMS, language="zh-hans", by=administrator,
+                                     body="{borrower_name}您好，请尽快还款。")
+    at = local(SHANGHAI, hour=10)
+    refused = decide(case, at, channel=Channel.SMS, template=template)
+    assert refused.reasons == (Reason.TEMPLATE_NOT_APPROVED,) and refused.next_allowed_at is None
+    assert decide(case, at, channel=Channel.SMS, template=approve_template(template, by=reviewer)).allowed
