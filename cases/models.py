@@ -644,3 +644,33 @@ class Hold(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.released_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (nightly cycle, outbox dispatch, import): when, what it
+    did, and how it ended. Visible in the admin so operations can see the night went well."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=60, db_index=True)
+    trigger = models.CharField(max_length=20, default="beat", help_text="beat, admin, command or test")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.job} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None

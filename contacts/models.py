@@ -368,3 +368,63 @@ class ContactAttempt(models.Model):
     @property
     def was_overridden(self) -> bool:
         return self.overridden_by_id is not None
+
+
+class OutboundMessage(models.Model):
+    """The outbox: a message to send, written in the same transaction as the decision to
+    send it. Workers deliver rows; the idempotency key goes to the gateway, so a retry or
+    a worker killed mid-send never sends twice and never loses a message."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SUPPRESSED = "suppressed", "Suppressed"
+
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        LETTER = "letter", "Formal letter"
+        VISIT_NOTICE = "visit_notice", "Field-visit notice"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.REMINDER)
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+")
+    contact_point = models.ForeignKey("cases.ContactPoint", on_delete=models.PROTECT, related_name="+")
+    slot = models.DateTimeField(help_text="The cadence slot this message belongs to (part of its identity).")
+    scheduled_for = models.DateTimeField(db_index=True, help_text="Not before this instant (moved on when the "
+                                         "engine says later).")
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED, db_index=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=40, blank=True)
+    last_error = models.TextField(blank=True)
+    suppressed_reasons = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True, help_text="The exact text sent.")
+    provider_message_id = models.CharField(max_length=120, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.OneToOneField(ContactAttempt, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="outbound_message")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "template", "slot"], name="outbox_one_message_per_slot"),
+        ]
+        indexes = [models.Index(fields=["state", "scheduled_for"], name="outbox_due")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} to case {self.case_id} at {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M} ({self.state})"
+
+    @staticmethod
+    def key_for(case_id, template_id, slot) -> str:
+        return f"case{case_id}-tpl{template_id}-{slot:%Y%m%dT%H%M}"

@@ -1,0 +1,1 @@
+"""Admin page for the loan feed import (see cases/imports.py)."""
