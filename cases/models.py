@@ -667,6 +667,7 @@ class JobRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        permissions = [("run_nightly_cycle", "Can run the nightly cycle on demand")]
 
     def __str__(self):
         return f"{self.job} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.status}"

@@ -10,7 +10,7 @@ VIEW_CASE_BOOK = [
     "cases.view_collectioncase", "cases.view_caseevent", "cases.view_payment",
     "cases.view_promisetopay", "cases.view_repaymentplan", "cases.view_installment",
     "cases.view_hold", "contacts.view_policyprofile", "contacts.view_contactattempt",
-    "contacts.view_messagetemplate", "contacts.view_channeloptout",
+    "contacts.view_messagetemplate", "contacts.view_channeloptout", "contacts.view_outboundmessage",
 ]
 
 ROLE_PERMISSIONS = {
@@ -38,12 +38,13 @@ ROLE_PERMISSIONS = {
         "cases.view_full_national_id", "cases.view_full_contact_details",
         "auth.view_user",
         "contacts.add_contactattempt", "contacts.add_channeloptout", "contacts.override_contact_policy",
+        "cases.view_jobrun", "cases.run_nightly_cycle",
     ],
     # Reads everything, changes nothing (findings arrive with the compliance workspace).
     "Compliance reviewer": VIEW_CASE_BOOK + [
         "cases.view_full_national_id", "cases.view_full_contact_details",
         "auth.view_user", "auth.view_group",
-        "contacts.approve_messagetemplate",
+        "contacts.approve_messagetemplate", "cases.view_jobrun",
     ],
     "Administrator": VIEW_CASE_BOOK + [
         "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS = {
         "cases.add_borrower", "cases.change_borrower", "cases.add_contactpoint",
         "cases.change_contactpoint", "cases.add_loanaccount", "cases.change_loanaccount",
         "contacts.add_messagetemplate", "contacts.change_messagetemplate",
+        "cases.view_jobrun", "cases.run_nightly_cycle",
     ],
 }
 

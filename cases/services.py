@@ -257,6 +257,10 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
         _settle_promises(case, by=by, fully_paid=cleared)
         if cleared:
             apply_transition(case, "resolve", by=None, reason=f"Paid in full by payment {reference}.")
+            # All contact stops at once: nothing scheduled may leave after the payoff.
+            from contacts.outbox import suppress_for_case
+
+            suppress_for_case(case, "case_closed")
         elif case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
             apply_transition(case, "end_arrangement", by=None, reason=f"Arrangement fulfilled by payment {reference}.")
     return payment

@@ -8,6 +8,7 @@ site runs embedded: SQLite in WAL mode and a file-system Celery broker under var
 from pathlib import Path
 import secrets
 
+from celery.schedules import crontab
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -130,13 +131,51 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Jobs are declared here, in code, and reviewed like code (not edited in a database):
+# the nightly cycle must not be switched off by a click. See README "Scheduled work".
 CELERY_BEAT_SCHEDULE = {
-    # Jobs are declared in code (reviewed like code); see README "Scheduled work".
-    "release-expired-holds": {
-        "task": "cases.tasks.release_expired_holds",
-        "schedule": 15 * 60,
-    },
+    "check-promises": {"task": "cases.tasks.check_promises", "schedule": crontab(hour=0, minute=30)},
+    "refresh-delinquency": {"task": "cases.tasks.refresh_delinquency", "schedule": crontab(hour=1, minute=0)},
+    "plan-reminders": {"task": "contacts.tasks.plan_reminders", "schedule": crontab(minute=15)},
+    "dispatch-outbox": {"task": "contacts.tasks.dispatch_outbox", "schedule": 60.0},
+    "release-expired-holds": {"task": "cases.tasks.release_expired_holds", "schedule": 15 * 60.0},
 }
+
+# --- Outreach -------------------------------------------------------------------
+LENDER_NAME = env.str("LENDER_NAME", default="示例消费金融 Demo Consumer Finance")
+LENDER_HOTLINE = env.str("LENDER_HOTLINE", default="400-000-0000")
+PAYMENT_INSTRUCTIONS = env.str("PAYMENT_INSTRUCTIONS", default="Pay in the app or at any branch.")
+OUTBOX_DIR = Path(env.str("OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_MAX_TRIES = env.int("OUTBOX_MAX_TRIES", default=5)
+# A message claimed by a worker that died is claimed again after this many seconds.
+OUTBOX_CLAIM_LEASE_SECONDS = env.int("OUTBOX_CLAIM_LEASE_SECONDS", default=300)
+_file_gateway = "contacts.gateways.file.FileGateway"
+CONTACT_GATEWAYS = {
+    "sms": env.str("SMS_GATEWAY", default=_file_gateway),
+    "phone_call": env.str("VOICE_GATEWAY", default=_file_gateway),
+    "email": env.str("EMAIL_GATEWAY", default="contacts.gateways.email.EmailGateway"),
+    "letter": env.str("LETTER_GATEWAY", default=_file_gateway),
+    "social": env.str("SOCIAL_GATEWAY", default=_file_gateway),
+}
+GATEWAY_HTTP_URL = env.str("GATEWAY_HTTP_URL", default="")
+GATEWAY_HTTP_TOKEN = env.str("GATEWAY_HTTP_TOKEN", default="")
+# Delivery receipts must carry an HMAC-SHA256 of their body made with this secret.
+GATEWAY_WEBHOOK_SECRET = env.str("GATEWAY_WEBHOOK_SECRET", default="") or SECRET_KEY
+# Which template (code) each reminder uses, per channel and borrower language.
+REMINDER_TEMPLATE_CODES = {
+    "sms": {"zh-hans": "sms-reminder", "en": "sms-reminder-en"},
+    "email": {"zh-hans": "email-reminder", "en": "email-reminder-en"},
+    "letter": {"zh-hans": "letter-formal-notice", "en": "letter-formal-notice-en"},
+    "follow_up": {"zh-hans": "sms-promise-missed", "en": "sms-promise-missed-en"},
+}
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(OUTBOX_DIR / "email")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="collections@demo.invalid")
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="collections.invalid")
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

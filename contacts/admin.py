@@ -8,7 +8,7 @@ from cases.exceptions import CaseServiceError
 from cases.selectors import visible_cases
 
 from . import services
-from .models import ChannelOptOut, ContactAttempt, MessageTemplate, PolicyProfile
+from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage, PolicyProfile
 
 
 @admin.register(PolicyProfile)
@@ -139,6 +139,27 @@ class ChannelOptOutAdmin(ServiceAdminMixin, HistoryAdmin):
         from cases.selectors import visible_borrowers
 
         return super().get_queryset(request).filter(borrower__in=visible_borrowers(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(HistoryAdmin):
+    """The outbox, read-only: rows are written by planning and by the dispatcher."""
+
+    list_display = ["scheduled_for", "case", "channel", "purpose", "state", "tries", "sent_at", "template"]
+    list_filter = ["state", "channel", "purpose"]
+    list_select_related = ["case__account", "template"]
+    search_fields = ["=case__account__loan_number", "=idempotency_key", "=provider_message_id"]
+    date_hierarchy = "scheduled_for"
+    readonly_fields = [field.name for field in OutboundMessage._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=visible_cases(request.user))
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

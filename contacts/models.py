@@ -148,6 +148,13 @@ class PolicyProfile(models.Model):
     third_party_requires_unreachable = models.BooleanField(
         default=False, help_text="Third parties only when the borrower is unreachable (CN).")
     unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
+    # --- Reminder cadence (plan_reminders) -------------------------------------------
+    reminder_sms_dpd = models.CharField(
+        max_length=100, default="1 3 7", blank=True,
+        help_text="Days past due on which an SMS reminder is planned (space-separated).")
+    reminder_email_every_days = _limit("An email reminder every N days past due (empty: none).")
+    letter_on_written_notice = models.BooleanField(
+        default=True, help_text="Plan the formal letter when a case reaches the written-notice rung.")
     overridable_reasons = models.CharField(
         max_length=200, blank=True, validators=[validate_overridable],
         help_text="Reason codes a supervisor may override with a written reason (space-separated).",
@@ -171,6 +178,10 @@ class PolicyProfile(models.Model):
     @property
     def holiday_dates(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(line) for line in self.holidays.split())
+
+    @property
+    def reminder_sms_days(self) -> list[int]:
+        return [int(day) for day in self.reminder_sms_dpd.split()]
 
     @property
     def overridable(self) -> frozenset[str]:

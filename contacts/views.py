@@ -1,7 +1,15 @@
 """Staff pages for contact work: log a contact (checked before it is saved) and the
 collector's work queue. Thin: the rules live in contacts.services and contacts.policy."""
+import hashlib
+import hmac
+import json
+import logging
+
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,10 +18,12 @@ from cases.admin import can_see_full_contact_details
 from cases.exceptions import CaseServiceError
 from cases.selectors import visible_cases
 
-from . import selectors, services
+from . import outbox, selectors, services
 from .forms import LogContactForm
-from .models import Outcome
+from .models import OutboundMessage, Outcome
 from .policy import ContactRequestError
+
+security_log = logging.getLogger("collections.security")
 
 
 def _case_for(request, case_id):
@@ -73,3 +83,26 @@ def work_queue(request):
         "now": timezone.now(),
     }
     return render(request, "contacts/work_queue.html", context)
+
+
+@csrf_exempt
+@require_POST
+def delivery_receipt(request):
+    """Providers report delivery here. The body must be signed: X-Signature is the hex
+    HMAC-SHA256 of the raw body with GATEWAY_WEBHOOK_SECRET. Anything else is refused
+    and logged (a forged receipt could hide an undelivered legal notice)."""
+    expected = hmac.new(settings.GATEWAY_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    given = request.headers.get("X-Signature", "")
+    if not hmac.compare_digest(expected, given):
+        security_log.warning("delivery receipt with a bad signature from %s refused",
+                             request.META.get("REMOTE_ADDR", "?"))
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        payload = json.loads(request.body)
+        message = outbox.record_delivery_receipt(str(payload["message_id"]), str(payload["status"]),
+                                                 str(payload.get("error", "")))
+    except (ValueError, KeyError, TypeError) as error:
+        return JsonResponse({"error": f"bad receipt: {error}"}, status=400)
+    except OutboundMessage.DoesNotExist:
+        return JsonResponse({"error": "unknown message"}, status=404)
+    return JsonResponse({"ok": True, "state": message.state})

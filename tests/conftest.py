@@ -7,6 +7,7 @@ and *fail* when REQUIRE_SERVICES=1 (CI) finds the service missing.
 from datetime import timedelta
 from decimal import Decimal
 import itertools
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -26,6 +27,16 @@ def _service_missing(marker: str) -> str | None:
     if marker == "redis" and not settings.REDIS_URL:
         return "needs Redis (set REDIS_URL=redis://…)"
     return None
+
+
+def pytest_sessionstart(session):
+    """Django deletes an old SQLite test database but not its -wal/-shm files; a test that
+    kills a worker process can leave them behind, and a new database beside stale ones
+    fails with "disk I/O error"."""
+    test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_db:
+        for suffix in ("-wal", "-shm"):
+            Path(f"{test_db}{suffix}").unlink(missing_ok=True)
 
 
 def pytest_runtest_setup(item):

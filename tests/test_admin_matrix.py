@@ -46,6 +46,10 @@ PAGES = [
     ("contacts_contactattempt_add", set()),
     ("contacts_messagetemplate_add", {A}),
     ("contacts_channeloptout_add", {C, S}),
+    ("contacts_outboundmessage_changelist", {C, S, R, A}),
+    ("contacts_outboundmessage_add", set()),
+    ("cases_jobrun_changelist", {S, R, A}),
+    ("cases_jobrun_add", set()),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200; others get 404)

@@ -119,6 +119,17 @@ class Command(BaseCommand):
         ("letter-formal-notice", Channel.LETTER, "zh-hans", "催收通知书",
          "{borrower_name}：您在{lender_name}的贷款{loan_number}已逾期{days_past_due}天，未还金额{amount_due}{currency}。"
          "请于收到本通知后尽快还款或与我们协商还款计划，电话{hotline}。", False),
+        ("email-reminder", Channel.EMAIL, "zh-hans", "您的贷款{loan_number}还款提醒",
+         "{borrower_name}您好：\n\n您的贷款{loan_number}已逾期{days_past_due}天，应还{amount_due}{currency}。"
+         "{payment_instructions}\n\n如有困难请致电{hotline}，我们可以协商还款计划。\n\n退订请回复TD。", False),
+        ("letter-formal-notice-en", Channel.LETTER, "en", "Formal notice",
+         "Dear {borrower_name}, loan {loan_number} with {lender_name} is {days_past_due} days past due with "
+         "{amount_due} {currency} outstanding. Please pay or call {hotline} to agree a plan.", False),
+        ("sms-promise-missed", Channel.SMS, "zh-hans", "",
+         "{borrower_name}您好，我们未收到约定的还款。如有困难请致电{hotline}。回复TD退订。", False),
+        ("sms-promise-missed-en", Channel.SMS, "en", "",
+         "Hello {borrower_name}, we have not received the payment you planned. Need help? Call {hotline}. "
+         "Reply STOP to opt out.", False),
         ("letter-collection-ends", Channel.LETTER, "en", "We have stopped collection",
          "Dear {borrower_name}, as you asked, we will no longer contact you about loan {loan_number}.", True),
     ]

@@ -1,0 +1,263 @@
+"""
+The nightly cycle, set-based: a few UPDATE/INSERT statements per step and per batch of
+rows, never a query per account. Every job is safe to run twice and returns counts;
+``run_job`` records each run as a JobRun.
+
+Bulk transitions bypass the FSM method on purpose (there is no per-row Python), but keep
+its rules: the same source-state compare-and-set, the same guard numbers from the
+profile, and the same record per case (a CaseEvent naming the rule and its inputs, and a
+history row).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+import logging
+import traceback
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from contacts.selectors import current_profiles_by_code
+
+from . import services
+from .models import (
+    CLOSED_STATES, OPEN_STATES, CaseEvent, CaseState, CollectionCase, Installment, JobRun, LoanAccount,
+    PromiseToPay, RepaymentPlan,
+)
+
+logger = logging.getLogger(__name__)
+BATCH = 5000
+
+# Automatic escalations, highest rung first so a case climbs at most one rung a night.
+AUTOMATIC_ESCALATIONS = [
+    (CaseState.PHONE, CaseState.WRITTEN_NOTICE, "escalate_to_written_notice", "written_notice_min_dpd",
+     "written_notice_dpd_reached", "a written notice"),
+    (CaseState.REMINDER, CaseState.PHONE, "escalate_to_phone", "phone_min_dpd", "phone_dpd_reached", "phone calls"),
+    (CaseState.NEW, CaseState.REMINDER, "start_reminders", "reminder_min_dpd", "reminder_dpd_reached", "reminders"),
+]
+
+
+def run_job(name: str, func, *, trigger: str = "beat", by=None, **kwargs) -> JobRun:
+    """Run ``func`` and keep a JobRun of it (start, end, counts, or the error)."""
+    run = JobRun.objects.create(job=name, trigger=trigger, started_by=by)
+    try:
+        counts = func(**kwargs)
+    except Exception:
+        run.status = JobRun.Status.FAILED
+        run.error = traceback.format_exc()[-4000:]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        logger.exception("%s failed", name)
+        raise
+    run.status = JobRun.Status.SUCCEEDED
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "counts", "finished_at"])
+    logger.info("%s: %s", name, counts)
+    return run
+
+
+def _chunks(items, size=BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- days past due -----------------------------------------------------------------------
+
+DPD_SQL = {
+    "postgresql": "GREATEST(%s::date - oldest_unpaid_due_date, 0)",
+    "sqlite": "MAX(CAST(julianday(%s) - julianday(oldest_unpaid_due_date) AS INTEGER), 0)",
+}
+
+
+def recompute_days_past_due(today) -> int:
+    """Two UPDATEs for the whole book: overdue accounts get today's DPD, settled or
+    not-yet-due accounts get 0. Rows already right are not touched (no dead tuples)."""
+    table = LoanAccount._meta.db_table
+    dpd = DPD_SQL[connection.vendor]
+    owing = "(outstanding_principal + outstanding_interest + outstanding_fees) > 0"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET days_past_due = {dpd} "
+            f"WHERE oldest_unpaid_due_date IS NOT NULL AND {owing} AND days_past_due <> {dpd}",
+            [today.isoformat(), today.isoformat()],
+        )
+        changed = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {table} SET days_past_due = 0 "
+            f"WHERE days_past_due <> 0 AND (oldest_unpaid_due_date IS NULL OR NOT {owing})"
+        )
+        return changed + cursor.rowcount
+
+
+# --- bulk case changes ----------------------------------------------------------------------
+
+def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rules_for, profile_label_for):
+    """CaseEvents and history rows for cases just moved by a set-based UPDATE."""
+    moved = list(CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now))
+    CaseEvent.objects.bulk_create([
+        CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.TRANSITION, transition=transition,
+                  from_state=from_state, to_state=to_state, reason=reason, rules=rules_for(case.pk),
+                  profile_label=profile_label_for(case.pk))
+        for case in moved
+    ], batch_size=1000)
+    CollectionCase.history.bulk_history_create(moved, update=True, default_change_reason=f"nightly: {transition}",
+                                               default_date=now)
+    return len(moved)
+
+
+def escalate_by_policy(now: datetime) -> dict[str, int]:
+    """Climb every case whose days-past-due guard holds, one rung per night (a case that
+    changed state today waits), never for vulnerable borrowers unless the profile says so.
+    The field-visit and legal rungs need people's approval and are never automatic."""
+    start_of_today = datetime.combine(timezone.localdate(now), datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    counts = {}
+    for source, target, transition, minimum_field, rule, what in AUTOMATIC_ESCALATIONS:
+        moved = 0
+        for code, profile in current_profiles_by_code().items():
+            minimum = getattr(profile, minimum_field)
+            eligible = CollectionCase.objects.filter(
+                state=source, account__borrower__policy_profile_code=code, account__days_past_due__gte=minimum)
+            if source != CaseState.NEW:
+                eligible = eligible.filter(state_changed_at__lt=start_of_today)
+            if not profile.auto_escalate_vulnerable:
+                eligible = eligible.filter(account__borrower__vulnerable=False)
+            rows = list(eligible.values_list("pk", "account__days_past_due"))
+            for chunk in _chunks(rows):
+                dpd_of = dict(chunk)
+                ids = list(dpd_of)
+                CollectionCase.objects.filter(pk__in=ids, state=source).update(
+                    state=target, ladder_rung=target, state_changed_at=now)
+                moved += _record_bulk(
+                    ids, transition=transition, from_state=source, to_state=target, now=now,
+                    reason="Nightly cycle.",
+                    rules_for=lambda pk: [{
+                        "rule": rule, "passed": True,
+                        "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile.label}).",
+                        "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile.label},
+                    }],
+                    profile_label_for=lambda pk: profile.label,
+                )
+        counts[f"escalated_to_{target}"] = moved
+    return counts
+
+
+def open_cases_for_delinquent_accounts(now: datetime) -> int:
+    """A case for every account at least one day overdue that has no open case. A written-off
+    account is not reopened by the night: that decision was a supervisor's."""
+    owing = F("outstanding_principal") + F("outstanding_interest") + F("outstanding_fees")
+    account_ids = list(
+        LoanAccount.objects.filter(days_past_due__gte=1).annotate(owing=owing).filter(owing__gt=0)
+        .exclude(cases__state__in=OPEN_STATES).exclude(cases__state=CaseState.WRITTEN_OFF)
+        .values_list("pk", flat=True)
+    )
+    opened = 0
+    for chunk in _chunks(account_ids):
+        # The partial unique index (one open case per account) makes a concurrent run harmless.
+        CollectionCase.objects.bulk_create(
+            [CollectionCase(account_id=pk, opened_at=now, state_changed_at=now) for pk in chunk],
+            batch_size=1000, ignore_conflicts=True)
+        created = list(CollectionCase.objects.filter(account_id__in=chunk, opened_at=now, state=CaseState.NEW)
+                       .exclude(events__kind=CaseEvent.Kind.OPENED))
+        CaseEvent.objects.bulk_create([
+            CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.OPENED, to_state=CaseState.NEW,
+                      reason="Opened by the nightly cycle: the account is overdue.")
+            for case in created
+        ], batch_size=1000)
+        CollectionCase.history.bulk_history_create(created, default_change_reason="nightly: case opened",
+                                                   default_date=now)
+        opened += len(created)
+    return opened
+
+
+def resolve_paid_cases(now: datetime) -> int:
+    """Open cases whose balance reached zero (e.g. through the feed) are resolved, and
+    nothing more is sent to them."""
+    from contacts.models import OutboundMessage
+
+    owing = F("account__outstanding_principal") + F("account__outstanding_interest") + F("account__outstanding_fees")
+    rows = list(CollectionCase.objects.exclude(state__in=CLOSED_STATES).annotate(owing=owing)
+                .filter(owing__lte=0).values_list("pk", "state"))
+    resolved = 0
+    for chunk in _chunks(rows):
+        for state in {state for _, state in chunk}:
+            ids = [pk for pk, s in chunk if s == state]
+            CollectionCase.objects.filter(pk__in=ids, state=state).update(
+                state=CaseState.RESOLVED, state_changed_at=now, closed_at=now)
+            resolved += _record_bulk(
+                ids, transition="resolve", from_state=state, to_state=CaseState.RESOLVED, now=now,
+                reason="Nightly cycle: the balance is paid.",
+                rules_for=lambda pk: [{"rule": "balance_cleared", "passed": True, "explanation": "Outstanding 0.",
+                                       "inputs": {"outstanding": "0"}}],
+                profile_label_for=lambda pk: "",
+            )
+        OutboundMessage.objects.filter(case_id__in=[pk for pk, _ in chunk], state=OutboundMessage.State.SCHEDULED) \
+            .update(state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"])
+    return resolved
+
+
+def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
+    """The nightly cycle: DPD for the whole book, cases for newly overdue accounts, paid
+    cases resolved, then one rung up wherever the profile's guard holds."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        counts = {"dpd_changed": recompute_days_past_due(timezone.localdate(now))}
+        counts["resolved"] = resolve_paid_cases(now)
+        counts["opened"] = open_cases_for_delinquent_accounts(now)
+        counts.update(escalate_by_policy(now))
+    counts["holds_released"] = services.release_expired_holds(now)
+    return counts
+
+
+# --- promises and plans ------------------------------------------------------------------------
+
+def check_promises(now: datetime | None = None) -> dict[str, int]:
+    """Promises past their date and unpaid are broken, missed instalments break their plan;
+    the case goes back to its rung (so back into the collector's queue) and a follow-up
+    message is planned for the next morning."""
+    from contacts.outbox import schedule_follow_up
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    broken_promises = list(PromiseToPay.objects.filter(status=PromiseToPay.Status.PENDING, due_date__lt=today))
+    for promise in broken_promises:
+        promise.status, promise.settled_at = PromiseToPay.Status.BROKEN, now
+    PromiseToPay.objects.bulk_update(broken_promises, ["status", "settled_at"], batch_size=1000)
+    PromiseToPay.history.bulk_history_create(broken_promises, update=True, default_change_reason="broken: not paid by its date")
+
+    missed = Installment.objects.filter(status=Installment.Status.DUE, due_date__lt=today, paid_amount__lt=F("amount"))
+    plan_ids = set(missed.values_list("plan_id", flat=True))
+    missed_count = missed.update(status=Installment.Status.MISSED)
+    broken_plans = list(RepaymentPlan.objects.filter(pk__in=plan_ids, status=RepaymentPlan.Status.ACTIVE))
+    for plan in broken_plans:
+        plan.status = RepaymentPlan.Status.BROKEN
+    RepaymentPlan.objects.bulk_update(broken_plans, ["status"])
+    RepaymentPlan.history.bulk_history_create(broken_plans, update=True, default_change_reason="broken: instalment missed")
+
+    affected = {p.case_id for p in broken_promises} | {p.case_id for p in broken_plans}
+    returned = follow_ups = 0
+    for case in CollectionCase.objects.filter(pk__in=affected).select_related("account__borrower"):
+        CaseEvent.objects.create(case=case, at=now, kind=CaseEvent.Kind.PROMISE, reason="Promise or plan broken.")
+        if case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
+            services.apply_transition(case, "end_arrangement", by=None, reason="Promise or plan broken.")
+            returned += 1
+            follow_ups += schedule_follow_up(case) is not None
+    return {"promises_broken": len(broken_promises), "instalments_missed": missed_count,
+            "plans_broken": len(broken_plans), "cases_returned": returned, "follow_ups": follow_ups}
+
+
+def nightly_cycle(now: datetime | None = None) -> dict[str, dict]:
+    """Everything the night does, in order (each step is also scheduled on its own)."""
+    from contacts.outbox import plan_reminders
+
+    return {"check_promises": check_promises(now), "refresh_delinquency": refresh_delinquency(now),
+            "plan_reminders": plan_reminders()}
+
+
+JOBS = {
+    "check_promises": check_promises,
+    "refresh_delinquency": refresh_delinquency,
+    "nightly_cycle": nightly_cycle,
+}
+

@@ -1,0 +1,31 @@
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    key: str  # idempotency key: the same key must never be delivered twice
+    channel: str
+    to: str
+    subject: str
+    body: str
+    case_id: int
+
+
+class GatewayError(Exception):
+    """A transient failure: the outbox retries with backoff."""
+
+
+class PermanentGatewayError(GatewayError):
+    """The provider refused the message for good (bad number, bad request): no retry."""
+
+
+class BaseGateway:
+    """Sends one message and returns the provider's message id.
+
+    ``send`` must be idempotent by ``message.key``: called again with a key it has
+    already delivered, it returns the first id and delivers nothing. The outbox relies
+    on this when a worker died between sending and recording the send.
+    """
+
+    def send(self, message: OutgoingMessage) -> str:
+        raise NotImplementedError

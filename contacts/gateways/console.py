@@ -1,0 +1,16 @@
+import sys
+
+from .base import BaseGateway, OutgoingMessage
+
+
+class ConsoleGateway(BaseGateway):
+    """Prints messages (development). Idempotent within the process only."""
+
+    _seen: dict[str, str] = {}
+
+    def send(self, message: OutgoingMessage) -> str:
+        if message.key in self._seen:
+            return self._seen[message.key]
+        sys.stdout.write(f"[{message.channel} → {message.to}] {message.subject}\n{message.body}\n---\n")
+        self._seen[message.key] = f"console-{message.key}"
+        return self._seen[message.key]

@@ -1,0 +1,281 @@
+"""
+The outbox: planning reminders and delivering them exactly once.
+
+- ``plan_reminders`` writes the day's reminders as OutboundMessage rows from each
+  profile's cadence, in a few set-based queries; the (case, template, slot) constraint
+  makes planning twice a no-op.
+- ``dispatch_outbox`` claims due rows (SKIP LOCKED on PostgreSQL, compare-and-set
+  everywhere), then delivers each under the borrower's lock: the compliance engine is
+  asked again at send time (a 07:00 message waits for the window; a case paid meanwhile
+  is suppressed), the approved template is rendered, the gateway is called with the
+  row's idempotency key, and the contact is recorded — all in one transaction. A worker
+  killed anywhere in between leaves the row claimed; after the lease another worker
+  claims it and the gateway's idempotency makes the second send a no-op.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+import logging
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Mod
+from django.utils import timezone
+
+from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
+
+from . import policy
+from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
+from .models import Channel, MessageTemplate, OutboundMessage, Outcome
+from .selectors import current_profiles_by_code
+from .services import ContactBlocked, record_attempt, render_template
+
+logger = logging.getLogger(__name__)
+State = OutboundMessage.State
+
+
+# --- planning ---------------------------------------------------------------------------
+
+def approved_templates() -> dict[str, MessageTemplate]:
+    """The newest approved version of every template code."""
+    latest: dict[str, MessageTemplate] = {}
+    for template in MessageTemplate.objects.filter(approved_at__isnull=False).order_by("code", "-version"):
+        latest.setdefault(template.code, template)
+    return latest
+
+
+def template_for(purpose_key: str, language: str, templates: dict) -> MessageTemplate | None:
+    code = settings.REMINDER_TEMPLATE_CODES.get(purpose_key, {}).get(language)
+    return templates.get(code) if code else None
+
+
+def slot_for(borrower, points, profile, day_offset: int = 0) -> datetime:
+    """09:00 (one hour into the window) on the borrower's local date."""
+    zone = ZoneInfo(policy.candidate_zones(borrower, points, profile)[0])
+    local_day = timezone.now().astimezone(zone).date() + timedelta(days=day_offset)
+    start = datetime.combine(local_day, profile.contact_window_start, tzinfo=zone)
+    return start + timedelta(hours=1)
+
+
+def _best_point(points, kind):
+    usable = [p for p in points if p.kind == kind and p.owner == ContactPoint.Owner.BORROWER
+              and not p.is_invalid and not p.opted_out]
+    usable.sort(key=lambda p: (not p.is_primary, not p.is_verified, p.pk))
+    return usable[0] if usable else None
+
+
+def _message(case, channel, template, point, slot, purpose):
+    return OutboundMessage(
+        case=case, channel=channel, template=template, contact_point=point, slot=slot, scheduled_for=slot,
+        purpose=purpose, idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot),
+    )
+
+
+def plan_reminders() -> dict[str, int]:
+    """Plan today's reminders for every case on a reminder rung, by its profile's cadence:
+    SMS on the listed days past due, email every N days, the formal letter on reaching
+    written notice. Cases on hold, closed or vulnerable get nothing planned (and the
+    engine would refuse them at send time anyway)."""
+    profiles = current_profiles_by_code()
+    templates = approved_templates()
+    counts = {"planned": 0, "no_template": 0, "no_contact_point": 0}
+    wanted = []
+    for code, profile in profiles.items():
+        sms_days = profile.reminder_sms_days
+        every = profile.reminder_email_every_days
+        # Only today's cadence days are loaded: the SQL picks them, not a Python scan.
+        dpd_filter = Q(account__days_past_due__in=sms_days) if sms_days else Q(pk__in=[])
+        if every:
+            dpd_filter |= Q(account__days_past_due__gte=every, email_day=0)
+        messaging = Q(state__in=[CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE]) & dpd_filter
+        letters = Q(state=CaseState.WRITTEN_NOTICE, written_notice_sent_at__isnull=True) \
+            if profile.letter_on_written_notice else Q(pk__in=[])
+        cases = (CollectionCase.objects.annotate(email_day=Mod("account__days_past_due", every or 1))
+                 .filter(messaging | letters, account__borrower__policy_profile_code=code,
+                         account__borrower__vulnerable=False)
+                 .select_related("account__borrower").prefetch_related("account__borrower__contact_points"))
+        for case in cases:
+            borrower = case.account.borrower
+            points = list(borrower.contact_points.all())
+            dpd = case.account.days_past_due
+            plans = []
+            if case.state in (CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE) and dpd in sms_days:
+                plans.append(("sms", Channel.SMS, "phone", OutboundMessage.Purpose.REMINDER))
+            if every and dpd >= every and dpd % every == 0:
+                plans.append(("email", Channel.EMAIL, "email", OutboundMessage.Purpose.REMINDER))
+            if case.state == CaseState.WRITTEN_NOTICE and case.written_notice_sent_at is None \
+                    and profile.letter_on_written_notice:
+                plans.append(("letter", Channel.LETTER, "postal", OutboundMessage.Purpose.LETTER))
+            for key, channel, kind, purpose in plans:
+                template = template_for(key, borrower.language, templates)
+                point = _best_point(points, kind)
+                if template is None:
+                    counts["no_template"] += 1
+                elif point is None:
+                    counts["no_contact_point"] += 1
+                else:
+                    slot = slot_for(borrower, points, profile)
+                    if channel == Channel.LETTER:  # one letter per case, whatever the day
+                        slot = datetime.combine(case.opened_at.date(), time(9), tzinfo=slot.tzinfo)
+                    wanted.append(_message(case, channel, template, point, slot, purpose))
+    before = OutboundMessage.objects.count()
+    OutboundMessage.objects.bulk_create(wanted, batch_size=1000, ignore_conflicts=True)
+    counts["planned"] = OutboundMessage.objects.count() - before
+    counts["already_planned"] = len(wanted) - counts["planned"]
+    return counts
+
+
+def schedule_follow_up(case, purpose_key: str = "follow_up") -> OutboundMessage | None:
+    """One follow-up SMS for the next morning (e.g. after a broken promise)."""
+    borrower = case.account.borrower
+    points = list(borrower.contact_points.all())
+    template = template_for(purpose_key, borrower.language, approved_templates())
+    point = _best_point(points, "phone")
+    if template is None or point is None:
+        return None
+    profile = current_profiles_by_code()[borrower.policy_profile_code]
+    message = _message(case, Channel.SMS, template, point, slot_for(borrower, points, profile, day_offset=1),
+                       OutboundMessage.Purpose.FOLLOW_UP)
+    OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
+    return OutboundMessage.objects.filter(idempotency_key=message.idempotency_key).first()
+
+
+def suppress_for_case(case, reason: str) -> int:
+    """Stop every message not yet sent for ``case`` (called in the payment's transaction)."""
+    return OutboundMessage.objects.filter(case=case, state=State.SCHEDULED).update(
+        state=State.SUPPRESSED, suppressed_reasons=[reason])
+
+
+# --- dispatching -------------------------------------------------------------------------
+
+def claim_due(now: datetime, batch: int) -> tuple[str, list[int]]:
+    """Claim up to ``batch`` due messages for this worker. Rows another worker holds are
+    skipped (PostgreSQL) and the claim itself is a compare-and-set, so no row is claimed
+    twice; a 'sending' row whose lease expired (its worker died) is claimed again."""
+    token = uuid.uuid4().hex
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_LEASE_SECONDS)
+    due = Q(state=State.SCHEDULED, scheduled_for__lte=now) | Q(state=State.SENDING, claimed_at__lt=stale)
+    with transaction.atomic():
+        candidates = OutboundMessage.objects.filter(due).order_by("scheduled_for")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:batch])
+        OutboundMessage.objects.filter(due, pk__in=ids).update(
+            state=State.SENDING, claim_token=token, claimed_at=now)
+    return token, list(OutboundMessage.objects.filter(claim_token=token, pk__in=ids).values_list("pk", flat=True))
+
+
+def dispatch_outbox(now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
+    """Deliver what is due. Safe to run concurrently and to run again."""
+    counts = {"sent": 0, "deferred": 0, "suppressed": 0, "retry": 0, "failed": 0, "skipped": 0}
+    token, ids = claim_due(now or timezone.now(), batch or settings.OUTBOX_BATCH_SIZE)
+    for message_id in ids:
+        counts[deliver(message_id, token)] += 1
+    return counts
+
+
+def deliver(message_id: int, token: str) -> str:
+    """Judge, render, send and record one claimed message. Returns what happened."""
+    try:
+        with transaction.atomic():
+            return _deliver_locked(message_id, token)
+    except GatewayError as error:
+        return _after_gateway_error(message_id, token, error)
+
+
+def _deliver_locked(message_id, token) -> str:
+    message = OutboundMessage.objects.select_related("template", "contact_point").get(pk=message_id)
+    case = CollectionCase.objects.select_related("account__borrower").get(pk=message.case_id)
+    # Same lock order as record_attempt: borrower, then case, then the message.
+    Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
+    case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
+    message = OutboundMessage.objects.select_for_update().select_related("template", "contact_point").get(pk=message_id)
+    if message.state != State.SENDING or message.claim_token != token:
+        return "skipped"  # someone else finished it meanwhile
+    at = timezone.now()
+    decision = policy.evaluate(case, message.channel, at, contact_point=message.contact_point,
+                               template=message.template)
+    if not decision.allowed:
+        if decision.next_allowed_at is not None:
+            message.state = State.SCHEDULED
+            message.scheduled_for = decision.next_allowed_at
+            message.claim_token = ""
+            message.save(update_fields=["state", "scheduled_for", "claim_token"])
+            return "deferred"
+        return _suppress(message, case, at, decision)
+
+    subject, body = render_template(message.template, case, lender_name=settings.LENDER_NAME,
+                                    hotline=settings.LENDER_HOTLINE,
+                                    payment_instructions=settings.PAYMENT_INSTRUCTIONS)
+    provider_id = get_gateway(message.channel).send(OutgoingMessage(
+        key=message.idempotency_key, channel=message.channel, to=message.contact_point.value,
+        subject=subject, body=body, case_id=case.pk))
+    attempt = record_attempt(case, message.channel, None, Outcome.SENT, at=at, contact_point=message.contact_point,
+                             template=message.template, message_text=body)
+    message.state = State.SENT
+    message.subject, message.body = subject, body
+    message.provider_message_id = provider_id
+    message.sent_at = at
+    message.attempt = attempt
+    message.last_error = ""
+    message.save()
+    return "sent"
+
+
+def _suppress(message, case, at, decision) -> str:
+    """Waiting will not help (paid, cease, opt-out…): the message is dropped, and the
+    refused contact is recorded like any other refusal."""
+    try:
+        record_attempt(case, message.channel, None, Outcome.SENT, at=at, contact_point=message.contact_point,
+                       template=message.template)
+    except ContactBlocked as blocked:
+        message.attempt = blocked.attempt
+    message.state = State.SUPPRESSED
+    message.suppressed_reasons = list(decision.reasons)
+    message.save(update_fields=["state", "suppressed_reasons", "attempt"])
+    return "suppressed"
+
+
+def backoff(tries: int) -> timedelta:
+    """1, 2, 4, 8… minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
+
+
+def _after_gateway_error(message_id, token, error) -> str:
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.claim_token != token:
+            return "skipped"
+        message.tries += 1
+        message.last_error = str(error)[:2000]
+        message.claim_token = ""
+        if isinstance(error, PermanentGatewayError) or message.tries >= settings.OUTBOX_MAX_TRIES:
+            message.state = State.FAILED
+            outcome = "failed"
+        else:
+            message.state = State.SCHEDULED
+            message.scheduled_for = timezone.now() + backoff(message.tries)
+            outcome = "retry"
+        message.save(update_fields=["tries", "last_error", "claim_token", "state", "scheduled_for"])
+    logger.warning("outbox message %s: %s (%s)", message_id, error, outcome)
+    return outcome
+
+
+def record_delivery_receipt(provider_message_id: str, status: str, error: str = "") -> OutboundMessage:
+    """The provider says a sent message was delivered (or finally failed)."""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(provider_message_id=provider_message_id)
+        if status == "delivered":
+            message.state = State.DELIVERED
+            message.delivered_at = timezone.now()
+        elif status == "failed":
+            message.state = State.FAILED
+            message.last_error = error or "provider reported failure"
+        else:
+            raise ValueError(f"Unknown delivery status {status!r}.")
+        message.save(update_fields=["state", "delivered_at", "last_error"])
+    return message
+
