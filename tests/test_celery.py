@@ -49,3 +49,45 @@ def test_redis_is_the_broker_when_configured():
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=2)
         assert conn.transport_cls == "redis" or conn.transport.driver_type == "redis"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(isolated_broker, tmp_path, settings):
+    """Through the configured broker (Redis in CI) and a real worker thread."""
+    from unittest import mock
+
+    from contacts.gateways.file import delivered
+    from contacts.models import Channel, OutboundMessage
+    from contacts.services import approve_template, save_template_version
+    from contacts.tasks import dispatch_outbox
+    from tests.conftest import make_user
+    from tests.contacts.test_policy import NEW_YORK, local, phone_case
+
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
+    template = approve_template(save_template_version(code="sms-reminder-en", channel=Channel.SMS, language="en",
+                                                      by=author, body="Hello {borrower_name}"), by=reviewer)
+    case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",), rung=CaseState.REMINDER)
+    slot = local(NEW_YORK, hour=7, minute=30)
+    message = OutboundMessage.objects.create(
+        case=case, channel=Channel.SMS, template=template, contact_point=case.points[0], slot=slot, scheduled_for=slot,
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot))
+
+    def run_on_worker(at):
+        with mock.patch("django.utils.timezone.now", return_value=at):
+            dispatch_outbox.delay()
+            deadline = time.monotonic() + 20
+            before = OutboundMessage.objects.get(pk=message.pk).history.count()
+            while time.monotonic() < deadline and OutboundMessage.objects.get(pk=message.pk).history.count() == before:
+                time.sleep(0.2)
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        run_on_worker(local(NEW_YORK, hour=7, minute=45))
+        message.refresh_from_db()
+        assert message.state == OutboundMessage.State.SCHEDULED and message.scheduled_for == local(NEW_YORK, hour=8)
+        assert delivered("sms", settings.OUTBOX_DIR) == []
+        run_on_worker(local(NEW_YORK, hour=8, minute=1))
+        run_on_worker(local(NEW_YORK, hour=8, minute=2))
+    message.refresh_from_db()
+    assert message.state == OutboundMessage.State.SENT
+    assert len(delivered("sms", settings.OUTBOX_DIR)) == 1
