@@ -537,4 +537,4 @@ class InstallmentAdmin(HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-from . import admin_imports, admin_jobs, admin_users  # noqa: E402,F401  (imports, job runs, staff users)
+from . import admin_jobs, admin_users  # noqa: E402,F401  (job runs, staff users)

@@ -52,8 +52,8 @@ PAGES = [
     ("cases_jobrun_add", set()),
 ]
 
-# Staff pages outside the admin: (url name, roles that get 200; others get 404)
-WORK_PAGES = [("contacts:work_queue", {C, S})]
+# Staff pages outside the admin: (url name, roles that get 200, what the others get)
+WORK_PAGES = [("contacts:work_queue", {C, S}, 404), ("cases:import_feed", {A}, 403)]
 
 
 def test_table_covers_every_registered_admin():
@@ -69,8 +69,8 @@ def test_admin_pages_per_role(db, users_by_role, role):
     outcome = {name: client.get(reverse(f"admin:{name}")).status_code for name, _ in PAGES}
     expected = {name: 200 if role in allowed else 403 for name, allowed in PAGES}
     assert outcome == expected
-    work = {name: client.get(reverse(name)).status_code for name, _ in WORK_PAGES}
-    assert work == {name: 200 if role in allowed else 404 for name, allowed in WORK_PAGES}
+    work = {name: client.get(reverse(name)).status_code for name, _, _ in WORK_PAGES}
+    assert work == {name: 200 if role in allowed else refused for name, allowed, refused in WORK_PAGES}
 
 
 def test_anonymous_visitors_are_sent_to_the_login(db):

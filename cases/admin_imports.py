@@ -1,1 +1,0 @@
-"""Admin page for the loan feed import (see cases/imports.py)."""
