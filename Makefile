@@ -20,12 +20,14 @@ migrate: venv
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_job plan_reminders
 
 # Web server, Celery worker and beat together (honcho, see Procfile), on SQLite and
 # the file-system broker under var/ unless DATABASE_URL / REDIS_URL say otherwise.
 run: demo
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/admin/ and log in with one of the demo logins above."
+	@echo "Reminders leave through the demo gateways into var/outbox/ (and Contacts › Outbound messages)."
 	@echo
 	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
