@@ -57,8 +57,27 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Apps whose roles.py adds permissions to the roles (ROLE_PERMISSIONS there, same shape).
+ROLE_MODULES = ["visits.roles", "compliance.roles"]
+
+
+def all_role_permissions() -> dict[str, list[str]]:
+    """This table plus what each app's roles.py adds, so every app declares its own."""
+    from importlib import import_module
+
+    merged = {role: list(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for module_name in ROLE_MODULES:
+        try:
+            extra = import_module(module_name).ROLE_PERMISSIONS
+        except ModuleNotFoundError:
+            continue
+        for role, perms in extra.items():
+            merged.setdefault(role, []).extend(perms)
+    return merged
+
+
 def sync_roles(apps) -> None:
-    """Create the groups and give each exactly the permissions in ROLE_PERMISSIONS."""
+    """Create the groups and give each exactly the permissions of all_role_permissions()."""
     from django.contrib.auth.management import create_permissions
 
     Group = apps.get_model("auth", "Group")
@@ -67,7 +86,7 @@ def sync_roles(apps) -> None:
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in all_role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted = []
         for dotted in perms:
