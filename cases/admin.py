@@ -282,6 +282,11 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
     fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
               "closed_at", "written_notice_sent_at", "timeline"]
     inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
+
+    def get_inlines(self, request, obj):
+        from visits.admin import FieldVisitInline
+
+        return [*self.inlines, FieldVisitInline]
     ordering = ["-account__days_past_due", "id"]
 
     def get_queryset(self, request):

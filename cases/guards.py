@@ -71,7 +71,21 @@ def written_notice_dpd_reached(case):
     return _dpd_at_least(case, "written_notice_min_dpd", "a written notice")
 
 
+def waived_by_exception(func):
+    """Field-visit eligibility rules a supervisor's documented exception may waive: the
+    approved exception visit is named in the record, and compliance reviews it."""
+    def check(case):
+        passed, explanation, inputs = func(case)
+        if not passed and (visit := case.visit_exception()) is not None:
+            return True, f"Waived by documented exception (visit {visit.pk}): {explanation}", {
+                **inputs, "waived_by_visit": visit.pk}
+        return passed, explanation, inputs
+    check.__name__ = func.__name__
+    return check
+
+
 @guard
+@waived_by_exception
 def field_visit_dpd_reached(case):
     return _dpd_at_least(case, "field_visit_min_dpd", "a field visit")
 
@@ -82,6 +96,7 @@ def legal_dpd_reached(case):
 
 
 @guard
+@waived_by_exception
 def field_visit_balance_reached(case):
     profile = case.policy_profile
     outstanding = case.account.outstanding_total
@@ -95,6 +110,7 @@ def field_visit_balance_reached(case):
 
 
 @guard
+@waived_by_exception
 def has_failed_remote_contact(case):
     """Remote contact was tried and failed (or every contact point is known invalid).
 
@@ -135,6 +151,7 @@ def written_notice_sent(case):
 
 
 @guard
+@waived_by_exception
 def notice_lead_time_elapsed(case):
     profile = case.policy_profile
     sent = case.written_notice_sent_at

@@ -194,7 +194,17 @@ def resolve_paid_cases(now: datetime) -> int:
             )
         OutboundMessage.objects.filter(case_id__in=[pk for pk, _ in chunk], state=OutboundMessage.State.SCHEDULED) \
             .update(state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"])
+        _cancel_visits_of([pk for pk, _ in chunk], "Case resolved: the balance is paid.")
     return resolved
+
+
+def _cancel_visits_of(case_ids, why):
+    """Open visits of cases closed in bulk (rare: one query when there are none)."""
+    from visits.models import FieldVisit, LIVE_STATES, VisitState
+    from visits.services import cancel_visit
+
+    for visit in FieldVisit.objects.filter(case_id__in=case_ids, state__in=[VisitState.REQUESTED, *LIVE_STATES[:2]]):
+        cancel_visit(visit, by=None, why=why, tell_borrower=False)
 
 
 def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:

@@ -355,7 +355,16 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         return totals["attempts"], totals["channels"]
 
     def has_approved_field_visit(self) -> bool:
-        return False
+        """A visit approved (by someone other than its requester) and still to happen."""
+        from visits.models import LIVE_STATES
+
+        return self.field_visits.filter(state__in=LIVE_STATES).exists()
+
+    def visit_exception(self):
+        """The live visit approved as a documented exception to eligibility, if any."""
+        from visits.models import LIVE_STATES
+
+        return self.field_visits.filter(state__in=LIVE_STATES, exception=True).first()
 
     # --- the escalation ladder ---------------------------------------------------
 
@@ -459,6 +468,7 @@ class CaseEvent(models.Model):
         PROMISE = "promise", "Promise to pay"
         PLAN = "plan", "Repayment plan"
         NOTICE = "notice", "Written notice"
+        VISIT = "visit", "Field visit"
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -23,6 +23,9 @@ def visible_cases(user) -> QuerySet[CollectionCase]:
     cases = CollectionCase.objects.all()
     if sees_whole_book(user):
         return cases
+    if user.groups.filter(name="Field agent").exists():
+        # Field agents see the cases of the visits they are assigned to, nothing else.
+        return cases.filter(pk__in=CollectionCase.objects.filter(field_visits__agents__user=user).values("pk"))
     return cases.filter(assigned_collector=user)
 
 

@@ -122,6 +122,12 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
         rules=[{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in results],
         profile_label=case.policy_profile.label,
     )
+    if case.state in (CaseState.RESOLVED, CaseState.WRITTEN_OFF, CaseState.ON_HOLD):
+        # Nobody knocks on the door of a paid, closed or held case: its visits are off at once.
+        from visits.services import cancel_open_visits
+
+        cancel_open_visits(case, f"Case {case.get_state_display().lower()}: {summary}",
+                           tell_borrower=case.state == CaseState.ON_HOLD)
     return case
 
 

@@ -139,6 +139,7 @@ CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {"task": "contacts.tasks.plan_reminders", "schedule": crontab(minute=15)},
     "dispatch-outbox": {"task": "contacts.tasks.dispatch_outbox", "schedule": 60.0},
     "release-expired-holds": {"task": "cases.tasks.release_expired_holds", "schedule": 15 * 60.0},
+    "send-visit-notices": {"task": "visits.tasks.send_visit_notices", "schedule": 15 * 60.0},
 }
 
 # --- Outreach -------------------------------------------------------------------
@@ -168,7 +169,15 @@ REMINDER_TEMPLATE_CODES = {
     "email": {"zh-hans": "email-reminder", "en": "email-reminder-en"},
     "letter": {"zh-hans": "letter-formal-notice", "en": "letter-formal-notice-en"},
     "follow_up": {"zh-hans": "sms-promise-missed", "en": "sms-promise-missed-en"},
+    "visit_notice_sms": {"zh-hans": "sms-visit-notice", "en": "sms-visit-notice-en"},
+    "visit_notice_letter": {"zh-hans": "letter-visit-notice", "en": "letter-visit-notice-en"},
+    "visit_cancelled": {"zh-hans": "sms-visit-cancelled", "en": "sms-visit-cancelled-en"},
 }
+# Printed on visit notices: where the borrower checks the visitor's identity.
+VISIT_VERIFY_URL = env.str("VISIT_VERIFY_URL", default="http://127.0.0.1:8000/verify/")
+# The public /verify/ page: wrong codes allowed per client address per window.
+VERIFY_ATTEMPTS_PER_WINDOW = env.int("VERIFY_ATTEMPTS_PER_WINDOW", default=10)
+VERIFY_WINDOW_SECONDS = env.int("VERIFY_WINDOW_SECONDS", default=15 * 60)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:

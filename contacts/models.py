@@ -148,6 +148,14 @@ class PolicyProfile(models.Model):
     third_party_requires_unreachable = models.BooleanField(
         default=False, help_text="Third parties only when the borrower is unreachable (CN).")
     unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
+    # --- Field visits (POLICY.md "field visit") ----------------------------------------
+    visit_min_staff = _days(1, "Staff who must attend a field visit together (CN: 2).")
+    visits_per_30_days = _days(1, "Field visits per case in any 30 days.")
+    visit_notice_lead_hours = _days(48, "Hours the pre-visit notice must precede the visit window.")
+    visit_notice_channels = models.CharField(max_length=40, default="sms letter",
+                                             help_text="Channels the pre-visit notice goes by (space-separated).")
+    no_visit_if_vulnerable = models.BooleanField(default=False, help_text="UK-FCA: no visit to a vulnerable borrower.")
+
     # --- Reminder cadence (plan_reminders) -------------------------------------------
     reminder_sms_dpd = models.CharField(
         max_length=100, default="1 3 7", blank=True,
@@ -238,6 +246,8 @@ class MessageTemplate(models.Model):
     VARIABLES = {
         "borrower_name", "amount_due", "currency", "days_past_due", "due_date", "loan_number",
         "lender_name", "hotline", "payment_instructions",
+        # field-visit notices
+        "visit_window", "visit_purpose", "agent_badges", "verification_code", "verify_url",
     }
     # POLICY.md "Prohibited content": words that have no place in a collection message.
     PROHIBITED = [
@@ -422,6 +432,8 @@ class OutboundMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempt = models.OneToOneField(ContactAttempt, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="outbound_message")
+    context = models.JSONField(default=dict, blank=True,
+                               help_text="Extra template variables for this message (e.g. a visit's window and code).")
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()
@@ -437,5 +449,5 @@ class OutboundMessage(models.Model):
         return f"{self.get_channel_display()} to case {self.case_id} at {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M} ({self.state})"
 
     @staticmethod
-    def key_for(case_id, template_id, slot) -> str:
-        return f"case{case_id}-tpl{template_id}-{slot:%Y%m%dT%H%M}"
+    def key_for(case_id, template_id, slot, suffix: str = "") -> str:
+        return f"case{case_id}-tpl{template_id}-{slot:%Y%m%dT%H%M}{suffix}"

@@ -209,7 +209,7 @@ def _deliver_locked(message_id, token) -> str:
 
     subject, body = render_template(message.template, case, lender_name=settings.LENDER_NAME,
                                     hotline=settings.LENDER_HOTLINE,
-                                    payment_instructions=settings.PAYMENT_INSTRUCTIONS)
+                                    payment_instructions=settings.PAYMENT_INSTRUCTIONS, extra=message.context)
     provider_id = get_gateway(message.channel).send(OutgoingMessage(
         key=message.idempotency_key, channel=message.channel, to=message.contact_point.value,
         subject=subject, body=body, case_id=case.pk))

@@ -142,6 +142,9 @@ def cease_requested(f: Facts):
 
 
 def case_on_hold(f: Facts):
+    # A notice the borrower must get (e.g. "the announced visit is cancelled") still goes.
+    if f.template is not None and f.template.is_required_notice:
+        return None
     holds = [hold for hold in f.active_holds if hold.kind != Hold.Kind.CEASE_COMMUNICATION]
     if holds:
         kinds = ", ".join(sorted({hold.get_kind_display().lower() for hold in holds}))

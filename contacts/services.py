@@ -211,8 +211,9 @@ class _OnlyAllowed(dict):
 
 
 def render_template(template: MessageTemplate, case: CollectionCase, *, lender_name: str = "", hotline: str = "",
-                    payment_instructions: str = "") -> tuple[str, str]:
-    """(subject, body) for ``case``, from an approved version, with allow-listed variables only."""
+                    payment_instructions: str = "", extra: dict | None = None) -> tuple[str, str]:
+    """(subject, body) for ``case``, from an approved version, with allow-listed variables
+    only; ``extra`` supplies message-specific ones (a visit's window and code)."""
     if not template.is_approved:
         raise TemplateError(f"{template.code} v{template.version} is not approved and cannot be sent.")
     account = case.account
@@ -223,5 +224,9 @@ def render_template(template: MessageTemplate, case: CollectionCase, *, lender_n
         loan_number=account.loan_number, lender_name=lender_name, hotline=hotline,
         payment_instructions=payment_instructions,
     )
+    for name, value in (extra or {}).items():
+        if name not in MessageTemplate.VARIABLES:
+            raise TemplateError(f"Variable {{{name}}} is not allowed.")
+        values[name] = str(value)
     formatter = string.Formatter()
     return formatter.vformat(template.subject, (), values), formatter.vformat(template.body, (), values)

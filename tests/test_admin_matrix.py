@@ -28,7 +28,7 @@ PAGES = [
     ("auth_user_changelist", {S, R, A}),
     ("auth_group_changelist", {R, A}),
     ("cases_hold_add", {C, S}),
-    ("cases_promisetopay_add", {C, S}),
+    ("cases_promisetopay_add", {C, F, S}),
     ("cases_collectioncase_add", set()),
     ("cases_payment_add", set()),
     ("cases_caseevent_add", set()),
@@ -50,10 +50,15 @@ PAGES = [
     ("contacts_outboundmessage_add", set()),
     ("cases_jobrun_changelist", {S, R, A}),
     ("cases_jobrun_add", set()),
+    ("visits_fieldvisit_changelist", {C, F, S, R, A}),
+    ("visits_fieldvisit_add", set()),
+    ("visits_fieldagent_changelist", EVERYONE),
+    ("visits_fieldagent_add", {S, A}),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)
-WORK_PAGES = [("contacts:work_queue", {C, S}, 404), ("cases:import_feed", {A}, 403)]
+WORK_PAGES = [("contacts:work_queue", {C, S}, 404), ("cases:import_feed", {A}, 403),
+              ("visits:inbox", {S}, 403), ("visits:mine", {F}, 403)]
 
 
 def test_table_covers_every_registered_admin():

@@ -1,1 +1,202 @@
-# Field visits (FieldVisit and its state machine) arrive with the field-visit issue.
+"""
+Field visits: the rung the lender's practice guards most. A visit is requested with an
+eligibility snapshot, approved by a supervisor who did not request it, announced to the
+borrower in advance, carried out by at least the profile's number of agents inside the
+announced window, reported step by step, and verifiable by the borrower at /verify/.
+"""
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from . import guards
+
+# Unambiguous characters (no 0/O, 1/I/L): read aloud at a door and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10  # 31^10 ≈ 8·10^14: unguessable at the verify page's rate limit
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class FieldAgent(models.Model):
+    """A person who may be sent on visits: own staff or a field partner's, with the badge
+    the borrower can check."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_agent")
+    badge_number = models.CharField(max_length=30, unique=True)
+    partner = models.CharField(max_length=100, blank=True, help_text="Field partner company; empty for own staff.")
+    regions = models.CharField(max_length=300, help_text="Regions covered, comma-separated (e.g. Shanghai, Beijing).")
+    photo = models.FileField(upload_to="agent-photos/", blank=True)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["badge_number"]
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.badge_number})"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def covers(self, region: str) -> bool:
+        return region.strip().lower() in {r.strip().lower() for r in self.regions.split(",") if r.strip()}
+
+
+class VisitState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    NOTIFIED = "notified", "Borrower notified"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    ABORTED = "aborted", "Aborted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# States in which a visit is approved and still to happen (or happening).
+LIVE_STATES = [VisitState.APPROVED, VisitState.NOTIFIED, VisitState.IN_PROGRESS]
+# States that count toward the profile's visits-per-30-days limit.
+COUNTED_STATES = [VisitState.REQUESTED, *LIVE_STATES, VisitState.COMPLETED, VisitState.ABORTED]
+
+
+def _approver_may_decide(visit, user) -> bool:
+    """Approval needs the permission and a second person: never the requester."""
+    return user.has_perm("visits.approve_fieldvisit") and user.pk != visit.requested_by_id
+
+
+class FieldVisit(ConcurrentTransitionMixin, models.Model):
+    class Willingness(models.TextChoices):
+        WILLING = "willing", "Willing to pay"
+        PARTLY = "partly", "Partly willing"
+        UNWILLING = "unwilling", "Unwilling to pay"
+
+    class Ability(models.TextChoices):
+        ABLE = "able", "Able to pay"
+        PARTLY = "partly", "Partly able"
+        UNABLE = "unable", "Unable to pay now"
+
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="field_visits")
+    state = FSMField(default=VisitState.REQUESTED, choices=VisitState.choices, protected=True, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    eligibility = models.JSONField(default=dict, help_text="What held when it was requested: DPD, balance, "
+                                   "failed remote attempts by channel, invalid points, notice date, coverage.")
+    exception = models.BooleanField(default=False, help_text="Requested although eligibility failed (documented).")
+    exception_reason = models.TextField(blank=True)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    address = models.TextField()
+    agents = models.ManyToManyField(FieldAgent, related_name="visits", blank=True)
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    notice_channels = models.CharField(max_length=40, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    check_in_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    check_in_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    verification_code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code)
+    # The report, in the lender's own steps
+    identity_verified = models.BooleanField(default=False)
+    identity_method = models.CharField(max_length=200, blank=True, help_text="How: ID card seen, face match…")
+    willingness = models.CharField(max_length=10, choices=Willingness.choices, blank=True)
+    ability = models.CharField(max_length=10, choices=Ability.choices, blank=True)
+    promise = models.ForeignKey("cases.PromiseToPay", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey("cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True)
+    receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True)
+    payment_reference = models.CharField(max_length=64, blank=True, help_text="If paid on the spot.")
+    next_steps = models.TextField(blank=True, help_text="What the borrower was told happens next.")
+    conduct_attested = models.BooleanField(default=False, help_text="The agent attests the visit was polite and lawful.")
+    report_note = models.TextField(blank=True)
+    end_reason = models.TextField(blank=True, help_text="Why it was rejected, aborted or cancelled.")
+    attempt = models.OneToOneField("contacts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="field_visit")
+
+    history = HistoricalRecords(m2m_fields=[agents])
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["case", "state"], name="visit_case_state")]
+        permissions = [
+            ("approve_fieldvisit", "Can approve or reject field visits"),
+            ("request_visit_exception", "Can request a field visit as a documented exception"),
+            ("carry_out_fieldvisit", "Can check in to and report field visits"),
+        ]
+
+    def __str__(self):
+        return f"Visit {self.pk} · case {self.case_id} ({self.get_state_display()})"
+
+    @property
+    def profile(self):
+        return self.case.policy_profile
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (VisitState.REQUESTED, *LIVE_STATES)
+
+    def missing_report_items(self) -> list[str]:
+        missing = []
+        if not (self.identity_verified and self.identity_method):
+            missing.append("identity verified (and how)")
+        if not self.willingness:
+            missing.append("willingness to pay")
+        if not self.ability:
+            missing.append("ability to pay")
+        if not self.next_steps:
+            missing.append("next steps explained")
+        if not self.conduct_attested:
+            missing.append("conduct attestation")
+        return missing
+
+    # --- the state machine ---------------------------------------------------------
+
+    @transition(field=state, source=VisitState.REQUESTED, target=VisitState.APPROVED,
+                conditions=[guards.window_leaves_time_for_notice, guards.enough_agents_assigned],
+                permission=_approver_may_decide)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=VisitState.REQUESTED, target=VisitState.REJECTED, permission=_approver_may_decide)
+    def reject(self):
+        pass
+
+    @transition(field=state, source=VisitState.APPROVED, target=VisitState.NOTIFIED,
+                conditions=[guards.notice_sent_in_time])
+    def mark_notified(self):
+        pass
+
+    @transition(field=state, source=VisitState.NOTIFIED, target=VisitState.IN_PROGRESS,
+                conditions=[guards.notice_sent_in_time, guards.inside_visit_window, guards.enough_agents_assigned,
+                            guards.contact_allowed_now],
+                permission="visits.carry_out_fieldvisit")
+    def check_in(self):
+        self.checked_in_at = timezone.now()
+
+    @transition(field=state, source=VisitState.IN_PROGRESS, target=VisitState.COMPLETED,
+                conditions=[guards.report_complete], permission="visits.carry_out_fieldvisit")
+    def complete(self):
+        self.checked_out_at = timezone.now()
+
+    @transition(field=state, source=VisitState.IN_PROGRESS, target=VisitState.ABORTED,
+                permission="visits.carry_out_fieldvisit")
+    def abort(self):
+        self.checked_out_at = timezone.now()
+
+    @transition(field=state, source=[VisitState.REQUESTED, VisitState.APPROVED, VisitState.NOTIFIED],
+                target=VisitState.CANCELLED)
+    def cancel(self):
+        pass

@@ -1,0 +1,17 @@
+"""What each role may do with field visits (merged into cases.roles by sync_roles)."""
+
+ROLE_PERMISSIONS = {
+    "Collector": ["visits.add_fieldvisit", "visits.view_fieldvisit", "visits.view_fieldagent"],
+    "Field agent": [
+        "visits.view_fieldvisit", "visits.carry_out_fieldvisit", "visits.view_fieldagent",
+        "cases.add_promisetopay", "cases.add_repaymentplan",
+    ],
+    "Supervisor": [
+        "visits.add_fieldvisit", "visits.view_fieldvisit", "visits.approve_fieldvisit",
+        "visits.request_visit_exception", "visits.view_fieldagent", "visits.add_fieldagent",
+        "visits.change_fieldagent",
+    ],
+    "Compliance reviewer": ["visits.view_fieldvisit", "visits.view_fieldagent"],
+    "Administrator": ["visits.view_fieldvisit", "visits.view_fieldagent", "visits.add_fieldagent",
+                      "visits.change_fieldagent"],
+}

@@ -1,0 +1,36 @@
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .models import LIVE_STATES, FieldAgent, FieldVisit, VisitState
+
+
+def visits_with_details():
+    return FieldVisit.objects.select_related("case__account__borrower", "requested_by", "approver").prefetch_related(
+        Prefetch("agents", queryset=FieldAgent.objects.select_related("user")))
+
+
+def pending_requests():
+    return visits_with_details().filter(state=VisitState.REQUESTED).order_by("requested_at")
+
+
+def visits_for_agent(user):
+    """The visits this agent is assigned to that are still to do, soonest first."""
+    return visits_with_details().filter(agents__user=user, state__in=LIVE_STATES).order_by("window_start").distinct()
+
+
+def verification(code: str) -> dict:
+    """What the borrower may see for a code: who, badge, photo, lender, window. Nothing
+    about the debt, nothing about the borrower."""
+    visit = (FieldVisit.objects.filter(verification_code=code.strip().upper())
+             .prefetch_related(Prefetch("agents", queryset=FieldAgent.objects.select_related("user"))).first())
+    if visit is None:
+        return {"status": "unknown"}
+    now = timezone.now()
+    agents = [{"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "",
+               "partner": a.partner} for a in visit.agents.all()]
+    base = {"agents": agents, "window_start": visit.window_start, "window_end": visit.window_end}
+    if visit.state not in (VisitState.NOTIFIED, VisitState.IN_PROGRESS):
+        return {"status": "not_active", **base}
+    if not (visit.window_start <= now <= visit.window_end):
+        return {"status": "out_of_window", **base}
+    return {"status": "valid", **base}

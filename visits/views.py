@@ -1,0 +1,141 @@
+"""Pages for field visits. Thin: rules are in visits.services."""
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from cases.exceptions import CaseServiceError
+from cases.selectors import visible_cases
+from contacts.selectors import borrower_zone, case_timeline
+
+from . import selectors, services
+from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
+from .models import VisitState
+
+
+def _page(request, template, **context):
+    return render(request, template, {**admin.site.each_context(request), **context})
+
+
+# --- the borrower's side: is this visitor really from the lender? ------------------------------
+
+def verify(request):
+    """Public. Shows who is coming and when — never anything about the debt or the borrower —
+    and warns clearly when the code is unknown or the visit is not now. Rate-limited per
+    client address, so codes cannot be guessed."""
+    form = VerifyForm(request.POST or request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        client = request.META.get("REMOTE_ADDR", "unknown")
+        key = f"verify-attempts:{client}"
+        attempts = cache.get(key, 0)
+        if attempts >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
+            response = render(request, "visits/verify.html", {"form": form, "throttled": True,
+                                                               "hotline": settings.LENDER_HOTLINE})
+            response.status_code = 429
+            return response
+        result = selectors.verification(form.cleaned_data["code"])
+        if result["status"] == "unknown":
+            cache.set(key, attempts + 1, settings.VERIFY_WINDOW_SECONDS)
+    return render(request, "visits/verify.html", {"form": form, "result": result, "hotline": settings.LENDER_HOTLINE,
+                                                  "lender": settings.LENDER_NAME})
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+def request_visit(request, case_id):
+    if not request.user.has_perm("visits.add_fieldvisit"):
+        raise PermissionDenied
+    case = get_object_or_404(visible_cases(request.user).select_related("account__borrower"), pk=case_id)
+    zone = borrower_zone(case)
+    postal = case.account.borrower.contact_points.filter(kind="postal", is_invalid=False).first()
+    form = RequestVisitForm(request.POST or None, zone=zone, initial={"address": postal.value if postal else ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.request_visit(case, request.user, data["reason"], window_start=data["window_start"],
+                                           window_end=data["window_end"], address=data["address"],
+                                           exception_reason=data["exception_reason"])
+        except CaseServiceError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Visit {visit.pk} requested; a supervisor decides.")
+            return redirect("admin:cases_collectioncase_change", case.pk)
+    return _page(request, "visits/request.html", title=f"Request a field visit · {case}", case=case, form=form,
+                 eligibility=services.eligibility(case), zone=zone)
+
+
+def inbox(request):
+    """The supervisor's approval inbox: pending requests with their eligibility snapshot."""
+    if not request.user.has_perm("visits.approve_fieldvisit"):
+        raise PermissionDenied
+    return _page(request, "visits/inbox.html", title="Field visits awaiting a decision",
+                 visits=selectors.pending_requests())
+
+
+def decide(request, visit_id):
+    if not request.user.has_perm("visits.approve_fieldvisit"):
+        raise PermissionDenied
+    visit = get_object_or_404(selectors.visits_with_details(), pk=visit_id, state=VisitState.REQUESTED)
+    form = DecisionForm(request.POST or None, visit=visit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "reject" in request.POST:
+                services.reject_visit(visit, request.user, data["note"])
+                messages.success(request, f"Visit {visit.pk} rejected.")
+            else:
+                services.approve_visit(visit, request.user, note=data["note"], agents=list(data["agents"]))
+                messages.success(request, f"Visit {visit.pk} approved; the notice goes out next.")
+            return redirect("visits:inbox")
+        except CaseServiceError as refusal:
+            form.add_error(None, str(refusal))
+    return _page(request, "visits/decide.html", title=f"Decide on visit {visit.pk}", visit=visit, form=form,
+                 timeline=case_timeline(visit.case))
+
+
+def my_visits(request):
+    """A field agent's visits: today's first, with check-in and the report form."""
+    if not request.user.has_perm("visits.carry_out_fieldvisit"):
+        raise PermissionDenied
+    return _page(request, "visits/mine.html", title="My visits", visits=selectors.visits_for_agent(request.user),
+                 now=timezone.now())
+
+
+def act(request, visit_id):
+    """Check in, file the report, or abort: POST from the agent's page."""
+    if request.method != "POST" or not request.user.has_perm("visits.carry_out_fieldvisit"):
+        raise PermissionDenied
+    visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id)
+    action = request.POST.get("action")
+    try:
+        if action == "check_in":
+            services.check_in(visit, request.user, lat=request.POST.get("lat") or None,
+                              lon=request.POST.get("lon") or None)
+            messages.success(request, f"Checked in to visit {visit.pk}.")
+        elif action == "abort":
+            services.abort_visit(visit, request.user, request.POST.get("why", ""))
+            messages.success(request, f"Visit {visit.pk} aborted.")
+        elif action == "report":
+            form = ReportForm(request.POST, request.FILES, instance=visit)
+            if not form.is_valid():
+                return _page(request, "visits/report.html", title=f"Report visit {visit.pk}", visit=visit, form=form)
+            data = form.cleaned_data
+            services.complete_visit(visit, request.user, {**data})
+            messages.success(request, f"Visit {visit.pk} completed.")
+        else:
+            raise Http404("Unknown action.")
+    except CaseServiceError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("visits:mine")
+
+
+def report_form(request, visit_id):
+    if not request.user.has_perm("visits.carry_out_fieldvisit"):
+        raise PermissionDenied
+    visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id, state=VisitState.IN_PROGRESS)
+    return _page(request, "visits/report.html", title=f"Report visit {visit.pk}", visit=visit,
+                 form=ReportForm(instance=visit))
