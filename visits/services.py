@@ -307,12 +307,14 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
             setattr(visit, name, report[name])
     visit._history_user = by
     visit.save()
-    visit = _transition(visit, "complete", by=by, reason="report filed")
     case = CollectionCase.objects.select_related("account__borrower").get(pk=visit.case_id)
     outcome = Outcome.PROMISE_TO_PAY if report.get("promise_amount") or report.get("installments") else (
         Outcome.RIGHT_PARTY if visit.identity_verified else Outcome.THIRD_PARTY)
+    # Recorded while the visit is still in progress: the contact happened at check-in, under
+    # an approved visit. If the report turns out incomplete, all of this rolls back.
     attempt = record_attempt(case, Channel.FIELD_VISIT, by, outcome, at=visit.checked_in_at,
-                             note=f"Field visit {visit.pk}. {visit.next_steps}".strip())
+                             note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip())
+    visit = _transition(visit, "complete", by=by, reason="report filed")
     visit.attempt = attempt
     if report.get("promise_amount"):
         visit.promise = case_services.record_promise(case, report["promise_amount"], report["promise_due"], by=by,
