@@ -99,9 +99,15 @@ class Command(BaseCommand):
         return users
 
     def print_logins(self):
+        from visits.models import FieldVisit, VisitState
+
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % DEMO_PASSWORD))
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
+        code = FieldVisit.objects.filter(state=VisitState.NOTIFIED).order_by("window_start").values_list(
+            "verification_code", flat=True).first()
+        if code:
+            self.stdout.write(f"\nA visitor verification code to try at /verify/: {code}")
 
     # --- message templates ------------------------------------------------------------
 
@@ -130,6 +136,22 @@ class Command(BaseCommand):
         ("sms-promise-missed-en", Channel.SMS, "en", "",
          "Hello {borrower_name}, we have not received the payment you planned. Need help? Call {hotline}. "
          "Reply STOP to opt out.", False),
+        ("sms-visit-notice", Channel.SMS, "zh-hans", "",
+         "{borrower_name}您好，{lender_name}工作人员（工号{agent_badges}）将于{visit_window}上门拜访，目的：{visit_purpose}。"
+         "核验码{verification_code}，请在{verify_url}核实来访人员身份；如有疑问请致电{hotline}。", False),
+        ("sms-visit-notice-en", Channel.SMS, "en", "",
+         "Hello {borrower_name}, {lender_name} staff (badges {agent_badges}) will visit on {visit_window} for a "
+         "{visit_purpose}. Code {verification_code}: check the visitors at {verify_url}. Questions: {hotline}.", False),
+        ("letter-visit-notice", Channel.LETTER, "zh-hans", "上门拜访通知",
+         "{borrower_name}：{lender_name}工作人员（工号{agent_badges}）将于{visit_window}上门，目的：{visit_purpose}。"
+         "核验码{verification_code}，可在{verify_url}核实。", False),
+        ("letter-visit-notice-en", Channel.LETTER, "en", "Notice of a home visit",
+         "Dear {borrower_name}, {lender_name} staff (badges {agent_badges}) will visit on {visit_window} "
+         "({visit_purpose}). Verify them with code {verification_code} at {verify_url}.", False),
+        ("sms-visit-cancelled", Channel.SMS, "zh-hans", "",
+         "{borrower_name}您好，原定{visit_window}的上门拜访已取消。", True),
+        ("sms-visit-cancelled-en", Channel.SMS, "en", "",
+         "Hello {borrower_name}, the visit announced for {visit_window} is cancelled.", True),
         ("letter-collection-ends", Channel.LETTER, "en", "We have stopped collection",
          "Dear {borrower_name}, as you asked, we will no longer contact you about loan {loan_number}.", True),
     ]
@@ -189,6 +211,40 @@ class Command(BaseCommand):
             self.record(case, Channel.PHONE_CALL, agent, Outcome.NO_ANSWER, self.borrower_time(case, 2, 23, 15),
                         phones[0])
 
+    def add_visits(self, users):
+        """Field agents, visits an agent can work today, and one request in the inbox. The demo
+        writes these directly (their cases were placed on the rung directly too)."""
+        from visits.models import FieldAgent, FieldVisit, VisitState
+        from visits.services import eligibility
+
+        regions = "Beijing, Shanghai, Guangdong, Sichuan"
+        agents = [FieldAgent.objects.create(user=users[name], badge_number=badge, regions=regions)
+                  for name, badge in (("fieldagent1", "FA-1001"), ("fieldagent2", "FA-1002"))]
+        supervisor, collectors = users["supervisor1"], [users["collector1"], users["collector2"]]
+        now = timezone.now()
+        shanghai = ZoneInfo("Asia/Shanghai")
+        today_10 = datetime.combine(timezone.localdate(), time(10), tzinfo=shanghai)
+        on_rung = CollectionCase.objects.filter(state=CaseState.FIELD_VISIT, account__borrower__policy_profile_code="CN",
+                                                account__loan_number__startswith=LOAN_PREFIX).select_related("account")
+        for index, case in enumerate(on_rung):
+            start = today_10 + timedelta(days=index % 3, hours=(index % 2) * 4)
+            visit = FieldVisit.objects.create(
+                case=case, state=VisitState.NOTIFIED, requested_by=collectors[index % 2], reason="Numbers changed; "
+                "letters unanswered.", eligibility=eligibility(case), approver=supervisor, decided_at=now - timedelta(days=4),
+                window_start=start, window_end=start + timedelta(hours=2), address="上海市黄浦区人民路1号",
+                notice_sent_at=now - timedelta(days=3), notice_channels="sms letter")
+            visit.agents.set(agents)
+        pending = (CollectionCase.objects.filter(state=CaseState.WRITTEN_NOTICE, account__loan_number__startswith=LOAN_PREFIX,
+                                                 account__borrower__policy_profile_code="CN")
+                   .select_related("account__borrower").first())
+        if pending is not None:
+            start = today_10 + timedelta(days=4)
+            FieldVisit.objects.create(
+                case=pending, requested_by=supervisor, reason="Borrower asked to sign a plan in person.",
+                eligibility=eligibility(pending), exception=True,
+                exception_reason="Borrower asked for the visit; documented on the call of the 18th.",
+                window_start=start, window_end=start + timedelta(hours=2), address="北京市朝阳区建国路88号")
+
     def backdate_ladder_history(self):
         """The demo climbs the ladder in seconds; place those steps three weeks back, before
         the back-dated contact history, so timelines read in a sensible order."""
@@ -237,6 +293,7 @@ class Command(BaseCommand):
             case = services.open_case(account, collector=collectors[number % len(collectors)])
             self.bring_to(case, target, rng, supervisor, collectors[number % len(collectors)])
         self.add_override_example(supervisor)
+        self.add_visits(users)
         self.backdate_ladder_history()
         for borrower in Borrower.objects.filter(accounts__loan_number__startswith=LOAN_PREFIX).order_by("pk")[::25]:
             ChannelOptOut.objects.create(borrower=borrower, channel=Channel.SMS, note="Replied TD to a reminder.")
