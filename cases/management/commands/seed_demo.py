@@ -226,8 +226,12 @@ class Command(BaseCommand):
         today_10 = datetime.combine(timezone.localdate(), time(10), tzinfo=shanghai)
         on_rung = CollectionCase.objects.filter(state=CaseState.FIELD_VISIT, account__borrower__policy_profile_code="CN",
                                                 account__loan_number__startswith=LOAN_PREFIX).select_related("account")
+        local_now = now.astimezone(shanghai)
+        # One window open right now when it is daytime, so an agent can check in during a demo.
+        open_now = now - timedelta(minutes=30) if time(8, 30) <= local_now.time() <= time(19, 30) else None
         for index, case in enumerate(on_rung):
-            start = today_10 + timedelta(days=index % 3, hours=(index % 2) * 4)
+            start = open_now if index == 0 and open_now else today_10 + timedelta(days=1 + index % 3,
+                                                                              hours=(index % 2) * 4)
             visit = FieldVisit.objects.create(
                 case=case, state=VisitState.NOTIFIED, requested_by=collectors[index % 2], reason="Numbers changed; "
                 "letters unanswered.", eligibility=eligibility(case), approver=supervisor, decided_at=now - timedelta(days=4),
