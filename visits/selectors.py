@@ -25,10 +25,15 @@ def verification(code: str) -> dict:
              .prefetch_related(Prefetch("agents", queryset=FieldAgent.objects.select_related("user"))).first())
     if visit is None:
         return {"status": "unknown"}
+    from contacts.selectors import borrower_zone
+
     now = timezone.now()
     agents = [{"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "",
                "partner": a.partner} for a in visit.agents.all()]
-    base = {"agents": agents, "window_start": visit.window_start, "window_end": visit.window_end}
+    # In the borrower's own time, as on their notice (the page's viewer is the borrower).
+    zone = borrower_zone(visit.case)
+    start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)
+    base = {"agents": agents, "window": f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({start.tzname()})"}
     if visit.state not in (VisitState.NOTIFIED, VisitState.IN_PROGRESS):
         return {"status": "not_active", **base}
     if not (visit.window_start <= now <= visit.window_end):

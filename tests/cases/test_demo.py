@@ -15,7 +15,7 @@ def test_demo_data_covers_every_state_and_is_idempotent(db):
     counts = (LoanAccount.objects.count(), CollectionCase.objects.count())
     call_command("seed_demo", cases=120, stdout=StringIO())
     assert (LoanAccount.objects.count(), CollectionCase.objects.count()) == counts
-    for username in ("collector1", "fieldagent1", "supervisor1", "reviewer1", "admin1"):
+    for username in ("collector1", "fieldagent1", "supervisor1", "supervisor2", "reviewer1", "admin1"):
         user = authenticate(username=username, password="demo-2026")
         assert user is not None and user.is_staff and user.groups.count() == 1
 

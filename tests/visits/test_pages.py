@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 import pytest
 
-from cases.models import CaseState, CollectionCase
+from zoneinfo import ZoneInfo
+
+from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts import outbox
 from tests.contacts.test_policy import SHANGHAI, local
 from tests.visits.conftest import eligible_case, frozen, window
@@ -108,6 +110,17 @@ def test_verify_a_valid_code_in_its_window(db, collector, supervisor, agents, no
     for secret in (account.borrower.full_name, str(account.outstanding_total), f"{account.outstanding_total:,.2f}",
                    account.loan_number, account.borrower.national_id):
         assert secret not in page
+
+
+def test_verify_shows_the_window_in_the_borrowers_own_zone(db, collector, supervisor, agents, notice_templates):
+    visit = notified_visit(collector, supervisor, agents)
+    visit.case.account.borrower.__class__.objects.filter(pk=visit.case.account.borrower_id).update(
+        home_time_zone="America/New_York")
+    ContactPoint.objects.filter(borrower_id=visit.case.account.borrower_id).update(time_zone="")
+    with frozen(visit.window_start + timedelta(minutes=30)):
+        page = verify(visit.verification_code)
+    new_york = visit.window_start.astimezone(ZoneInfo("America/New_York"))
+    assert f"{new_york:%Y-%m-%d %H:%M}" in page and "EST" in page
 
 
 def test_verify_a_valid_code_out_of_its_window(db, collector, supervisor, agents, notice_templates):

@@ -34,6 +34,7 @@ DEMO_USERS = [
     ("fieldagent1", "Qiang", "Liu", "Field agent"),
     ("fieldagent2", "Jun", "Chen", "Field agent"),
     ("supervisor1", "Min", "Zhao", "Supervisor"),
+    ("supervisor2", "Wei", "Huang", "Supervisor"),
     ("reviewer1", "Sarah", "Okafor", "Compliance reviewer"),
     ("admin1", "Hui", "Sun", "Administrator"),
 ]
@@ -243,8 +244,9 @@ class Command(BaseCommand):
                    .select_related("account__borrower").first())
         if pending is not None:
             start = today_10 + timedelta(days=4)
+            # Requested by the second supervisor: supervisor1 can approve it (never one's own).
             FieldVisit.objects.create(
-                case=pending, requested_by=supervisor, reason="Borrower asked to sign a plan in person.",
+                case=pending, requested_by=users["supervisor2"], reason="Borrower asked to sign a plan in person.",
                 eligibility=eligibility(pending), exception=True,
                 exception_reason="Borrower asked for the visit; documented on the call of the 18th.",
                 window_start=start, window_end=start + timedelta(hours=2), address="北京市朝阳区建国路88号")
