@@ -8,7 +8,8 @@ from .models import Channel, Outcome
 class LogContactForm(forms.Form):
     channel = forms.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.FIELD_VISIT])
     contact_point = forms.ModelChoiceField(queryset=ContactPoint.objects.none())
-    outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices)
+    # Not needed to check the rules before dialling; clean() asks for it when saving.
+    outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
     conversation = forms.BooleanField(required=False, help_text="A real telephone conversation with the borrower.")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     override_reason = forms.CharField(

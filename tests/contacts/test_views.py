@@ -48,6 +48,14 @@ def test_check_shows_the_decision_and_saves_nothing(db, collector):
     assert not ContactAttempt.objects.exists()
 
 
+def test_check_needs_no_outcome(db, collector):
+    case = mine(collector)
+    with at_borrower_time(10):
+        page = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]),
+                                          form(case, check="1", outcome="")).content.decode()
+    assert "Allowed now" in page and not ContactAttempt.objects.exists()
+
+
 def test_save_records_an_allowed_call_and_returns_to_the_case(db, collector):
     case = mine(collector)
     with at_borrower_time(10):

@@ -1,0 +1,65 @@
+"""Real-browser tests: Playwright driving Debian's chromium against a live server.
+
+They skip when no chromium is installed, and fail instead when REQUIRE_SERVICES=1 (CI,
+whose .ci/run installs it). Screenshots of every page land in test-artifacts/browser/.
+"""
+import os
+from pathlib import Path
+import shutil
+
+from django.conf import settings
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
+# Django's live server runs in a thread; Playwright's sync API runs its own event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if settings.REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but /usr/bin/chromium is missing (apt-get install chromium)")
+        pytest.skip("no chromium installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            # The machine has no network beyond localhost: keep chromium from trying.
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """A logged-in page for a user: pages_for(user) → Playwright page, via the real login form."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    contexts = []
+
+    def open_page(user=None, password="pw-for-tests-1"):
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        if user is not None:
+            page.goto(f"{live_server.url}/admin/login/")
+            page.fill("#id_username", user.get_username())
+            page.fill("#id_password", password)
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{live_server.url}/admin/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+from tests.visits.conftest import agents, notice_templates  # noqa: E402,F401  (shared fixtures)

@@ -1,0 +1,141 @@
+"""Each role's part, in a real browser on a live server."""
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+from django.utils import timezone
+import pytest
+
+from cases.models import CaseState, CollectionCase
+from contacts.models import ContactAttempt, Outcome
+from tests.browser.conftest import shot
+from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
+from tests.visits.conftest import eligible_case
+from visits import services as visit_services
+from visits.models import FieldVisit, VisitState
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+class Clock:
+    """The time the whole process (live server thread included) sees. ``base`` is a fixed
+    10:00 in Shanghai a week ahead; ``clock.on(day, hour)`` is relative to it (test helpers
+    that read "today" would drift once the clock is moved)."""
+
+    def __init__(self):
+        self.base = local(SHANGHAI, hour=10)
+        self.at = self.base
+
+    def on(self, day=0, hour=10, minute=0):
+        return self.base.replace(hour=hour, minute=minute) + timedelta(days=day)
+
+    def __call__(self):
+        return self.at
+
+
+@pytest.fixture
+def clock():
+    clock = Clock()
+    with mock.patch("django.utils.timezone.now", side_effect=clock):
+        yield clock
+
+
+def test_collector_works_the_queue_logs_calls_and_records_a_promise(page_for, live_server, clock, collector):
+    reachable = phone_case(dpd=30)
+    capped = phone_case(dpd=60, phones=("+8613800000002",))
+    CollectionCase.objects.filter(pk__in=[reachable.pk, capped.pk]).update(assigned_collector=collector)
+    for hour, minute in ((8, 0), (9, 0), (9, 30)):
+        past(capped, clock.on(hour=hour, minute=minute), outcome=Outcome.RIGHT_PARTY)
+
+    page = page_for(collector)
+    page.goto(f"{live_server.url}/work/queue/")
+    shot(page, "01-collector-queue")
+    assert reachable.account.loan_number in page.locator("table.queue-now").inner_text()
+    assert "3 connected calls" in page.locator("table.queue-later").inner_text()
+
+    # A refused call: shown with its reason, and stored.
+    page.goto(f"{live_server.url}/work/cases/{capped.pk}/contact/")
+    page.select_option("#id_contact_point", str(capped.points[0].pk))
+    page.select_option("#id_outcome", Outcome.NO_ANSWER)
+    page.click("input[name=save]")
+    shot(page, "02-collector-call-refused")
+    assert "3 connected calls with this borrower today" in page.locator(".decision").inner_text()
+    assert ContactAttempt.objects.filter(case=capped, allowed=False).count() == 1
+
+    # An allowed call whose outcome is a promise opens the promise form.
+    page.goto(f"{live_server.url}/work/cases/{reachable.pk}/contact/")
+    page.select_option("#id_contact_point", str(reachable.points[0].pk))
+    page.click("input[name=check]")
+    assert "Allowed now" in page.locator(".decision").inner_text()
+    page.select_option("#id_outcome", Outcome.PROMISE_TO_PAY)
+    page.fill("#id_note", "Will pay on Friday after salary.")
+    page.click("input[name=save]")
+    shot(page, "03-collector-promise-form")
+    page.fill("#id_amount", "500.00")
+    page.fill("#id_due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.click("input[name=_save]")
+    shot(page, "04-collector-promise-saved")
+    case = CollectionCase.objects.get(pk=reachable.pk)
+    assert case.state == CaseState.ARRANGEMENT and case.promises.get().amount == Decimal("500.00")
+    assert ContactAttempt.objects.get(case=reachable, allowed=True).outcome == Outcome.PROMISE_TO_PAY
+
+
+def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_server, clock, collector, supervisor,
+                                                                agents, notice_templates, settings, tmp_path):
+    from contacts import outbox
+
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    case = eligible_case(collector=collector)
+    start, end = clock.on(day=3), clock.on(day=3, hour=12)
+    visit = visit_services.request_visit(case, collector, "Numbers changed; letters unanswered.", window_start=start,
+                                         window_end=end, address="上海市黄浦区人民路1号")
+    clock.at = clock.on(day=1)  # the notice leaves exactly 48 hours before the window
+
+    boss = page_for(supervisor)
+    boss.goto(f"{live_server.url}/visits/inbox/")
+    shot(boss, "05-supervisor-inbox")
+    boss.click(f"a[href='/visits/{visit.pk}/decide/']")
+    for agent in agents:
+        boss.check(f"input[name=agents][value='{agent.pk}']")
+    boss.fill("#id_note", "Two agents; be polite and brief.")
+    boss.click("input[name=approve]")
+    shot(boss, "06-supervisor-approved")
+    assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.APPROVED
+
+    visit_services.sync_notices()
+    outbox.dispatch_outbox()
+    visit_services.sync_notices()
+    visit = FieldVisit.objects.get(pk=visit.pk)
+    assert visit.state == VisitState.NOTIFIED
+
+    clock.at = start + timedelta(minutes=10)
+    agent = page_for(agents[0].user)
+    agent.goto(f"{live_server.url}/visits/mine/")
+    shot(agent, "07-agent-my-visits")
+    agent.click("button:has-text('Check in')")
+    agent.click("a:has-text('File the report')")
+    agent.check("#id_identity_verified")
+    agent.fill("#id_identity_method", "ID card seen, face matches")
+    agent.select_option("#id_willingness", "willing")
+    agent.select_option("#id_ability", "partly")
+    agent.fill("#id_next_steps", "Pays 1,000 on Friday; collector calls Monday.")
+    agent.check("#id_conduct_attested")
+    agent.fill("#id_promise_amount", "1000")
+    agent.fill("#id_promise_due", (timezone.localdate() + timedelta(days=5)).isoformat())
+    shot(agent, "08-agent-report")
+    agent.click("input[type=submit][value='Complete the visit']")
+    shot(agent, "09-agent-done")
+    visit = FieldVisit.objects.get(pk=visit.pk)
+    assert visit.state == VisitState.COMPLETED and visit.attempt.allowed
+
+    # The borrower checks the visitors' code while they are at the door.
+    clock.at = start + timedelta(minutes=5)
+    FieldVisit.objects.filter(pk=visit.pk).update(state=VisitState.IN_PROGRESS)
+    borrower = page_for()
+    borrower.goto(f"{live_server.url}/verify/")
+    borrower.fill("#id_code", visit.verification_code)
+    borrower.click("button[type=submit]")
+    shot(borrower, "10-borrower-verify")
+    text = borrower.locator("body").inner_text()
+    assert agents[0].badge_number in text and "within its announced time" in text
+    assert case.account.borrower.full_name not in text and str(case.account.outstanding_total) not in text
