@@ -16,8 +16,10 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """One Playwright per test: its event loop must not outlive the test, or Django's
+    context-local database connection changes under the following tests."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if settings.REQUIRE_SERVICES:
             pytest.fail("REQUIRE_SERVICES=1 but /usr/bin/chromium is missing (apt-get install chromium)")
