@@ -357,7 +357,11 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         return cache[object_id]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        from compliance.services import log_pii_access
+
         case = self.get_object(request, object_id)
+        # Whoever opens a borrower's personal data is on record (compliance access log).
+        log_pii_access(request.user, case.account.borrower, "case page", request, case=case)
         extra_context = extra_context or {}
         extra_context["blocked_transitions"] = self._blocked_transitions(request, case)
         return super().change_view(request, object_id, form_url, extra_context)

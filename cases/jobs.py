@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from compliance.audit import ledger_append_many, sealing_deferred
 from contacts.selectors import current_profiles_by_code
 
 from . import services
@@ -96,14 +97,16 @@ def recompute_days_past_due(today) -> int:
 def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rules_for, profile_label_for):
     """CaseEvents and history rows for cases just moved by a set-based UPDATE."""
     moved = list(CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now))
-    CaseEvent.objects.bulk_create([
+    events = CaseEvent.objects.bulk_create([
         CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.TRANSITION, transition=transition,
                   from_state=from_state, to_state=to_state, reason=reason, rules=rules_for(case.pk),
                   profile_label=profile_label_for(case.pk))
         for case in moved
     ], batch_size=1000)
-    CollectionCase.history.bulk_history_create(moved, update=True, default_change_reason=f"nightly: {transition}",
-                                               default_date=now)
+    history = CollectionCase.history.bulk_history_create(moved, update=True,
+                                                         default_change_reason=f"nightly: {transition}", default_date=now)
+    # Bulk writes send no signal: seal them in the audit ledger here.
+    ledger_append_many([*events, *history])
     return len(moved)
 
 
@@ -160,13 +163,14 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
             batch_size=1000, ignore_conflicts=True)
         created = list(CollectionCase.objects.filter(account_id__in=chunk, opened_at=now, state=CaseState.NEW)
                        .exclude(events__kind=CaseEvent.Kind.OPENED))
-        CaseEvent.objects.bulk_create([
+        events = CaseEvent.objects.bulk_create([
             CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.OPENED, to_state=CaseState.NEW,
                       reason="Opened by the nightly cycle: the account is overdue.")
             for case in created
         ], batch_size=1000)
-        CollectionCase.history.bulk_history_create(created, default_change_reason="nightly: case opened",
-                                                   default_date=now)
+        history = CollectionCase.history.bulk_history_create(created, default_change_reason="nightly: case opened",
+                                                             default_date=now)
+        ledger_append_many([*events, *history])
         opened += len(created)
     return opened
 
@@ -211,7 +215,7 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
     """The nightly cycle: DPD for the whole book, cases for newly overdue accounts, paid
     cases resolved, then one rung up wherever the profile's guard holds."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), sealing_deferred():
         counts = {"dpd_changed": recompute_days_past_due(timezone.localdate(now))}
         counts["resolved"] = resolve_paid_cases(now)
         counts["opened"] = open_cases_for_delinquent_accounts(now)
@@ -230,20 +234,25 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    broken_promises = list(PromiseToPay.objects.filter(status=PromiseToPay.Status.PENDING, due_date__lt=today))
-    for promise in broken_promises:
-        promise.status, promise.settled_at = PromiseToPay.Status.BROKEN, now
-    PromiseToPay.objects.bulk_update(broken_promises, ["status", "settled_at"], batch_size=1000)
-    PromiseToPay.history.bulk_history_create(broken_promises, update=True, default_change_reason="broken: not paid by its date")
+    with transaction.atomic(), sealing_deferred():
+        broken_promises = list(PromiseToPay.objects.select_for_update()
+                               .filter(status=PromiseToPay.Status.PENDING, due_date__lt=today))
+        for promise in broken_promises:
+            promise.status, promise.settled_at = PromiseToPay.Status.BROKEN, now
+        PromiseToPay.objects.bulk_update(broken_promises, ["status", "settled_at"], batch_size=1000)
+        ledger_append_many(PromiseToPay.history.bulk_history_create(
+            broken_promises, update=True, default_change_reason="broken: not paid by its date"))
 
-    missed = Installment.objects.filter(status=Installment.Status.DUE, due_date__lt=today, paid_amount__lt=F("amount"))
-    plan_ids = set(missed.values_list("plan_id", flat=True))
-    missed_count = missed.update(status=Installment.Status.MISSED)
-    broken_plans = list(RepaymentPlan.objects.filter(pk__in=plan_ids, status=RepaymentPlan.Status.ACTIVE))
-    for plan in broken_plans:
-        plan.status = RepaymentPlan.Status.BROKEN
-    RepaymentPlan.objects.bulk_update(broken_plans, ["status"])
-    RepaymentPlan.history.bulk_history_create(broken_plans, update=True, default_change_reason="broken: instalment missed")
+        missed = Installment.objects.filter(status=Installment.Status.DUE, due_date__lt=today,
+                                            paid_amount__lt=F("amount"))
+        plan_ids = set(missed.values_list("plan_id", flat=True))
+        missed_count = missed.update(status=Installment.Status.MISSED)
+        broken_plans = list(RepaymentPlan.objects.filter(pk__in=plan_ids, status=RepaymentPlan.Status.ACTIVE))
+        for plan in broken_plans:
+            plan.status = RepaymentPlan.Status.BROKEN
+        RepaymentPlan.objects.bulk_update(broken_plans, ["status"])
+        ledger_append_many(RepaymentPlan.history.bulk_history_create(
+            broken_plans, update=True, default_change_reason="broken: instalment missed"))
 
     affected = {p.case_id for p in broken_promises} | {p.case_id for p in broken_plans}
     returned = follow_ups = 0

@@ -15,6 +15,8 @@ from django.db.models import Sum
 from django.utils import timezone
 import django_fsm
 
+from compliance.audit import audited_atomic
+
 from .exceptions import (
     CaseAlreadyOpen, CaseChangedConcurrently, HoldError, InvalidPayment, NotPermitted,
     PaymentConflict, PlanError, PromiseError, TransitionRefused,
@@ -73,7 +75,7 @@ def check_transition(case: CollectionCase, name: str):
     return [condition.evaluate(case) for condition in found.conditions]
 
 
-@transaction.atomic
+@audited_atomic
 def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -> CollectionCase:
     """Apply transition ``name`` to ``case`` as ``by``, recording who, why, and every
     guard's inputs in a CaseEvent. The case row is locked first; if someone moved the
@@ -139,7 +141,7 @@ def escalate(case: CollectionCase, by, reason: str = "") -> CollectionCase:
     return apply_transition(case, name, by=by, reason=reason)
 
 
-@transaction.atomic
+@audited_atomic
 def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCase:
     if CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).exists():
         raise CaseAlreadyOpen(f"Account {account.loan_number} already has an open case.")
@@ -155,7 +157,7 @@ def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCas
     return case
 
 
-@transaction.atomic
+@audited_atomic
 def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
     _require(by, "cases.assign_case", "assign cases")
     if collector is not None and not collector.groups.filter(name=COLLECTOR_GROUP).exists():
@@ -173,7 +175,7 @@ def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
     return case
 
 
-@transaction.atomic
+@audited_atomic
 def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -> CollectionCase:
     """The formal letter went out: starts the notice lead time a field visit needs."""
     if case.state != CaseState.WRITTEN_NOTICE and case.ladder_rung != CaseState.WRITTEN_NOTICE:
@@ -198,7 +200,7 @@ def _as_money(amount) -> Decimal:
     return value
 
 
-@transaction.atomic
+@audited_atomic
 def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: str, *,
                    by=None, source: str = Payment.Source.FEED, currency: str | None = None) -> Payment:
     """Apply a payment to the account: fees, then interest, then principal.
@@ -287,7 +289,7 @@ def _settle_promises(case: CollectionCase, *, by, fully_paid: bool) -> None:
 
 # --- holds ----------------------------------------------------------------------
 
-@transaction.atomic
+@audited_atomic
 def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = None, note: str = "",
                evidence=None, starts_at: datetime | None = None) -> Hold:
     """Stop collection activity on the case: it moves to ``on_hold`` until released."""
@@ -317,7 +319,7 @@ def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = Non
     return hold
 
 
-@transaction.atomic
+@audited_atomic
 def release_hold(hold: Hold, by, note: str = "") -> Hold:
     """End a hold; when no other hold remains the case returns to its rung (or arrangement)."""
     _require(by, "cases.release_hold", "release holds")
@@ -354,7 +356,7 @@ def release_expired_holds(now: datetime | None = None) -> int:
 
 # --- arrangements ---------------------------------------------------------------
 
-@transaction.atomic
+@audited_atomic
 def record_promise(case: CollectionCase, amount, due_date: date, by, note: str = "") -> PromiseToPay:
     """The borrower promised to pay ``amount`` by ``due_date``; the case moves to ``arrangement``."""
     _require(by, "cases.add_promisetopay", "record promises")
@@ -387,7 +389,7 @@ def record_promise(case: CollectionCase, amount, due_date: date, by, note: str =
     return promise
 
 
-@transaction.atomic
+@audited_atomic
 def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, Decimal]], by,
                          note: str = "") -> RepaymentPlan:
     """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
@@ -426,7 +428,7 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
     return plan
 
 
-@transaction.atomic
+@audited_atomic
 def approve_repayment_plan(plan: RepaymentPlan, by) -> RepaymentPlan:
     _require(by, "cases.approve_repayment_plan", "approve repayment plans")
     plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)

@@ -140,7 +140,15 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": "contacts.tasks.dispatch_outbox", "schedule": 60.0},
     "release-expired-holds": {"task": "cases.tasks.release_expired_holds", "schedule": 15 * 60.0},
     "send-visit-notices": {"task": "visits.tasks.send_visit_notices", "schedule": 15 * 60.0},
+    "compliance-scan": {"task": "compliance.tasks.compliance_scan", "schedule": crontab(hour=2, minute=30)},
+    "verify-audit-chain": {"task": "compliance.tasks.verify_audit_chain", "schedule": crontab(hour=3, minute=30)},
+    "sample-cases-for-review": {"task": "compliance.tasks.sample_cases_for_review",
+                                "schedule": crontab(day_of_week="mon", hour=3, minute=0)},
 }
+
+# --- Compliance review -------------------------------------------------------------
+COMPLIANCE_SAMPLE_PER_AGENT = env.int("COMPLIANCE_SAMPLE_PER_AGENT", default=3)
+COMPLIANCE_SCAN_LOOKBACK_DAYS = env.int("COMPLIANCE_SCAN_LOOKBACK_DAYS", default=35)
 
 # --- Outreach -------------------------------------------------------------------
 LENDER_NAME = env.str("LENDER_NAME", default="示例消费金融 Demo Consumer Finance")

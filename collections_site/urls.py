@@ -14,5 +14,6 @@ urlpatterns = [
     path("work/", include("contacts.urls")),
     path("imports/", include("cases.urls")),
     path("visits/", include("visits.urls")),
+    path("compliance/", include("compliance.urls")),
     path("verify/", visit_views.verify, name="verify"),
 ]

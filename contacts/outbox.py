@@ -26,6 +26,7 @@ from django.db.models.functions import Mod
 from django.utils import timezone
 
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
+from compliance.audit import sealing_deferred
 
 from . import policy
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
@@ -180,7 +181,7 @@ def dispatch_outbox(now: datetime | None = None, batch: int | None = None) -> di
 def deliver(message_id: int, token: str) -> str:
     """Judge, render, send and record one claimed message. Returns what happened."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), sealing_deferred():
             return _deliver_locked(message_id, token)
     except GatewayError as error:
         return _after_gateway_error(message_id, token, error)

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from compliance.audit import audited_atomic
+
 from cases import services as case_services
 from cases.exceptions import CaseServiceError, NotPermitted
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, Hold
@@ -37,7 +39,7 @@ class TemplateError(CaseServiceError):
 
 # --- policy profiles ----------------------------------------------------------------------
 
-@transaction.atomic
+@audited_atomic
 def save_profile_version(profile: PolicyProfile, *, by, note: str = "") -> PolicyProfile:
     """Store ``profile``'s edited numbers as a new version of its code.
 
@@ -90,7 +92,7 @@ def record_attempt(case, channel, agent, outcome, at=None, contact_point=None, c
     return attempt
 
 
-@transaction.atomic
+@audited_atomic
 def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversation, note, template, message_text,
                      overridden_by, override_reason):
     if agent is not None:
@@ -157,7 +159,7 @@ def _apply_outcome(attempt: ContactAttempt, case: CollectionCase, agent) -> None
         case_services.record_written_notice(case, sent_at=attempt.started_at, by=agent)
 
 
-@transaction.atomic
+@audited_atomic
 def record_opt_out(borrower, channel, *, by, contact_point=None, note="") -> ChannelOptOut:
     """The borrower asked not to be contacted on ``channel`` (at one point, or anywhere)."""
     if channel not in Channel.values:
@@ -172,7 +174,7 @@ def record_opt_out(borrower, channel, *, by, contact_point=None, note="") -> Cha
 
 # --- message templates --------------------------------------------------------------------
 
-@transaction.atomic
+@audited_atomic
 def save_template_version(*, code, channel, language, body, by, subject="", is_required_notice=False) -> MessageTemplate:
     """A new, unapproved version of template ``code`` (the first one is version 1)."""
     versions = MessageTemplate.objects.select_for_update().filter(code=code)
@@ -188,7 +190,7 @@ def save_template_version(*, code, channel, language, body, by, subject="", is_r
     return template
 
 
-@transaction.atomic
+@audited_atomic
 def approve_template(template: MessageTemplate, *, by) -> MessageTemplate:
     """A compliance reviewer approves this exact version; its author cannot."""
     case_services._require(by, "contacts.approve_messagetemplate", "approve message templates")

@@ -54,11 +54,16 @@ PAGES = [
     ("visits_fieldvisit_add", set()),
     ("visits_fieldagent_changelist", EVERYONE),
     ("visits_fieldagent_add", {S, A}),
+    ("compliance_finding_changelist", {R}), ("compliance_finding_add", {R}),
+    ("compliance_reviewsample_changelist", {R}), ("compliance_reviewsample_add", {R}),
+    ("compliance_complaint_changelist", {S, R}), ("compliance_complaint_add", {S, R}),
+    ("compliance_accesslog_changelist", {R}), ("compliance_accesslog_add", set()),
+    ("compliance_auditledger_changelist", {R}), ("compliance_auditledger_add", set()),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)
 WORK_PAGES = [("contacts:work_queue", {C, S}, 404), ("cases:import_feed", {A}, 403),
-              ("visits:inbox", {S}, 403), ("visits:mine", {F}, 403)]
+              ("visits:inbox", {S}, 403), ("visits:mine", {F}, 403), ("compliance:workspace", {R}, 403)]
 
 
 def test_table_covers_every_registered_admin():

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from compliance.audit import audited_atomic, sealing_deferred
+
 from cases import guards as case_guards
 from cases import services as case_services
 from cases.exceptions import CaseServiceError, NotPermitted
@@ -108,7 +110,7 @@ def _check_window(case, start: datetime, end: datetime):
                            f"{profile.contact_window_end:%H:%M} borrower-local ({zone.key}).")
 
 
-@transaction.atomic
+@audited_atomic
 def request_visit(case, by, reason, *, window_start, window_end, address, agents=(), exception_reason="") -> FieldVisit:
     case_services._require(by, "visits.add_fieldvisit", "request field visits")
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
@@ -162,7 +164,7 @@ def _is_assigned_agent(user, visit) -> bool:
     return visit.agents.filter(user=user).exists()
 
 
-@transaction.atomic
+@audited_atomic
 def approve_visit(visit, by, note="", agents=None) -> FieldVisit:
     """A second person approves; the case climbs to the field-visit rung."""
     if agents is not None:
@@ -177,7 +179,7 @@ def approve_visit(visit, by, note="", agents=None) -> FieldVisit:
     return visit
 
 
-@transaction.atomic
+@audited_atomic
 def reject_visit(visit, by, why) -> FieldVisit:
     if not why.strip():
         raise VisitRefused("Say why the visit is rejected.")
@@ -201,7 +203,7 @@ def _visit_context(visit) -> dict:
     }
 
 
-@transaction.atomic
+@audited_atomic
 def send_notice(visit) -> list[OutboundMessage]:
     """Put the pre-visit notice in the outbox (by the profile's channels). The visit
     becomes 'notified' once the outbox has actually sent it (sync_notices)."""
@@ -254,7 +256,7 @@ def sync_notices() -> dict[str, int]:
                 .order_by("sent_at").first())
         if sent is None:
             continue
-        with transaction.atomic():
+        with transaction.atomic(), sealing_deferred():
             FieldVisit.objects.filter(pk=visit.pk).update(notice_sent_at=sent.sent_at)
             try:
                 _transition(visit, "mark_notified", by=None, reason=f"notice sent by {sent.channel}")
@@ -272,7 +274,7 @@ def check_in(visit, by, lat=None, lon=None) -> FieldVisit:
     if not _is_assigned_agent(by, visit):
         raise NotPermitted(f"{by.get_username()} is not assigned to this visit.")
     try:
-        with transaction.atomic():
+        with transaction.atomic(), sealing_deferred():
             visit = _transition(visit, "check_in", by=by, reason="checked in")
             visit.check_in_latitude = Decimal(str(lat)) if lat is not None else None
             visit.check_in_longitude = Decimal(str(lon)) if lon is not None else None
@@ -292,7 +294,7 @@ REPORT_FIELDS = ["identity_verified", "identity_method", "willingness", "ability
                  "payment_reference", "report_note"]
 
 
-@transaction.atomic
+@audited_atomic
 def complete_visit(visit, by, report: dict) -> FieldVisit:
     """File the report (the lender's steps), record the visit as a contact, and turn what
     was agreed into a promise or a plan."""
@@ -326,7 +328,7 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
     return visit
 
 
-@transaction.atomic
+@audited_atomic
 def abort_visit(visit, by, why) -> FieldVisit:
     if not why.strip():
         raise VisitRefused("Say why the visit was aborted.")
@@ -337,7 +339,7 @@ def abort_visit(visit, by, why) -> FieldVisit:
     return visit
 
 
-@transaction.atomic
+@audited_atomic
 def cancel_visit(visit, by, why, *, tell_borrower=True) -> FieldVisit:
     """Called off before it happens. If the borrower was (or is being) told of it, they are
     told it is off — a required notice that goes even through holds."""

@@ -81,6 +81,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.create_templates(users)
                 self.create_book(cases, random.Random(seed), users)
+                # The demo back-dates its ladder steps after writing them: seal the book afresh.
+                from compliance.audit import rebuild_ledger
+
+                rebuild_ledger()
         self.print_logins()
 
     # --- users ----------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The reviewer workspace: the landing page, the case dossier (printable, and as CSV), the
+contact-intensity charts and the retention report. Thin: reads come from the selectors,
+and every page showing a borrower's personal data writes an access-log row."""
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.contrib.auth import get_user_model
+
+from cases.admin import can_see_full_contact_details, can_see_full_national_id
+from cases.models import CollectionCase
+from cases.selectors import visible_cases
+
+from . import dossier as dossiers
+from . import intensity, selectors, services
+
+WORKSPACE_PERMISSION = "compliance.view_finding"
+QUEUE_LENGTH = 50
+
+
+def _reviewers_only(request):
+    if not request.user.has_perm(WORKSPACE_PERMISSION):
+        raise PermissionDenied("The compliance workspace is for compliance reviewers.")
+
+
+def _case(request, case_id) -> CollectionCase:
+    try:
+        return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
+    except CollectionCase.DoesNotExist:
+        raise Http404("No such case.")
+
+
+def _page(request, template, title, **context):
+    return render(request, template, {**admin.site.each_context(request), "title": title, **context})
+
+
+def workspace(request):
+    _reviewers_only(request)
+    return _page(
+        request, "compliance/workspace.html", "Compliance review",
+        findings=selectors.findings_queue()[:QUEUE_LENGTH], finding_counts=selectors.open_finding_counts(),
+        samples=selectors.samples_due()[:QUEUE_LENGTH], complaints=selectors.open_complaints()[:QUEUE_LENGTH],
+        agents=selectors.agents_to_watch(),
+    )
+
+
+def dossier_search(request):
+    _reviewers_only(request)
+    loan = request.GET.get("loan", "").strip()
+    # A loan may have had several cases (paid, then overdue again): the newest first.
+    case = visible_cases(request.user).filter(account__loan_number=loan).order_by("-opened_at").first() \
+        if loan else None
+    if case is None:
+        messages.error(request, f"No case for loan number {loan!r}." if loan else "Enter a loan number.")
+        return redirect("compliance:workspace")
+    return redirect("compliance:dossier", case.pk)
+
+
+def _dossier_for(request, case_id, where):
+    case = _case(request, case_id)
+    services.log_pii_access(request.user, case.account.borrower, where, request, case=case)
+    return dossiers.case_dossier(case.pk, full_national_id=can_see_full_national_id(request.user),
+                                 full_contact=can_see_full_contact_details(request.user))
+
+
+def dossier(request, case_id):
+    _reviewers_only(request)
+    found = _dossier_for(request, case_id, "dossier")
+    return _page(request, "compliance/dossier.html", f"Dossier · case {found.case.pk} · {found.account.loan_number}",
+                 dossier=found)
+
+
+def _spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet will not run: notes and names are typed by people."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def dossier_csv(request, case_id):
+    _reviewers_only(request)
+    found = _dossier_for(request, case_id, "dossier CSV")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"dossier-case-{found.case.pk}-{found.account.loan_number}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # so spreadsheet programs read the UTF-8 (Chinese names) correctly
+    writer = csv.writer(response)
+    for row in dossiers.csv_rows(found):
+        writer.writerow([_spreadsheet_safe(cell) for cell in row])
+    return response
+
+
+def _days(request) -> int:
+    try:
+        return min(max(int(request.GET.get("days", intensity.DEFAULT_DAYS)), 7), 366)
+    except ValueError:
+        return intensity.DEFAULT_DAYS
+
+
+def case_intensity(request, case_id):
+    _reviewers_only(request)
+    case = _case(request, case_id)
+    services.log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
+    return _page(request, "compliance/case_intensity.html", f"Contact intensity · case {case.pk}", case=case,
+                 profile=case.policy_profile, intensity=intensity.case_intensity(case, days=_days(request)))
+
+
+def agent_intensity(request, user_id):
+    _reviewers_only(request)
+    agent = get_object_or_404(get_user_model(), pk=user_id)
+    return _page(request, "compliance/agent_intensity.html", f"Contact intensity · {agent.get_username()}",
+                 agent=agent, intensity=intensity.agent_intensity(agent, days=_days(request)))
+
+
+def retention(request):
+    _reviewers_only(request)
+    return _page(request, "compliance/retention.html", "Records past retention", report=selectors.retention_report())
