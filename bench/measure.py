@@ -1,0 +1,285 @@
+"""
+The measurements on the book: the nightly cycle against its raw-SQL floor, the outbox,
+and the compliance engine. Each leaves the book as it found it (the nightly cycle runs
+in a transaction that is rolled back; the outbox rows and the attempts their sending
+recorded are deleted), so ``--reuse`` measures the same book again.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+import random
+import shutil
+import tempfile
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from cases import jobs
+from cases.models import (
+    LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount,
+)
+from contacts import policy
+from contacts.models import Channel, ContactAttempt, OutboundMessage, Reason
+from contacts.outbox import approved_templates, dispatch_outbox, plan_reminders, template_for
+from contacts.services import check_contact
+
+from .bulk import vacuum_analyze
+from .timing import QueryCounter, Stopwatch, latency_summary
+
+FILE_GATEWAY = "contacts.gateways.file.FileGateway"
+# The tables the nightly cycle writes: vacuumed after its rolled-back runs so later
+# measurements do not read past dead rows.
+NIGHTLY_TABLES = [LoanAccount, CollectionCase, CaseEvent, CollectionCase.history.model, Hold]
+
+
+def _seconds(value: float) -> float:
+    return round(value, 3)
+
+
+# --- the nightly cycle ----------------------------------------------------------------------
+
+def raw_floor(today) -> dict:
+    """One UPDATE giving every owing account today's days past due: the least work the
+    nightly DPD step can do (rolled back)."""
+    table = LoanAccount._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor, Stopwatch() as watch:
+        cursor.execute(
+            f"UPDATE {table} SET days_past_due = GREATEST(%s::date - oldest_unpaid_due_date, 0) "
+            "WHERE oldest_unpaid_due_date IS NOT NULL "
+            "AND (outstanding_principal + outstanding_interest + outstanding_fees) > 0",
+            [today],
+        )
+        rows = cursor.rowcount
+        transaction.set_rollback(True)
+    return {"seconds": _seconds(watch.seconds), "rows": rows}
+
+
+def _run_counted(func, **kwargs) -> dict:
+    with QueryCounter() as counter, Stopwatch() as watch:
+        counts = func(**kwargs)
+    return {"seconds": _seconds(watch.seconds), "queries": counter.count,
+            "db_seconds": _seconds(counter.seconds), "counts": counts, "slowest_queries": counter.slowest()}
+
+
+# The steps of refresh_delinquency, in its order, for the breakdown (skipped if renamed).
+NIGHTLY_STEPS = [
+    ("recompute_days_past_due", lambda now: jobs.recompute_days_past_due(timezone.localdate(now))),
+    ("resolve_paid_cases", lambda now: jobs.resolve_paid_cases(now)),
+    ("open_cases_for_delinquent_accounts", lambda now: jobs.open_cases_for_delinquent_accounts(now)),
+    ("escalate_by_policy", lambda now: jobs.escalate_by_policy(now)),
+    ("release_expired_holds", lambda now: jobs.services.release_expired_holds(now)),
+]
+
+
+def nightly_cycle(progress) -> dict:
+    """refresh_delinquency on the whole book twice (the second finds nothing to do), its
+    raw-SQL floor, and the time of each of its steps — all rolled back."""
+    today = timezone.localdate()
+    vacuum_analyze([LoanAccount])  # same starting heap for the floor and the job
+    progress("nightly: raw-SQL floor")
+    floor = raw_floor(today)
+    vacuum_analyze([LoanAccount])
+    progress("nightly: refresh_delinquency, first run")
+    with transaction.atomic():
+        first = _run_counted(jobs.refresh_delinquency)
+        progress(f"nightly: first run {first['seconds']:.1f} s; second run")
+        second = _run_counted(jobs.refresh_delinquency)
+        transaction.set_rollback(True)
+    vacuum_analyze(NIGHTLY_TABLES)
+    progress("nightly: step breakdown")
+    steps = {}
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for name, step in NIGHTLY_STEPS:
+                with QueryCounter(keep=1) as counter, Stopwatch() as watch:
+                    result = step(now)
+                steps[name] = {"seconds": _seconds(watch.seconds), "queries": counter.count, "result": result,
+                               "slowest_query": counter.slowest()}
+            transaction.set_rollback(True)
+    except AttributeError as missing:  # a step was renamed: the headline numbers still stand
+        steps = {"error": str(missing)}
+    vacuum_analyze(NIGHTLY_TABLES)
+    return {
+        "first_run": first,
+        "second_run": second,
+        "raw_floor": floor,
+        "ratio_to_floor": round(first["seconds"] / floor["seconds"], 1) if floor["seconds"] else None,
+        "steps_first_run": steps,
+    }
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+def _hours_refusal(decision) -> bool:
+    return bool({Reason.OUTSIDE_HOURS, Reason.HOLIDAY} & set(decision.reasons))
+
+
+def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> list[int]:
+    """Up to ``wanted`` planned messages, preferring ones whose borrower is inside contact
+    hours now (asked of the engine itself), so the throughput measures sending whatever
+    the hour; the rest of the pick is deferred like any message planned too early."""
+    rng.shuffle(candidate_ids)
+    now = timezone.now()
+    sendable, waiting = [], []
+    for start in range(0, len(candidate_ids), 500):
+        if len(sendable) >= wanted:
+            break
+        batch = OutboundMessage.objects.filter(pk__in=candidate_ids[start:start + 500]).select_related(
+            "case__account__borrower", "contact_point")
+        by_channel: dict[str, list[OutboundMessage]] = {}
+        for message in batch:
+            by_channel.setdefault(message.channel, []).append(message)
+        for channel, messages in by_channel.items():
+            unique = {m.case_id: m for m in messages}
+            decisions = policy.evaluate_many([m.case for m in unique.values()], channel, now,
+                                             {m.case_id: m.contact_point for m in unique.values()})
+            for message in messages:
+                (waiting if _hours_refusal(decisions[message.case_id]) else sendable).append(message.pk)
+    return (sendable + waiting)[:wanted]
+
+
+def _top_up(count: int, rng: random.Random) -> list[int]:
+    """SMS reminders for random cases on the reminder and phone rungs when planning found
+    fewer messages than wanted (a tiny book, or a day with little cadence)."""
+    templates = approved_templates()
+    now = timezone.now()
+    slot = now.replace(second=0, microsecond=0)
+    cases = list(CollectionCase.objects.filter(state__in=[CaseState.REMINDER, CaseState.PHONE],
+                                               account__borrower__vulnerable=False)
+                 .select_related("account__borrower").order_by("?")[:count * 2])
+    phones = {p.borrower_id: p for p in ContactPoint.objects.filter(
+        borrower_id__in=[c.account.borrower_id for c in cases], kind="phone", is_primary=True, is_invalid=False,
+        opted_out=False, owner=ContactPoint.Owner.BORROWER)}
+    messages = []
+    for case in cases:
+        template = template_for("sms", case.account.borrower.language, templates)
+        phone = phones.get(case.account.borrower_id)
+        if template is None or phone is None or len(messages) >= count:
+            continue
+        messages.append(OutboundMessage(
+            case=case, channel=Channel.SMS, template=template, contact_point=phone, slot=slot,
+            scheduled_for=now, idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot, "-bench")))
+    return [m.pk for m in OutboundMessage.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=False)]
+
+
+def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> dict:
+    """plan_reminders, then dispatch_outbox(batch) by one process until nothing is due."""
+    rng = random.Random(seed)
+    first_message = (OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    first_attempt = (ContactAttempt.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    progress("outbox: plan_reminders")
+    plan = _run_counted(plan_reminders)
+    ours = OutboundMessage.objects.filter(pk__gte=first_message)
+    candidates = list(ours.filter(state=OutboundMessage.State.SCHEDULED).order_by("pk").values_list("pk", flat=True))
+    progress(f"outbox: {len(candidates):,} planned; choosing {wanted:,} due ones")
+    due_ids = _choose_due(candidates, wanted, rng)
+    topped_up = 0
+    if len(due_ids) < wanted:
+        extra = _top_up(wanted - len(due_ids), rng)
+        topped_up = len(extra)
+        due_ids += extra
+    now = timezone.now()
+    # Everything else planned is parked a year ahead: this measures ``wanted`` messages.
+    ours.update(scheduled_for=now + timedelta(days=365))
+    for start in range(0, len(due_ids), 5000):
+        ours.filter(pk__in=due_ids[start:start + 5000]).update(scheduled_for=now - timedelta(seconds=1))
+
+    folder = tempfile.mkdtemp(prefix="bench-outbox-")
+    totals, calls, stopped = Counter(), 0, "nothing_due"
+    progress(f"outbox: dispatching {len(due_ids):,} messages in batches of {batch}")
+    try:
+        gateways = {channel: FILE_GATEWAY for channel in Channel.values}
+        with override_settings(OUTBOX_DIR=folder, CONTACT_GATEWAYS=gateways), QueryCounter() as counter, \
+                Stopwatch() as watch:
+            while True:
+                counts = dispatch_outbox(batch=batch)
+                calls += 1
+                if not any(counts.values()):
+                    break
+                totals.update(counts)
+                if time.perf_counter() - watch.started > timeout:
+                    stopped = "timeout"
+                    break
+        files = sum(1 for _ in Path(folder).rglob("*.json"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    processed = sum(totals.values())
+    cleanup = _forget(first_message, first_attempt)
+    return {
+        "plan_reminders": plan,
+        "dispatch": {
+            "due": len(due_ids), "topped_up": topped_up, "batch": batch, "calls": calls, "stopped": stopped,
+            "seconds": _seconds(watch.seconds), "processed": processed,
+            "messages_per_second": round(processed / watch.seconds, 1) if watch.seconds else None,
+            "sent_per_second": round(totals["sent"] / watch.seconds, 1) if watch.seconds else None,
+            **{outcome: totals[outcome] for outcome in ("sent", "deferred", "suppressed", "retry", "failed", "skipped")},
+            "files_written": files,
+            "queries": counter.count,
+            "queries_per_message": round(counter.count / processed, 1) if processed else None,
+            "db_seconds": _seconds(counter.seconds),
+            "slowest_queries": counter.slowest(),
+        },
+        "cleanup": cleanup,
+    }
+
+
+def _forget(first_message: int, first_attempt: int) -> str:
+    """Delete this run's outbox rows and the attempts their sending recorded, so the next
+    run plans and sends the same messages again. Plain SQL: through the ORM every deleted
+    row would write a history row and an audit-ledger entry for benchmark scaffolding.
+    (The history rows of the sends, and the case events of letters that started a notice
+    lead time, stay: they are few.)"""
+    messages, attempts = OutboundMessage._meta.db_table, ContactAttempt._meta.db_table
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {messages} WHERE id >= %s", [first_message])
+            cursor.execute(f"DELETE FROM {attempts} WHERE id >= %s AND agent_id IS NULL", [first_attempt])
+    except Exception as error:  # e.g. a reference from a row made meanwhile: keep them, say so
+        return f"kept: {error}"
+    vacuum_analyze([OutboundMessage, ContactAttempt])  # the next run starts from an unbloated outbox
+    return "deleted"
+
+
+# --- the compliance engine --------------------------------------------------------------------------
+
+def check_contact_latency(*, calls: int, seed: int, progress) -> dict:
+    """check_contact(case, phone call, primary phone) on ``calls`` random working cases,
+    loaded up front as a view would have them; a warm-up pass, then the timed pass."""
+    # The rungs collectors phone on (a reminder-rung case would only be told "not yet").
+    workable = LADDER[LADDER.index(CaseState.PHONE):] + [CaseState.ARRANGEMENT]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
+    ids = list(CollectionCase.objects.filter(state__in=workable).order_by("?").values_list("pk", flat=True)[:calls])
+    cases = list(CollectionCase.objects.filter(pk__in=ids).select_related("account__borrower"))
+    phones = {}
+    for point in ContactPoint.objects.filter(borrower_id__in={c.account.borrower_id for c in cases}, kind="phone",
+                                             owner=ContactPoint.Owner.BORROWER).order_by("-is_primary", "pk"):
+        phones.setdefault(point.borrower_id, point)
+    calls_made = [(case, phones.get(case.account.borrower_id)) for case in cases]
+    progress(f"check_contact: warm-up over {len(calls_made):,} cases")
+    for case, phone in calls_made:
+        check_contact(case, Channel.PHONE_CALL, contact_point=phone)
+    progress("check_contact: timed pass")
+    durations, verdicts = [], Counter()
+    clock = time.perf_counter
+    with QueryCounter() as counter:
+        for case, phone in calls_made:
+            started = clock()
+            decision = check_contact(case, Channel.PHONE_CALL, contact_point=phone)
+            durations.append(clock() - started)
+            verdicts.update(str(reason) for reason in decision.reasons or ["allowed"])
+    case, phone = calls_made[0]
+    with CaptureQueriesContext(connection) as one_call:
+        check_contact(case, Channel.PHONE_CALL, contact_point=phone)
+    return {
+        "calls": len(durations), **latency_summary(durations),
+        "queries_per_call": len(one_call.captured_queries),
+        "db_ms_per_call": round(counter.seconds / len(durations) * 1000, 2) if durations else None,
+        "verdicts": dict(verdicts.most_common(8)),
+    }

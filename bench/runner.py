@@ -1,0 +1,171 @@
+"""
+``run(cases=N)``: check the database may be used, generate the book (or find the one
+already there with ``reuse``), take every measurement, and return the report as a dict
+(``manage.py bench`` prints it as JSON; tests/bench calls it in-process).
+"""
+from __future__ import annotations
+
+from datetime import date
+import gc
+import os
+import platform
+import sys
+import time
+
+import django
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from cases.jobs import run_job
+from cases.models import CollectionCase, JobRun
+
+from . import admin_pages, book, measure
+from .bulk import BenchError
+from .staff import ensure_staff, ensure_templates
+from .timing import Stopwatch, peak_rss_mib
+
+GENERATE_JOB = "bench.generate"
+ALLOWED_PREFIXES = ("bench", "test_")
+
+# The issue's targets (bench/README.md explains each).
+REFRESH_MAX_SECONDS = 60
+REFRESH_MAX_RATIO = 3
+CHECK_CONTACT_P99_MS = 5
+DISPATCH_MIN_PER_SECOND = 500
+ADMIN_P95_MS = 300
+ADMIN_MAX_QUERIES = 15  # fewer than this
+MEMORY_MIB = 2048
+
+
+def stderr_progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def check_database(*, force: bool = False) -> str:
+    """The database's name, if the benchmark may write to it: PostgreSQL, migrated, and
+    named bench* (or test_* for the test suite) unless ``force``."""
+    name = connection.settings_dict["NAME"] or ""
+    if connection.vendor != "postgresql":
+        raise BenchError(f"The benchmark needs PostgreSQL; this is {connection.vendor}. "
+                         "Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench.")
+    if not force and not name.startswith(ALLOWED_PREFIXES):
+        raise BenchError(f"Refusing to write a synthetic book into {name!r}: the database name must start with "
+                         "'bench' (createdb bench). Use --force if you really mean it.")
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise BenchError(f"{name} has unapplied migrations: run `manage.py migrate` first.")
+    return name
+
+
+def _existing_book(cases: int) -> dict:
+    """The counts of the book generated earlier with ``cases`` cases, if it is still intact."""
+    for run in JobRun.objects.filter(job=GENERATE_JOB, status=JobRun.Status.SUCCEEDED).order_by("-started_at")[:20]:
+        if run.counts.get("requested_cases") == cases:
+            present = CollectionCase.objects.count()
+            if present != run.counts.get(CollectionCase._meta.db_table):
+                raise BenchError(f"The book generated on {run.started_at:%Y-%m-%d} had "
+                                 f"{run.counts.get(CollectionCase._meta.db_table):,} cases; {present:,} are there now. "
+                                 "Recreate the database to measure a clean book.")
+            return {**run.counts, "generated_at": run.started_at.isoformat()}
+    raise BenchError(f"No book of {cases:,} cases was generated in this database: run without --reuse.")
+
+
+def _generate(cases: int, seed: int, staff, templates, progress) -> dict:
+    if CollectionCase.objects.exists():
+        raise BenchError("This database already holds cases. Use --reuse to measure the book generated here, "
+                         "or drop and recreate the database (dropdb/createdb, then migrate).")
+    counts = book.generate(cases, seed=seed, staff=staff, templates=templates, progress=progress)
+    return {"requested_cases": cases, "seed": seed, "generated_on": date.today().isoformat(), **counts}
+
+
+def _server_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def _server_settings() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
+                       "('shared_buffers', 'work_mem', 'effective_cache_size', 'synchronous_commit', "
+                       "'max_wal_size', 'max_parallel_workers_per_gather', 'jit')")
+        return dict(cursor.fetchall())
+
+
+def _database_mib() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return round(cursor.fetchone()[0] / 2 ** 20, 1)
+
+
+def targets(report: dict) -> dict:
+    nightly, dispatch = report["refresh_delinquency"], report["outbox"]["dispatch"]
+    admin = report["admin"]
+    first, floor = nightly["first_run"]["seconds"], nightly["raw_floor"]["seconds"]
+    return {
+        "refresh_delinquency_under_60_s": first < REFRESH_MAX_SECONDS,
+        "refresh_delinquency_within_3x_raw_floor": first <= REFRESH_MAX_RATIO * floor,
+        "check_contact_p99_under_5_ms": report["check_contact"]["p99_ms"] < CHECK_CONTACT_P99_MS,
+        "dispatch_at_least_500_messages_per_s": (dispatch["messages_per_second"] or 0) >= DISPATCH_MIN_PER_SECOND,
+        "case_list_p95_under_300_ms": admin["case_list"]["p95_ms"] < ADMIN_P95_MS,
+        "case_list_under_15_queries": admin["case_list"]["queries"] < ADMIN_MAX_QUERIES,
+        "case_page_p95_under_300_ms": admin["case_page"]["p95_ms"] < ADMIN_P95_MS,
+        "case_page_under_15_queries": admin["case_page"]["queries"] < ADMIN_MAX_QUERIES,
+        "process_under_2_gib": report["peak_rss_mib"] < MEMORY_MIB,
+    }
+
+
+def run(cases: int, *, reuse: bool = False, force: bool = False, seed: int = 2026,
+        check_contact_calls: int = 10_000, admin_requests: int = 20, dispatch_messages: int | None = None,
+        dispatch_batch: int | None = None, dispatch_timeout: float = 900, progress=stderr_progress) -> dict:
+    if cases < 1:
+        raise BenchError("--cases must be at least 1.")
+    database = check_database(force=force)
+    with Stopwatch() as total:
+        staff = ensure_staff()
+        templates = ensure_templates(staff)
+        if reuse:
+            generated = _existing_book(cases)
+            progress(f"reusing the book of {cases:,} cases generated {generated['generated_at']}")
+        else:
+            progress(f"generating a book of {cases:,} cases into {database}")
+            job = run_job(GENERATE_JOB, _generate, trigger="command", cases=cases, seed=seed, staff=staff,
+                          templates=templates, progress=progress)
+            generated = job.counts
+        attempts = generated.get("contacts_contactattempt")
+        report = {
+            "cases": generated.get("cases_collectioncase"),
+            "accounts": generated.get("cases_loanaccount"),
+            "borrowers": generated.get("cases_borrower"),
+            "contact_points": generated.get("cases_contactpoint"),
+            "contact_attempts": attempts,
+            "reused": reuse,
+            "generation": {key: generated.get(key) for key in (
+                "seconds", "copy_seconds", "index_seconds", "vacuum_seconds", "fk_triggers_off", "generated_on",
+                "seed")} | {"rows": {key: value for key, value in generated.items() if key.startswith(
+                    ("cases_", "contacts_"))}},
+            "environment": {
+                "database_vendor": connection.vendor, "database": database, "postgresql": _server_version(),
+                "postgresql_settings": _server_settings(),
+                "django": django.get_version(), "python": platform.python_version(),
+                "cpus": os.cpu_count(), "time_zone": settings.TIME_ZONE,
+            },
+        }
+        report["refresh_delinquency"] = measure.nightly_cycle(progress)
+        # Latency first, the outbox (the heaviest writer, and the biggest Python heap) last.
+        gc.collect()
+        report["check_contact"] = measure.check_contact_latency(calls=check_contact_calls, seed=seed,
+                                                               progress=progress)
+        report["admin"] = admin_pages.measure(supervisor=staff.supervisor, requests=admin_requests,
+                                              progress=progress)
+        rss_before_outbox = peak_rss_mib()
+        wanted = dispatch_messages or max(1, min(cases // 100, 20_000))
+        report["outbox"] = measure.outbox(wanted=wanted, batch=dispatch_batch or settings.OUTBOX_BATCH_SIZE,
+                                          seed=seed, timeout=dispatch_timeout, progress=progress)
+        report["environment"]["database_mib"] = _database_mib()
+    report["measure_seconds"] = round(total.seconds - (0 if reuse else generated.get("seconds") or 0), 1)
+    report["peak_rss_mib"] = peak_rss_mib()
+    report["peak_rss_mib_before_outbox"] = rss_before_outbox
+    report["targets"] = targets(report)
+    return report

@@ -1,0 +1,93 @@
+"""
+The scale benchmark end to end on a tiny book: generation, every measurement, and a
+report in which every section produced a number (timings are not asserted here: the
+numbers that matter come from `manage.py bench` on a real-size book, bench/README.md).
+"""
+from django.db import connection
+import phonenumbers
+import pytest
+
+from bench.bulk import BenchError
+from bench.runner import check_database, run
+from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
+from contacts.models import ContactAttempt
+
+pytestmark = pytest.mark.postgres
+
+# Every number the report must carry: (path in the report, what it is).
+NUMBERS = [
+    ("cases", "cases generated"),
+    ("contact_attempts", "attempts generated"),
+    ("generation.seconds", "generation time"),
+    ("refresh_delinquency.first_run.seconds", "nightly cycle, first run"),
+    ("refresh_delinquency.first_run.queries", "its queries"),
+    ("refresh_delinquency.second_run.seconds", "nightly cycle, second run"),
+    ("refresh_delinquency.second_run.queries", "its queries"),
+    ("refresh_delinquency.raw_floor.seconds", "the raw-SQL floor"),
+    ("refresh_delinquency.ratio_to_floor", "ratio to the floor"),
+    ("outbox.plan_reminders.seconds", "planning"),
+    ("outbox.dispatch.messages_per_second", "dispatch throughput"),
+    ("outbox.dispatch.sent", "sent"),
+    ("outbox.dispatch.deferred", "deferred"),
+    ("outbox.dispatch.suppressed", "suppressed"),
+    ("check_contact.p50_ms", "check_contact p50"),
+    ("check_contact.p99_ms", "check_contact p99"),
+    ("check_contact.queries_per_call", "check_contact queries"),
+    *[(f"admin.{page}.{number}", f"admin {page}") for page in
+      ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
+      for number in ("p50_ms", "p95_ms", "queries")],
+    ("peak_rss_mib", "peak memory"),
+]
+
+
+def _at(report, path):
+    value = report
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_bench_generates_a_book_and_measures_every_section():
+    report = run(300, check_contact_calls=100, admin_requests=2, progress=lambda message: None)
+
+    for path, what in NUMBERS:
+        value = _at(report, path)
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{what} ({path}) is {value!r}"
+    assert report["cases"] == CollectionCase.objects.count() == 300
+    assert report["contact_attempts"] == ContactAttempt.objects.count()
+    # A message deferred to an instant reached during the run is processed again: >=.
+    assert report["outbox"]["dispatch"]["processed"] >= report["outbox"]["dispatch"]["due"] >= 1
+    assert all(isinstance(passed, bool) for passed in report["targets"].values())
+    for page in report["admin"].values():
+        assert page["status"] == 200
+    assert report["admin"]["search_loan_number"]["finds_case"] is True
+
+    # The book is one the product would have written: valid E.164 phones, consistent keys.
+    for value in ContactPoint.objects.filter(kind="phone").values_list("value", flat=True):
+        assert phonenumbers.is_valid_number(phonenumbers.parse(value)), value
+    assert not ContactAttempt.objects.exclude(borrower_id=_case_borrower()).exists()
+    assert Borrower.objects.filter(policy_profile_code="CN").count() > Borrower.objects.count() / 2
+    assert LoanAccount.objects.filter(days_past_due__gt=0).exists()
+    # Sequences were moved past the copied ids: the ORM can insert after COPY.
+    borrower = Borrower.objects.create(full_name="After the bench")
+    assert borrower.pk > max(Borrower.objects.exclude(pk=borrower.pk).values_list("pk", flat=True))
+
+    # Measured again without regenerating: the book was left as generated.
+    again = run(300, reuse=True, check_contact_calls=20, admin_requests=1, progress=lambda message: None)
+    assert again["reused"] is True
+    assert again["refresh_delinquency"]["first_run"]["counts"] == report["refresh_delinquency"]["first_run"]["counts"]
+
+
+def _case_borrower():
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(CollectionCase.objects.filter(pk=OuterRef("case_id")).values("account__borrower_id")[:1])
+
+
+@pytest.mark.django_db
+def test_bench_refuses_a_database_not_named_for_it(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "NAME", "collections_production")
+    with pytest.raises(BenchError, match="must start with 'bench'"):
+        check_database()
+    check_database(force=True)  # the explicit override is honoured
