@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: run test venv migrate demo clean
+.PHONY: run test venv messages migrate demo clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-migrate: venv
+# Compiled translation catalogues (.mo) are built here, never committed.
+messages: venv
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+migrate: messages
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -31,7 +35,7 @@ run: demo
 	@echo
 	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
-test: venv
+test: messages
 	$(BIN)/python -m pytest
 
 clean:

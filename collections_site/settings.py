@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "contacts",
     "visits",
     "compliance",
+    "preferences",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved interface language wins over cookie and browser.
+    "preferences.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Stamps every history row written during a request with request.user.
@@ -156,6 +159,9 @@ LENDER_HOTLINE = env.str("LENDER_HOTLINE", default="400-000-0000")
 PAYMENT_INSTRUCTIONS = env.str("PAYMENT_INSTRUCTIONS", default="Pay in the app or at any branch.")
 OUTBOX_DIR = Path(env.str("OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# How long a process may keep the current policy profiles before reading them again
+# (a save in the same process clears them at once; contacts/selectors.py).
+PROFILE_CACHE_SECONDS = env.float("PROFILE_CACHE_SECONDS", default=10.0)
 OUTBOX_MAX_TRIES = env.int("OUTBOX_MAX_TRIES", default=5)
 # A message claimed by a worker that died is claimed again after this many seconds.
 OUTBOX_CLAIM_LEASE_SECONDS = env.int("OUTBOX_CLAIM_LEASE_SECONDS", default=300)

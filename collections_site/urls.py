@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from preferences import views as preference_views
 from visits import views as visit_views
 
-admin.site.site_header = "Collections back office"
-admin.site.site_title = "Collections"
-admin.site.index_title = "Work overdue accounts lawfully"
+admin.site.site_header = _("Collections back office")
+admin.site.site_title = _("Collections")
+admin.site.index_title = _("Work overdue accounts lawfully")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -16,4 +18,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("compliance/", include("compliance.urls")),
     path("verify/", visit_views.verify, name="verify"),
+    # Django's set_language, which also saves a signed-in person's preference.
+    path("i18n/setlang/", preference_views.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

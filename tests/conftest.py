@@ -7,7 +7,9 @@ and *fail* when REQUIRE_SERVICES=1 (CI) finds the service missing.
 from datetime import timedelta
 from decimal import Decimal
 import itertools
+import os
 from pathlib import Path
+import subprocess
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -29,7 +31,23 @@ def _service_missing(marker: str) -> str | None:
     return None
 
 
+def _compile_stale_catalogues() -> None:
+    """The .mo files are built, not committed (`make messages`); a plain `pytest` after a
+    checkout or a .po edit compiles them first so the Chinese interface is testable."""
+    for po in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            partial = mo.with_suffix(f".mo.{os.getpid()}")  # other runs may be reading the old one
+            subprocess.run(["msgfmt", "--check-format", "-o", str(partial), str(po)], check=True)
+            os.replace(partial, mo)
+
+
 def pytest_sessionstart(session):
+    _compile_stale_catalogues()
+    _remove_stale_sqlite_journals()
+
+
+def _remove_stale_sqlite_journals():
     """Django deletes an old SQLite test database but not its -wal/-shm files; a test that
     kills a worker process can leave them behind, and a new database beside stale ones
     fails with "disk I/O error"."""
@@ -37,6 +55,17 @@ def pytest_sessionstart(session):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_db:
         for suffix in ("-wal", "-shm"):
             Path(f"{test_db}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_unless_asked():
+    """The suite was written against the English texts; the site's default language is
+    Chinese. Tests of the Chinese interface choose it explicitly (preference, cookie or
+    translation.override)."""
+    from django.test.utils import override_settings
+
+    with override_settings(LANGUAGE_CODE="en"):
+        yield
 
 
 def pytest_runtest_setup(item):
@@ -121,6 +150,16 @@ def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
     while case.state != state:
         services.escalate(case, by=by, reason="test setup")
     return case
+
+
+@pytest.fixture(autouse=True)
+def fresh_profile_cache():
+    """Each test's profiles are rolled back with it; the process's copy must not outlive them."""
+    from contacts.selectors import clear_profile_cache
+
+    clear_profile_cache()
+    yield
+    clear_profile_cache()
 
 
 @pytest.fixture(autouse=True)
