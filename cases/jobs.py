@@ -10,12 +10,13 @@ history row).
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 import logging
 import traceback
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from compliance.audit import ledger_append_many, sealing_deferred
@@ -23,8 +24,8 @@ from contacts.selectors import current_profiles_by_code
 
 from . import services
 from .models import (
-    CLOSED_STATES, OPEN_STATES, CaseEvent, CaseState, CollectionCase, Installment, JobRun, LoanAccount,
-    PromiseToPay, RepaymentPlan,
+    CLOSED_STATES, OPEN_STATES, CaseEvent, CaseState, CollectionCase, Hold, Installment, JobRun, LoanAccount,
+    PromiseToPay, RepaymentPlan, rung_called_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,63 @@ def _cancel_visits_of(case_ids, why):
         cancel_visit(visit, by=None, why=why, tell_borrower=False)
 
 
+def release_expired_holds(now: datetime | None = None) -> int:
+    """Holds whose end date has passed are released, and each case left with no active
+    hold goes back to its arrangement or to the rung its DPD calls for, as
+    services.release_hold would do one by one; in a few statements per batch."""
+    now = now or timezone.now()
+    released = 0
+    with transaction.atomic(), sealing_deferred():
+        hold_ids = list(Hold.objects.filter(released_at__isnull=True, ends_at__lte=now).values_list("pk", flat=True))
+        for chunk in _chunks(hold_ids):
+            released += _release_holds(chunk, now)
+    return released
+
+
+def _release_holds(hold_ids, now: datetime) -> int:
+    note = "ended on its end date"
+    released_at = timezone.now()
+    # Locked and re-read: a hold released by hand since the ids were read is left alone.
+    holds = list(Hold.objects.select_for_update().filter(pk__in=hold_ids, released_at__isnull=True))
+    for hold in holds:
+        hold.released_at, hold.released_by, hold.release_note = released_at, None, note
+    Hold.objects.bulk_update(holds, ["released_at", "released_by", "release_note"], batch_size=1000)
+    history = Hold.history.bulk_history_create(holds, update=True, default_change_reason=f"hold released: {note}",
+                                               default_date=released_at)
+    events = CaseEvent.objects.bulk_create([
+        CaseEvent(case_id=hold.case_id, at=released_at, kind=CaseEvent.Kind.HOLD_RELEASED,
+                  reason=f"{hold.get_kind_display()}: {note}") for hold in holds
+    ], batch_size=1000)
+    ledger_append_many([*events, *history])
+
+    # Cases on hold with no other hold still running return where release_from_hold would send them.
+    case_ids = {hold.case_id for hold in holds}
+    still_held = Hold.objects.filter(case_id__in=case_ids, released_at__isnull=True, starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)).values("case_id")
+    freed = list(CollectionCase.objects.filter(pk__in=case_ids, state=CaseState.ON_HOLD)
+                 .exclude(pk__in=still_held).select_related("account__borrower"))
+    today = timezone.localdate(now)
+    arranged = set(PromiseToPay.objects.filter(case__in=freed, status=PromiseToPay.Status.PENDING,
+                                               due_date__gte=today).values_list("case_id", flat=True))
+    arranged |= set(RepaymentPlan.objects.filter(case__in=freed, status=RepaymentPlan.Status.ACTIVE)
+                    .values_list("case_id", flat=True))
+    targets = defaultdict(list)
+    for case in freed:
+        targets[CaseState.ARRANGEMENT if case.pk in arranged else rung_called_for(case)].append(case)
+    for target, cases in targets.items():
+        ids = [case.pk for case in cases]
+        label_of = {case.pk: case.policy_profile.label for case in cases}
+        CollectionCase.objects.filter(pk__in=ids, state=CaseState.ON_HOLD).update(state=target, state_changed_at=now)
+        _record_bulk(
+            ids, transition="release_from_hold", from_state=CaseState.ON_HOLD, to_state=target, now=now,
+            reason="Hold ended on its end date.",
+            rules_for=lambda pk: [{"rule": "no_active_hold", "passed": True, "explanation": "No hold is active.",
+                                   "inputs": {"active_holds": []}}],
+            profile_label_for=label_of.get,
+        )
+    return len(holds)
+
+
 def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
     """The nightly cycle: DPD for the whole book, cases for newly overdue accounts, paid
     cases resolved, then one rung up wherever the profile's guard holds."""
@@ -220,7 +278,7 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
         counts["resolved"] = resolve_paid_cases(now)
         counts["opened"] = open_cases_for_delinquent_accounts(now)
         counts.update(escalate_by_policy(now))
-    counts["holds_released"] = services.release_expired_holds(now)
+    counts["holds_released"] = release_expired_holds(now)
     return counts
 
 

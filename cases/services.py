@@ -342,16 +342,11 @@ def release_hold(hold: Hold, by, note: str = "") -> Hold:
 
 
 def release_expired_holds(now: datetime | None = None) -> int:
-    """Release holds whose end date has passed (e.g. a breathing space that ran out)."""
-    now = now or timezone.now()
-    released = 0
-    for hold in Hold.objects.filter(released_at__isnull=True, ends_at__lte=now).select_related("case"):
-        try:
-            release_hold(hold, by=None, note="ended on its end date")
-            released += 1
-        except (HoldError, TransitionRefused):
-            continue
-    return released
+    """Release holds whose end date has passed (e.g. a breathing space that ran out).
+    Set-based, for the whole book at once: see cases.jobs.release_expired_holds."""
+    from .jobs import release_expired_holds as release_in_bulk
+
+    return release_in_bulk(now)
 
 
 # --- arrangements ---------------------------------------------------------------

@@ -153,6 +153,16 @@ def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
 
 
 @pytest.fixture(autouse=True)
+def fresh_profile_cache():
+    """Each test's profiles are rolled back with it; the process's copy must not outlive them."""
+    from contacts.selectors import clear_profile_cache
+
+    clear_profile_cache()
+    yield
+    clear_profile_cache()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Test users need a password, not a slow one."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -58,6 +58,42 @@ def test_breathing_space_defaults_to_the_profile_length_and_expires(db, supervis
     assert reload(case).state == CaseState.PHONE
 
 
+def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_send_it(
+        db, collector, supervisor, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from compliance.models import AuditLedger
+
+    ends = timezone.now() + timedelta(days=3)
+    plain = [climb_to(create_case(dpd=12, collector=collector), CaseState.PHONE, by=collector) for _ in range(6)]
+    promised = climb_to(create_case(dpd=12, collector=collector), CaseState.PHONE, by=collector)
+    services.record_promise(promised, Decimal("100"), timezone.localdate() + timedelta(days=5), by=collector)
+    doubly_held = create_case(dpd=12, collector=collector)
+    for case in [*plain, reload(promised)]:
+        services.place_hold(reload(case), Hold.Kind.DISPUTE, by=collector, until=ends)
+    services.place_hold(doubly_held, Hold.Kind.DISPUTE, by=collector, until=ends)
+    services.place_hold(reload(doubly_held), Hold.Kind.CEASE_COMMUNICATION, by=collector)
+    ledger_before = AuditLedger.objects.count()
+
+    with CaptureQueriesContext(connection) as nine_holds:
+        assert services.release_expired_holds(now=ends) == 8
+    assert all(reload(case).state == CaseState.PHONE for case in plain)
+    assert reload(promised).state == CaseState.ARRANGEMENT  # its promise is still running
+    assert reload(doubly_held).state == CaseState.ON_HOLD  # the cease request has no end
+    event = reload(plain[0]).events.order_by("pk").last()
+    assert (event.transition, event.from_state, event.to_state, event.rules[0]["rule"]) == (
+        "release_from_hold", CaseState.ON_HOLD, CaseState.PHONE, "no_active_hold")
+    released = Hold.objects.get(case=plain[0])
+    assert released.release_note == "ended on its end date" and released.history.first().history_type == "~"
+    assert AuditLedger.objects.count() > ledger_before  # bulk writes are sealed too
+    # Set-based: the statements do not grow with the number of holds.
+    for case in plain:
+        services.place_hold(reload(case), Hold.Kind.DISPUTE, by=collector, until=ends + timedelta(days=1))
+    with django_assert_max_num_queries(len(nine_holds.captured_queries)):
+        assert services.release_expired_holds(now=ends + timedelta(days=1)) == 6
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"kind": "holiday"}, "Unknown hold kind"),
     ({"kind": Hold.Kind.HARDSHIP}, "evidence"),
