@@ -173,6 +173,10 @@ class _Record:
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = (self.values.get(column) or "").strip()
+        if "\x00" in value:
+            # PostgreSQL cannot store it; refuse the cell rather than fail the whole write.
+            self.error(column, "Contains a NUL character; remove it and try again.")
+            return ""
         if required and not value:
             self.error(column, "Required; this cell is empty.")
         elif max_length and len(value) > max_length:
@@ -197,10 +201,11 @@ class _Record:
             self.error(column, f"{raw!r} is not an amount; write it like 1234.50 (no separators or currency).")
         elif value < 0:
             self.error(column, f"{raw} is negative; amounts must be 0 or more.")
+        elif value > LARGEST_AMOUNT:
+            # Before quantize(), which cannot hold more than the context's 28 digits.
+            self.error(column, f"{raw} is larger than the largest amount stored ({LARGEST_AMOUNT}).")
         elif value != value.quantize(Decimal("0.01")):
             self.error(column, f"{raw} has more than two decimal places.")
-        elif value > LARGEST_AMOUNT:
-            self.error(column, f"{raw} is larger than the largest amount stored ({LARGEST_AMOUNT}).")
         else:
             return value.quantize(Decimal("0.01"))
         return None
