@@ -409,6 +409,13 @@ class CaseEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
 
+    def get_object(self, request, object_id, from_field=None):
+        # Someone else's case event: "not found", like every other page of that case.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record, or not yours to see.")
+        return obj
+
     def has_add_permission(self, request):
         return False
 
