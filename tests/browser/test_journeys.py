@@ -139,3 +139,35 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_s
     text = borrower.locator("body").inner_text()
     assert agents[0].badge_number in text and "within its announced time" in text
     assert case.account.borrower.full_name not in text and str(case.account.outstanding_total) not in text
+
+
+def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, clock, collector, reviewer):
+    from compliance import services as compliance_services
+    from compliance.models import AccessLog, Complaint
+    from tests.compliance.conftest import attempt
+
+    case = phone_case(dpd=45)
+    CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
+    attempt(case, clock.on(day=-1, hour=22), agent=collector, allowed=False, reasons=["outside_hours"])
+    past(case, clock.on(hour=9), outcome=Outcome.RIGHT_PARTY)
+    compliance_services.record_complaint(
+        by=reviewer, borrower=case.account.borrower, channel=Complaint.Channel.values[0],
+        category=Complaint.Category.values[0], description="Called me late at night.", case=case)
+
+    page = page_for(reviewer)
+    page.goto(f"{live_server.url}/compliance/")
+    shot(page, "11-reviewer-workspace")
+    assert "Open a case dossier by loan number" in page.locator("#content").inner_text()
+    page.fill("#loan", case.account.loan_number)
+    page.click(".dossier-search input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/compliance/cases/{case.pk}/dossier/")
+    shot(page, "12-reviewer-dossier")
+    text = page.locator("#content-main").inner_text()
+    assert f"loan {case.account.loan_number}" in text and "BLOCKED" in text
+    # The reviewer may see the national ID in full, and opening the dossier is on record.
+    assert case.account.borrower.national_id in text
+    assert AccessLog.objects.filter(user=reviewer, case=case, where="dossier").exists()
+
+    page.click("a:has-text('Contact intensity')")
+    shot(page, "13-reviewer-contact-intensity")
+    assert f"case {case.pk}" in page.locator("body").inner_text().lower()
