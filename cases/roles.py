@@ -58,7 +58,7 @@ ROLE_PERMISSIONS = {
 
 
 # Apps whose roles.py adds permissions to the roles (ROLE_PERMISSIONS there, same shape).
-ROLE_MODULES = ["visits.roles", "compliance.roles"]
+ROLE_MODULES = ["visits.roles", "compliance.roles", "accounts.roles"]
 
 
 def all_role_permissions() -> dict[str, list[str]]:

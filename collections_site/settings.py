@@ -5,10 +5,12 @@ Everything that differs between a laptop and production is read from the
 environment here, and only here (django-environ). With no environment at all the
 site runs embedded: SQLite in WAL mode and a file-system Celery broker under var/.
 """
+from datetime import timedelta
 from pathlib import Path
 import secrets
 
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE, SELF as CSP_SELF
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +52,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "accounts",
     "cases",
     "contacts",
     "visits",
@@ -59,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,9 +75,14 @@ MIDDLEWARE = [
     # A signed-in person's saved interface language wins over cookie and browser.
     "preferences.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(), then: staff in OTP_REQUIRED_GROUPS show a TOTP token first.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Stamps every history row written during a request with request.user.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "collections_site.urls"
@@ -208,6 +221,69 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes checks every login first: FAILURE_LIMIT wrong passwords for one username
+# from one address lock that pair out for COOLOFF minutes (a right password included).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Client address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front the address
+# the outermost of them saw (X-Forwarded-For, counted from the right).
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Two-factor (TOTP, django-otp): members of these groups, superusers, and anyone who
+# enrolled a device must enter a token before any staff page (accounts/middleware.py).
+OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS",
+                               default=["Supervisor", "Compliance reviewer", "Administrator"])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Collections back office")
+# Signed-in sessions end after SESSION_COOKIE_AGE seconds without a request, and when
+# the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = env.bool("SESSION_SAVE_EVERY_REQUEST", default=True)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# --- Transport and browser security -----------------------------------------------------
+# Secure by default whenever DEBUG is off; `make run` (DEBUG=true, plain http) and the
+# test suite (tests/conftest.py, plain http) switch off only what needs https.
+_https = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = True
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+# (only if the proxy always sets or strips that header).
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER"))
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): our pages and the admin load scripts and
+# styles from our own static files only; no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
 
 # --- I18N -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -13,6 +13,7 @@ admin.site.index_title = _("Work overdue accounts lawfully")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("account/", include("accounts.urls")),
     path("work/", include("contacts.urls")),
     path("imports/", include("cases.urls")),
     path("visits/", include("visits.urls")),

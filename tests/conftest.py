@@ -14,9 +14,13 @@ import subprocess
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
+from accounts import twofactor
 from cases import services
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
 
@@ -34,12 +38,19 @@ def _service_missing(marker: str) -> str | None:
 def _compile_stale_catalogues() -> None:
     """The .mo files are built, not committed (`make messages`); a plain `pytest` after a
     checkout or a .po edit compiles them first so the Chinese interface is testable."""
+    compiled = False
     for po in Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             partial = mo.with_suffix(f".mo.{os.getpid()}")  # other runs may be reading the old one
             subprocess.run(["msgfmt", "--check-format", "-o", str(partial), str(po)], check=True)
             os.replace(partial, mo)
+            compiled = True
+    if compiled:  # Django may already hold a catalogue read before this one existed
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
 
 
 def pytest_sessionstart(session):
@@ -78,6 +89,21 @@ def pytest_runtest_setup(item):
                 pytest.skip(missing)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plain_http():
+    """The test client and the live server speak plain http. Production defaults (DEBUG
+    off) redirect to https and mark cookies Secure; switch off only those (and the idle
+    timeout), before the session-scoped live server loads its middleware."""
+    plain = override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False,
+                              # Many tests sign in now and then freeze the clock days ahead;
+                              # idle expiry is tested with the real 30 minutes in
+                              # tests/accounts/test_sessions.py.
+                              SESSION_COOKIE_AGE=30 * 24 * 3600)
+    plain.enable()
+    yield
+    plain.disable()
+
+
 _numbers = itertools.count(1)
 
 
@@ -87,6 +113,22 @@ def make_user(role: str | None, username: str | None = None) -> User:
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def sign_in(client, user):
+    """Sign ``user`` in on a test client as the site itself would: the password step
+    (force_login), then, for roles that must use two-factor sign-in (or anyone with an
+    authenticator), a verified TOTP device recorded in the session exactly as
+    django_otp.login records it. Returns the client."""
+    client.force_login(user)
+    device = twofactor.confirmed_device(user)
+    if device is None and twofactor.in_required_role(user):
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 import pytest
 
-from tests.conftest import ROLES
+from tests.conftest import ROLES, sign_in
 
 C, F, S, R, A = ROLES  # Collector, Field agent, Supervisor, Compliance reviewer, Administrator
 EVERYONE = set(ROLES)
@@ -59,6 +59,11 @@ PAGES = [
     ("compliance_complaint_changelist", {S, R}), ("compliance_complaint_add", {S, R}),
     ("compliance_accesslog_changelist", {R}), ("compliance_accesslog_add", set()),
     ("compliance_auditledger_changelist", {R}), ("compliance_auditledger_add", set()),
+    # Sign-in security: administrators unlock sign-ins and remove lost authenticators.
+    ("axes_accessattempt_changelist", {R, A}), ("axes_accessattempt_add", set()),
+    ("axes_accesslog_changelist", {R, A}), ("axes_accesslog_add", set()),
+    ("axes_accessfailurelog_changelist", set()), ("axes_accessfailurelog_add", set()),
+    ("otp_totp_totpdevice_changelist", {A}), ("otp_totp_totpdevice_add", set()),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)
@@ -75,7 +80,7 @@ def test_table_covers_every_registered_admin():
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_pages_per_role(db, users_by_role, role):
     client = Client()
-    client.force_login(users_by_role[role])
+    sign_in(client, users_by_role[role])
     outcome = {name: client.get(reverse(f"admin:{name}")).status_code for name, _ in PAGES}
     expected = {name: 200 if role in allowed else 403 for name, allowed in PAGES}
     assert outcome == expected

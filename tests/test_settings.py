@@ -71,3 +71,55 @@ def test_ci_really_runs_on_the_services():
         pytest.skip("only meaningful with REQUIRE_SERVICES=1")
     assert connection.vendor == "postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+SECURITY_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({name: getattr(s, name) for name in ('SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', "
+    "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_HTTPONLY', "
+    "'X_FRAME_OPTIONS', 'SESSION_COOKIE_AGE', 'SESSION_SAVE_EVERY_REQUEST', 'SESSION_EXPIRE_AT_BROWSER_CLOSE', "
+    "'AXES_FAILURE_LIMIT', 'OTP_REQUIRED_GROUPS')} | {'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
+    "'cooloff_minutes': s.AXES_COOLOFF_TIME.total_seconds() / 60}))"
+)
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "collections.example.com",
+              "SECRET_KEY": "k7#Qm2$vXp9!Lr4^Wz8&Tn3*Hb6(Jd1)Fs5_Gc0+Ye7-Ua2=Ro9~Ki4"}
+SECURITY_VARIABLES = ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE",
+                      "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE", "AXES_FAILURE_LIMIT",
+                      "AXES_COOLOFF_MINUTES", "OTP_REQUIRED_GROUPS", "ALLOWED_HOSTS")
+
+
+def _run(tmp_path, args, **env):
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", *SECURITY_VARIABLES)}
+    clean.update(DJANGO_SETTINGS_MODULE="collections_site.settings", VAR_DIR=str(tmp_path), **env)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    out = _run(tmp_path, ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "System check identified no issues (0 silenced)." in out.stdout
+    assert "WARNINGS" not in out.stdout + out.stderr and "security.W" not in out.stdout + out.stderr
+
+
+def test_production_is_secure_by_default(tmp_path):
+    out = _run(tmp_path, ["-c", SECURITY_PROBE], **PRODUCTION)
+    config = json.loads(out.stdout.strip().splitlines()[-1])
+    assert config["SECURE_SSL_REDIRECT"] and config["SESSION_COOKIE_SECURE"] and config["CSRF_COOKIE_SECURE"]
+    assert config["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600 and config["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+    assert config["CSRF_COOKIE_HTTPONLY"] and config["X_FRAME_OPTIONS"] == "DENY"
+    assert config["SESSION_COOKIE_AGE"] == 30 * 60 and config["SESSION_SAVE_EVERY_REQUEST"]
+    assert config["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
+    assert config["AXES_FAILURE_LIMIT"] == 5 and config["cooloff_minutes"] == 30
+    assert config["OTP_REQUIRED_GROUPS"] == ["Supervisor", "Compliance reviewer", "Administrator"]
+    assert config["proxy"] is None
+
+
+def test_local_http_and_proxy_are_configurable(tmp_path):
+    local = json.loads(_run(tmp_path, ["-c", SECURITY_PROBE], DEBUG="true").stdout.strip().splitlines()[-1])
+    assert not local["SECURE_SSL_REDIRECT"] and not local["SESSION_COOKIE_SECURE"] and local["SECURE_HSTS_SECONDS"] == 0
+    behind_proxy = _run(tmp_path, ["-c", SECURITY_PROBE], SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+                        SESSION_COOKIE_AGE="900", AXES_FAILURE_LIMIT="3", **PRODUCTION)
+    config = json.loads(behind_proxy.stdout.strip().splitlines()[-1])
+    assert config["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert config["SESSION_COOKIE_AGE"] == 900 and config["AXES_FAILURE_LIMIT"] == 3

@@ -11,12 +11,12 @@ import pytest
 
 from cases import services
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
-from tests.conftest import climb_to, create_case, make_user
+from tests.conftest import climb_to, create_case, make_user, sign_in
 
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

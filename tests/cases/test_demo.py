@@ -2,6 +2,8 @@ from io import StringIO
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import CaseState, CollectionCase, LoanAccount
 
@@ -16,8 +18,13 @@ def test_demo_data_covers_every_state_and_is_idempotent(db):
     call_command("seed_demo", cases=120, stdout=StringIO())
     assert (LoanAccount.objects.count(), CollectionCase.objects.count()) == counts
     for username in ("collector1", "fieldagent1", "supervisor1", "supervisor2", "reviewer1", "admin1"):
-        user = authenticate(username=username, password="demo-2026")
+        # The login lockout (django-axes) judges every sign-in by its request.
+        user = authenticate(RequestFactory().post("/admin/login/"), username=username, password="demo-2026")
         assert user is not None and user.is_staff and user.groups.count() == 1
+    # Roles that must use two-factor sign-in get the published demo authenticator.
+    assert "demo_totp" in out.getvalue()
+    with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
+    assert with_device == {"supervisor1", "supervisor2", "reviewer1", "admin1"}
 
 
 def test_demo_contact_history_went_through_the_engine(db):

@@ -13,7 +13,7 @@ import pytest
 
 from cases.imports import ACCOUNT_COLUMNS, RowError, import_accounts, import_csv, import_payments, read_csv
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, JobRun, LoanAccount, Payment
-from tests.conftest import create_case
+from tests.conftest import create_case, sign_in
 
 WANG = {
     "loan_number": "L-1001", "borrower_name": "王伟", "national_id": "110101199003070011",
@@ -59,7 +59,7 @@ def book_counts() -> tuple[int, int, int, int]:
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

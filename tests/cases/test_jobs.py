@@ -13,7 +13,7 @@ from cases.models import (
     Borrower, CaseEvent, CaseState, CollectionCase, JobRun, LoanAccount, PromiseToPay,
 )
 from contacts.models import Channel, OutboundMessage
-from tests.conftest import climb_to, create_case
+from tests.conftest import climb_to, create_case, sign_in
 
 
 def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
@@ -133,9 +133,9 @@ def test_admin_button_runs_the_nightly_cycle(db, supervisor, collector):
 
     create_case(dpd=3)
     client = Client()
-    client.force_login(collector)
+    sign_in(client, collector)
     assert client.post(reverse("admin:cases_jobrun_run_nightly")).status_code == 403
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
     assert b"Run the nightly cycle now" in client.get(reverse("admin:cases_jobrun_changelist")).content
     app.conf.task_always_eager = True  # run the queued task in-process for this test
     try:

@@ -7,6 +7,7 @@ import pytest
 
 from contacts.models import Channel, ContactAttempt, Outcome
 from contacts.selectors import current_profile
+from tests.conftest import sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,7 @@ def compliance_urls(settings):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -4,6 +4,7 @@ import pytest
 from contacts.models import PolicyProfile
 from contacts.selectors import current_profile
 from contacts.services import save_profile_version
+from tests.conftest import sign_in
 
 
 def test_four_profiles_ship_with_their_sources(db):
@@ -27,7 +28,7 @@ def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
     from django.test import Client
 
     client = Client()
-    client.force_login(administrator)
+    sign_in(client, administrator)
     profile = current_profile("UK-FCA")
     url = reverse("admin:contacts_policyprofile_change", args=[profile.pk])
     page = client.get(url)
@@ -48,7 +49,7 @@ def test_only_administrators_edit_profiles(db, users_by_role, role):
     from django.test import Client
 
     client = Client()
-    client.force_login(users_by_role[role])
+    sign_in(client, users_by_role[role])
     profile = current_profile("CN")
     response = client.post(reverse("admin:contacts_policyprofile_change", args=[profile.pk]), {"name": "x"})
     assert response.status_code == 403

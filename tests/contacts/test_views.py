@@ -10,13 +10,13 @@ import pytest
 
 from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts.models import Channel, ContactAttempt, Outcome
-from tests.conftest import climb_to, create_case, make_user
+from tests.conftest import climb_to, create_case, make_user, sign_in
 from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
 
 
 def client_for(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -15,6 +15,7 @@ from tests.contacts.test_policy import SHANGHAI, local
 from tests.visits.conftest import eligible_case, frozen, window
 from visits import services
 from visits.models import FieldVisit, VisitState
+from tests.conftest import sign_in
 
 NOTICE_TIME = local(SHANGHAI, day_offset=1, hour=10)
 
@@ -26,7 +27,7 @@ def outbox_dir(tmp_path, settings):
 
 def client_for(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

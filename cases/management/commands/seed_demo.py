@@ -9,6 +9,7 @@ from decimal import Decimal
 import random
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.demo import DEMO_TOTP_SECRET, give_demo_device
 from cases import services
 from contacts import policy
 from contacts import services as contact_services
@@ -100,6 +102,8 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            if role in settings.OTP_REQUIRED_GROUPS:
+                give_demo_device(user)
             users[username] = user
         return users
 
@@ -109,6 +113,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % DEMO_PASSWORD))
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
+        two_factor = [username for username, _first, _last, role in DEMO_USERS if role in settings.OTP_REQUIRED_GROUPS]
+        self.stdout.write(
+            f"\n{', '.join(two_factor)} also need a two-factor code: add the demo secret {DEMO_TOTP_SECRET}"
+            f"\nto an authenticator app (time-based, 6 digits), or run `.venv/bin/python manage.py demo_totp`."
+        )
         code = FieldVisit.objects.filter(state=VisitState.NOTIFIED).order_by("window_start").values_list(
             "verification_code", flat=True).first()
         if code:

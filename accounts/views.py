@@ -1,0 +1,102 @@
+"""Two-factor pages (token, enrolment) and the login lockout page."""
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+import django_otp
+
+from . import twofactor
+from .forms import TokenForm
+from .middleware import second_factor_exempt
+
+
+def _next_url(request) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return reverse("admin:index")
+
+
+def _page(request, template, title, **context):
+    return render(request, template, {**admin.site.each_context(request), "title": title,
+                                      "next": _next_url(request), **context})
+
+
+def _verified(request, device):
+    """The token was right: a fresh session key, then mark the session as verified."""
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
+@second_factor_exempt
+@sensitive_post_parameters("token")
+@never_cache
+def verify(request):
+    """Enter the current code from the enrolled authenticator."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    device = twofactor.confirmed_device(request.user)
+    if device is None:
+        return redirect(f"{reverse('accounts:enrol')}?{urlencode({'next': _next_url(request)})}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", _("Too many wrong codes. Wait a moment, then try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
+            _verified(request, device)
+            return redirect(_next_url(request))
+        else:
+            form.add_error("token", _("That code is not right. Enter the code your authenticator shows now."))
+    return _page(request, "accounts/verify.html", _("Two-factor sign-in"), form=form)
+
+
+@second_factor_exempt
+@sensitive_post_parameters("token")
+@never_cache
+def enrol(request):
+    """Add an authenticator: scan the QR code (or type the secret), confirm with a code."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    current = twofactor.confirmed_device(user)
+    if current is not None and not user.is_verified():
+        # Replacing a device needs the present one first.
+        return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': request.get_full_path()})}")
+    replacing = current is not None
+    if replacing and request.method == "GET" and not request.GET.get("new"):
+        return _page(request, "accounts/enrol.html", _("Two-factor sign-in"), device=current, enrolled=True,
+                     required=twofactor.in_required_role(user))
+    device = twofactor.pending_device(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            twofactor.confirm(device)
+            _verified(request, device)
+            messages.success(request, _("Your authenticator is set up. You will be asked for a code at every sign-in."))
+            return redirect(_next_url(request))
+        form.add_error("token", _("That code is not right. Check the time on your phone and enter the code shown now."))
+    return _page(request, "accounts/enrol.html", _("Set up two-factor sign-in"), form=form, device=device,
+                 enrolled=False, replacing=replacing, required=twofactor.in_required_role(user),
+                 secret=twofactor.secret_for_humans(device), otpauth_uri=device.config_url,
+                 qr_svg=twofactor.qr_svg(device))
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): a page, status 429."""
+    from axes.helpers import get_client_username, get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else None
+    return render(request, "accounts/lockout.html", {
+        **admin.site.each_context(request), "title": _("Sign-in locked"),
+        "username": get_client_username(request, credentials) or "", "minutes": minutes,
+    }, status=429)
