@@ -14,6 +14,7 @@ The outbox: planning reminders and delivering them exactly once.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 import logging
 import uuid
@@ -26,13 +27,14 @@ from django.db.models.functions import Mod
 from django.utils import timezone
 
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
-from compliance.audit import sealing_deferred
+from cases.services import record_written_notice
+from compliance.audit import ledger_append_many, sealing_deferred
 
 from . import policy
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
-from .models import Channel, MessageTemplate, OutboundMessage, Outcome
+from .models import Channel, ContactAttempt, MessageTemplate, OutboundMessage, Outcome
 from .selectors import current_profiles_by_code
-from .services import ContactBlocked, record_attempt, render_template
+from .services import render_template
 
 logger = logging.getLogger(__name__)
 State = OutboundMessage.State
@@ -171,98 +173,157 @@ def claim_due(now: datetime, batch: int) -> tuple[str, list[int]]:
 
 def dispatch_outbox(now: datetime | None = None, batch: int | None = None) -> dict[str, int]:
     """Deliver what is due. Safe to run concurrently and to run again."""
-    counts = {"sent": 0, "deferred": 0, "suppressed": 0, "retry": 0, "failed": 0, "skipped": 0}
+    counts = dict.fromkeys(("sent", "deferred", "suppressed", "retry", "failed", "skipped"), 0)
     token, ids = claim_due(now or timezone.now(), batch or settings.OUTBOX_BATCH_SIZE)
-    for message_id in ids:
-        counts[deliver(message_id, token)] += 1
+    for round_ids in _one_per_borrower(ids):
+        for outcome in deliver_many(round_ids, token).values():
+            counts[outcome] += 1
     return counts
+
+
+def _one_per_borrower(ids: list[int]) -> list[list[int]]:
+    """Rounds of message ids with at most one message per borrower in each: the engine
+    judges a round together, so a second message to the same borrower must wait for the
+    first to be on record before its caps are counted."""
+    borrower_of = dict(OutboundMessage.objects.filter(pk__in=ids).values_list("pk", "case__account__borrower_id"))
+    rounds: list[list[int]] = []
+    seen: dict[int, int] = {}
+    for message_id in ids:
+        borrower = borrower_of.get(message_id)
+        index = seen.get(borrower, -1) + 1
+        seen[borrower] = index
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(message_id)
+    return rounds
 
 
 def deliver(message_id: int, token: str) -> str:
     """Judge, render, send and record one claimed message. Returns what happened."""
-    try:
-        with transaction.atomic(), sealing_deferred():
-            return _deliver_locked(message_id, token)
-    except GatewayError as error:
-        return _after_gateway_error(message_id, token, error)
+    return deliver_many([message_id], token).get(message_id, "skipped")
 
 
-def _deliver_locked(message_id, token) -> str:
-    message = OutboundMessage.objects.select_related("template", "contact_point").get(pk=message_id)
-    case = CollectionCase.objects.select_related("account__borrower").get(pk=message.case_id)
-    # Same lock order as record_attempt: borrower, then case, then the message.
-    Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
-    case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
-    message = OutboundMessage.objects.select_for_update().select_related("template", "contact_point").get(pk=message_id)
-    if message.state != State.SENDING or message.claim_token != token:
-        return "skipped"  # someone else finished it meanwhile
+def deliver_many(message_ids: list[int], token: str) -> dict[int, str]:
+    """Judge, render, send and record claimed messages (at most one per borrower) in one
+    transaction and a fixed number of statements: the engine judges them together, the
+    attempts, their history and their ledger entries are written in bulk. Returns what
+    happened to each message."""
+    with transaction.atomic(), sealing_deferred():
+        return _deliver_locked(message_ids, token)
+
+
+def _deliver_locked(message_ids, token) -> dict[int, str]:
+    case_ids = set(OutboundMessage.objects.filter(pk__in=message_ids).values_list("case_id", flat=True))
+    borrower_ids = sorted(set(CollectionCase.objects.filter(pk__in=case_ids)
+                              .values_list("account__borrower_id", flat=True)))
+    # Same lock order as record_attempt: borrowers, then cases, then the messages.
+    list(Borrower.objects.select_for_update().filter(pk__in=borrower_ids).order_by("pk").values_list("pk", flat=True))
+    cases = {case.pk: case for case in CollectionCase.objects.select_for_update().filter(pk__in=case_ids)
+             .select_related("account__borrower").order_by("pk")}
+    messages = list(OutboundMessage.objects.select_for_update().filter(pk__in=message_ids)
+                    .select_related("template", "contact_point").order_by("pk"))
+    outcomes = {}
+    mine = []
+    for message in messages:
+        if message.state != State.SENDING or message.claim_token != token:
+            outcomes[message.pk] = "skipped"  # someone else finished it meanwhile
+        else:
+            mine.append(message)
     at = timezone.now()
-    decision = policy.evaluate(case, message.channel, at, contact_point=message.contact_point,
-                               template=message.template)
-    if not decision.allowed:
-        if decision.next_allowed_at is not None:
-            message.state = State.SCHEDULED
-            message.scheduled_for = decision.next_allowed_at
-            message.claim_token = ""
-            message.save(update_fields=["state", "scheduled_for", "claim_token"])
-            return "deferred"
-        return _suppress(message, case, at, decision)
+    decisions = _judge(mine, cases, at)
 
+    attempts, changed = [], []
+    for message in mine:
+        case, decision = cases[message.case_id], decisions[message.pk]
+        if not decision.allowed and decision.next_allowed_at is not None:
+            message.state, message.scheduled_for, message.claim_token = State.SCHEDULED, decision.next_allowed_at, ""
+            outcomes[message.pk] = "deferred"
+        elif not decision.allowed:
+            # Waiting will not help (paid, cease, opt-out…): the message is dropped, and
+            # the refused contact is recorded like any other refusal.
+            message.attempt = _attempt(message, case, at, decision, body="")
+            attempts.append(message.attempt)
+            message.state, message.suppressed_reasons = State.SUPPRESSED, list(decision.reasons)
+            outcomes[message.pk] = "suppressed"
+        else:
+            outcomes[message.pk] = _send(message, case, at, decision, attempts)
+        changed.append(message)
+
+    ContactAttempt.objects.bulk_create(attempts, batch_size=500)
+    history = ContactAttempt.history.bulk_history_create(attempts, default_date=at)
+    ledger_append_many(history)
+    for message in changed:
+        message.attempt = message.attempt  # re-read the saved attempt's pk into attempt_id
+    OutboundMessage.objects.bulk_update(changed, [
+        "state", "scheduled_for", "claim_token", "subject", "body", "provider_message_id", "sent_at", "attempt",
+        "last_error", "suppressed_reasons", "tries"], batch_size=500)
+    for message in changed:
+        if outcomes[message.pk] in ("retry", "failed"):
+            logger.warning("outbox message %s: %s (%s)", message.pk, message.last_error, outcomes[message.pk])
+        if outcomes[message.pk] == "sent" and message.channel == Channel.LETTER:
+            case = cases[message.case_id]
+            if case.state == CaseState.WRITTEN_NOTICE and case.written_notice_sent_at is None:
+                record_written_notice(case, sent_at=at, by=None)
+    return outcomes
+
+
+def _judge(messages, cases, at) -> dict[int, policy.Decision]:
+    """The engine's decision for each message, judged together per channel and template."""
+    groups = defaultdict(list)
+    for message in messages:
+        groups[(message.channel, message.template_id)].append(message)
+    decisions = {}
+    for (channel, _), group in groups.items():
+        facts = policy.load_facts([cases[m.case_id] for m in group], channel, at,
+                                  {m.case_id: m.contact_point for m in group}, group[0].template)
+        for message, fact in zip(group, facts):
+            decisions[message.pk] = policy.decide(fact)
+    return decisions
+
+
+def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
+    attempt = ContactAttempt(
+        case=case, borrower_id=case.account.borrower_id, channel=message.channel, direction="outbound",
+        contact_point=message.contact_point, agent=None, started_at=at,
+        outcome=Outcome.SENT if decision.allowed else "", party_reached=ContactAttempt.Party.NONE,
+        template=message.template, message_text=body, allowed=decision.allowed, reasons=list(decision.reasons),
+        explanations=list(decision.explanations), next_allowed_at=decision.next_allowed_at, profile=decision.profile,
+    )
+    attempt._change_reason = "allowed" if decision.allowed else "blocked"
+    return attempt
+
+
+def _send(message, case, at, decision, attempts) -> str:
     subject, body = render_template(message.template, case, lender_name=settings.LENDER_NAME,
                                     hotline=settings.LENDER_HOTLINE,
                                     payment_instructions=settings.PAYMENT_INSTRUCTIONS, extra=message.context)
-    provider_id = get_gateway(message.channel).send(OutgoingMessage(
-        key=message.idempotency_key, channel=message.channel, to=message.contact_point.value,
-        subject=subject, body=body, case_id=case.pk))
-    attempt = record_attempt(case, message.channel, None, Outcome.SENT, at=at, contact_point=message.contact_point,
-                             template=message.template, message_text=body)
-    message.state = State.SENT
-    message.subject, message.body = subject, body
-    message.provider_message_id = provider_id
-    message.sent_at = at
-    message.attempt = attempt
-    message.last_error = ""
-    message.save()
-    return "sent"
-
-
-def _suppress(message, case, at, decision) -> str:
-    """Waiting will not help (paid, cease, opt-out…): the message is dropped, and the
-    refused contact is recorded like any other refusal."""
     try:
-        record_attempt(case, message.channel, None, Outcome.SENT, at=at, contact_point=message.contact_point,
-                       template=message.template)
-    except ContactBlocked as blocked:
-        message.attempt = blocked.attempt
-    message.state = State.SUPPRESSED
-    message.suppressed_reasons = list(decision.reasons)
-    message.save(update_fields=["state", "suppressed_reasons", "attempt"])
-    return "suppressed"
-
-
-def backoff(tries: int) -> timedelta:
-    """1, 2, 4, 8… minutes, at most an hour."""
-    return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
-
-
-def _after_gateway_error(message_id, token, error) -> str:
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
-        if message.claim_token != token:
-            return "skipped"
+        provider_id = get_gateway(message.channel).send(OutgoingMessage(
+            key=message.idempotency_key, channel=message.channel, to=message.contact_point.value,
+            subject=subject, body=body, case_id=case.pk))
+    except GatewayError as error:
+        # A failed send records no contact: the message is retried later, or given up.
         message.tries += 1
         message.last_error = str(error)[:2000]
         message.claim_token = ""
         if isinstance(error, PermanentGatewayError) or message.tries >= settings.OUTBOX_MAX_TRIES:
             message.state = State.FAILED
-            outcome = "failed"
-        else:
-            message.state = State.SCHEDULED
-            message.scheduled_for = timezone.now() + backoff(message.tries)
-            outcome = "retry"
-        message.save(update_fields=["tries", "last_error", "claim_token", "state", "scheduled_for"])
-    logger.warning("outbox message %s: %s (%s)", message_id, error, outcome)
-    return outcome
+            return "failed"
+        message.state, message.scheduled_for = State.SCHEDULED, timezone.now() + backoff(message.tries)
+        return "retry"
+    message.attempt = _attempt(message, case, at, decision, body)
+    attempts.append(message.attempt)
+    message.state = State.SENT
+    message.subject, message.body = subject, body
+    message.provider_message_id = provider_id
+    message.sent_at = at
+    message.last_error = ""
+    return "sent"
+
+
+def backoff(tries: int) -> timedelta:
+    """1, 2, 4, 8… minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
 
 
 def record_delivery_receipt(provider_message_id: str, status: str, error: str = "") -> OutboundMessage:

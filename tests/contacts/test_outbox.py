@@ -143,6 +143,28 @@ class RefusingGateway(FileGateway):
         raise PermanentGatewayError("number barred by the carrier")
 
 
+def test_a_batch_judges_each_borrower_once_at_a_time(db, sms_template, outbox_dir, django_assert_max_num_queries):
+    """Messages are judged and recorded together, but two to one borrower are not judged
+    against the same counts: the second waits for the first (CN allows one SMS a day)."""
+    cases = [phone_case(dpd=3, rung=CaseState.REMINDER) for _ in range(12)]
+    at = local(SHANGHAI, hour=9)
+    for case in cases:
+        scheduled(case, sms_template, at)
+    second = OutboundMessage.objects.create(
+        case=cases[0], channel=Channel.SMS, template=sms_template, contact_point=cases[0].points[0],
+        slot=at + timezone.timedelta(minutes=1), scheduled_for=at, idempotency_key="second-for-borrower-0")
+    with frozen(local(SHANGHAI, hour=9, minute=5)), django_assert_max_num_queries(60):
+        counts = outbox.dispatch_outbox()
+    assert (counts["sent"], counts["deferred"]) == (12, 1)
+    second.refresh_from_db()
+    assert second.state == State.SCHEDULED and timezone.localtime(second.scheduled_for, SHANGHAI).date() > at.date()
+    assert len(delivered("sms", outbox_dir)) == 12
+    sent = ContactAttempt.objects.filter(allowed=True, channel=Channel.SMS)
+    assert sent.count() == 12 and all(attempt.history.exists() for attempt in sent)
+    assert set(OutboundMessage.objects.filter(state=State.SENT).values_list("attempt__case_id", flat=True)) == {
+        case.pk for case in cases}
+
+
 def test_gateway_error_is_retried_with_backoff_and_sent_once(db, sms_template, outbox_dir, settings):
     settings.CONTACT_GATEWAYS = {**settings.CONTACT_GATEWAYS, "sms": "tests.contacts.test_outbox.FlakyGateway"}
     FlakyGateway.failures_left = {}
