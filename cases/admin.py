@@ -148,6 +148,14 @@ class BorrowerAdmin(HistoryAdmin):
         remember_viewer(request)
         return selectors.visible_borrowers(request.user)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        borrower = self.get_object(request, object_id)
+        if can_see_full_national_id(request.user) or can_see_full_contact_details(request.user):
+            from compliance.services import log_pii_access
+
+            log_pii_access(request.user, borrower, "borrower page", request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="national ID")
     def shown_national_id(self, obj):
         return obj.national_id if can_see_full_national_id(viewer()) else obj.national_id_masked
@@ -176,6 +184,14 @@ class ContactPointAdmin(HistoryAdmin):
     def get_queryset(self, request):
         remember_viewer(request)
         return selectors.visible_contact_points(request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        point = self.get_object(request, object_id)
+        if can_see_full_contact_details(request.user):
+            from compliance.services import log_pii_access
+
+            log_pii_access(request.user, point.borrower, "contact point page", request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="value")
     def shown_value(self, obj):

@@ -38,6 +38,10 @@ def log_contact(request, case_id):
         raise Http404("You do not log contacts.")
     case = _case_for(request, case_id)
     full = can_see_full_contact_details(request.user)
+    if full:  # the form lists the borrower's numbers and addresses in full
+        from compliance.services import log_pii_access
+
+        log_pii_access(request.user, case.account.borrower, "log contact", request, case=case)
     can_override = request.user.has_perm("contacts.override_contact_policy")
     form = LogContactForm(request.POST or None, case=case, can_override=can_override,
                           show_point=lambda p: p.value if full else p.masked_value)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from cases.admin import HistoryAdmin, ReadOnlyInline
+from cases.admin import HistoryAdmin, ReadOnlyInline, can_see_full_contact_details
+from cases.masking import mask_text
 from cases.selectors import visible_cases
 
 from .models import FieldAgent, FieldVisit
@@ -27,6 +28,28 @@ class FieldVisitAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=visible_cases(request.user))
+
+    def get_fields(self, request, obj=None):
+        # The address is contact detail: masked for roles without the "view full" permission.
+        fields = [field for field in super().get_fields(request, obj) if field != "shown_address"]
+        if not can_see_full_contact_details(request.user):
+            fields = ["shown_address" if field == "address" else field for field in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "shown_address"]
+
+    @admin.display(description="address")
+    def shown_address(self, obj):
+        return mask_text(obj.address)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        visit = self.get_object(request, object_id)
+        if can_see_full_contact_details(request.user):
+            from compliance.services import log_pii_access
+
+            log_pii_access(request.user, visit.case.account.borrower, "field visit page", request, case=visit.case)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -20,6 +20,15 @@ def _page(request, template, **context):
     return render(request, template, {**admin.site.each_context(request), **context})
 
 
+def _log_address_seen(request, visits, where):
+    """These pages show the visit address in full (the agent needs it to go there, the
+    supervisor to judge the request): each showing is on the compliance access log."""
+    from compliance.services import log_pii_access
+
+    for visit in visits:
+        log_pii_access(request.user, visit.case.account.borrower, where, request, case=visit.case)
+
+
 # --- the borrower's side: is this visitor really from the lender? ------------------------------
 
 def verify(request):
@@ -53,6 +62,10 @@ def request_visit(request, case_id):
     zone = borrower_zone(case)
     postal = case.account.borrower.contact_points.filter(kind="postal", is_invalid=False).first()
     form = RequestVisitForm(request.POST or None, zone=zone, initial={"address": postal.value if postal else ""})
+    if postal is not None:
+        from compliance.services import log_pii_access
+
+        log_pii_access(request.user, case.account.borrower, "visit request", request, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,6 +94,7 @@ def decide(request, visit_id):
         raise PermissionDenied
     visit = get_object_or_404(selectors.visits_with_details(), pk=visit_id, state=VisitState.REQUESTED)
     form = DecisionForm(request.POST or None, visit=visit)
+    _log_address_seen(request, [visit], "visit decision")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -101,8 +115,9 @@ def my_visits(request):
     """A field agent's visits: today's first, with check-in and the report form."""
     if not request.user.has_perm("visits.carry_out_fieldvisit"):
         raise PermissionDenied
-    return _page(request, "visits/mine.html", title="My visits", visits=selectors.visits_for_agent(request.user),
-                 now=timezone.now())
+    visits = list(selectors.visits_for_agent(request.user))
+    _log_address_seen(request, visits, "my visits")
+    return _page(request, "visits/mine.html", title="My visits", visits=visits, now=timezone.now())
 
 
 def act(request, visit_id):
@@ -137,5 +152,6 @@ def report_form(request, visit_id):
     if not request.user.has_perm("visits.carry_out_fieldvisit"):
         raise PermissionDenied
     visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id, state=VisitState.IN_PROGRESS)
+    _log_address_seen(request, [visit], "visit report")
     return _page(request, "visits/report.html", title=f"Report visit {visit.pk}", visit=visit,
                  form=ReportForm(instance=visit))
