@@ -32,6 +32,8 @@ run: demo
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/admin/ and log in with one of the demo logins above."
 	@echo "Reminders leave through the demo gateways into var/outbox/ (and Contacts › Outbound messages)."
+	@echo "Supervisors, the reviewer and the admin also type a two-factor code: demo secret above, or"
+	@echo "  $(BIN)/python manage.py demo_totp   (prints their current codes)"
 	@echo
 	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
