@@ -12,10 +12,13 @@ from django.contrib import admin, messages
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .paginators import EstimatedCountPaginator
+from .search import search_cases
 from .exceptions import CaseServiceError
 from .models import (
     Borrower, CaseEvent, CollectionCase, ContactPoint, Hold, Installment, LoanAccount, Payment,
@@ -48,6 +51,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """History is evidence: visible to whoever may view the object, never editable."""
 
     history_list_display = ["history_change_reason"]
+    # Lists of millions of rows: no COUNT(*) of the whole table on every page view.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -293,7 +299,10 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                     "assigned_collector", "state_changed_at"]
     list_filter = ["state", "ladder_rung", "account__borrower__policy_profile_code", "account__currency"]
     list_select_related = ["account__borrower", "assigned_collector"]
-    search_fields = ["=account__loan_number", "account__borrower__full_name"]
+    # Searched by cases.search (each kind of term on its own index), not by these fields;
+    # they only make the admin show the search box.
+    search_fields = ["=account__loan_number"]
+    search_help_text = _("A loan number, a phone number, a national ID, or the start of the borrower's name.")
     autocomplete_fields = ["assigned_collector"]
     fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
               "closed_at", "written_notice_sent_at", "timeline"]
@@ -307,6 +316,9 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return selectors.visible_cases(request.user).select_related("account__borrower", "assigned_collector")
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_cases(queryset, search_term), False
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [field for field in self.fields if field != "assigned_collector"]
@@ -370,6 +382,8 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                 )
             except (CollectionCase.DoesNotExist, ValueError):
                 raise Http404("No such case, or not yours to see.")
+            if request.method == "GET":
+                cache[object_id].remember_guard_facts()
         return cache[object_id]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -416,6 +430,8 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     list_display = ["at", "case", "kind", "actor", "from_state", "to_state", "reason"]
     list_filter = ["kind", "to_state"]
     list_select_related = ["case__account", "actor"]

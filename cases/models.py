@@ -330,18 +330,37 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state not in CLOSED_STATES
 
+    def remember_guard_facts(self) -> None:
+        """Within one page view, the guards of every transition shown ask the same
+        questions (active holds? a running arrangement?): answer each once. Only for
+        read-only views of an instance; services always ask afresh."""
+        self._guard_facts = {}
+
     def active_holds(self):
+        facts = getattr(self, "_guard_facts", None)
+        if facts is not None and "active_holds" in facts:
+            return facts["active_holds"]
         now = timezone.now()
-        return self.holds.filter(released_at__isnull=True, starts_at__lte=now).filter(
+        holds = self.holds.filter(released_at__isnull=True, starts_at__lte=now).filter(
             Q(ends_at__isnull=True) | Q(ends_at__gt=now)
         )
+        if facts is not None:
+            len(holds)  # evaluated once: exists() and iteration then read the cached rows
+            facts["active_holds"] = holds
+        return holds
 
     def has_running_arrangement(self) -> bool:
+        facts = getattr(self, "_guard_facts", None)
+        if facts is not None and "running_arrangement" in facts:
+            return facts["running_arrangement"]
         today = timezone.localdate()
-        return (
+        running = (
             self.promises.filter(status=PromiseToPay.Status.PENDING, due_date__gte=today).exists()
             or self.repayment_plans.filter(status=RepaymentPlan.Status.ACTIVE).exists()
         )
+        if facts is not None:
+            facts["running_arrangement"] = running
+        return running
 
     def failed_remote_attempts(self, days: int) -> tuple[int, int]:
         """(failed remote attempts, distinct channels) in the last ``days``: contacts that

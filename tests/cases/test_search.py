@@ -1,0 +1,78 @@
+"""Finding cases as staff type them, each kind of term on its own index, and admin
+pagination that does not count a million rows per page view."""
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+import pytest
+
+from cases import paginators
+from cases.models import Borrower, CollectionCase, ContactPoint
+from cases.search import as_phone, search_cases
+from tests.conftest import create_case, sign_in
+
+
+@pytest.fixture
+def book(db, collector, other_collector):
+    mine = create_case(collector=collector)
+    theirs = create_case(collector=other_collector)
+    Borrower.objects.filter(pk=mine.account.borrower_id).update(full_name="王芳", national_id="110101199003071234")
+    Borrower.objects.filter(pk=theirs.account.borrower_id).update(full_name="Wang Fang Smith")
+    ContactPoint.objects.filter(borrower_id=theirs.account.borrower_id).update(value="+8613912345678")
+    return mine, theirs
+
+
+def found(term, cases=None):
+    return set(search_cases(cases if cases is not None else CollectionCase.objects.all(), term))
+
+
+def test_a_loan_number_finds_its_case_only(book):
+    mine, theirs = book
+    assert found(mine.account.loan_number) == {mine}
+    assert found(f"  {theirs.account.loan_number} ") == {theirs}
+
+
+@pytest.mark.parametrize("typed", ["+8613912345678", "13912345678", "139 1234 5678", "+86 139-1234-5678"])
+def test_a_phone_number_in_any_common_format_finds_its_borrower(book, typed):
+    assert as_phone(typed) == "+8613912345678"
+    assert found(typed) == {book[1]}
+
+
+def test_a_national_id_and_the_start_of_a_name_find_the_borrower(book):
+    mine, theirs = book
+    assert found("110101199003071234") == {mine}
+    assert found("王") == {mine}
+    assert found("wang fang") == {theirs}  # typed in lower case, stored capitalised
+    assert found("Fang") == set()  # the start of the name, not any part of it
+    assert found("nobody like this") == set()
+
+
+def test_search_stays_within_what_the_user_may_see(book, collector):
+    from cases.selectors import visible_cases
+
+    mine, theirs = book
+    assert found(theirs.account.loan_number, visible_cases(collector)) == set()
+    assert found("13912345678", visible_cases(collector)) == set()
+    assert found(mine.account.loan_number, visible_cases(collector)) == {mine}
+
+
+def test_admin_case_search_uses_the_same_rules(book, client, supervisor):
+    sign_in(client, supervisor)
+    url = reverse("admin:cases_collectioncase_changelist")
+    page = client.get(url, {"q": "139 1234 5678"}).content.decode()
+    assert f">{book[1].account.loan_number}<" in page and f">{book[0].account.loan_number}<" not in page
+
+
+@pytest.mark.postgres
+def test_an_unfiltered_big_list_is_counted_by_the_planners_estimate(book, monkeypatch, client, supervisor):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_collectioncase")
+    monkeypatch.setattr(paginators, "ESTIMATE_ABOVE_ROWS", 0)  # as if the table were big
+    sign_in(client, supervisor)
+    url = reverse("admin:cases_collectioncase_changelist")
+    with CaptureQueriesContext(connection) as unfiltered:
+        assert client.get(url).status_code == 200
+    assert not [q for q in unfiltered.captured_queries if 'COUNT(*)' in q["sql"] and "cases_collectioncase" in q["sql"]]
+    assert any("reltuples" in q["sql"] for q in unfiltered.captured_queries)
+    with CaptureQueriesContext(connection) as filtered:
+        assert client.get(url, {"state__exact": "new"}).status_code == 200
+    assert any('COUNT(*)' in q["sql"] for q in filtered.captured_queries)  # a filtered list is counted exactly
