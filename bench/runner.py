@@ -38,6 +38,34 @@ ADMIN_MAX_QUERIES = 15  # fewer than this
 MEMORY_MIB = 2048
 
 
+# Every number a report must carry (CI's run at 20,000 cases checks these, not timings).
+REQUIRED_NUMBERS = [
+    "cases", "contact_attempts", "generation.seconds",
+    "refresh_delinquency.first_run.seconds", "refresh_delinquency.first_run.queries",
+    "refresh_delinquency.second_run.seconds", "refresh_delinquency.second_run.queries",
+    "refresh_delinquency.raw_floor.seconds", "refresh_delinquency.ratio_to_floor",
+    "outbox.plan_reminders.seconds", "outbox.dispatch.messages_per_second", "outbox.dispatch.sent",
+    "outbox.dispatch.deferred", "outbox.dispatch.suppressed",
+    "check_contact.p50_ms", "check_contact.p99_ms", "check_contact.queries_per_call",
+    *[f"admin.{page}.{number}" for page in
+      ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
+      for number in ("p50_ms", "p95_ms", "queries")],
+    "peak_rss_mib",
+]
+
+
+def missing_numbers(report: dict) -> list[str]:
+    """The REQUIRED_NUMBERS the report lacks (absent, None, or not a number)."""
+    missing = []
+    for path in REQUIRED_NUMBERS:
+        value = report
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            missing.append(f"{path} = {value!r}")
+    return missing
+
+
 def stderr_progress(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

@@ -8,7 +8,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from bench.bulk import BenchError
-from bench.runner import run
+from bench.runner import missing_numbers, run
 
 
 class Command(BaseCommand):
@@ -27,9 +27,11 @@ class Command(BaseCommand):
                             help="Due messages to dispatch (default: cases/100, at most 20,000).")
         parser.add_argument("--dispatch-batch", type=int, default=None, help="Default: settings.OUTBOX_BATCH_SIZE.")
         parser.add_argument("--output", help="Also write the JSON report to this file.")
+        parser.add_argument("--check", action="store_true",
+                            help="Exit with an error if any section of the report has no number (CI).")
 
     def handle(self, *args, cases, reuse, force, seed, check_contact_calls, admin_requests, dispatch_messages,
-               dispatch_batch, output, **options):
+               dispatch_batch, output, check, **options):
         try:
             report = run(cases, reuse=reuse, force=force, seed=seed, check_contact_calls=check_contact_calls,
                          admin_requests=admin_requests, dispatch_messages=dispatch_messages,
@@ -41,3 +43,5 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
         self.stdout.write(text)
+        if check and (missing := missing_numbers(report)):
+            raise CommandError("The report lacks numbers: " + "; ".join(missing))
