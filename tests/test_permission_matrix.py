@@ -20,6 +20,8 @@ import hashlib
 import hmac
 import json
 
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
 from cases import services as case_services
@@ -38,7 +41,7 @@ from compliance.models import AuditLedger, Complaint
 from contacts.models import Channel, ChannelOptOut, MessageTemplate, OutboundMessage, PolicyProfile
 from contacts.selectors import current_profile
 from tests.compliance.conftest import attempt
-from tests.conftest import create_case, make_user
+from tests.conftest import create_case, make_user, sign_in as log_in
 from visits.models import FieldAgent, FieldVisit, VisitState
 
 ACTORS = ["anon", "C", "Cx", "F", "Fx", "S", "R", "A"]
@@ -66,6 +69,8 @@ ADMIN_OBJECTS = {
     "contacts_outboundmessage": "outbound", "visits_fieldagent": "agent", "visits_fieldvisit": "visit",
     "compliance_finding": "finding", "compliance_reviewsample": "sample", "compliance_complaint": "complaint",
     "compliance_accesslog": "accesslog", "compliance_auditledger": "ledger",
+    "axes_accessattempt": "axes_attempt", "axes_accesslog": "axes_log", "axes_accessfailurelog": "axes_failure",
+    "otp_totp_totpdevice": "totp_device",
 }
 
 # Admin object pages open a record of the matrix case: a collector who does not work it
@@ -267,6 +272,36 @@ ADMIN = {
         'delete':         "login 403   403   403   403   403   403   403",
         'history':        "login 403   403   403   403   403   200   403",
     },
+    # Sign-in security (django-axes, django-otp): lockouts for supervisors and
+    # administrators (who unlock by deleting the attempt), devices for administrators.
+    "axes_accessattempt": {
+        'changelist':     "login 403   403   403   403   403   200   200",
+        'add':            "login 403   403   403   403   403   403   403",
+        'change':         "login 403   403   403   403   403   200   200",
+        'delete':         "login 403   403   403   403   403   403   200",
+        'history':        "login 403   403   403   403   403   200   200",
+    },
+    "axes_accesslog": {
+        'changelist':     "login 403   403   403   403   403   200   200",
+        'add':            "login 403   403   403   403   403   403   403",
+        'change':         "login 403   403   403   403   403   200   200",
+        'delete':         "login 403   403   403   403   403   403   403",
+        'history':        "login 403   403   403   403   403   200   200",
+    },
+    "axes_accessfailurelog": {
+        'changelist':     "login 403   403   403   403   403   403   403",
+        'add':            "login 403   403   403   403   403   403   403",
+        'change':         "login 403   403   403   403   403   403   403",
+        'delete':         "login 403   403   403   403   403   403   403",
+        'history':        "login 403   403   403   403   403   403   403",
+    },
+    "otp_totp_totpdevice": {
+        'changelist':     "login 403   403   403   403   403   403   200",
+        'add':            "login 403   403   403   403   403   403   403",
+        'change':         "login 403   403   403   403   403   403   200",
+        'delete':         "login 403   403   403   403   403   403   200",
+        'history':        "login 403   403   403   403   403   403   200",
+    },
 }
 
 
@@ -307,7 +342,8 @@ TABLE += [
     row("admin:compliance_auditledger_verify",             "login 403   403   403   403   403   302   403", method="POST"),
 ]
 
-# Staff pages outside the admin, and the two public ones. Work pages say 404 to roles
+# Staff pages outside the admin, and the two public ones. The two-factor pages: a
+# signed-in, verified person is sent on from the token page; anyone may (re-)enrol. Work pages say 404 to roles
 # that have no queue or may not log contacts; the visit and compliance pages say 403.
 #                                                          anon   C     Cx    F     Fx    S     R     A
 TABLE += [
@@ -338,6 +374,12 @@ TABLE += [
     row("compliance:case_intensity",                       "login 403   403   403   403   403   200   403", obj="case"),
     row("compliance:agent_intensity",                      "login 403   403   403   403   403   200   403", obj="C"),
     row("compliance:retention",                            "login 403   403   403   403   403   200   403"),
+    row("accounts:verify",                                 "login 302   302   302   302   302   302   302"),
+    row("accounts:verify",                                 "login 302   302   302   302   302   302   302", method="POST",
+        data={"token": "000000"}),
+    row("accounts:enrol",                                  "login 200   200   200   200   200   200   200"),
+    row("accounts:enrol",                                  "login 200   200   200   200   200   200   200", method="POST",
+        data={"token": "000000"}),
     row("verify",                                          "200   200   200   200   200   200   200   200"),
     row("set_language",                                    "302   302   302   302   302   302   302   302"),
 ]
@@ -398,6 +440,13 @@ def build_world() -> World:
         description="Called too often.", case=case)
     w.accesslog = compliance_services.log_pii_access(w.S, w.borrower, "matrix")
     w.ledger = AuditLedger.objects.order_by("seq").first()
+    sign_in_record = dict(username=w.C.username, ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*",
+                          path_info="/admin/login/")
+    w.axes_attempt = AccessAttempt.objects.create(failures_since_start=1, **sign_in_record)
+    w.axes_log = AxesAccessLog.objects.create(**sign_in_record)
+    w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
+    # Unconfirmed: an enrolment left half-way does not make the collector use two-factor.
+    w.totp_device = TOTPDevice.objects.create(user=w.C, name="matrix", confirmed=False)
     return w
 
 
@@ -446,13 +495,6 @@ def client_for(w, actor) -> Client:
         log_in(client, w[actor])
     return client
 
-
-try:
-    from tests.conftest import sign_in as log_in
-except ImportError:  # until two-factor sign-in lands in tests/conftest.py
-    def log_in(client, user):
-        client.force_login(user)
-        return client
 
 
 def key(entry) -> str:

@@ -9,12 +9,7 @@ from cases.masking import mask_national_id, mask_phone, mask_text
 from compliance.models import AccessLog
 from tests.test_permission_matrix import ACTORS, build_world
 
-try:
-    from tests.conftest import sign_in
-except ImportError:  # until two-factor sign-in lands in tests/conftest.py
-    def sign_in(client, user):
-        client.force_login(user)
-        return client
+from tests.conftest import sign_in
 
 ADDRESS = "上海市黄浦区人民路1号"
 # Who sees what in full (cases/roles.py): national ID S, R; phone and address C, F, S, R.

@@ -23,12 +23,7 @@ from cases.models import Borrower, CollectionCase, ContactPoint, JobRun, LoanAcc
 from tests.cases.test_imports import SMITH, WANG
 from tests.conftest import make_user
 
-try:
-    from tests.conftest import sign_in
-except ImportError:  # until two-factor sign-in lands in tests/conftest.py
-    def sign_in(client, user):
-        client.force_login(user)
-        return client
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
