@@ -90,7 +90,8 @@ SECURITY_VARIABLES = ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SE
 
 def _run(tmp_path, args, **env):
     clean = {k: v for k, v in os.environ.items()
-             if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", *SECURITY_VARIABLES)}
+             if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                          *SECURITY_VARIABLES)}
     clean.update(DJANGO_SETTINGS_MODULE="collections_site.settings", VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 
