@@ -77,7 +77,7 @@ SECURITY_PROBE = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({name: getattr(s, name) for name in ('SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', "
     "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_HTTPONLY', "
-    "'X_FRAME_OPTIONS', 'SESSION_COOKIE_AGE', 'SESSION_SAVE_EVERY_REQUEST', 'SESSION_EXPIRE_AT_BROWSER_CLOSE', "
+    "'X_FRAME_OPTIONS', 'SESSION_COOKIE_AGE', 'SESSION_TOUCH_SECONDS', 'SESSION_EXPIRE_AT_BROWSER_CLOSE', "
     "'AXES_FAILURE_LIMIT', 'OTP_REQUIRED_GROUPS')} | {'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
     "'cooloff_minutes': s.AXES_COOLOFF_TIME.total_seconds() / 60}))"
 )
@@ -109,7 +109,7 @@ def test_production_is_secure_by_default(tmp_path):
     assert config["SECURE_SSL_REDIRECT"] and config["SESSION_COOKIE_SECURE"] and config["CSRF_COOKIE_SECURE"]
     assert config["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600 and config["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     assert config["CSRF_COOKIE_HTTPONLY"] and config["X_FRAME_OPTIONS"] == "DENY"
-    assert config["SESSION_COOKIE_AGE"] == 30 * 60 and config["SESSION_SAVE_EVERY_REQUEST"]
+    assert config["SESSION_COOKIE_AGE"] == 30 * 60 and config["SESSION_TOUCH_SECONDS"] == 60
     assert config["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
     assert config["AXES_FAILURE_LIMIT"] == 5 and config["cooloff_minutes"] == 30
     assert config["OTP_REQUIRED_GROUPS"] == ["Supervisor", "Compliance reviewer", "Administrator"]

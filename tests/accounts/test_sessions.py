@@ -23,7 +23,23 @@ def production_idle_timeout(settings):
 
 
 def test_settings(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_TOUCH_SECONDS == 60
+
+
+def test_a_session_is_written_at_most_once_a_minute(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = sign_in(Client(), make_user("Collector"))
+    start = timezone.now()
+    with at(start):
+        client.get(reverse("admin:index"))
+    with at(start + timedelta(seconds=30)), CaptureQueriesContext(connection) as quiet:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert not [q for q in quiet.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    with at(start + timedelta(seconds=61)), CaptureQueriesContext(connection) as touched:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert [q for q in touched.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
 
 
 def test_session_ends_after_thirty_idle_minutes(db):
