@@ -59,7 +59,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             # Not in this user's queryset: say "not found", don't redirect with a hint.
-            raise Http404("No such record, or not yours to see.")
+            raise Http404(_("No such record, or not yours to see."))
         return obj
 
     def has_delete_permission(self, request, obj=None):
@@ -67,7 +67,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        raise Http404("Past versions are read-only.")
+        raise Http404(_("Past versions are read-only."))
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the historical rows when the object is outside
@@ -133,7 +133,7 @@ class ContactPointInline(ReadOnlyInline):
     fields = ["kind", "shown_value", "label", "owner", "time_zone", "is_primary", "is_verified", "is_invalid", "opted_out"]
     readonly_fields = fields
 
-    @admin.display(description="value")
+    @admin.display(description=_("value"))
     def shown_value(self, obj):
         return obj.value if can_see_full_contact_details(viewer()) else obj.masked_value
 
@@ -162,7 +162,7 @@ class BorrowerAdmin(HistoryAdmin):
             log_pii_access(request.user, borrower, "borrower page", request)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="national ID")
+    @admin.display(description=_("national ID"))
     def shown_national_id(self, obj):
         return obj.national_id if can_see_full_national_id(viewer()) else obj.national_id_masked
 
@@ -199,7 +199,7 @@ class ContactPointAdmin(HistoryAdmin):
             log_pii_access(request.user, point.borrower, "contact point page", request)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="value")
+    @admin.display(description=_("value"))
     def shown_value(self, obj):
         return obj.value if can_see_full_contact_details(viewer()) else obj.masked_value
 
@@ -230,7 +230,7 @@ class LoanAccountAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return selectors.visible_accounts(request.user)
 
-    @admin.display(description="outstanding")
+    @admin.display(description=_("outstanding"))
     def outstanding(self, obj):
         return f"{obj.outstanding_total:,.2f} {obj.currency}"
 
@@ -330,23 +330,23 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         # Cases are opened by the nightly cycle and the loan feed (services.open_case).
         return False
 
-    @admin.display(description="loan", ordering="account__loan_number")
+    @admin.display(description=_("loan"), ordering="account__loan_number")
     def loan_number(self, obj):
         return obj.account.loan_number
 
-    @admin.display(description="borrower", ordering="account__borrower__full_name")
+    @admin.display(description=_("borrower"), ordering="account__borrower__full_name")
     def borrower_name(self, obj):
         return obj.account.borrower.full_name
 
-    @admin.display(description="DPD", ordering="account__days_past_due")
+    @admin.display(description=_("DPD"), ordering="account__days_past_due")
     def days_past_due(self, obj):
         return obj.account.days_past_due
 
-    @admin.display(description="outstanding")
+    @admin.display(description=_("outstanding"))
     def outstanding(self, obj):
         return f"{obj.account.outstanding_total:,.2f} {obj.account.currency}"
 
-    @admin.display(description="case summary")
+    @admin.display(description=_("case summary"))
     def summary(self, obj):
         account = obj.account
         borrower = account.borrower
@@ -362,7 +362,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
             "profile": obj.policy_profile,
         })
 
-    @admin.display(description="contact timeline")
+    @admin.display(description=_("contact timeline"))
     def timeline(self, obj):
         from contacts.selectors import case_timeline
 
@@ -381,7 +381,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                     .get(pk=int(object_id))
                 )
             except (CollectionCase.DoesNotExist, ValueError):
-                raise Http404("No such case, or not yours to see.")
+                raise Http404(_("No such case, or not yours to see."))
             if request.method == "GET":
                 cache[object_id].remember_guard_facts()
         return cache[object_id]
@@ -423,8 +423,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         except CaseServiceError as refusal:
             self.message_user(request, str(refusal), level=messages.ERROR)
             return False
-        self.message_user(request, f"{services.transition_label(transition_name)}: case is now "
-                                   f"{obj.get_state_display()}.", level=messages.SUCCESS)
+        self.message_user(request, _("%(transition_label)s: case is now %(state)s.") % {"transition_label": services.transition_label(transition_name), "state": obj.get_state_display()}, level=messages.SUCCESS)
         return True
 
 
@@ -492,7 +491,7 @@ class HoldAdmin(ServiceAdminMixin, HistoryAdmin):
             actions.pop("release_selected", None)
         return actions
 
-    @admin.action(description="Release selected holds")
+    @admin.action(description=_("Release selected holds"))
     def release_selected(self, request, queryset):
         for hold in queryset.filter(released_at__isnull=True):
             try:
@@ -500,7 +499,7 @@ class HoldAdmin(ServiceAdminMixin, HistoryAdmin):
             except CaseServiceError as refusal:
                 self.message_user(request, f"{hold}: {refusal}", level=messages.ERROR)
             else:
-                self.message_user(request, f"{hold}: released.", level=messages.SUCCESS)
+                self.message_user(request, _("%(hold)s: released.") % {"hold": hold}, level=messages.SUCCESS)
 
 
 class PromiseForm(ServiceForm):
@@ -560,15 +559,15 @@ class RepaymentPlanAdmin(HistoryAdmin):
             actions.pop("approve_selected", None)
         return actions
 
-    @admin.action(description="Approve selected plans (beyond policy)")
+    @admin.action(description=_("Approve selected plans (beyond policy)"))
     def approve_selected(self, request, queryset):
         for plan in queryset:
             try:
                 services.approve_repayment_plan(plan, by=request.user)
             except CaseServiceError as refusal:
-                self.message_user(request, f"Plan {plan.pk}: {refusal}", level=messages.ERROR)
+                self.message_user(request, _("Plan %(pk)s: %(refusal)s") % {"pk": plan.pk, "refusal": refusal}, level=messages.ERROR)
             else:
-                self.message_user(request, f"Plan {plan.pk}: approved.", level=messages.SUCCESS)
+                self.message_user(request, _("Plan %(pk)s: approved.") % {"pk": plan.pk}, level=messages.SUCCESS)
 
 
 @admin.register(Installment)

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from .models import JobRun
 
@@ -36,5 +37,5 @@ class JobRunAdmin(admin.ModelAdmin):
         from .tasks import nightly_cycle
 
         nightly_cycle.delay(trigger="admin", user_id=request.user.pk)
-        messages.success(request, "The nightly cycle is queued; its run appears here when a worker has done it.")
+        messages.success(request, _("The nightly cycle is queued; its run appears here when a worker has done it."))
         return redirect("admin:cases_jobrun_changelist")

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from django import forms
 
 
@@ -6,5 +7,5 @@ class TransitionReasonForm(forms.Form):
 
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), min_length=10,
-        help_text="Recorded with the transition and shown to compliance reviewers.",
+        help_text=gettext_lazy("Recorded with the transition and shown to compliance reviewers."),
     )

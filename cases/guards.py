@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import update_wrapper
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -51,24 +52,24 @@ def _dpd_at_least(case, minimum_field: str, what: str):
     dpd = case.account.days_past_due_on(timezone.localdate())
     return (
         dpd >= minimum,
-        f"{dpd} days past due; {what} needs at least {minimum} ({profile.label}).",
+        _("%(dpd)s days past due; %(what)s needs at least %(minimum)s (%(label)s).") % {"dpd": dpd, "what": what, "minimum": minimum, "label": profile.label},
         {"days_past_due": dpd, "minimum": minimum, "profile": profile.label},
     )
 
 
 @guard
 def reminder_dpd_reached(case):
-    return _dpd_at_least(case, "reminder_min_dpd", "reminders")
+    return _dpd_at_least(case, "reminder_min_dpd", _("reminders"))
 
 
 @guard
 def phone_dpd_reached(case):
-    return _dpd_at_least(case, "phone_min_dpd", "phone calls")
+    return _dpd_at_least(case, "phone_min_dpd", _("phone calls"))
 
 
 @guard
 def written_notice_dpd_reached(case):
-    return _dpd_at_least(case, "written_notice_min_dpd", "a written notice")
+    return _dpd_at_least(case, "written_notice_min_dpd", _("a written notice"))
 
 
 def waived_by_exception(func):
@@ -77,7 +78,7 @@ def waived_by_exception(func):
     def check(case):
         passed, explanation, inputs = func(case)
         if not passed and (visit := case.visit_exception()) is not None:
-            return True, f"Waived by documented exception (visit {visit.pk}): {explanation}", {
+            return True, _("Waived by documented exception (visit %(pk)s): %(explanation)s") % {"pk": visit.pk, "explanation": explanation}, {
                 **inputs, "waived_by_visit": visit.pk}
         return passed, explanation, inputs
     check.__name__ = func.__name__
@@ -87,12 +88,12 @@ def waived_by_exception(func):
 @guard
 @waived_by_exception
 def field_visit_dpd_reached(case):
-    return _dpd_at_least(case, "field_visit_min_dpd", "a field visit")
+    return _dpd_at_least(case, "field_visit_min_dpd", _("a field visit"))
 
 
 @guard
 def legal_dpd_reached(case):
-    return _dpd_at_least(case, "legal_min_dpd", "legal referral")
+    return _dpd_at_least(case, "legal_min_dpd", _("legal referral"))
 
 
 @guard
@@ -103,8 +104,7 @@ def field_visit_balance_reached(case):
     minimum = profile.field_visit_min_outstanding
     return (
         outstanding >= minimum,
-        f"Outstanding {outstanding} {case.account.currency}; a field visit needs at least "
-        f"{minimum} ({profile.label}).",
+        _("Outstanding %(outstanding)s %(currency)s; a field visit needs at least %(minimum)s (%(label)s).") % {"outstanding": outstanding, "currency": case.account.currency, "minimum": minimum, "label": profile.label},
         {"outstanding": str(outstanding), "minimum": str(minimum), "profile": profile.label},
     )
 
@@ -127,10 +127,7 @@ def has_failed_remote_contact(case):
     )
     return (
         all_invalid or enough_attempts,
-        f"{failed_attempts} failed remote attempts over {channels} channels in the last "
-        f"{profile.field_visit_attempt_window_days} days (needs {profile.field_visit_min_failed_attempts} "
-        f"over {profile.field_visit_min_failed_channels}); every contact point invalid: "
-        f"{'yes' if all_invalid else 'no'}.",
+        _("%(failed_attempts)s failed remote attempts over %(channels)s channels in the last %(field_visit_attempt_window_days)s days (needs %(field_visit_min_failed_attempts)s over %(field_visit_min_failed_channels)s); every contact point invalid: %(value)s.") % {"failed_attempts": failed_attempts, "channels": channels, "field_visit_attempt_window_days": profile.field_visit_attempt_window_days, "field_visit_min_failed_attempts": profile.field_visit_min_failed_attempts, "field_visit_min_failed_channels": profile.field_visit_min_failed_channels, "value": _("yes") if all_invalid else _("no")},
         {
             "failed_attempts": failed_attempts,
             "channels": channels,
@@ -145,7 +142,7 @@ def written_notice_sent(case):
     sent = case.written_notice_sent_at
     return (
         sent is not None,
-        f"Written notice sent {timezone.localtime(sent):%Y-%m-%d %H:%M}." if sent else "No written notice has been sent.",
+        _("Written notice sent %(localtime)s.") % {"localtime": format(timezone.localtime(sent), '%Y-%m-%d %H:%M')} if sent else _("No written notice has been sent."),
         {"written_notice_sent_at": sent.isoformat() if sent else None},
     )
 
@@ -160,9 +157,9 @@ def notice_lead_time_elapsed(case):
     return (
         elapsed is not None and elapsed >= needed,
         (
-            f"Written notice sent {elapsed.days} days ago; a field visit needs {needed.days} days' notice."
+            _("Written notice sent %(days)s days ago; a field visit needs %(days2)s days' notice.") % {"days": elapsed.days, "days2": needed.days}
             if sent
-            else "No written notice has been sent."
+            else _("No written notice has been sent.")
         ),
         {"days_since_notice": elapsed.days if sent else None, "minimum": needed.days, "profile": profile.label},
     )
@@ -177,7 +174,7 @@ def has_approved_field_visit(case):
     approved = case.has_approved_field_visit()
     return (
         approved,
-        "An approved field visit exists." if approved else "No approved field visit for this case.",
+        _("An approved field visit exists.") if approved else _("No approved field visit for this case."),
         {"approved_field_visit": approved},
     )
 
@@ -187,7 +184,7 @@ def has_running_arrangement(case):
     running = case.has_running_arrangement()
     return (
         running,
-        "A promise to pay or repayment plan is running." if running else "No promise or plan is running.",
+        _("A promise to pay or repayment plan is running.") if running else _("No promise or plan is running."),
         {"running_arrangement": running},
     )
 
@@ -195,7 +192,7 @@ def has_running_arrangement(case):
 @guard
 def has_active_hold(case):
     active = case.active_holds().exists()
-    return (active, "The case has an active hold." if active else "The case has no active hold.", {"active_hold": active})
+    return (active, _("The case has an active hold.") if active else _("The case has no active hold."), {"active_hold": active})
 
 
 @guard
@@ -203,7 +200,7 @@ def no_active_hold(case):
     kinds = sorted(case.active_holds().values_list("kind", flat=True))
     return (
         not kinds,
-        f"Holds still active: {', '.join(kinds)}." if kinds else "No hold is active.",
+        _("Holds still active: %(items)s.") % {"items": ', '.join(kinds)} if kinds else _("No hold is active."),
         {"active_holds": kinds},
     )
 
@@ -213,6 +210,6 @@ def balance_cleared(case):
     outstanding = case.account.outstanding_total
     return (
         outstanding <= 0,
-        f"Outstanding {outstanding} {case.account.currency}.",
+        _("Outstanding %(outstanding)s %(currency)s.") % {"outstanding": outstanding, "currency": case.account.currency},
         {"outstanding": str(outstanding)},
     )

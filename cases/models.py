@@ -19,6 +19,7 @@ from django.core.validators import MinValueValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 import phonenumbers
 from simple_history.models import HistoricalRecords
@@ -33,11 +34,11 @@ NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class Currency(models.TextChoices):
-    CNY = "CNY", "Chinese yuan"
-    USD = "USD", "US dollar"
-    GBP = "GBP", "Pound sterling"
-    EUR = "EUR", "Euro"
-    HKD = "HKD", "Hong Kong dollar"
+    CNY = "CNY", _("Chinese yuan")
+    USD = "USD", _("US dollar")
+    GBP = "GBP", _("Pound sterling")
+    EUR = "EUR", _("Euro")
+    HKD = "HKD", _("Hong Kong dollar")
 
 
 class Language(models.TextChoices):
@@ -52,7 +53,7 @@ def _known_time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value and value not in _known_time_zones():
-        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Asia/Shanghai, America/New_York).")
+        raise ValidationError(_("%(value)r is not an IANA time zone (e.g. Asia/Shanghai, America/New_York).") % {"value": value})
 
 
 # Region used to read a phone number written without its country code.
@@ -60,27 +61,29 @@ PROFILE_PHONE_REGION = {"CN": "CN", "US-REGF": "US", "US-MA": "US", "UK-FCA": "G
 
 
 class Borrower(models.Model):
-    full_name = models.CharField(max_length=200, db_index=True)
+    full_name = models.CharField(max_length=200, db_index=True, verbose_name=_("full name"))
     # Stored in full, shown masked to every role without cases.view_full_national_id.
-    national_id = models.CharField(max_length=32, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    national_id = models.CharField(max_length=32, blank=True, verbose_name=_("national ID"))
+    date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
     home_time_zone = models.CharField(
         max_length=64, blank=True, validators=[validate_time_zone],
-        help_text="IANA zone. Leave blank when unknown: contact is then allowed only when "
-        "allowed in every zone the contact points suggest.",
+        help_text=_("IANA zone. Leave blank when unknown: contact is then allowed only when "
+        "allowed in every zone the contact points suggest."), verbose_name=_("home time zone"),
     )
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS, verbose_name=_("language"))
     vulnerable = models.BooleanField(
-        default=False, help_text="Specialist handling: no automatic escalation, no field visits where the profile says so."
+        default=False, help_text=_("Specialist handling: no automatic escalation, no field visits where the profile says so."), verbose_name=_("vulnerable")
     )
-    vulnerability_note = models.TextField(blank=True)
-    policy_profile_code = models.CharField(max_length=16, choices=ProfileCode.choices, default=ProfileCode.CN)
-    region = models.CharField(max_length=100, blank=True, help_text="Province/state or city, for field coverage.")
-    created_at = models.DateTimeField(default=timezone.now)
+    vulnerability_note = models.TextField(blank=True, verbose_name=_("vulnerability note"))
+    policy_profile_code = models.CharField(max_length=16, choices=ProfileCode.choices, default=ProfileCode.CN, verbose_name=_("policy profile code"))
+    region = models.CharField(max_length=100, blank=True, help_text=_("Province/state or city, for field coverage."), verbose_name=_("region"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("borrower")
+        verbose_name_plural = _("borrowers")
         ordering = ["full_name"]
         constraints = [
             models.UniqueConstraint(
@@ -98,37 +101,39 @@ class Borrower(models.Model):
 
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        POSTAL = "postal", "Postal address"
-        SOCIAL = "social", "Social account (private messages)"
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        POSTAL = "postal", _("Postal address")
+        SOCIAL = "social", _("Social account (private messages)")
 
     class Owner(models.TextChoices):
-        BORROWER = "borrower", "Borrower"
-        THIRD_PARTY = "third_party", "Third party"
+        BORROWER = "borrower", _("Borrower")
+        THIRD_PARTY = "third_party", _("Third party")
 
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_points")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    value = models.CharField(max_length=255, help_text="Phones are stored in E.164 (+8613812345678).")
-    label = models.CharField(max_length=50, blank=True, help_text="mobile, home, work, WeChat…")
-    owner = models.CharField(max_length=12, choices=Owner.choices, default=Owner.BORROWER)
-    third_party_relation = models.CharField(max_length=50, blank=True)
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_points", verbose_name=_("borrower"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    value = models.CharField(max_length=255, help_text=_("Phones are stored in E.164 (+8613812345678)."), verbose_name=_("value"))
+    label = models.CharField(max_length=50, blank=True, help_text=_("mobile, home, work, WeChat…"), verbose_name=_("label"))
+    owner = models.CharField(max_length=12, choices=Owner.choices, default=Owner.BORROWER, verbose_name=_("owner"))
+    third_party_relation = models.CharField(max_length=50, blank=True, verbose_name=_("third party relation"))
     time_zone = models.CharField(
         max_length=64, blank=True, validators=[validate_time_zone],
-        help_text="Zone this point suggests (from the phone number's area where it has one).",
+        help_text=_("Zone this point suggests (from the phone number's area where it has one)."), verbose_name=_("time zone"),
     )
-    is_verified = models.BooleanField(default=False)
-    is_primary = models.BooleanField(default=False)
-    is_workplace = models.BooleanField(default=False, help_text="A work number, not a personal one (US-MA counts these apart).")
-    is_invalid = models.BooleanField(default=False, help_text="e.g. number no longer in service")
-    invalid_since = models.DateTimeField(null=True, blank=True)
-    opted_out = models.BooleanField(default=False, help_text="The borrower asked not to be contacted here.")
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    is_verified = models.BooleanField(default=False, verbose_name=_("is verified"))
+    is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
+    is_workplace = models.BooleanField(default=False, help_text=_("A work number, not a personal one (US-MA counts these apart)."), verbose_name=_("is workplace"))
+    is_invalid = models.BooleanField(default=False, help_text=_("e.g. number no longer in service"), verbose_name=_("is invalid"))
+    invalid_since = models.DateTimeField(null=True, blank=True, verbose_name=_("invalid since"))
+    opted_out = models.BooleanField(default=False, help_text=_("The borrower asked not to be contacted here."), verbose_name=_("opted out"))
+    opted_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opted out at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
         ordering = ["borrower", "-is_primary", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["borrower", "kind", "value"], name="contact_point_unique_value"),
@@ -153,9 +158,9 @@ class ContactPoint(models.Model):
             try:
                 validate_email(self.value)
             except ValidationError:
-                raise ValidationError({"value": "Enter a valid email address."})
+                raise ValidationError({"value": _("Enter a valid email address.")})
         if self.owner == self.Owner.THIRD_PARTY and not self.third_party_relation:
-            raise ValidationError({"third_party_relation": "Say who the third party is (spouse, employer…)."})
+            raise ValidationError({"third_party_relation": _("Say who the third party is (spouse, employer…).")})
 
     @property
     def masked_value(self) -> str:
@@ -174,9 +179,10 @@ def normalise_phone(raw: str, region: str) -> tuple[str, str]:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError({"value": f"Not a phone number: {exc}."})
+        raise ValidationError({"value": _("Not a phone number: %(error)s.") % {"error": exc}})
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError({"value": f"{raw} is not a valid phone number for {region} or its own country code."})
+        raise ValidationError({"value": _("%(number)s is not a valid phone number for %(region)s or its own country code.")
+                               % {"number": raw, "region": region}})
     from phonenumbers import timezone as phone_zones
 
     zones = [z for z in phone_zones.time_zones_for_number(number) if z in _known_time_zones()]
@@ -184,26 +190,28 @@ def normalise_phone(raw: str, region: str) -> tuple[str, str]:
 
 
 class LoanAccount(models.Model):
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="accounts")
-    loan_number = models.CharField(max_length=40, unique=True, help_text="The lender's external loan number.")
-    product = models.CharField(max_length=100)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
-    principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
-    outstanding_principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
-    outstanding_interest = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
-    outstanding_fees = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE)
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("borrower"))
+    loan_number = models.CharField(max_length=40, unique=True, help_text=_("The lender's external loan number."), verbose_name=_("loan number"))
+    product = models.CharField(max_length=100, verbose_name=_("product"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY, verbose_name=_("currency"))
+    principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE, verbose_name=_("principal"))
+    outstanding_principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE, verbose_name=_("outstanding principal"))
+    outstanding_interest = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding interest"))
+    outstanding_fees = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding fees"))
     oldest_unpaid_due_date = models.DateField(
-        null=True, blank=True, help_text="Due date of the oldest unpaid instalment; empty when nothing is overdue."
+        null=True, blank=True, help_text=_("Due date of the oldest unpaid instalment; empty when nothing is overdue."), verbose_name=_("oldest unpaid due date")
     )
     # Derived from oldest_unpaid_due_date; stored so lists and the nightly cycle can
     # filter and sort on it. Refreshed on save and by the nightly cycle.
-    days_past_due = models.PositiveIntegerField(default=0, db_index=True)
-    region = models.CharField(max_length=100, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    days_past_due = models.PositiveIntegerField(default=0, db_index=True, verbose_name=_("days past due"))
+    region = models.CharField(max_length=100, blank=True, verbose_name=_("region"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("loan account")
+        verbose_name_plural = _("loan accounts")
         ordering = ["loan_number"]
 
     def __str__(self):
@@ -226,16 +234,16 @@ class LoanAccount(models.Model):
 
 
 class CaseState(models.TextChoices):
-    NEW = "new", "New"
-    REMINDER = "reminder", "Reminders"
-    PHONE = "phone", "Phone calls"
-    WRITTEN_NOTICE = "written_notice", "Written notice"
-    FIELD_VISIT = "field_visit", "Field visit"
-    LEGAL = "legal", "Legal referral"
-    ARRANGEMENT = "arrangement", "Arrangement running"
-    ON_HOLD = "on_hold", "On hold"
-    RESOLVED = "resolved", "Resolved"
-    WRITTEN_OFF = "written_off", "Written off"
+    NEW = "new", _("New")
+    REMINDER = "reminder", _("Reminders")
+    PHONE = "phone", _("Phone calls")
+    WRITTEN_NOTICE = "written_notice", _("Written notice")
+    FIELD_VISIT = "field_visit", _("Field visit")
+    LEGAL = "legal", _("Legal referral")
+    ARRANGEMENT = "arrangement", _("Arrangement running")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 # The escalation ladder, lowest rung first. A case climbs one rung at a time.
@@ -275,24 +283,26 @@ def state_after_hold(case) -> str:
 
 
 class CollectionCase(ConcurrentTransitionMixin, models.Model):
-    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="cases")
-    state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True)
+    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="cases", verbose_name=_("account"))
+    state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True, verbose_name=_("state"))
     ladder_rung = models.CharField(
         max_length=20, choices=[(s.value, s.label) for s in LADDER], default=CaseState.NEW,
-        help_text="Highest rung reached; kept while the case is in a side state.",
+        help_text=_("Highest rung reached; kept while the case is in a side state."), verbose_name=_("ladder rung"),
     )
     assigned_collector = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases",
-        limit_choices_to={"groups__name": "Collector", "is_active": True},
+        limit_choices_to={"groups__name": "Collector", "is_active": True}, verbose_name=_("assigned collector"),
     )
-    opened_at = models.DateTimeField(default=timezone.now)
-    state_changed_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    written_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now, verbose_name=_("opened at"))
+    state_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("state changed at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    written_notice_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("written notice sent at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("collection case")
+        verbose_name_plural = _("collection cases")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
@@ -316,7 +326,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"Case {self.pk} · {self.account.loan_number}"
+        return _("Case %(number)s · %(loan)s") % {"number": self.pk, "loan": self.account.loan_number}
 
     # --- derived facts the guards read ------------------------------------------
 
@@ -389,19 +399,19 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.NEW, target=CaseState.REMINDER,
                 conditions=[guards.reminder_dpd_reached], permission="cases.escalate_case",
-                custom={"label": "Start reminders"})
+                custom={"label": _("Start reminders")})
     def start_reminders(self):
         self.ladder_rung = CaseState.REMINDER
 
     @transition(field=state, source=CaseState.REMINDER, target=CaseState.PHONE,
                 conditions=[guards.phone_dpd_reached], permission="cases.escalate_case",
-                custom={"label": "Escalate to phone calls"})
+                custom={"label": _("Escalate to phone calls")})
     def escalate_to_phone(self):
         self.ladder_rung = CaseState.PHONE
 
     @transition(field=state, source=CaseState.PHONE, target=CaseState.WRITTEN_NOTICE,
                 conditions=[guards.written_notice_dpd_reached], permission="cases.escalate_case",
-                custom={"label": "Escalate to written notice"})
+                custom={"label": _("Escalate to written notice")})
     def escalate_to_written_notice(self):
         self.ladder_rung = CaseState.WRITTEN_NOTICE
 
@@ -409,14 +419,14 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
                 conditions=[guards.field_visit_dpd_reached, guards.field_visit_balance_reached,
                             guards.has_failed_remote_contact, guards.notice_lead_time_elapsed,
                             guards.has_approved_field_visit],
-                permission="cases.escalate_case", custom={"label": "Escalate to field visit"})
+                permission="cases.escalate_case", custom={"label": _("Escalate to field visit")})
     def escalate_to_field_visit(self):
         self.ladder_rung = CaseState.FIELD_VISIT
 
     @transition(field=state, source=CaseState.FIELD_VISIT, target=CaseState.LEGAL,
                 conditions=[guards.legal_dpd_reached, guards.written_notice_sent],
                 permission="cases.refer_to_legal",
-                custom={"label": "Refer to legal", "form": "cases.forms.TransitionReasonForm"})
+                custom={"label": _("Refer to legal"), "form": "cases.forms.TransitionReasonForm"})
     def refer_to_legal(self):
         self.ladder_rung = CaseState.LEGAL
 
@@ -451,12 +461,12 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
 
     @transition(field=state, source=OPEN_STATES, target=CaseState.RESOLVED, permission="cases.settle_case",
-                custom={"label": "Close as settled", "form": "cases.forms.TransitionReasonForm"})
+                custom={"label": _("Close as settled"), "form": "cases.forms.TransitionReasonForm"})
     def settle(self):
         self.closed_at = timezone.now()
 
     @transition(field=state, source=OPEN_STATES, target=CaseState.WRITTEN_OFF, permission="cases.write_off_case",
-                custom={"label": "Write off", "form": "cases.forms.TransitionReasonForm"})
+                custom={"label": _("Write off"), "form": "cases.forms.TransitionReasonForm"})
     def write_off(self):
         self.closed_at = timezone.now()
 
@@ -478,32 +488,34 @@ class CaseEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        TRANSITION = "transition", "State change"
-        ASSIGNMENT = "assignment", "Assignment"
-        HOLD_PLACED = "hold_placed", "Hold placed"
-        HOLD_RELEASED = "hold_released", "Hold released"
-        PAYMENT = "payment", "Payment"
-        PROMISE = "promise", "Promise to pay"
-        PLAN = "plan", "Repayment plan"
-        NOTICE = "notice", "Written notice"
-        VISIT = "visit", "Field visit"
+        OPENED = "opened", _("Opened")
+        TRANSITION = "transition", _("State change")
+        ASSIGNMENT = "assignment", _("Assignment")
+        HOLD_PLACED = "hold_placed", _("Hold placed")
+        HOLD_RELEASED = "hold_released", _("Hold released")
+        PAYMENT = "payment", _("Payment")
+        PROMISE = "promise", _("Promise to pay")
+        PLAN = "plan", _("Repayment plan")
+        NOTICE = "notice", _("Written notice")
+        VISIT = "visit", _("Field visit")
 
-    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Empty when the system acted (nightly cycle, payment feed).",
+        help_text=_("Empty when the system acted (nightly cycle, payment feed)."), verbose_name=_("actor"),
     )
-    transition = models.CharField(max_length=50, blank=True)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    reason = models.TextField(blank=True)
-    rules = models.JSONField(default=list, blank=True, help_text="Each guard checked: rule, passed, explanation, inputs.")
-    profile_label = models.CharField(max_length=32, blank=True)
+    transition = models.CharField(max_length=50, blank=True, verbose_name=_("transition"))
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    rules = models.JSONField(default=list, blank=True, help_text=_("Each guard checked: rule, passed, explanation, inputs."), verbose_name=_("rules"))
+    profile_label = models.CharField(max_length=32, blank=True, verbose_name=_("profile label"))
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"], name="case_event_timeline")]
 
@@ -512,34 +524,36 @@ class CaseEvent(models.Model):
 
     @property
     def actor_label(self) -> str:
-        return self.actor.get_username() if self.actor_id else "system"
+        return self.actor.get_username() if self.actor_id else _("system")
 
 
 class Payment(models.Model):
     class Source(models.TextChoices):
-        FEED = "feed", "Loan system feed"
-        MANUAL = "manual", "Recorded by staff"
-        FIELD_VISIT = "field_visit", "Guided on a field visit"
+        FEED = "feed", _("Loan system feed")
+        MANUAL = "manual", _("Recorded by staff")
+        FIELD_VISIT = "field_visit", _("Guided on a field visit")
 
-    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="payments")
-    reference = models.CharField(max_length=64, unique=True, help_text="External reference; a repeat is ignored.")
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    paid_at = models.DateTimeField()
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FEED)
+    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account"))
+    reference = models.CharField(max_length=64, unique=True, help_text=_("External reference; a repeat is ignored."), verbose_name=_("reference"))
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
+    paid_at = models.DateTimeField(verbose_name=_("paid at"))
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FEED, verbose_name=_("source"))
     # How the amount was applied: fees first, then interest, then principal.
-    applied_fees = models.DecimalField(**MONEY, default=Decimal("0"))
-    applied_interest = models.DecimalField(**MONEY, default=Decimal("0"))
-    applied_principal = models.DecimalField(**MONEY, default=Decimal("0"))
-    unapplied = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Overpayment held as credit.")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    applied_fees = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied fees"))
+    applied_interest = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied interest"))
+    applied_principal = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied principal"))
+    unapplied = models.DecimalField(**MONEY, default=Decimal("0"), help_text=_("Overpayment held as credit."), verbose_name=_("unapplied"))
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-paid_at"]
         indexes = [models.Index(fields=["account", "paid_at"], name="payment_account_time")]
 
@@ -549,26 +563,26 @@ class Payment(models.Model):
 
 class PromiseToPay(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        KEPT = "kept", "Kept"
-        BROKEN = "broken", "Broken"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        KEPT = "kept", _("Kept")
+        BROKEN = "broken", _("Broken")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    due_date = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    settled_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises", verbose_name=_("case"))
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "promise to pay"
-        verbose_name_plural = "promises to pay"
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "due_date"], name="promise_status_due")]
 
@@ -578,28 +592,30 @@ class PromiseToPay(models.Model):
 
 class RepaymentPlan(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Awaiting supervisor approval"
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        BROKEN = "broken", "Broken"
-        CANCELLED = "cancelled", "Cancelled"
+        PROPOSED = "proposed", _("Awaiting supervisor approval")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        BROKEN = "broken", _("Broken")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="repayment_plans")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True)
-    total_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    beyond_policy = models.BooleanField(default=False, help_text="Needs a supervisor's approval before it runs.")
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="repayment_plans", verbose_name=_("case"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True, verbose_name=_("status"))
+    total_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("total amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
+    beyond_policy = models.BooleanField(default=False, help_text=_("Needs a supervisor's approval before it runs."), verbose_name=_("beyond policy"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("repayment plan")
+        verbose_name_plural = _("repayment plans")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -608,20 +624,22 @@ class RepaymentPlan(models.Model):
 
 class Installment(models.Model):
     class Status(models.TextChoices):
-        DUE = "due", "Due"
-        PAID = "paid", "Paid"
-        MISSED = "missed", "Missed"
+        DUE = "due", _("Due")
+        PAID = "paid", _("Paid")
+        MISSED = "missed", _("Missed")
 
-    plan = models.ForeignKey(RepaymentPlan, on_delete=models.PROTECT, related_name="installments")
-    sequence = models.PositiveSmallIntegerField()
-    due_date = models.DateField()
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    paid_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DUE)
+    plan = models.ForeignKey(RepaymentPlan, on_delete=models.PROTECT, related_name="installments", verbose_name=_("plan"))
+    sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))
+    paid_amount = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("paid amount"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DUE, verbose_name=_("status"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("installment")
+        verbose_name_plural = _("installments")
         ordering = ["plan", "sequence"]
         constraints = [models.UniqueConstraint(fields=["plan", "sequence"], name="installment_sequence_unique")]
 
@@ -631,32 +649,34 @@ class Installment(models.Model):
 
 class Hold(models.Model):
     class Kind(models.TextChoices):
-        DISPUTE = "dispute", "Dispute"
-        HARDSHIP = "hardship", "Hardship"
-        CEASE_COMMUNICATION = "cease_communication", "Cease-communication request"
-        BREATHING_SPACE = "breathing_space", "Breathing space"
-        BANKRUPTCY = "bankruptcy", "Bankruptcy"
-        DECEASED = "deceased", "Deceased"
-        COMPLAINT_INVESTIGATION = "complaint_investigation", "Complaint under investigation"
+        DISPUTE = "dispute", _("Dispute")
+        HARDSHIP = "hardship", _("Hardship")
+        CEASE_COMMUNICATION = "cease_communication", _("Cease-communication request")
+        BREATHING_SPACE = "breathing_space", _("Breathing space")
+        BANKRUPTCY = "bankruptcy", _("Bankruptcy")
+        DECEASED = "deceased", _("Deceased")
+        COMPLAINT_INVESTIGATION = "complaint_investigation", _("Complaint under investigation")
 
-    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="holds")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until released.")
-    note = models.TextField(blank=True)
-    evidence = models.FileField(upload_to="hold-evidence/%Y/%m/", blank=True)
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="holds", verbose_name=_("case"))
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
+    starts_at = models.DateTimeField(default=timezone.now, verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: until released."), verbose_name=_("ends at"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    evidence = models.FileField(upload_to="hold-evidence/%Y/%m/", blank=True, verbose_name=_("evidence"))
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
     )
-    released_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
     released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("released by")
     )
-    release_note = models.TextField(blank=True)
+    release_note = models.TextField(blank=True, verbose_name=_("release note"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         ordering = ["-starts_at"]
         indexes = [models.Index(fields=["case", "released_at"], name="hold_case_active")]
         constraints = [
@@ -680,21 +700,23 @@ class JobRun(models.Model):
     did, and how it ended. Visible in the admin so operations can see the night went well."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    job = models.CharField(max_length=60, db_index=True)
-    trigger = models.CharField(max_length=20, default="beat", help_text="beat, admin, command or test")
-    started_at = models.DateTimeField(default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    job = models.CharField(max_length=60, db_index=True, verbose_name=_("job"))
+    trigger = models.CharField(max_length=20, default="beat", help_text=_("beat, admin, command or test"), verbose_name=_("trigger"))
+    started_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("started by"))
 
     class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
         ordering = ["-started_at"]
         permissions = [("run_nightly_cycle", "Can run the nightly cycle on demand")]
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 import django_fsm
 
 from compliance.audit import audited_atomic
@@ -31,7 +32,7 @@ COLLECTOR_GROUP = "Collector"
 
 def _require(by, perm: str, doing: str) -> None:
     if by is not None and not by.has_perm(perm):
-        raise NotPermitted(f"{by.get_username()} may not {doing}.")
+        raise NotPermitted(_("%(username)s may not %(doing)s.") % {"username": by.get_username(), "doing": doing})
 
 
 def _require_case_access(by, case) -> None:
@@ -39,7 +40,7 @@ def _require_case_access(by, case) -> None:
     from .selectors import visible_cases
 
     if by is not None and not visible_cases(by).filter(pk=case.pk).exists():
-        raise NotPermitted(f"Case {case.pk} is not in {by.get_username()}'s book.")
+        raise NotPermitted(_("Case %(pk)s is not in %(username)s's book.") % {"pk": case.pk, "username": by.get_username()})
 
 
 def _actor(by) -> str:
@@ -81,32 +82,31 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     guard's inputs in a CaseEvent. The case row is locked first; if someone moved the
     case since ``case`` was loaded, CaseChangedConcurrently is raised and nothing changes."""
     if not hasattr(getattr(CollectionCase, name, None), "_django_fsm"):
-        raise TransitionRefused(f"{name!r} is not a case transition.")
+        raise TransitionRefused(_("%(name)r is not a case transition.") % {"name": name})
     current = CollectionCase.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
     if current != case.state:
         raise CaseChangedConcurrently(
-            f"Case {case.pk} moved from {case.get_state_display()} to "
-            f"{CaseState(current).label} while you were looking at it; reload and try again."
+            _("Case %(pk)s moved from %(state)s to %(label)s while you were looking at it; reload and try again.") % {"pk": case.pk, "state": case.get_state_display(), "label": CaseState(current).label}
         )
     found = _transition_for(case, name)
     if found is None:
-        raise TransitionRefused(f"'{transition_label(name)}' is not possible from {case.get_state_display()}.")
+        raise TransitionRefused(_("'%(transition_label)s' is not possible from %(state)s.") % {"transition_label": transition_label(name), "state": case.get_state_display()})
     _require_case_access(by, case)
     if by is not None and not found.has_perm(case, by):
-        raise NotPermitted(f"{by.get_username()} may not '{transition_label(name)}'.")
+        raise NotPermitted(_("%(username)s may not '%(transition_label)s'.") % {"username": by.get_username(), "transition_label": transition_label(name)})
     borrower = case.account.borrower
     if by is None and name in NEXT_RUNG_TRANSITION.values() and borrower.vulnerable \
             and not case.policy_profile.auto_escalate_vulnerable:
         raise TransitionRefused(
-            "The borrower is marked vulnerable: specialist handling, no automatic escalation."
+            _("The borrower is marked vulnerable: specialist handling, no automatic escalation.")
         )
     if found.custom.get("form") and not reason.strip():
-        raise TransitionRefused(f"'{transition_label(name)}' needs a written reason.")
+        raise TransitionRefused(_("'%(transition_label)s' needs a written reason.") % {"transition_label": transition_label(name)})
     results = [condition.evaluate(case) for condition in found.conditions]
     failed = [result for result in results if not result.passed]
     if failed:
         raise TransitionRefused(
-            f"'{transition_label(name)}' refused: " + " ".join(result.explanation for result in failed),
+            _("'%(transition_label)s' refused: %(items)s") % {"transition_label": transition_label(name), "items": " ".join(result.explanation for result in failed)},
             failed_guards=failed,
         )
     from_state = case.state
@@ -117,7 +117,7 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     try:
         case.save()
     except django_fsm.ConcurrentTransition:
-        raise CaseChangedConcurrently(f"Case {case.pk} was changed by someone else; reload and try again.")
+        raise CaseChangedConcurrently(_("Case %(pk)s was changed by someone else; reload and try again.") % {"pk": case.pk})
     CaseEvent.objects.create(
         case=case, kind=CaseEvent.Kind.TRANSITION, actor=by, transition=name,
         from_state=from_state, to_state=case.state, reason=reason,
@@ -137,21 +137,21 @@ def escalate(case: CollectionCase, by, reason: str = "") -> CollectionCase:
     """Climb exactly one rung of the ladder. Raises TransitionRefused naming the failed guard."""
     name = NEXT_RUNG_TRANSITION.get(case.state)
     if name is None:
-        raise TransitionRefused(f"A case in '{case.get_state_display()}' has no next rung to climb.")
+        raise TransitionRefused(_("A case in '%(state)s' has no next rung to climb.") % {"state": case.get_state_display()})
     return apply_transition(case, name, by=by, reason=reason)
 
 
 @audited_atomic
 def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCase:
     if CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).exists():
-        raise CaseAlreadyOpen(f"Account {account.loan_number} already has an open case.")
+        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number})
     case = CollectionCase(account=account, assigned_collector=collector)
     _stamp(case, by, "case opened")
     try:
         with transaction.atomic():
             case.save()
     except IntegrityError:
-        raise CaseAlreadyOpen(f"Account {account.loan_number} already has an open case.")
+        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number})
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.OPENED, actor=by, to_state=case.state,
                              reason=f"{account.days_past_due} days past due")
     return case
@@ -161,9 +161,9 @@ def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCas
 def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
     _require(by, "cases.assign_case", "assign cases")
     if collector is not None and not collector.groups.filter(name=COLLECTOR_GROUP).exists():
-        raise NotPermitted(f"{collector.get_username()} is not a collector.")
+        raise NotPermitted(_("%(username)s is not a collector.") % {"username": collector.get_username()})
     if not case.is_open:
-        raise TransitionRefused("A closed case cannot be reassigned.")
+        raise TransitionRefused(_("A closed case cannot be reassigned."))
     previous = case.assigned_collector
     case.assigned_collector = collector
     _stamp(case, by, "assigned")
@@ -179,7 +179,7 @@ def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
 def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -> CollectionCase:
     """The formal letter went out: starts the notice lead time a field visit needs."""
     if case.state != CaseState.WRITTEN_NOTICE and case.ladder_rung != CaseState.WRITTEN_NOTICE:
-        raise TransitionRefused("A written notice is sent on the written-notice rung only.")
+        raise TransitionRefused(_("A written notice is sent on the written-notice rung only."))
     case.written_notice_sent_at = sent_at
     _stamp(case, by, "written notice sent")
     case.save(update_fields=["written_notice_sent_at"])
@@ -194,9 +194,9 @@ def _as_money(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise InvalidPayment(f"{amount!r} is not an amount of money.")
+        raise InvalidPayment(_("%(amount)r is not an amount of money.") % {"amount": amount})
     if value != value.quantize(Decimal("0.01")):
-        raise InvalidPayment(f"{value} has more than two decimal places.")
+        raise InvalidPayment(_("%(value)s has more than two decimal places.") % {"value": value})
     return value
 
 
@@ -213,24 +213,23 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
     amount = _as_money(amount)
     reference = (reference or "").strip()
     if not reference:
-        raise InvalidPayment("A payment needs its external reference.")
+        raise InvalidPayment(_("A payment needs its external reference."))
     if amount <= 0:
-        raise InvalidPayment("A payment amount must be positive.")
+        raise InvalidPayment(_("A payment amount must be positive."))
     if timezone.is_naive(paid_at):
-        raise InvalidPayment("paid_at must be timezone-aware.")
+        raise InvalidPayment(_("paid_at must be timezone-aware."))
     if paid_at > timezone.now() + timezone.timedelta(minutes=5):
-        raise InvalidPayment("A payment cannot be dated in the future.")
+        raise InvalidPayment(_("A payment cannot be dated in the future."))
     currency = currency or account.currency
     # Lock the account: concurrent payments to one account apply one after the other.
     account = LoanAccount.objects.select_for_update().get(pk=account.pk)
     if currency != account.currency:
-        raise InvalidPayment(f"Payment in {currency} for an account in {account.currency}.")
+        raise InvalidPayment(_("Payment in %(currency)s for an account in %(currency2)s.") % {"currency": currency, "currency2": account.currency})
     existing = Payment.objects.filter(reference=reference).first()
     if existing is not None:
         if existing.account_id != account.pk or existing.amount != amount:
             raise PaymentConflict(
-                f"Reference {reference} was already recorded as {existing.amount} {existing.currency} "
-                f"on {existing.account.loan_number}."
+                _("Reference %(reference)s was already recorded as %(amount)s %(currency)s on %(loan_number)s.") % {"reference": reference, "amount": existing.amount, "currency": existing.currency, "loan_number": existing.account.loan_number}
             )
         return existing
 
@@ -254,7 +253,7 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
         with transaction.atomic():
             payment.save()
     except IntegrityError:
-        raise PaymentConflict(f"Reference {reference} is already used by another account's payment.")
+        raise PaymentConflict(_("Reference %(reference)s is already used by another account's payment.") % {"reference": reference})
     _stamp(account, by, f"payment {reference}")
     account.save()
 
@@ -295,18 +294,18 @@ def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = Non
     """Stop collection activity on the case: it moves to ``on_hold`` until released."""
     _require(by, "cases.place_hold", "place holds")
     if kind not in Hold.Kind.values:
-        raise HoldError(f"Unknown hold kind {kind!r}.")
+        raise HoldError(_("Unknown hold kind %(kind)r.") % {"kind": kind})
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
-        raise HoldError(f"Case {case.pk} is {case.get_state_display().lower()}; a closed case takes no hold.")
+        raise HoldError(_("Case %(pk)s is %(lower)s; a closed case takes no hold.") % {"pk": case.pk, "lower": case.get_state_display().lower()})
     starts_at = starts_at or timezone.now()
     if kind == Hold.Kind.BREATHING_SPACE and until is None:
         until = starts_at + timezone.timedelta(days=case.policy_profile.breathing_space_days)
     if until is not None and until <= starts_at:
-        raise HoldError("A hold must end after it starts.")
+        raise HoldError(_("A hold must end after it starts."))
     if kind == Hold.Kind.HARDSHIP and not evidence:
-        raise HoldError("A hardship hold needs the evidence file (medical note, dismissal letter…).")
+        raise HoldError(_("A hardship hold needs the evidence file (medical note, dismissal letter…)."))
     hold = Hold(case=case, kind=kind, starts_at=starts_at, ends_at=until, note=note, placed_by=by)
     if evidence:
         hold.evidence = evidence
@@ -326,7 +325,7 @@ def release_hold(hold: Hold, by, note: str = "") -> Hold:
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     _require_case_access(by, hold.case)
     if hold.released_at is not None:
-        raise HoldError("This hold was already released.")
+        raise HoldError(_("This hold was already released."))
     hold.released_at = timezone.now()
     hold.released_by = by
     hold.release_note = note
@@ -358,21 +357,21 @@ def record_promise(case: CollectionCase, amount, due_date: date, by, note: str =
     try:
         amount = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise PromiseError(f"{amount!r} is not an amount of money.")
+        raise PromiseError(_("%(amount)r is not an amount of money.") % {"amount": amount})
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
-        raise PromiseError(f"Case {case.pk} is closed.")
+        raise PromiseError(_("Case %(pk)s is closed.") % {"pk": case.pk})
     today = timezone.localdate()
     if amount <= 0:
-        raise PromiseError("The promised amount must be positive.")
+        raise PromiseError(_("The promised amount must be positive."))
     if amount > case.account.outstanding_total:
-        raise PromiseError(f"The promise exceeds the outstanding {case.account.outstanding_total} {case.account.currency}.")
+        raise PromiseError(_("The promise exceeds the outstanding %(outstanding_total)s %(currency)s.") % {"outstanding_total": case.account.outstanding_total, "currency": case.account.currency})
     if due_date < today:
-        raise PromiseError("A promise cannot be due in the past.")
+        raise PromiseError(_("A promise cannot be due in the past."))
     horizon = case.policy_profile.promise_max_days
     if (due_date - today).days > horizon:
-        raise PromiseError(f"A promise may be at most {horizon} days ahead; agree a repayment plan instead.")
+        raise PromiseError(_("A promise may be at most %(horizon)s days ahead; agree a repayment plan instead.") % {"horizon": horizon})
     promise = PromiseToPay(case=case, amount=amount, currency=case.account.currency, due_date=due_date,
                            note=note, created_by=by)
     _stamp(promise, by, "promise recorded")
@@ -392,17 +391,17 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
-        raise PlanError(f"Case {case.pk} is closed.")
+        raise PlanError(_("Case %(pk)s is closed.") % {"pk": case.pk})
     if not installments:
-        raise PlanError("A plan needs at least one instalment.")
+        raise PlanError(_("A plan needs at least one instalment."))
     dates = [due for due, _ in installments]
     if dates != sorted(dates) or len(set(dates)) != len(dates):
-        raise PlanError("Instalment dates must be distinct and in order.")
+        raise PlanError(_("Instalment dates must be distinct and in order."))
     if dates[0] < timezone.localdate():
-        raise PlanError("The first instalment cannot be due in the past.")
+        raise PlanError(_("The first instalment cannot be due in the past."))
     amounts = [Decimal(str(amount)) for _, amount in installments]
     if any(amount <= 0 for amount in amounts):
-        raise PlanError("Every instalment must be a positive amount.")
+        raise PlanError(_("Every instalment must be a positive amount."))
     beyond_policy = len(installments) > case.policy_profile.plan_max_installments
     plan = RepaymentPlan(
         case=case, total_amount=sum(amounts), currency=case.account.currency, created_by=by, note=note,
@@ -428,9 +427,9 @@ def approve_repayment_plan(plan: RepaymentPlan, by) -> RepaymentPlan:
     _require(by, "cases.approve_repayment_plan", "approve repayment plans")
     plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != RepaymentPlan.Status.PROPOSED:
-        raise PlanError(f"Plan {plan.pk} is {plan.get_status_display().lower()}, not awaiting approval.")
+        raise PlanError(_("Plan %(pk)s is %(lower)s, not awaiting approval.") % {"pk": plan.pk, "lower": plan.get_status_display().lower()})
     if by is not None and by.pk == plan.created_by_id:
-        raise NotPermitted("A plan beyond policy must be approved by someone other than who agreed it.")
+        raise NotPermitted(_("A plan beyond policy must be approved by someone other than who agreed it."))
     plan.status = RepaymentPlan.Status.ACTIVE
     plan.approved_by = by
     plan.approved_at = timezone.now()

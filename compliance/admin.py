@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _, gettext_lazy
 
 from cases.admin import HistoryAdmin, ServiceAdminMixin, ServiceForm
 from cases.jobs import run_job
@@ -68,7 +69,7 @@ class RunButtonsMixin:
     def run_scan(self, request):
         self._post_with(request, "compliance.run_compliance_scan")
         run = run_job("compliance_scan", scan.compliance_scan, trigger="admin", by=request.user)
-        messages.success(request, f"Scan done: {run.counts['created']} new finding(s).")
+        messages.success(request, _("Scan done: %(value)s new finding(s).") % {"value": run.counts['created']})
         return redirect("admin:compliance_finding_changelist")
 
     def verify_chain(self, request):
@@ -123,11 +124,11 @@ class FindingAdmin(RunButtonsMixin, ServiceAdminMixin, HistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description="case", ordering="case")
+    @admin.display(description=gettext_lazy("case"), ordering="case")
     def case_dossier(self, obj):
         return dossier_link(obj.case)
 
-    @admin.display(description="evidence")
+    @admin.display(description=gettext_lazy("evidence"))
     def evidence_links(self, obj):
         def item(evidence):
             url = admin_url(evidence.get("model", "x.x"), evidence.get("id"))
@@ -186,7 +187,7 @@ class ReviewSampleAdmin(ServiceAdminMixin, HistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description="case", ordering="case")
+    @admin.display(description=gettext_lazy("case"), ordering="case")
     def case_dossier(self, obj):
         return dossier_link(obj.case)
 
@@ -194,8 +195,8 @@ class ReviewSampleAdmin(ServiceAdminMixin, HistoryAdmin):
 # --- complaints ---------------------------------------------------------------------------------
 
 class ComplaintForm(ServiceForm):
-    place_hold = forms.BooleanField(required=False, label="Stop the case while it is investigated",
-                                    help_text="Places a complaint-investigation hold on the case.")
+    place_hold = forms.BooleanField(required=False, label=gettext_lazy("Stop the case while it is investigated"),
+                                    help_text=gettext_lazy("Places a complaint-investigation hold on the case."))
     hold_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
@@ -262,11 +263,11 @@ class ComplaintAdmin(ServiceAdminMixin, HistoryAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(boolean=True, description="open")
+    @admin.display(boolean=True, description=gettext_lazy("open"))
     def is_open(self, obj):
         return obj.is_open
 
-    @admin.display(description="case", ordering="case")
+    @admin.display(description=gettext_lazy("case"), ordering="case")
     def case_dossier(self, obj):
         return dossier_link(obj.case)
 
@@ -304,6 +305,6 @@ class AuditLedgerAdmin(RunButtonsMixin, ReadOnlyRecordAdmin):
         return [path("verify/", self.admin_site.admin_view(self.verify_chain), name="compliance_auditledger_verify"),
                 *super().get_urls()]
 
-    @admin.display(description="entry hash")
+    @admin.display(description=gettext_lazy("entry hash"))
     def short_hash(self, obj):
         return f"{obj.entry_hash[:16]}…"

@@ -12,13 +12,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
 
 
 # Most severe first, for queues.
@@ -28,52 +29,54 @@ SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 class Rule(models.TextChoices):
     """Stable codes of what a finding is about (one function each in compliance/scan.py)."""
 
-    CONTACT_AFTER_REPAYMENT = "contact_after_repayment", "Contact after repayment"
-    REPEATED_BLOCKS = "repeated_blocks", "Attempts blocked repeatedly on one case"
-    OVERRIDE = "override", "Contact refusal overridden"
-    CONVERSATION_WAIT = "conversation_wait", "Call within the wait after a conversation"
-    CAPS_NEAR_LIMIT = "caps_near_limit", "Contact caps within one of the limit for weeks"
-    THIRD_PARTY_CONTACT = "third_party_contact", "Third party contacted"
-    VISIT_WITHOUT_REPORT = "visit_without_report", "Field visit without a completed report"
-    COMPLAINT = "complaint", "Open complaint"
-    AUDIT_CHAIN = "audit_chain", "Audit chain broken"
-    MANUAL = "manual", "Raised by a reviewer"
+    CONTACT_AFTER_REPAYMENT = "contact_after_repayment", _("Contact after repayment")
+    REPEATED_BLOCKS = "repeated_blocks", _("Attempts blocked repeatedly on one case")
+    OVERRIDE = "override", _("Contact refusal overridden")
+    CONVERSATION_WAIT = "conversation_wait", _("Call within the wait after a conversation")
+    CAPS_NEAR_LIMIT = "caps_near_limit", _("Contact caps within one of the limit for weeks")
+    THIRD_PARTY_CONTACT = "third_party_contact", _("Third party contacted")
+    VISIT_WITHOUT_REPORT = "visit_without_report", _("Field visit without a completed report")
+    COMPLAINT = "complaint", _("Open complaint")
+    AUDIT_CHAIN = "audit_chain", _("Audit chain broken")
+    MANUAL = "manual", _("Raised by a reviewer")
 
 
 class Finding(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CONFIRMED = "confirmed", "Confirmed"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Open")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
 
-    rule = models.CharField(max_length=32, choices=Rule.choices, db_index=True)
-    severity = models.CharField(max_length=8, choices=Severity.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    rule = models.CharField(max_length=32, choices=Rule.choices, db_index=True, verbose_name=_("rule"))
+    severity = models.CharField(max_length=8, choices=Severity.choices, verbose_name=_("severity"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
     case = models.ForeignKey("cases.CollectionCase", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="findings")
+                             related_name="findings", verbose_name=_("case"))
     borrower = models.ForeignKey("cases.Borrower", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="findings")
+                                 related_name="findings", verbose_name=_("borrower"))
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="compliance_findings", help_text="The staff member the finding is about.")
-    summary = models.TextField()
+                              related_name="compliance_findings", help_text=_("The staff member the finding is about."), verbose_name=_("agent"))
+    summary = models.TextField(verbose_name=_("summary"))
     evidence = models.JSONField(default=list, blank=True,
-                                help_text='Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, '
-                                          '"label": "…"}].')
+                                help_text=_('Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, '
+                                          '"label": "…"}].'), verbose_name=_("evidence"))
     # The same rule, subject and evidence always give the same fingerprint: a scan run
     # twice finds the existing row instead of raising a duplicate.
-    fingerprint = models.CharField(max_length=64, unique=True)
-    detected_at = models.DateTimeField(default=timezone.now, db_index=True)
+    fingerprint = models.CharField(max_length=64, unique=True, verbose_name=_("fingerprint"))
+    detected_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("detected at"))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", help_text="Empty: raised by the nightly scan.")
+                                  related_name="+", help_text=_("Empty: raised by the nightly scan."), verbose_name=_("raised by"))
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
-    review_note = models.TextField(blank=True, help_text="Why it was confirmed or dismissed.")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                                 related_name="+", verbose_name=_("reviewer"))
+    review_note = models.TextField(blank=True, help_text=_("Why it was confirmed or dismissed."), verbose_name=_("review note"))
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
         ordering = ["-detected_at"]
         indexes = [models.Index(fields=["status", "severity"], name="finding_queue")]
         constraints = [
@@ -90,38 +93,40 @@ class ReviewSample(models.Model):
     """A case drawn at random from an agent's week, queued for a reviewer's checklist."""
 
     class Verdict(models.TextChoices):
-        PENDING = "pending", "Awaiting review"
-        PASS = "pass", "Pass"
-        CONCERN = "concern", "Concern"
-        FAIL = "fail", "Fail"
+        PENDING = "pending", _("Awaiting review")
+        PASS = "pass", _("Pass")
+        CONCERN = "concern", _("Concern")
+        FAIL = "fail", _("Fail")
 
     # The checklist, in the order the review form asks it.
     CHECKLIST = [
-        ("contact_hours_respected", "Contact hours respected"),
-        ("caps_respected", "Contact caps respected"),
-        ("tone_professional", "Tone and notes professional"),
-        ("no_third_party_disclosure", "No disclosure to third parties"),
-        ("holds_honoured", "Holds honoured"),
+        ("contact_hours_respected", _("Contact hours respected")),
+        ("caps_respected", _("Contact caps respected")),
+        ("tone_professional", _("Tone and notes professional")),
+        ("no_third_party_disclosure", _("No disclosure to third parties")),
+        ("holds_honoured", _("Holds honoured")),
     ]
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="review_samples")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_samples")
-    week = models.DateField(help_text="Monday of the week the agent's work was sampled from.")
-    contact_hours_respected = models.BooleanField(null=True, blank=True)
-    caps_respected = models.BooleanField(null=True, blank=True)
-    tone_professional = models.BooleanField(null=True, blank=True)
-    no_third_party_disclosure = models.BooleanField(null=True, blank=True)
-    holds_honoured = models.BooleanField(null=True, blank=True)
-    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.PENDING, db_index=True)
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("case"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("agent"))
+    week = models.DateField(help_text=_("Monday of the week the agent's work was sampled from."), verbose_name=_("week"))
+    contact_hours_respected = models.BooleanField(null=True, blank=True, verbose_name=_("contact hours respected"))
+    caps_respected = models.BooleanField(null=True, blank=True, verbose_name=_("caps respected"))
+    tone_professional = models.BooleanField(null=True, blank=True, verbose_name=_("tone professional"))
+    no_third_party_disclosure = models.BooleanField(null=True, blank=True, verbose_name=_("no third party disclosure"))
+    holds_honoured = models.BooleanField(null=True, blank=True, verbose_name=_("holds honoured"))
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.PENDING, db_index=True, verbose_name=_("verdict"))
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
-    note = models.TextField(blank=True)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+                                 related_name="+", verbose_name=_("reviewer"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("review sample")
+        verbose_name_plural = _("review samples")
         ordering = ["-week", "agent", "case"]
         constraints = [models.UniqueConstraint(fields=["case", "agent", "week"], name="review_sample_unique")]
 
@@ -131,44 +136,46 @@ class ReviewSample(models.Model):
 
 class Complaint(models.Model):
     class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        LETTER = "letter", "Letter"
-        IN_PERSON = "in_person", "In person"
-        REGULATOR = "regulator", "Through a regulator"
-        SOCIAL = "social", "Social media"
-        OTHER = "other", "Other"
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        LETTER = "letter", _("Letter")
+        IN_PERSON = "in_person", _("In person")
+        REGULATOR = "regulator", _("Through a regulator")
+        SOCIAL = "social", _("Social media")
+        OTHER = "other", _("Other")
 
     class Category(models.TextChoices):
-        HARASSMENT = "harassment", "Harassment"
-        PRIVACY = "privacy", "Privacy (disclosure to others)"
-        IMPOSTOR = "impostor", "Impostor claiming to be our agent"
-        WRONG_PERSON = "wrong_person", "Wrong person contacted"
-        FEES = "fees", "Fees"
+        HARASSMENT = "harassment", _("Harassment")
+        PRIVACY = "privacy", _("Privacy (disclosure to others)")
+        IMPOSTOR = "impostor", _("Impostor claiming to be our agent")
+        WRONG_PERSON = "wrong_person", _("Wrong person contacted")
+        FEES = "fees", _("Fees")
 
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="complaints")
+    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("borrower"))
     case = models.ForeignKey("cases.CollectionCase", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="complaints")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    category = models.CharField(max_length=12, choices=Category.choices)
-    description = models.TextField(help_text="What the borrower says happened, in their words where possible.")
-    received_at = models.DateTimeField(default=timezone.now)
+                             related_name="complaints", verbose_name=_("case"))
+    channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
+    category = models.CharField(max_length=12, choices=Category.choices, verbose_name=_("category"))
+    description = models.TextField(help_text=_("What the borrower says happened, in their words where possible."), verbose_name=_("description"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
     attempts = models.ManyToManyField("contacts.ContactAttempt", blank=True, related_name="complaints",
-                                      help_text="The contacts complained about.")
+                                      help_text=_("The contacts complained about."), verbose_name=_("attempts"))
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="complaints_about", help_text="The staff member complained about.")
+                              related_name="complaints_about", help_text=_("The staff member complained about."), verbose_name=_("agent"))
     hold = models.ForeignKey("cases.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             help_text="The complaint-investigation hold placed when it was recorded.")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    resolution = models.TextField(blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+                             help_text=_("The complaint-investigation hold placed when it was recorded."), verbose_name=_("hold"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
+    resolution = models.TextField(blank=True, verbose_name=_("resolution"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", verbose_name=_("resolved by"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["resolved_at", "received_at"], name="complaint_open")]
         constraints = [
@@ -188,18 +195,18 @@ class AccessLog(models.Model):
     """Who opened which borrower's personal data, where and when. Kept with the history:
     nobody deletes or edits a row, and each row is chained in the audit ledger."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("borrower"))
     case = models.ForeignKey("cases.CollectionCase", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    where = models.CharField(max_length=100, help_text="The page or export: case page, dossier, dossier CSV…")
-    at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+                             related_name="+", verbose_name=_("case"))
+    where = models.CharField(max_length=100, help_text=_("The page or export: case page, dossier, dossier CSV…"), verbose_name=_("where"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip"))
 
     class Meta:
         ordering = ["-at"]
-        verbose_name = "personal-data access"
-        verbose_name_plural = "personal-data access log"
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data access log")
         indexes = [
             models.Index(fields=["borrower", "at"], name="access_borrower_time"),
             models.Index(fields=["user", "at"], name="access_user_time"),
@@ -219,19 +226,19 @@ class AuditLedger(models.Model):
     hash. Editing a row, or a link, or removing either, breaks the chain at that point.
     """
 
-    seq = models.BigIntegerField(primary_key=True)
-    table_name = models.CharField(max_length=100)
-    row_pk = models.BigIntegerField()
-    fields = models.TextField(help_text="Column names hashed, space-separated.")
-    content_hash = models.CharField(max_length=64)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    seq = models.BigIntegerField(primary_key=True, verbose_name=_("seq"))
+    table_name = models.CharField(max_length=100, verbose_name=_("table name"))
+    row_pk = models.BigIntegerField(verbose_name=_("row pk"))
+    fields = models.TextField(help_text=_("Column names hashed, space-separated."), verbose_name=_("fields"))
+    content_hash = models.CharField(max_length=64, verbose_name=_("content hash"))
+    previous_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
+    entry_hash = models.CharField(max_length=64, verbose_name=_("entry hash"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-seq"]
-        verbose_name = "audit ledger entry"
-        verbose_name_plural = "audit ledger"
+        verbose_name = _("audit ledger entry")
+        verbose_name_plural = _("audit ledger")
         constraints = [models.UniqueConstraint(fields=["table_name", "row_pk"], name="audit_ledger_row_once")]
         permissions = [("verify_audit_chain", "Can verify the audit chain")]
 
@@ -244,11 +251,13 @@ class AuditLedgerHead(models.Model):
     ledger entry would not do, because a second appender waiting on it would, once the
     first commits, still see that entry as the newest and fork the chain."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("id"))
+    last_seq = models.BigIntegerField(default=0, verbose_name=_("last seq"))
+    last_hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("last hash"))
 
     class Meta:
+        verbose_name = _("audit ledger head")
+        verbose_name_plural = _("audit ledger heads")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_ledger_head_single_row")]
 
     def __str__(self):

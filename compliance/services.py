@@ -13,6 +13,7 @@ import random
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import services as case_services
 from cases.exceptions import NotPermitted
@@ -45,7 +46,7 @@ def log_pii_access(user, borrower, where: str, request=None, *, case=None) -> Ac
 def _open_finding(finding: Finding) -> Finding:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.status != Finding.Status.OPEN:
-        raise FindingError(f"Finding {finding.pk} is already {finding.get_status_display().lower()}.")
+        raise FindingError(_("Finding %(pk)s is already %(lower)s.") % {"pk": finding.pk, "lower": finding.get_status_display().lower()})
     return finding
 
 
@@ -72,7 +73,7 @@ def dismiss_finding(finding: Finding, *, by, reason: str) -> Finding:
     """A dismissal is a judgement someone may later question: it needs a written reason."""
     _require(by, "compliance.change_finding", "decide findings")
     if not (reason or "").strip():
-        raise FindingError("Say why the finding is dismissed.")
+        raise FindingError(_("Say why the finding is dismissed."))
     return _decide(_open_finding(finding), Finding.Status.DISMISSED, by, reason.strip())
 
 
@@ -81,9 +82,9 @@ def raise_finding(*, by, severity: str, summary: str, case=None, agent=None) -> 
     """A reviewer's own finding (from a sample, a call recording, a tip-off)."""
     _require(by, "compliance.add_finding", "raise findings")
     if severity not in Severity.values:
-        raise FindingError(f"Unknown severity {severity!r}.")
+        raise FindingError(_("Unknown severity %(severity)r.") % {"severity": severity})
     if not (summary or "").strip():
-        raise FindingError("Describe what was found.")
+        raise FindingError(_("Describe what was found."))
     evidence = [Evidence("cases.CollectionCase", case.pk, f"Case {case.pk} · {case.account.loan_number}")] \
         if case is not None else []
     candidate = Candidate(Rule.MANUAL, severity, summary.strip(), evidence, case_id=case.pk if case else None,
@@ -107,22 +108,22 @@ def record_complaint(*, by, borrower, channel: str, category: str, description: 
     complaint-investigation hold) while it is looked into."""
     _require(by, "compliance.add_complaint", "record complaints")
     if channel not in Complaint.Channel.values:
-        raise ComplaintError(f"Unknown channel {channel!r}.")
+        raise ComplaintError(_("Unknown channel %(channel)r.") % {"channel": channel})
     if category not in Complaint.Category.values:
-        raise ComplaintError(f"Unknown category {category!r}.")
+        raise ComplaintError(_("Unknown category %(category)r.") % {"category": category})
     if not (description or "").strip():
-        raise ComplaintError("Write down what the borrower complains about.")
+        raise ComplaintError(_("Write down what the borrower complains about."))
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
-        raise ComplaintError("A complaint cannot be received in the future.")
+        raise ComplaintError(_("A complaint cannot be received in the future."))
     if case is not None and case.account.borrower_id != borrower.pk:
-        raise ComplaintError(f"Case {case.pk} is not {borrower}'s.")
+        raise ComplaintError(_("Case %(pk)s is not %(borrower)s's.") % {"pk": case.pk, "borrower": borrower})
     attempts = list(attempts)
     strangers = [a.pk for a in attempts if a.borrower_id != borrower.pk]
     if strangers:
-        raise ComplaintError(f"Contact attempt(s) {', '.join(map(str, strangers))} were not with {borrower}.")
+        raise ComplaintError(_("Contact attempt(s) %(items)s were not with %(borrower)s.") % {"items": ', '.join(map(str, strangers)), "borrower": borrower})
     if place_hold and case is None:
-        raise ComplaintError("A hold needs the case the complaint is about.")
+        raise ComplaintError(_("A hold needs the case the complaint is about."))
     if case is not None:
         case_services._require_case_access(by, case)
         # Rows first, ledger last: the case is locked before the first history row takes
@@ -153,9 +154,9 @@ def resolve_complaint(complaint: Complaint, *, by, resolution: str) -> Complaint
     _require(by, "compliance.change_complaint", "resolve complaints")
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.resolved_at is not None:
-        raise ComplaintError(f"Complaint {complaint.pk} was already resolved.")
+        raise ComplaintError(_("Complaint %(pk)s was already resolved.") % {"pk": complaint.pk})
     if not (resolution or "").strip():
-        raise ComplaintError("Write down the resolution.")
+        raise ComplaintError(_("Write down the resolution."))
     complaint.resolution = resolution.strip()
     complaint.resolved_at = timezone.now()
     complaint.resolved_by = by
@@ -208,10 +209,10 @@ def queue_sample(case, *, by, agent=None) -> ReviewSample:
     _require(by, "compliance.add_reviewsample", "queue samples")
     agent = agent or case.assigned_collector
     if agent is None:
-        raise SampleError(f"Case {case.pk} has no collector; say whose work is reviewed.")
+        raise SampleError(_("Case %(pk)s has no collector; say whose work is reviewed.") % {"pk": case.pk})
     week = week_of(timezone.localdate())
     if ReviewSample.objects.filter(case=case, agent=agent, week=week).exists():
-        raise SampleError(f"Case {case.pk} is already sampled for {agent.get_username()} this week.")
+        raise SampleError(_("Case %(pk)s is already sampled for %(username)s this week.") % {"pk": case.pk, "username": agent.get_username()})
     sample = ReviewSample(case=case, agent=agent, week=week)
     sample._history_user = by
     sample._change_reason = "queued by a reviewer"
@@ -227,19 +228,19 @@ def record_sample_review(sample: ReviewSample, *, by, answers: dict[str, bool], 
     _require(by, "compliance.change_reviewsample", "review samples")
     sample = ReviewSample.objects.select_for_update().get(pk=sample.pk)
     if sample.verdict != ReviewSample.Verdict.PENDING:
-        raise SampleError(f"This sample was already reviewed ({sample.get_verdict_display().lower()}).")
+        raise SampleError(_("This sample was already reviewed (%(lower)s).") % {"lower": sample.get_verdict_display().lower()})
     if by.pk == sample.agent_id:
-        raise NotPermitted("Nobody reviews their own work.")
+        raise NotPermitted(_("Nobody reviews their own work."))
     questions = dict(ReviewSample.CHECKLIST)
     unanswered = [questions[name] for name in questions if answers.get(name) is None]
     if unanswered:
-        raise SampleError("Answer every question: " + ", ".join(unanswered) + ".")
+        raise SampleError(_("Answer every question: %(items)s.") % {"items": ", ".join(map(str, unanswered))})
     if verdict not in (ReviewSample.Verdict.PASS, ReviewSample.Verdict.CONCERN, ReviewSample.Verdict.FAIL):
-        raise SampleError("Choose pass, concern or fail.")
+        raise SampleError(_("Choose pass, concern or fail."))
     if verdict == ReviewSample.Verdict.PASS and not all(answers[name] for name in questions):
-        raise SampleError("A sample with a 'no' answer cannot pass.")
+        raise SampleError(_("A sample with a 'no' answer cannot pass."))
     if verdict != ReviewSample.Verdict.PASS and not (note or "").strip():
-        raise SampleError("Say what the concern or failure is.")
+        raise SampleError(_("Say what the concern or failure is."))
     for name in questions:
         setattr(sample, name, bool(answers[name]))
     sample.verdict, sample.note, sample.reviewer, sample.reviewed_at = verdict, note.strip(), by, timezone.now()

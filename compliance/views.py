@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from cases.admin import can_see_full_contact_details, can_see_full_national_id
 from cases.models import CollectionCase
@@ -22,14 +23,14 @@ QUEUE_LENGTH = 50
 
 def _reviewers_only(request):
     if not request.user.has_perm(WORKSPACE_PERMISSION):
-        raise PermissionDenied("The compliance workspace is for compliance reviewers.")
+        raise PermissionDenied(_("The compliance workspace is for compliance reviewers."))
 
 
 def _case(request, case_id) -> CollectionCase:
     try:
         return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
     except CollectionCase.DoesNotExist:
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
 
 
 def _page(request, template, title, **context):
@@ -39,7 +40,7 @@ def _page(request, template, title, **context):
 def workspace(request):
     _reviewers_only(request)
     return _page(
-        request, "compliance/workspace.html", "Compliance review",
+        request, "compliance/workspace.html", _("Compliance review"),
         findings=selectors.findings_queue()[:QUEUE_LENGTH], finding_counts=selectors.open_finding_counts(),
         samples=selectors.samples_due()[:QUEUE_LENGTH], complaints=selectors.open_complaints()[:QUEUE_LENGTH],
         agents=selectors.agents_to_watch(),
@@ -68,7 +69,7 @@ def _dossier_for(request, case_id, where):
 def dossier(request, case_id):
     _reviewers_only(request)
     found = _dossier_for(request, case_id, "dossier")
-    return _page(request, "compliance/dossier.html", f"Dossier · case {found.case.pk} · {found.account.loan_number}",
+    return _page(request, "compliance/dossier.html", _("Dossier · case %(pk)s · %(loan_number)s") % {"pk": found.case.pk, "loan_number": found.account.loan_number},
                  dossier=found)
 
 
@@ -102,17 +103,17 @@ def case_intensity(request, case_id):
     _reviewers_only(request)
     case = _case(request, case_id)
     services.log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
-    return _page(request, "compliance/case_intensity.html", f"Contact intensity · case {case.pk}", case=case,
+    return _page(request, "compliance/case_intensity.html", _("Contact intensity · case %(pk)s") % {"pk": case.pk}, case=case,
                  profile=case.policy_profile, intensity=intensity.case_intensity(case, days=_days(request)))
 
 
 def agent_intensity(request, user_id):
     _reviewers_only(request)
     agent = get_object_or_404(get_user_model(), pk=user_id)
-    return _page(request, "compliance/agent_intensity.html", f"Contact intensity · {agent.get_username()}",
+    return _page(request, "compliance/agent_intensity.html", _("Contact intensity · %(username)s") % {"username": agent.get_username()},
                  agent=agent, intensity=intensity.agent_intensity(agent, days=_days(request)))
 
 
 def retention(request):
     _reviewers_only(request)
-    return _page(request, "compliance/retention.html", "Records past retention", report=selectors.retention_report())
+    return _page(request, "compliance/retention.html", _("Records past retention"), report=selectors.retention_report())

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
+from django.utils.translation import gettext as _, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.admin import HistoryAdmin, ServiceAdminMixin, ServiceForm
@@ -27,7 +28,7 @@ class PolicyProfileAdmin(SimpleHistoryAdmin):
         return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        raise Http404("Past versions are read-only.")
+        raise Http404(_("Past versions are read-only."))
 
 
 @admin.register(ContactAttempt)
@@ -45,11 +46,11 @@ class ContactAttemptAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=visible_cases(request.user))
 
-    @admin.display(description="reasons")
+    @admin.display(description=gettext_lazy("reasons"))
     def reason_codes(self, obj):
         return ", ".join(obj.reasons)
 
-    @admin.display(boolean=True, description="overridden")
+    @admin.display(boolean=True, description=gettext_lazy("overridden"))
     def was_overridden(self, obj):
         return obj.was_overridden
 
@@ -77,7 +78,7 @@ class MessageTemplateAdmin(HistoryAdmin):
     search_fields = ["code", "body"]
     actions = ["approve_selected"]
 
-    @admin.display(boolean=True, description="approved")
+    @admin.display(boolean=True, description=gettext_lazy("approved"))
     def is_approved(self, obj):
         return obj.is_approved
 
@@ -92,7 +93,7 @@ class MessageTemplateAdmin(HistoryAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
         if change:
-            self.message_user(request, f"Saved as {saved}: a new version awaiting compliance approval.")
+            self.message_user(request, _("Saved as %(saved)s: a new version awaiting compliance approval.") % {"saved": saved})
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -100,7 +101,7 @@ class MessageTemplateAdmin(HistoryAdmin):
             actions.pop("approve_selected", None)
         return actions
 
-    @admin.action(description="Approve selected versions")
+    @admin.action(description=gettext_lazy("Approve selected versions"))
     def approve_selected(self, request, queryset):
         for template in queryset:
             try:
@@ -108,7 +109,7 @@ class MessageTemplateAdmin(HistoryAdmin):
             except CaseServiceError as refusal:
                 self.message_user(request, f"{template}: {refusal}", level=messages.ERROR)
             else:
-                self.message_user(request, f"{template.code} v{template.version}: approved.", level=messages.SUCCESS)
+                self.message_user(request, _("%(code)s v%(version)s: approved.") % {"code": template.code, "version": template.version}, level=messages.SUCCESS)
 
 
 class OptOutForm(ServiceForm):

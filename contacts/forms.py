@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _, gettext_lazy
 from django import forms
 
 from cases.models import ContactPoint
@@ -10,11 +11,11 @@ class LogContactForm(forms.Form):
     contact_point = forms.ModelChoiceField(queryset=ContactPoint.objects.none())
     # Not needed to check the rules before dialling; clean() asks for it when saving.
     outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
-    conversation = forms.BooleanField(required=False, help_text="A real telephone conversation with the borrower.")
+    conversation = forms.BooleanField(required=False, help_text=gettext_lazy("A real telephone conversation with the borrower."))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     override_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False,
-        help_text="Supervisors only, and only for refusals the profile lets them override.",
+        help_text=gettext_lazy("Supervisors only, and only for refusals the profile lets them override."),
     )
 
     def __init__(self, *args, case, show_point, can_override, **kwargs):
@@ -33,5 +34,5 @@ class LogContactForm(forms.Form):
     def clean(self):
         data = super().clean()
         if "save" in self.data and not data.get("outcome"):
-            self.add_error("outcome", "Say what happened before saving.")
+            self.add_error("outcome", _("Say what happened before saving."))
         return data

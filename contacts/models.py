@@ -15,14 +15,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class ProfileCode(models.TextChoices):
-    CN = "CN", "China (default)"
-    US_REGF = "US-REGF", "US Regulation F"
-    US_MA = "US-MA", "US Massachusetts"
-    UK_FCA = "UK-FCA", "UK FCA"
+    CN = "CN", _("China (default)")
+    US_REGF = "US-REGF", _("US Regulation F")
+    US_MA = "US-MA", _("US Massachusetts")
+    UK_FCA = "UK-FCA", _("UK FCA")
 
 
 def _days(default, help_text):
@@ -37,20 +39,20 @@ def _limit(help_text):
 class Reason(models.TextChoices):
     """Stable reason codes of the compliance engine (DESIGN.md)."""
 
-    OUTSIDE_HOURS = "outside_hours", "Outside the borrower's contact hours"
-    DAILY_CAP = "daily_cap", "Daily limit reached"
-    WEEKLY_CAP = "weekly_cap", "Weekly limit reached"
-    POST_CONVERSATION_WAIT = "post_conversation_wait", "Waiting period after a conversation"
-    CEASE_REQUESTED = "cease_requested", "Borrower asked us to stop contacting them"
-    CHANNEL_OPT_OUT = "channel_opt_out", "Borrower opted out of this channel"
-    CASE_ON_HOLD = "case_on_hold", "Case is on hold"
-    CASE_CLOSED = "case_closed", "Case is closed or the debt is paid"
-    STAGE_NOT_REACHED = "stage_not_reached", "The case has not reached the rung for this channel"
-    NO_APPROVED_VISIT = "no_approved_visit", "No approved field visit"
-    INVALID_CONTACT_POINT = "invalid_contact_point", "Contact point is known to be invalid"
-    THIRD_PARTY_LIMIT = "third_party_limit", "Third-party contact not allowed now"
-    HOLIDAY = "holiday", "Public holiday"
-    TEMPLATE_NOT_APPROVED = "template_not_approved", "Message template not approved"
+    OUTSIDE_HOURS = "outside_hours", _("Outside the borrower's contact hours")
+    DAILY_CAP = "daily_cap", _("Daily limit reached")
+    WEEKLY_CAP = "weekly_cap", _("Weekly limit reached")
+    POST_CONVERSATION_WAIT = "post_conversation_wait", _("Waiting period after a conversation")
+    CEASE_REQUESTED = "cease_requested", _("Borrower asked us to stop contacting them")
+    CHANNEL_OPT_OUT = "channel_opt_out", _("Borrower opted out of this channel")
+    CASE_ON_HOLD = "case_on_hold", _("Case is on hold")
+    CASE_CLOSED = "case_closed", _("Case is closed or the debt is paid")
+    STAGE_NOT_REACHED = "stage_not_reached", _("The case has not reached the rung for this channel")
+    NO_APPROVED_VISIT = "no_approved_visit", _("No approved field visit")
+    INVALID_CONTACT_POINT = "invalid_contact_point", _("Contact point is known to be invalid")
+    THIRD_PARTY_LIMIT = "third_party_limit", _("Third-party contact not allowed now")
+    HOLIDAY = "holiday", _("Public holiday")
+    TEMPLATE_NOT_APPROVED = "template_not_approved", _("Message template not approved")
 
 
 # Refusals no supervisor can override: they protect the borrower's own requests,
@@ -74,27 +76,27 @@ def validate_holidays(value: str) -> None:
         try:
             date.fromisoformat(line)
         except ValueError:
-            raise ValidationError(f"{line!r} is not a date (YYYY-MM-DD), one per line.")
+            raise ValidationError(_("%(line)r is not a date (YYYY-MM-DD), one per line.") % {"line": line})
 
 
 def validate_overridable(value: str) -> None:
     for code in value.split():
         if code not in Reason.values:
-            raise ValidationError(f"{code!r} is not a reason code.")
+            raise ValidationError(_("%(code)r is not a reason code.") % {"code": code})
         if code in NEVER_OVERRIDABLE:
-            raise ValidationError(f"{code!r} can never be overridden.")
+            raise ValidationError(_("%(code)r can never be overridden.") % {"code": code})
 
 
 class PolicyProfile(models.Model):
-    code = models.CharField(max_length=16, choices=ProfileCode.choices)
-    version = models.PositiveIntegerField(default=1)
-    name = models.CharField(max_length=100)
-    sources = models.TextField(blank=True, help_text="Regulations and policies behind the numbers.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(max_length=16, choices=ProfileCode.choices, verbose_name=_("code"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    sources = models.TextField(blank=True, help_text=_("Regulations and policies behind the numbers."), verbose_name=_("sources"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
-    change_note = models.CharField(max_length=255, blank=True)
+    change_note = models.CharField(max_length=255, blank=True, verbose_name=_("change note"))
 
     # Escalation ladder guards (DESIGN.md "The case state machine").
     reminder_min_dpd = _days(1, "Days past due before SMS/email reminders start.")
@@ -104,7 +106,7 @@ class PolicyProfile(models.Model):
     field_visit_min_outstanding = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("10000.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Smallest outstanding balance (account currency) worth a field visit.",
+        help_text=_("Smallest outstanding balance (account currency) worth a field visit."), verbose_name=_("field visit min outstanding"),
     )
     field_visit_min_failed_attempts = _days(6, "Failed remote attempts needed before a visit.")
     field_visit_min_failed_channels = _days(2, "Distinct channels those failed attempts must span.")
@@ -117,60 +119,62 @@ class PolicyProfile(models.Model):
     # Holds
     breathing_space_days = _days(60, "UK Debt Respite Scheme: standard breathing space length.")
     # Vulnerable borrowers get specialist handling: the nightly cycle never escalates them.
-    auto_escalate_vulnerable = models.BooleanField(default=False)
+    auto_escalate_vulnerable = models.BooleanField(default=False, verbose_name=_("auto escalate vulnerable"))
     retention_years = _days(5, "Years records are kept after the last activity.")
 
     # --- Contact rules (POLICY.md "Profiles shipped") --------------------------------
-    contact_window_start = models.TimeField(default=time(8, 0), help_text="Borrower-local time contact may start.")
-    contact_window_end = models.TimeField(default=time(22, 0), help_text="Borrower-local time contact must stop.")
+    contact_window_start = models.TimeField(default=time(8, 0), help_text=_("Borrower-local time contact may start."), verbose_name=_("contact window start"))
+    contact_window_end = models.TimeField(default=time(22, 0), help_text=_("Borrower-local time contact must stop."), verbose_name=_("contact window end"))
     fallback_time_zones = models.CharField(
         max_length=200, default="Asia/Shanghai", validators=[validate_time_zone_list],
-        help_text="Zones assumed when nothing about the borrower says where they are (space-separated; "
-        "contact must be allowed in all of them).",
+        help_text=_("Zones assumed when nothing about the borrower says where they are (space-separated; "
+        "contact must be allowed in all of them)."), verbose_name=_("fallback time zones"),
     )
     holidays = models.TextField(blank=True, validators=[validate_holidays],
-                                help_text="Borrower-local dates with no contact, one YYYY-MM-DD per line.")
+                                help_text=_("Borrower-local dates with no contact, one YYYY-MM-DD per line."), verbose_name=_("holidays"))
     connected_calls_per_day = _limit("Connected calls per borrower per day (CN: 3).")
     unanswered_calls_per_number_per_day = _limit("Unanswered calls per number per day (CN: 6).")
     sms_per_day = _limit("Text messages per borrower per day.")
     calls_per_debt_7d = _limit("Calls per debt in any rolling 7 days (Reg F: 7 placed calls).")
     calls_count_busy = models.BooleanField(
-        default=True, help_text="Count calls that never connected because of a busy line or network failure "
-        "(Reg F counts only calls placed, so it does not).",
+        default=True, help_text=_("Count calls that never connected because of a busy line or network failure "
+        "(Reg F counts only calls placed, so it does not)."), verbose_name=_("calls count busy"),
     )
-    sms_counts_as_call = models.BooleanField(default=False, help_text="Texts count toward the call limit (US-MA).")
+    sms_counts_as_call = models.BooleanField(default=False, help_text=_("Texts count toward the call limit (US-MA)."), verbose_name=_("sms counts as call"))
     calls_to_workplace_30d = _limit("Calls to numbers other than personal ones per 30 days (US-MA: 2).")
     attempts_per_borrower_7d = _limit("Attempts on all channels per borrower in 7 days (CN policy: 10).")
     conversation_wait_days = _limit("Days without calls after a telephone conversation, the conversation day "
                                     "being day 1 (Reg F: 7).")
-    third_party_contact_allowed = models.BooleanField(default=True)
+    third_party_contact_allowed = models.BooleanField(default=True, verbose_name=_("third party contact allowed"))
     third_party_max_per_person = _limit("Contacts per third party (Reg F: once, for location only).")
     third_party_requires_unreachable = models.BooleanField(
-        default=False, help_text="Third parties only when the borrower is unreachable (CN).")
+        default=False, help_text=_("Third parties only when the borrower is unreachable (CN)."), verbose_name=_("third party requires unreachable"))
     unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
     # --- Field visits (POLICY.md "field visit") ----------------------------------------
     visit_min_staff = _days(1, "Staff who must attend a field visit together (CN: 2).")
     visits_per_30_days = _days(1, "Field visits per case in any 30 days.")
     visit_notice_lead_hours = _days(48, "Hours the pre-visit notice must precede the visit window.")
     visit_notice_channels = models.CharField(max_length=40, default="sms letter",
-                                             help_text="Channels the pre-visit notice goes by (space-separated).")
-    no_visit_if_vulnerable = models.BooleanField(default=False, help_text="UK-FCA: no visit to a vulnerable borrower.")
+                                             help_text=_("Channels the pre-visit notice goes by (space-separated)."), verbose_name=_("visit notice channels"))
+    no_visit_if_vulnerable = models.BooleanField(default=False, help_text=_("UK-FCA: no visit to a vulnerable borrower."), verbose_name=_("no visit if vulnerable"))
 
     # --- Reminder cadence (plan_reminders) -------------------------------------------
     reminder_sms_dpd = models.CharField(
         max_length=100, default="1 3 7", blank=True,
-        help_text="Days past due on which an SMS reminder is planned (space-separated).")
+        help_text=_("Days past due on which an SMS reminder is planned (space-separated)."), verbose_name=_("reminder sms dpd"))
     reminder_email_every_days = _limit("An email reminder every N days past due (empty: none).")
     letter_on_written_notice = models.BooleanField(
-        default=True, help_text="Plan the formal letter when a case reaches the written-notice rung.")
+        default=True, help_text=_("Plan the formal letter when a case reaches the written-notice rung."), verbose_name=_("letter on written notice"))
     overridable_reasons = models.CharField(
         max_length=200, blank=True, validators=[validate_overridable],
-        help_text="Reason codes a supervisor may override with a written reason (space-separated).",
+        help_text=_("Reason codes a supervisor may override with a written reason (space-separated)."), verbose_name=_("overridable reasons"),
     )
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("policy profile")
+        verbose_name_plural = _("policy profiles")
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="policy_profile_code_version_unique"),
@@ -197,12 +201,12 @@ class PolicyProfile(models.Model):
 
 
 class Channel(models.TextChoices):
-    PHONE_CALL = "phone_call", "Phone call"
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    SOCIAL = "social", "Social media private message"
-    FIELD_VISIT = "field_visit", "Field visit"
+    PHONE_CALL = "phone_call", _("Phone call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+    SOCIAL = "social", _("Social media private message")
+    FIELD_VISIT = "field_visit", _("Field visit")
 
 
 ELECTRONIC_CHANNELS = {Channel.SMS, Channel.EMAIL, Channel.SOCIAL}
@@ -214,19 +218,19 @@ CHANNEL_POINT_KIND = {
 
 
 class Outcome(models.TextChoices):
-    NO_ANSWER = "no_answer", "No answer"
-    BUSY = "busy", "Busy / network failure"
-    VOICEMAIL = "voicemail", "Voicemail left (limited content)"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-    THIRD_PARTY = "third_party", "Reached a third party"
-    RIGHT_PARTY = "right_party", "Reached the borrower"
-    PROMISE_TO_PAY = "promise_to_pay", "Promise to pay"
-    REFUSED_TO_PAY = "refused_to_pay", "Refused to pay"
-    DISPUTES_DEBT = "disputes_debt", "Disputes the debt"
-    REQUESTS_CEASE = "requests_cease", "Requests no further contact"
-    HARDSHIP = "hardship", "Hardship claimed"
-    CALLBACK = "callback", "Callback requested"
-    SENT = "sent", "Sent (message, letter)"
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy / network failure")
+    VOICEMAIL = "voicemail", _("Voicemail left (limited content)")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    THIRD_PARTY = "third_party", _("Reached a third party")
+    RIGHT_PARTY = "right_party", _("Reached the borrower")
+    PROMISE_TO_PAY = "promise_to_pay", _("Promise to pay")
+    REFUSED_TO_PAY = "refused_to_pay", _("Refused to pay")
+    DISPUTES_DEBT = "disputes_debt", _("Disputes the debt")
+    REQUESTS_CEASE = "requests_cease", _("Requests no further contact")
+    HARDSHIP = "hardship", _("Hardship claimed")
+    CALLBACK = "callback", _("Callback requested")
+    SENT = "sent", _("Sent (message, letter)")
 
 
 # Outcomes in which someone answered: connected calls (CN) and "reached the borrower".
@@ -255,30 +259,34 @@ class MessageTemplate(models.Model):
         "逮捕", "公安", "坐牢", "拘留", "黑名单", "犯罪", "法院传票",
     ]
 
-    code = models.SlugField(max_length=60, help_text="Stable name of the message, e.g. sms-reminder-dpd1.")
-    version = models.PositiveIntegerField(default=1)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    language = models.CharField(max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")])
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(help_text="Variables in braces: " + ", ".join("{%s}" % v for v in sorted(VARIABLES)))
+    code = models.SlugField(max_length=60, help_text=_("Stable name of the message, e.g. sms-reminder-dpd1."), verbose_name=_("code"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
+    language = models.CharField(max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")], verbose_name=_("language"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    body = models.TextField(help_text=format_lazy(_("Variables in braces: {}"), ", ".join("{%s}" % v for v in sorted(VARIABLES))),
+                            verbose_name=_("body"))
     is_required_notice = models.BooleanField(
-        default=False, help_text="A notice the law requires even after a cease request (e.g. collection ends).")
-    created_at = models.DateTimeField(default=timezone.now)
+        default=False, help_text=_("A notice the law requires even after a cease request (e.g. collection ends)."), verbose_name=_("is required notice"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    approved_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("created by"))
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", verbose_name=_("approved by"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="template_code_version_unique")]
         permissions = [("approve_messagetemplate", "Can approve message template versions")]
 
     def __str__(self):
-        return f"{self.code} v{self.version}{'' if self.is_approved else ' (not approved)'}"
+        return f"{self.code} v{self.version}" if self.is_approved else _("%(code)s v%(version)s (not approved)") % {
+            "code": self.code, "version": self.version}
 
     @property
     def is_approved(self) -> bool:
@@ -297,31 +305,33 @@ class MessageTemplate(models.Model):
         try:
             unknown = self.variables_used() - self.VARIABLES
         except ValueError as error:
-            raise ValidationError({"body": f"Unbalanced braces: {error}."})
+            raise ValidationError({"body": _("Unbalanced braces: %(error)s.") % {"error": error}})
         if unknown:
-            raise ValidationError({"body": "Unknown variables: " + ", ".join("{%s}" % v for v in sorted(unknown))
-                                   + ". Allowed: " + ", ".join(sorted(self.VARIABLES)) + "."})
+            raise ValidationError({"body": _("Unknown variables: %(unknown)s. Allowed: %(allowed)s.") % {
+                "unknown": ", ".join("{%s}" % v for v in sorted(unknown)), "allowed": ", ".join(sorted(self.VARIABLES))}})
         text = f"{self.subject} {self.body}".lower()
         banned = [word for word in self.PROHIBITED if word in text]
         if banned:
-            raise ValidationError({"body": "Prohibited content (threats, false consequences): " + ", ".join(banned) + "."})
+            raise ValidationError({"body": _("Prohibited content (threats, false consequences): %(words)s.") % {"words": ", ".join(banned)}})
 
 
 class ChannelOptOut(models.Model):
     """The borrower asked not to be contacted on a channel (everywhere, or at one point)."""
 
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="channel_opt_outs")
-    channel = models.CharField(max_length=12, choices=Channel.choices)
+    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="channel_opt_outs", verbose_name=_("borrower"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
     contact_point = models.ForeignKey("cases.ContactPoint", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", help_text="Empty: every contact point on this channel.")
-    requested_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=255, blank=True)
+                                      related_name="+", help_text=_("Empty: every contact point on this channel."), verbose_name=_("contact point"))
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", verbose_name=_("recorded by"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("channel opt out")
+        verbose_name_plural = _("channel opt outs")
         indexes = [models.Index(fields=["borrower", "channel"], name="opt_out_lookup")]
 
     def __str__(self):
@@ -333,46 +343,48 @@ class ContactAttempt(models.Model):
     reviewers see the attempts that never happened."""
 
     class Direction(models.TextChoices):
-        OUTBOUND = "outbound", "Outbound"
-        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
 
     class Party(models.TextChoices):
-        NONE = "none", "Nobody"
-        BORROWER = "borrower", "Borrower"
-        THIRD_PARTY = "third_party", "Third party"
+        NONE = "none", _("Nobody")
+        BORROWER = "borrower", _("Borrower")
+        THIRD_PARTY = "third_party", _("Third party")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="contact_attempts")
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("case"))
     # Denormalised from the case: the per-borrower budgets count across all their cases.
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="contact_attempts")
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
+    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("borrower"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND, verbose_name=_("direction"))
     contact_point = models.ForeignKey("cases.ContactPoint", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="contact_attempts")
+                                      related_name="contact_attempts", verbose_name=_("contact point"))
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="contact_attempts", help_text="Empty: the system (scheduled message).")
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    conversation = models.BooleanField(default=False, help_text="A telephone conversation with the borrower took place.")
-    party_reached = models.CharField(max_length=12, choices=Party.choices, default=Party.NONE)
-    note = models.TextField(blank=True)
-    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    message_text = models.TextField(blank=True, help_text="The exact text sent, for messages and letters.")
+                              related_name="contact_attempts", help_text=_("Empty: the system (scheduled message)."), verbose_name=_("agent"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, verbose_name=_("outcome"))
+    conversation = models.BooleanField(default=False, help_text=_("A telephone conversation with the borrower took place."), verbose_name=_("conversation"))
+    party_reached = models.CharField(max_length=12, choices=Party.choices, default=Party.NONE, verbose_name=_("party reached"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("template"))
+    message_text = models.TextField(blank=True, help_text=_("The exact text sent, for messages and letters."), verbose_name=_("message text"))
     # The policy decision
-    allowed = models.BooleanField()
-    reasons = models.JSONField(default=list, blank=True, help_text="Reason codes of a refusal.")
-    explanations = models.JSONField(default=list, blank=True)
-    next_allowed_at = models.DateTimeField(null=True, blank=True)
+    allowed = models.BooleanField(verbose_name=_("allowed"))
+    reasons = models.JSONField(default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons"))
+    explanations = models.JSONField(default=list, blank=True, verbose_name=_("explanations"))
+    next_allowed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next allowed at"))
     profile = models.ForeignKey(PolicyProfile, on_delete=models.PROTECT, related_name="+",
-                                help_text="The profile version that judged this attempt.")
+                                help_text=_("The profile version that judged this attempt."), verbose_name=_("profile"))
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    override_reason = models.TextField(blank=True)
-    recorded_at = models.DateTimeField(default=timezone.now)
+                                      related_name="+", verbose_name=_("overridden by"))
+    override_reason = models.TextField(blank=True, verbose_name=_("override reason"))
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["borrower", "started_at"], name="attempt_borrower_time"),
@@ -397,48 +409,50 @@ class OutboundMessage(models.Model):
     a worker killed mid-send never sends twice and never loses a message."""
 
     class State(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        SUPPRESSED = "suppressed", "Suppressed"
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
 
     class Purpose(models.TextChoices):
-        REMINDER = "reminder", "Reminder"
-        LETTER = "letter", "Formal letter"
-        VISIT_NOTICE = "visit_notice", "Field-visit notice"
-        FOLLOW_UP = "follow_up", "Follow-up"
+        REMINDER = "reminder", _("Reminder")
+        LETTER = "letter", _("Formal letter")
+        VISIT_NOTICE = "visit_notice", _("Field-visit notice")
+        FOLLOW_UP = "follow_up", _("Follow-up")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages")
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.REMINDER)
-    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+")
-    contact_point = models.ForeignKey("cases.ContactPoint", on_delete=models.PROTECT, related_name="+")
-    slot = models.DateTimeField(help_text="The cadence slot this message belongs to (part of its identity).")
-    scheduled_for = models.DateTimeField(db_index=True, help_text="Not before this instant (moved on when the "
-                                         "engine says later).")
-    idempotency_key = models.CharField(max_length=120, unique=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED, db_index=True)
-    tries = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=40, blank=True)
-    last_error = models.TextField(blank=True)
-    suppressed_reasons = models.JSONField(default=list, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True, help_text="The exact text sent.")
-    provider_message_id = models.CharField(max_length=120, blank=True, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages", verbose_name=_("case"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.REMINDER, verbose_name=_("purpose"))
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template"))
+    contact_point = models.ForeignKey("cases.ContactPoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("contact point"))
+    slot = models.DateTimeField(help_text=_("The cadence slot this message belongs to (part of its identity)."), verbose_name=_("slot"))
+    scheduled_for = models.DateTimeField(db_index=True, help_text=_("Not before this instant (moved on when the "
+                                         "engine says later)."), verbose_name=_("scheduled for"))
+    idempotency_key = models.CharField(max_length=120, unique=True, verbose_name=_("idempotency key"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED, db_index=True, verbose_name=_("state"))
+    tries = models.PositiveSmallIntegerField(default=0, verbose_name=_("tries"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    claim_token = models.CharField(max_length=40, blank=True, verbose_name=_("claim token"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    suppressed_reasons = models.JSONField(default=list, blank=True, verbose_name=_("suppressed reasons"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    body = models.TextField(blank=True, help_text=_("The exact text sent."), verbose_name=_("body"))
+    provider_message_id = models.CharField(max_length=120, blank=True, db_index=True, verbose_name=_("provider message id"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
     attempt = models.OneToOneField(ContactAttempt, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="outbound_message")
+                                   related_name="outbound_message", verbose_name=_("attempt"))
     context = models.JSONField(default=dict, blank=True,
-                               help_text="Extra template variables for this message (e.g. a visit's window and code).")
-    created_at = models.DateTimeField(default=timezone.now)
+                               help_text=_("Extra template variables for this message (e.g. a visit's window and code)."), verbose_name=_("context"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
         ordering = ["scheduled_for"]
         constraints = [
             models.UniqueConstraint(fields=["case", "template", "slot"], name="outbox_one_message_per_slot"),

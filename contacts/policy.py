@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case as SqlCase, Count, F, IntegerField, Max, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.models import CLOSED_STATES, LADDER, CaseState, CollectionCase, ContactPoint, Hold
 
@@ -126,9 +127,9 @@ def case_closed(f: Facts):
     # "After full repayment all contact must stop at once" (DESIGN.md): a paid balance
     # blocks contact even before the case is formally resolved.
     if f.case.state in CLOSED_STATES:
-        return Refusal(Reason.CASE_CLOSED, f"The case is {f.case.get_state_display().lower()}.", None)
+        return Refusal(Reason.CASE_CLOSED, _("The case is %(lower)s.") % {"lower": f.case.get_state_display().lower()}, None)
     if f.outstanding is not None and f.outstanding <= 0:
-        return Refusal(Reason.CASE_CLOSED, "The debt is paid in full.", None)
+        return Refusal(Reason.CASE_CLOSED, _("The debt is paid in full."), None)
     return None
 
 
@@ -137,7 +138,7 @@ def cease_requested(f: Facts):
     if any(hold.kind == Hold.Kind.CEASE_COMMUNICATION for hold in f.active_holds):
         if f.template is not None and f.template.is_required_notice:
             return None
-        return Refusal(Reason.CEASE_REQUESTED, "The borrower asked us to stop contacting them.", None)
+        return Refusal(Reason.CEASE_REQUESTED, _("The borrower asked us to stop contacting them."), None)
     return None
 
 
@@ -150,7 +151,7 @@ def case_on_hold(f: Facts):
         kinds = ", ".join(sorted({hold.get_kind_display().lower() for hold in holds}))
         ends = [hold.ends_at for hold in holds]
         until = None if any(end is None for end in ends) else max(ends)
-        return Refusal(Reason.CASE_ON_HOLD, f"The case is on hold ({kinds}).", until)
+        return Refusal(Reason.CASE_ON_HOLD, _("The case is on hold (%(kinds)s).") % {"kinds": kinds}, until)
     # The holds decide, not the state: a hold that has ended frees the borrower at once,
     # even before the release job moves the case back to its rung.
     return None
@@ -160,13 +161,13 @@ def channel_opt_out(f: Facts):
     point = f.contact_point
     if f.opted_out or (point is not None and point.opted_out):
         return Refusal(Reason.CHANNEL_OPT_OUT,
-                       f"The borrower opted out of {Channel(f.channel).label.lower()} contact here.", None)
+                       _("The borrower opted out of %(lower)s contact here.") % {"lower": Channel(f.channel).label.lower()}, None)
     return None
 
 
 def invalid_contact_point(f: Facts):
     if f.contact_point is not None and f.contact_point.is_invalid:
-        return Refusal(Reason.INVALID_CONTACT_POINT, "This contact point is known to be invalid.", None)
+        return Refusal(Reason.INVALID_CONTACT_POINT, _("This contact point is known to be invalid."), None)
     return None
 
 
@@ -175,21 +176,20 @@ def stage_not_reached(f: Facts):
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):
         return Refusal(Reason.STAGE_NOT_REACHED,
-                       f"{Channel(f.channel).label} needs the '{needed.label}' rung; the case is on "
-                       f"'{CaseState(rung).label}'.", None)
+                       _("%(label)s needs the '%(label2)s' rung; the case is on '%(label3)s'.") % {"label": Channel(f.channel).label, "label2": needed.label, "label3": CaseState(rung).label}, None)
     return None
 
 
 def no_approved_visit(f: Facts):
     if f.channel == Channel.FIELD_VISIT and not f.case.has_approved_field_visit():
-        return Refusal(Reason.NO_APPROVED_VISIT, "No approved field visit for this case.", None)
+        return Refusal(Reason.NO_APPROVED_VISIT, _("No approved field visit for this case."), None)
     return None
 
 
 def template_not_approved(f: Facts):
     if f.template is not None and not f.template.is_approved:
         return Refusal(Reason.TEMPLATE_NOT_APPROVED,
-                       f"Template {f.template.code} v{f.template.version} is not approved by compliance.", None)
+                       _("Template %(code)s v%(version)s is not approved by compliance.") % {"code": f.template.code, "version": f.template.version}, None)
     return None
 
 
@@ -199,17 +199,15 @@ def third_party_limit(f: Facts):
         return None
     p = f.profile
     if not p.third_party_contact_allowed:
-        return Refusal(Reason.THIRD_PARTY_LIMIT, "This profile allows no third-party contact.", None)
+        return Refusal(Reason.THIRD_PARTY_LIMIT, _("This profile allows no third-party contact."), None)
     if p.third_party_max_per_person is not None and f.third_party_contacts >= p.third_party_max_per_person:
         # Reg F 1006.10: a third party is contacted once, for location information.
         return Refusal(Reason.THIRD_PARTY_LIMIT,
-                       f"This third party was already contacted {f.third_party_contacts} time(s) "
-                       f"(limit {p.third_party_max_per_person}).", None)
+                       _("This third party was already contacted %(third_party_contacts)s time(s) (limit %(third_party_max_per_person)s).") % {"third_party_contacts": f.third_party_contacts, "third_party_max_per_person": p.third_party_max_per_person}, None)
     if p.third_party_requires_unreachable and not f.borrower_unreachable:
         # CBA 2026 guideline: third parties only when the borrower is out of contact.
         return Refusal(Reason.THIRD_PARTY_LIMIT,
-                       f"The borrower is reachable: third parties only after {p.unreachable_failed_calls} "
-                       "consecutive failed calls or when every number is invalid.", None)
+                       _("The borrower is reachable: third parties only after %(unreachable_failed_calls)s consecutive failed calls or when every number is invalid.") % {"unreachable_failed_calls": p.unreachable_failed_calls}, None)
     return None
 
 
@@ -218,15 +216,12 @@ def daily_cap(f: Facts):
     tomorrow = f.next_local_midnight()
     if f.channel == Channel.PHONE_CALL:
         if p.connected_calls_per_day is not None and f.connected_calls_today >= p.connected_calls_per_day:
-            return Refusal(Reason.DAILY_CAP, f"{f.connected_calls_today} connected calls with this borrower today "
-                                             f"(limit {p.connected_calls_per_day}).", tomorrow)
+            return Refusal(Reason.DAILY_CAP, _("%(connected_calls_today)s connected calls with this borrower today (limit %(connected_calls_per_day)s).") % {"connected_calls_today": f.connected_calls_today, "connected_calls_per_day": p.connected_calls_per_day}, tomorrow)
         if (p.unanswered_calls_per_number_per_day is not None and f.contact_point is not None
                 and f.unanswered_to_point_today >= p.unanswered_calls_per_number_per_day):
-            return Refusal(Reason.DAILY_CAP, f"{f.unanswered_to_point_today} unanswered calls to this number today "
-                                             f"(limit {p.unanswered_calls_per_number_per_day}).", tomorrow)
+            return Refusal(Reason.DAILY_CAP, _("%(unanswered_to_point_today)s unanswered calls to this number today (limit %(unanswered_calls_per_number_per_day)s).") % {"unanswered_to_point_today": f.unanswered_to_point_today, "unanswered_calls_per_number_per_day": p.unanswered_calls_per_number_per_day}, tomorrow)
     if f.channel == Channel.SMS and p.sms_per_day is not None and f.sms_today >= p.sms_per_day:
-        return Refusal(Reason.DAILY_CAP, f"{f.sms_today} text message(s) to this borrower today "
-                                         f"(limit {p.sms_per_day}).", tomorrow)
+        return Refusal(Reason.DAILY_CAP, _("%(sms_today)s text message(s) to this borrower today (limit %(sms_per_day)s).") % {"sms_today": f.sms_today, "sms_per_day": p.sms_per_day}, tomorrow)
     return None
 
 
@@ -241,17 +236,14 @@ def weekly_cap(f: Facts):
         if p.calls_to_workplace_30d is not None and to_workplace:
             # 940 CMR 7.04(1)(f): 2 calls in 30 days to numbers other than personal ones.
             if f.workplace_calls_30d >= p.calls_to_workplace_30d:
-                return Refusal(Reason.WEEKLY_CAP, f"{f.workplace_calls_30d} calls to work numbers in 30 days "
-                                                  f"(limit {p.calls_to_workplace_30d}).",
+                return Refusal(Reason.WEEKLY_CAP, _("%(workplace_calls_30d)s calls to work numbers in 30 days (limit %(calls_to_workplace_30d)s).") % {"workplace_calls_30d": f.workplace_calls_30d, "calls_to_workplace_30d": p.calls_to_workplace_30d},
                                f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW)
         elif p.calls_per_debt_7d is not None and f.debt_calls_7d >= p.calls_per_debt_7d:
             # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
-            return Refusal(Reason.WEEKLY_CAP, f"{f.debt_calls_7d} calls about this debt in 7 days "
-                                              f"(limit {p.calls_per_debt_7d}).",
+            return Refusal(Reason.WEEKLY_CAP, _("%(debt_calls_7d)s calls about this debt in 7 days (limit %(calls_per_debt_7d)s).") % {"debt_calls_7d": f.debt_calls_7d, "calls_per_debt_7d": p.calls_per_debt_7d},
                            f.kth_recent["debt_calls_7d"] + WEEK)
     if p.attempts_per_borrower_7d is not None and f.attempts_7d >= p.attempts_per_borrower_7d:
-        return Refusal(Reason.WEEKLY_CAP, f"{f.attempts_7d} contacts with this borrower on all channels in 7 days "
-                                          f"(limit {p.attempts_per_borrower_7d}).", f.kth_recent["attempts_7d"] + WEEK)
+        return Refusal(Reason.WEEKLY_CAP, _("%(attempts_7d)s contacts with this borrower on all channels in 7 days (limit %(attempts_per_borrower_7d)s).") % {"attempts_7d": f.attempts_7d, "attempts_per_borrower_7d": p.attempts_per_borrower_7d}, f.kth_recent["attempts_7d"] + WEEK)
     return None
 
 
@@ -270,7 +262,7 @@ def post_conversation_wait(f: Facts):
     if f.at < until:
         spoke = timezone.localtime(f.last_conversation_at, f.day_zone)
         return Refusal(Reason.POST_CONVERSATION_WAIT,
-                       f"Spoke with the borrower on {spoke:%Y-%m-%d}; no calls for {days} days from that day.", until)
+                       _("Spoke with the borrower on %(spoke)s; no calls for %(days)s days from that day.") % {"spoke": format(spoke, '%Y-%m-%d'), "days": days}, until)
     return None
 
 
@@ -313,13 +305,13 @@ def contact_hours(f: Facts):
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if _closed_days(f, zone, local.date()):
-            return Refusal(Reason.HOLIDAY, f"{local:%Y-%m-%d} is a public holiday in {zone}.",
+            return Refusal(Reason.HOLIDAY, _("%(local)s is a public holiday in %(zone)s.") % {"local": format(local, '%Y-%m-%d'), "zone": zone},
                            next_open_instant(f, f.at))
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if not (start <= local.time() < end):
             return Refusal(Reason.OUTSIDE_HOURS,
-                           f"It is {local:%H:%M} for the borrower ({zone}); contact only {start:%H:%M}–{end:%H:%M}.",
+                           _("It is %(local)s for the borrower (%(zone)s); contact only %(start)s–%(end)s.") % {"local": format(local, '%H:%M'), "zone": zone, "start": format(start, '%H:%M'), "end": format(end, '%H:%M')},
                            next_open_instant(f, f.at))
     return None
 
@@ -362,15 +354,14 @@ def candidate_zones(borrower, points, profile) -> tuple[str, ...]:
 
 def _check_request(case, channel, point, template):
     if channel not in Channel.values:
-        raise ContactRequestError(f"Unknown channel {channel!r}.")
+        raise ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
     if point is not None:
         if point.borrower_id != case.account.borrower_id:
-            raise ContactRequestError("That contact point belongs to another borrower.")
+            raise ContactRequestError(_("That contact point belongs to another borrower."))
         if point.kind != CHANNEL_POINT_KIND[channel]:
-            raise ContactRequestError(f"A {Channel(channel).label.lower()} needs a {CHANNEL_POINT_KIND[channel]} "
-                                      f"contact point, not a {point.kind}.")
+            raise ContactRequestError(_("A %(lower)s needs a %(value)s contact point, not a %(kind)s.") % {"lower": Channel(channel).label.lower(), "value": CHANNEL_POINT_KIND[channel], "kind": point.kind})
     if template is not None and template.channel != channel:
-        raise ContactRequestError(f"Template {template.code} is for {template.channel}, not {channel}.")
+        raise ContactRequestError(_("Template %(code)s is for %(channel)s, not %(channel2)s.") % {"code": template.code, "channel": template.channel, "channel2": channel})
 
 
 def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -> list[Facts]:
@@ -538,7 +529,7 @@ def evaluate(case, channel, at=None, contact_point=None, agent=None, template=No
     ``contact_point``, using ``template``? ``agent`` is who would make it."""
     at = at or timezone.now()
     if timezone.is_naive(at):
-        raise ContactRequestError("The instant must be timezone-aware.")
+        raise ContactRequestError(_("The instant must be timezone-aware."))
     if not hasattr(case, "_state") or "account" not in case._state.fields_cache:
         case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     (facts,) = load_facts([case], channel, at, {case.pk: contact_point}, template)

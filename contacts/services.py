@@ -11,6 +11,7 @@ import string
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.audit import audited_atomic
 
@@ -99,11 +100,11 @@ def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversat
         case_services._require(agent, "contacts.add_contactattempt", "record contact attempts")
         case_services._require_case_access(agent, case)
     if outcome and outcome not in Outcome.values:
-        raise policy.ContactRequestError(f"Unknown outcome {outcome!r}.")
+        raise policy.ContactRequestError(_("Unknown outcome %(outcome)r.") % {"outcome": outcome})
     if channel != Channel.FIELD_VISIT and contact_point is None:
-        raise policy.ContactRequestError(f"A {Channel(channel).label.lower()} needs a contact point.")
+        raise policy.ContactRequestError(_("A %(lower)s needs a contact point.") % {"lower": Channel(channel).label.lower()})
     if not outcome:
-        raise policy.ContactRequestError("Say what happened (the outcome).")
+        raise policy.ContactRequestError(_("Say what happened (the outcome)."))
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
     Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
@@ -115,7 +116,7 @@ def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversat
     allowed = decision.allowed
     if not allowed and override_reason.strip() and overridden_by is not None:
         if not overridden_by.has_perm("contacts.override_contact_policy"):
-            raise NotPermitted(f"{overridden_by.get_username()} may not override contact refusals.")
+            raise NotPermitted(_("%(username)s may not override contact refusals.") % {"username": overridden_by.get_username()})
         if decision.overridable:
             allowed = True
     conversation = bool(conversation or (channel == Channel.PHONE_CALL and outcome in BORROWER_REACHED))
@@ -163,9 +164,9 @@ def _apply_outcome(attempt: ContactAttempt, case: CollectionCase, agent) -> None
 def record_opt_out(borrower, channel, *, by, contact_point=None, note="") -> ChannelOptOut:
     """The borrower asked not to be contacted on ``channel`` (at one point, or anywhere)."""
     if channel not in Channel.values:
-        raise policy.ContactRequestError(f"Unknown channel {channel!r}.")
+        raise policy.ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
     if contact_point is not None and contact_point.borrower_id != borrower.pk:
-        raise policy.ContactRequestError("That contact point belongs to another borrower.")
+        raise policy.ContactRequestError(_("That contact point belongs to another borrower."))
     opt_out = ChannelOptOut(borrower=borrower, channel=channel, contact_point=contact_point, note=note, recorded_by=by)
     opt_out._history_user = by
     opt_out.save()
@@ -196,9 +197,9 @@ def approve_template(template: MessageTemplate, *, by) -> MessageTemplate:
     case_services._require(by, "contacts.approve_messagetemplate", "approve message templates")
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
     if template.is_approved:
-        raise TemplateError(f"{template} is already approved.")
+        raise TemplateError(_("%(template)s is already approved.") % {"template": template})
     if template.created_by_id is not None and by.pk == template.created_by_id:
-        raise NotPermitted("A template must be approved by someone other than its author.")
+        raise NotPermitted(_("A template must be approved by someone other than its author."))
     template.approved_by = by
     template.approved_at = timezone.now()
     template._history_user = by
@@ -209,7 +210,7 @@ def approve_template(template: MessageTemplate, *, by) -> MessageTemplate:
 
 class _OnlyAllowed(dict):
     def __missing__(self, key):  # validation makes this unreachable; never leak a name
-        raise TemplateError(f"Variable {{{key}}} is not allowed.")
+        raise TemplateError(_("Variable {%(key)s} is not allowed.") % {"key": key})
 
 
 def render_template(template: MessageTemplate, case: CollectionCase, *, lender_name: str = "", hotline: str = "",
@@ -217,7 +218,7 @@ def render_template(template: MessageTemplate, case: CollectionCase, *, lender_n
     """(subject, body) for ``case``, from an approved version, with allow-listed variables
     only; ``extra`` supplies message-specific ones (a visit's window and code)."""
     if not template.is_approved:
-        raise TemplateError(f"{template.code} v{template.version} is not approved and cannot be sent.")
+        raise TemplateError(_("%(code)s v%(version)s is not approved and cannot be sent.") % {"code": template.code, "version": template.version})
     account = case.account
     values = _OnlyAllowed(
         borrower_name=account.borrower.full_name, amount_due=f"{account.outstanding_total:,.2f}",
@@ -228,7 +229,7 @@ def render_template(template: MessageTemplate, case: CollectionCase, *, lender_n
     )
     for name, value in (extra or {}).items():
         if name not in MessageTemplate.VARIABLES:
-            raise TemplateError(f"Variable {{{name}}} is not allowed.")
+            raise TemplateError(_("Variable {%(name)s} is not allowed.") % {"name": name})
         values[name] = str(value)
     formatter = string.Formatter()
     return formatter.vformat(template.subject, (), values), formatter.vformat(template.body, (), values)

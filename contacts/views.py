@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.admin import can_see_full_contact_details
 from cases.exceptions import CaseServiceError
@@ -30,12 +31,12 @@ def _case_for(request, case_id):
     try:
         return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
     except Exception:
-        raise Http404("No such case, or not yours to see.")
+        raise Http404(_("No such case, or not yours to see."))
 
 
 def log_contact(request, case_id):
     if not request.user.has_perm("contacts.add_contactattempt"):
-        raise Http404("You do not log contacts.")
+        raise Http404(_("You do not log contacts."))
     case = _case_for(request, case_id)
     full = can_see_full_contact_details(request.user)
     if full:  # the form lists the borrower's numbers and addresses in full
@@ -59,19 +60,19 @@ def log_contact(request, case_id):
                     overridden_by=request.user if data.get("override_reason") else None,
                     override_reason=data.get("override_reason", ""),
                 )
-                messages.success(request, f"{attempt.get_channel_display()} logged: {attempt.get_outcome_display()}.")
+                messages.success(request, _("%(channel)s logged: %(outcome)s.") % {"channel": attempt.get_channel_display(), "outcome": attempt.get_outcome_display()})
                 if attempt.outcome == Outcome.PROMISE_TO_PAY:
                     return redirect(f"{reverse('admin:cases_promisetopay_add')}?case={case.pk}")
                 return redirect("admin:cases_collectioncase_change", case.pk)
         except services.ContactBlocked as blocked:
             decision = blocked.decision
-            messages.error(request, "Not logged as made: the contact is refused, and the refusal was recorded.")
+            messages.error(request, _("Not logged as made: the contact is refused, and the refusal was recorded."))
         except ContactRequestError as error:
             form.add_error(None, str(error))
         except CaseServiceError as error:
             form.add_error(None, str(error))
     context = {
-        **admin.site.each_context(request), "title": f"Log contact · {case}", "case": case, "form": form,
+        **admin.site.each_context(request), "title": _("Log contact · %(case)s") % {"case": case}, "case": case, "form": form,
         "decision": decision, "timeline": selectors.case_timeline(case), "now": timezone.now(),
         "borrower_zone": selectors.borrower_zone(case),
     }
@@ -80,10 +81,10 @@ def log_contact(request, case_id):
 
 def work_queue(request):
     if not (request.user.has_perm("contacts.add_contactattempt") and request.user.has_perm("cases.change_collectioncase")):
-        raise Http404("Work queues are for collectors.")
+        raise Http404(_("Work queues are for collectors."))
     contactable, later = selectors.work_queue(request.user)
     context = {
-        **admin.site.each_context(request), "title": "My work queue", "contactable": contactable, "later": later,
+        **admin.site.each_context(request), "title": _("My work queue"), "contactable": contactable, "later": later,
         "now": timezone.now(),
     }
     return render(request, "contacts/work_queue.html", context)

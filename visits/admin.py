@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from cases.admin import HistoryAdmin, ReadOnlyInline, can_see_full_contact_details
 from cases.masking import mask_text
@@ -63,7 +64,7 @@ class FieldVisitInline(ReadOnlyInline):
     fields = ["state", "window_start", "window_end", "requested_by", "approver", "exception", "notice_sent_at",
               "checked_in_at"]
     readonly_fields = fields
-    verbose_name_plural = "Field visits"
+    verbose_name_plural = gettext_lazy("Field visits")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("requested_by", "approver")

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _, gettext_lazy
 from datetime import datetime
 
 from django import forms
@@ -6,14 +7,14 @@ from .models import FieldAgent, FieldVisit
 
 
 class RequestVisitForm(forms.Form):
-    window_start = forms.DateTimeField(help_text="Borrower-local date and time the window opens (YYYY-MM-DD HH:MM).")
-    window_end = forms.DateTimeField(help_text="When it closes (at most four hours later).")
+    window_start = forms.DateTimeField(help_text=gettext_lazy("Borrower-local date and time the window opens (YYYY-MM-DD HH:MM)."))
+    window_end = forms.DateTimeField(help_text=gettext_lazy("When it closes (at most four hours later)."))
     address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Why remote contact is not enough (numbers changed, calls refused…).")
+                             help_text=gettext_lazy("Why remote contact is not enough (numbers changed, calls refused…)."))
     exception_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False,
-        help_text="Supervisors only: the documented reason to visit although eligibility fails. Flagged for compliance.")
+        help_text=gettext_lazy("Supervisors only: the documented reason to visit although eligibility fails. Flagged for compliance."))
 
     def __init__(self, *args, zone, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +45,7 @@ class DecisionForm(forms.Form):
 
 class ReportForm(forms.ModelForm):
     promise_amount = forms.DecimalField(required=False, min_value=0, decimal_places=2,
-                                        help_text="If a promise to pay was agreed.")
+                                        help_text=gettext_lazy("If a promise to pay was agreed."))
     promise_due = forms.DateField(required=False)
 
     class Meta:
@@ -55,10 +56,10 @@ class ReportForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if bool(data.get("promise_amount")) != bool(data.get("promise_due")):
-            raise forms.ValidationError("A promise needs both its amount and its date.")
+            raise forms.ValidationError(_("A promise needs both its amount and its date."))
         return data
 
 
 class VerifyForm(forms.Form):
-    code = forms.CharField(max_length=20, label="Verification code",
-                           help_text="The code on your visit notice, also shown by the visitor.")
+    code = forms.CharField(max_length=20, label=gettext_lazy("Verification code"),
+                           help_text=gettext_lazy("The code on your visit notice, also shown by the visitor."))

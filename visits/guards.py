@@ -6,6 +6,7 @@ condition that can say why it failed — the same Guard as the case ladder's.
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.guards import guard
 from contacts.policy import evaluate
@@ -15,8 +16,7 @@ from contacts.policy import evaluate
 def enough_agents_assigned(visit):
     needed = visit.profile.visit_min_staff
     assigned = visit.agents.filter(active=True).count()
-    return (assigned >= needed, f"{assigned} field agent(s) assigned; a visit needs at least {needed} "
-            f"({visit.profile.label}).", {"assigned": assigned, "minimum": needed})
+    return (assigned >= needed, _("%(assigned)s field agent(s) assigned; a visit needs at least %(needed)s (%(label)s).") % {"assigned": assigned, "needed": needed, "label": visit.profile.label}, {"assigned": assigned, "minimum": needed})
 
 
 @guard
@@ -24,10 +24,9 @@ def notice_sent_in_time(visit):
     lead = timedelta(hours=visit.profile.visit_notice_lead_hours)
     sent = visit.notice_sent_at
     if sent is None:
-        return False, "The pre-visit notice has not been sent.", {"notice_sent_at": None}
+        return False, _("The pre-visit notice has not been sent."), {"notice_sent_at": None}
     return (sent + lead <= visit.window_start,
-            f"Notice sent {timezone.localtime(sent):%Y-%m-%d %H:%M}; it must precede the window by "
-            f"{visit.profile.visit_notice_lead_hours} hours.",
+            _("Notice sent %(localtime)s; it must precede the window by %(visit_notice_lead_hours)s hours.") % {"localtime": format(timezone.localtime(sent), '%Y-%m-%d %H:%M'), "visit_notice_lead_hours": visit.profile.visit_notice_lead_hours},
             {"notice_sent_at": sent.isoformat(), "lead_hours": visit.profile.visit_notice_lead_hours})
 
 
@@ -36,16 +35,14 @@ def window_leaves_time_for_notice(visit):
     lead = timedelta(hours=visit.profile.visit_notice_lead_hours)
     latest_notice = visit.window_start - lead
     return (timezone.now() <= latest_notice,
-            f"The window starts {timezone.localtime(visit.window_start):%Y-%m-%d %H:%M}; the notice must go by "
-            f"{timezone.localtime(latest_notice):%Y-%m-%d %H:%M}.", {"lead_hours": visit.profile.visit_notice_lead_hours})
+            _("The window starts %(localtime)s; the notice must go by %(localtime2)s.") % {"localtime": format(timezone.localtime(visit.window_start), '%Y-%m-%d %H:%M'), "localtime2": format(timezone.localtime(latest_notice), '%Y-%m-%d %H:%M')}, {"lead_hours": visit.profile.visit_notice_lead_hours})
 
 
 @guard
 def inside_visit_window(visit):
     now = timezone.now()
     inside = visit.window_start <= now <= visit.window_end
-    return (inside, f"Now is {'inside' if inside else 'outside'} the announced window "
-            f"{timezone.localtime(visit.window_start):%Y-%m-%d %H:%M}–{timezone.localtime(visit.window_end):%H:%M}.",
+    return (inside, _("Now is %(value)s the announced window %(localtime)s–%(localtime2)s.") % {"value": 'inside' if inside else 'outside', "localtime": format(timezone.localtime(visit.window_start), '%Y-%m-%d %H:%M'), "localtime2": format(timezone.localtime(visit.window_end), '%H:%M')},
             {"now": now.isoformat()})
 
 
@@ -54,12 +51,12 @@ def contact_allowed_now(visit):
     """The compliance engine on channel "field visit": visiting hours in the borrower's
     zone, holds, cease, a closed case, an approved visit."""
     decision = evaluate(visit.case, "field_visit", timezone.now())
-    return (decision.allowed, "The contact rules allow the visit now." if decision.allowed
+    return (decision.allowed, _("The contact rules allow the visit now.") if decision.allowed
             else " ".join(decision.explanations), {"reasons": list(decision.reasons)})
 
 
 @guard
 def report_complete(visit):
     missing = visit.missing_report_items()
-    return (not missing, "The report is complete." if not missing else "The report lacks: " + ", ".join(missing) + ".",
+    return (not missing, _("The report is complete.") if not missing else _("The report lacks: %(items)s.") % {"items": ", ".join(missing)},
             {"missing": missing})

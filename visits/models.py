@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -29,16 +30,18 @@ class FieldAgent(models.Model):
     """A person who may be sent on visits: own staff or a field partner's, with the badge
     the borrower can check."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_agent")
-    badge_number = models.CharField(max_length=30, unique=True)
-    partner = models.CharField(max_length=100, blank=True, help_text="Field partner company; empty for own staff.")
-    regions = models.CharField(max_length=300, help_text="Regions covered, comma-separated (e.g. Shanghai, Beijing).")
-    photo = models.FileField(upload_to="agent-photos/", blank=True)
-    active = models.BooleanField(default=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_agent", verbose_name=_("user"))
+    badge_number = models.CharField(max_length=30, unique=True, verbose_name=_("badge number"))
+    partner = models.CharField(max_length=100, blank=True, help_text=_("Field partner company; empty for own staff."), verbose_name=_("partner"))
+    regions = models.CharField(max_length=300, help_text=_("Regions covered, comma-separated (e.g. Shanghai, Beijing)."), verbose_name=_("regions"))
+    photo = models.FileField(upload_to="agent-photos/", blank=True, verbose_name=_("photo"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("field agent")
+        verbose_name_plural = _("field agents")
         ordering = ["badge_number"]
 
     def __str__(self):
@@ -53,14 +56,14 @@ class FieldAgent(models.Model):
 
 
 class VisitState(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    NOTIFIED = "notified", "Borrower notified"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    ABORTED = "aborted", "Aborted"
-    CANCELLED = "cancelled", "Cancelled"
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    NOTIFIED = "notified", _("Borrower notified")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    ABORTED = "aborted", _("Aborted")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # States in which a visit is approved and still to happen (or happening).
@@ -76,59 +79,61 @@ def _approver_may_decide(visit, user) -> bool:
 
 class FieldVisit(ConcurrentTransitionMixin, models.Model):
     class Willingness(models.TextChoices):
-        WILLING = "willing", "Willing to pay"
-        PARTLY = "partly", "Partly willing"
-        UNWILLING = "unwilling", "Unwilling to pay"
+        WILLING = "willing", _("Willing to pay")
+        PARTLY = "partly", _("Partly willing")
+        UNWILLING = "unwilling", _("Unwilling to pay")
 
     class Ability(models.TextChoices):
-        ABLE = "able", "Able to pay"
-        PARTLY = "partly", "Partly able"
-        UNABLE = "unable", "Unable to pay now"
+        ABLE = "able", _("Able to pay")
+        PARTLY = "partly", _("Partly able")
+        UNABLE = "unable", _("Unable to pay now")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="field_visits")
-    state = FSMField(default=VisitState.REQUESTED, choices=VisitState.choices, protected=True, db_index=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField()
-    eligibility = models.JSONField(default=dict, help_text="What held when it was requested: DPD, balance, "
-                                   "failed remote attempts by channel, invalid points, notice date, coverage.")
-    exception = models.BooleanField(default=False, help_text="Requested although eligibility failed (documented).")
-    exception_reason = models.TextField(blank=True)
+    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="field_visits", verbose_name=_("case"))
+    state = FSMField(default=VisitState.REQUESTED, choices=VisitState.choices, protected=True, db_index=True, verbose_name=_("state"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    reason = models.TextField(verbose_name=_("reason"))
+    eligibility = models.JSONField(default=dict, help_text=_("What held when it was requested: DPD, balance, "
+                                   "failed remote attempts by channel, invalid points, notice date, coverage."), verbose_name=_("eligibility"))
+    exception = models.BooleanField(default=False, help_text=_("Requested although eligibility failed (documented)."), verbose_name=_("exception"))
+    exception_reason = models.TextField(blank=True, verbose_name=_("exception reason"))
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-    window_start = models.DateTimeField()
-    window_end = models.DateTimeField()
-    address = models.TextField()
-    agents = models.ManyToManyField(FieldAgent, related_name="visits", blank=True)
-    notice_sent_at = models.DateTimeField(null=True, blank=True)
-    notice_channels = models.CharField(max_length=40, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    checked_out_at = models.DateTimeField(null=True, blank=True)
-    check_in_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    check_in_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    verification_code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code)
+                                 related_name="+", verbose_name=_("approver"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
+    window_start = models.DateTimeField(verbose_name=_("window start"))
+    window_end = models.DateTimeField(verbose_name=_("window end"))
+    address = models.TextField(verbose_name=_("address"))
+    agents = models.ManyToManyField(FieldAgent, related_name="visits", blank=True, verbose_name=_("agents"))
+    notice_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notice sent at"))
+    notice_channels = models.CharField(max_length=40, blank=True, verbose_name=_("notice channels"))
+    checked_in_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked in at"))
+    checked_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked out at"))
+    check_in_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in latitude"))
+    check_in_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in longitude"))
+    verification_code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code, verbose_name=_("verification code"))
     # The report, in the lender's own steps
-    identity_verified = models.BooleanField(default=False)
-    identity_method = models.CharField(max_length=200, blank=True, help_text="How: ID card seen, face match…")
-    willingness = models.CharField(max_length=10, choices=Willingness.choices, blank=True)
-    ability = models.CharField(max_length=10, choices=Ability.choices, blank=True)
-    promise = models.ForeignKey("cases.PromiseToPay", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey("cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True)
-    receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True)
-    payment_reference = models.CharField(max_length=64, blank=True, help_text="If paid on the spot.")
-    next_steps = models.TextField(blank=True, help_text="What the borrower was told happens next.")
-    conduct_attested = models.BooleanField(default=False, help_text="The agent attests the visit was polite and lawful.")
-    report_note = models.TextField(blank=True)
-    end_reason = models.TextField(blank=True, help_text="Why it was rejected, aborted or cancelled.")
+    identity_verified = models.BooleanField(default=False, verbose_name=_("identity verified"))
+    identity_method = models.CharField(max_length=200, blank=True, help_text=_("How: ID card seen, face match…"), verbose_name=_("identity method"))
+    willingness = models.CharField(max_length=10, choices=Willingness.choices, blank=True, verbose_name=_("willingness"))
+    ability = models.CharField(max_length=10, choices=Ability.choices, blank=True, verbose_name=_("ability"))
+    promise = models.ForeignKey("cases.PromiseToPay", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("promise"))
+    plan = models.ForeignKey("cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True, verbose_name=_("agreement file"))
+    receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True, verbose_name=_("receipt file"))
+    payment_reference = models.CharField(max_length=64, blank=True, help_text=_("If paid on the spot."), verbose_name=_("payment reference"))
+    next_steps = models.TextField(blank=True, help_text=_("What the borrower was told happens next."), verbose_name=_("next steps"))
+    conduct_attested = models.BooleanField(default=False, help_text=_("The agent attests the visit was polite and lawful."), verbose_name=_("conduct attested"))
+    report_note = models.TextField(blank=True, verbose_name=_("report note"))
+    end_reason = models.TextField(blank=True, help_text=_("Why it was rejected, aborted or cancelled."), verbose_name=_("end reason"))
     attempt = models.OneToOneField("contacts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="field_visit")
+                                   related_name="field_visit", verbose_name=_("attempt"))
 
     history = HistoricalRecords(m2m_fields=[agents])
 
     class Meta:
+        verbose_name = _("field visit")
+        verbose_name_plural = _("field visits")
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["case", "state"], name="visit_case_state")]
         permissions = [

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.audit import audited_atomic, sealing_deferred
 
@@ -54,9 +55,10 @@ def eligibility(case) -> dict:
     agents = covering_agents(region)
     checks = [{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in rules]
     checks.append({"rule": "region_covered", "passed": bool(agents),
-                   "explanation": f"Region {region or '(unknown)'}: " + (
-                       f"covered by {', '.join(a.badge_number for a in agents)}." if agents
-                       else "no field partner or own staff covers it."),
+                   "explanation": (_("Region %(region)s: covered by %(agents)s.") % {
+                       "region": region or _("(unknown)"), "agents": ", ".join(a.badge_number for a in agents)}
+                       if agents else _("Region %(region)s: no field partner or own staff covers it.") % {
+                       "region": region or _("(unknown)")}),
                    "inputs": {"region": region, "agents": [a.badge_number for a in agents]}})
     points = list(case.account.borrower.contact_points.all())
     return {
@@ -74,15 +76,15 @@ def _hard_limits(case, profile):
     """Reasons no exception can overrule."""
     rung = case.state if case.state in LADDER else case.ladder_rung
     if not case.is_open or case.state == CaseState.ON_HOLD:
-        yield f"The case is {case.get_state_display().lower()}."
+        yield _("The case is %(lower)s.") % {"lower": case.get_state_display().lower()}
     elif LADDER.index(rung) < LADDER.index(CaseState.WRITTEN_NOTICE):
-        yield "A visit may be requested only once the case has reached the written-notice rung."
+        yield _("A visit may be requested only once the case has reached the written-notice rung.")
     if case.account.borrower.vulnerable and profile.no_visit_if_vulnerable:
-        yield f"The borrower is vulnerable: {profile.label} allows no field visit."
+        yield _("The borrower is vulnerable: %(label)s allows no field visit.") % {"label": profile.label}
     recent = case.field_visits.filter(state__in=COUNTED_STATES,
                                       requested_at__gte=timezone.now() - timedelta(days=30)).count()
     if recent >= profile.visits_per_30_days:
-        yield f"{recent} visit(s) in the last 30 days (limit {profile.visits_per_30_days})."
+        yield _("%(recent)s visit(s) in the last 30 days (limit %(visits_per_30_days)s).") % {"recent": recent, "visits_per_30_days": profile.visits_per_30_days}
 
 
 # --- the workflow ---------------------------------------------------------------------------
@@ -94,11 +96,11 @@ def _event(visit, by, reason):
 
 def _check_window(case, start: datetime, end: datetime):
     if timezone.is_naive(start) or timezone.is_naive(end):
-        raise VisitRefused("The visit window must be timezone-aware.")
+        raise VisitRefused(_("The visit window must be timezone-aware."))
     if end <= start:
-        raise VisitRefused("The visit window must end after it starts.")
+        raise VisitRefused(_("The visit window must end after it starts."))
     if end - start > timedelta(hours=4):
-        raise VisitRefused("Announce a window of at most four hours.")
+        raise VisitRefused(_("Announce a window of at most four hours."))
     profile = case.policy_profile
     from contacts.selectors import borrower_zone
 
@@ -106,8 +108,7 @@ def _check_window(case, start: datetime, end: datetime):
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.date() != local_end.date() or not (
             profile.contact_window_start <= local_start.time() and local_end.time() <= profile.contact_window_end):
-        raise VisitRefused(f"Visits happen between {profile.contact_window_start:%H:%M} and "
-                           f"{profile.contact_window_end:%H:%M} borrower-local ({zone.key}).")
+        raise VisitRefused(_("Visits happen between %(contact_window_start)s and %(contact_window_end)s borrower-local (%(key)s).") % {"contact_window_start": format(profile.contact_window_start, '%H:%M'), "contact_window_end": format(profile.contact_window_end, '%H:%M'), "key": zone.key})
 
 
 @audited_atomic
@@ -116,7 +117,7 @@ def request_visit(case, by, reason, *, window_start, window_end, address, agents
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
     case_services._require_case_access(by, case)
     if not reason.strip() or not address.strip():
-        raise VisitRefused("Say why the visit is needed and where it is.")
+        raise VisitRefused(_("Say why the visit is needed and where it is."))
     profile = case.policy_profile
     hard = list(_hard_limits(case, profile))
     if hard:
@@ -125,7 +126,7 @@ def request_visit(case, by, reason, *, window_start, window_end, address, agents
     snapshot = eligibility(case)
     failed = [check for check in snapshot["checks"] if not check["passed"]]
     if failed and not exception_reason.strip():
-        raise VisitRefused("Not eligible for a field visit: " + " ".join(c["explanation"] for c in failed), failed)
+        raise VisitRefused(_("Not eligible for a field visit: %(items)s") % {"items": " ".join(c["explanation"] for c in failed)}, failed)
     if failed:
         case_services._require(by, "visits.request_visit_exception", "request a visit as an exception")
     visit = FieldVisit(case=case, requested_by=by, reason=reason, eligibility=snapshot, exception=bool(failed),
@@ -146,9 +147,9 @@ def _transition(visit, name, *, by, reason=""):
         case_services._require_case_access(by, visit.case)
     found = next((t for t in visit.get_all_state_transitions() if t.name == name and t.source == visit.state), None)
     if found is None:
-        raise VisitRefused(f"A visit that is {visit.get_state_display().lower()} cannot be {name.replace('_', ' ')}.")
+        raise VisitRefused(_("A visit that is %(lower)s cannot be %(replace)s.") % {"lower": visit.get_state_display().lower(), "replace": name.replace('_', ' ')})
     if by is not None and not found.has_perm(visit, by):
-        raise NotPermitted(f"{by.get_username()} may not {name.replace('_', ' ')} this visit.")
+        raise NotPermitted(_("%(username)s may not %(replace)s this visit.") % {"username": by.get_username(), "replace": name.replace('_', ' ')})
     failed = [r for r in (c.evaluate(visit) for c in found.conditions) if not r.passed]
     if failed:
         raise VisitRefused(" ".join(r.explanation for r in failed), failed)
@@ -182,7 +183,7 @@ def approve_visit(visit, by, note="", agents=None) -> FieldVisit:
 @audited_atomic
 def reject_visit(visit, by, why) -> FieldVisit:
     if not why.strip():
-        raise VisitRefused("Say why the visit is rejected.")
+        raise VisitRefused(_("Say why the visit is rejected."))
     visit = _transition(visit, "reject", by=by, reason=why)
     visit.approver, visit.decided_at, visit.decision_note, visit.end_reason = by, timezone.now(), why, why
     visit.save(update_fields=["approver", "decided_at", "decision_note", "end_reason"])
@@ -211,7 +212,7 @@ def send_notice(visit) -> list[OutboundMessage]:
 
     visit = FieldVisit.objects.select_for_update().select_related("case__account__borrower").get(pk=visit.pk)
     if visit.state != VisitState.APPROVED:
-        raise VisitRefused("Only an approved visit is announced.")
+        raise VisitRefused(_("Only an approved visit is announced."))
     case = visit.case
     borrower = case.account.borrower
     points = list(borrower.contact_points.all())
@@ -231,8 +232,8 @@ def send_notice(visit) -> list[OutboundMessage]:
         message.save()
         messages.append(message)
     if not messages:
-        raise VisitRefused("No approved notice template or usable contact point for the borrower: the visit cannot "
-                           "be announced.")
+        raise VisitRefused(_("No approved notice template or usable contact point for the borrower: the visit cannot "
+                           "be announced."))
     visit.notice_channels = " ".join(m.channel for m in messages)
     visit.save(update_fields=["notice_channels"])
     _event(visit, None, f"notice queued by {visit.notice_channels}")
@@ -272,7 +273,7 @@ def check_in(visit, by, lat=None, lon=None) -> FieldVisit:
     """An assigned agent arrives: inside the window, with enough colleagues, and only if the
     contact rules allow it now. A refusal by the rules is recorded like any other."""
     if not _is_assigned_agent(by, visit):
-        raise NotPermitted(f"{by.get_username()} is not assigned to this visit.")
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
     try:
         with transaction.atomic(), sealing_deferred():
             visit = _transition(visit, "check_in", by=by, reason="checked in")
@@ -299,7 +300,7 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
     """File the report (the lender's steps), record the visit as a contact, and turn what
     was agreed into a promise or a plan."""
     if not _is_assigned_agent(by, visit):
-        raise NotPermitted(f"{by.get_username()} is not assigned to this visit.")
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
     visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)
     for name in REPORT_FIELDS:
         if name in report:
@@ -331,9 +332,9 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
 @audited_atomic
 def abort_visit(visit, by, why) -> FieldVisit:
     if not why.strip():
-        raise VisitRefused("Say why the visit was aborted.")
+        raise VisitRefused(_("Say why the visit was aborted."))
     if not _is_assigned_agent(by, visit):
-        raise NotPermitted(f"{by.get_username()} is not assigned to this visit.")
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
     visit = _transition(visit, "abort", by=by, reason=why)
     FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
     return visit

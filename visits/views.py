@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.exceptions import CaseServiceError
 from cases.selectors import visible_cases
@@ -75,9 +76,9 @@ def request_visit(request, case_id):
         except CaseServiceError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, f"Visit {visit.pk} requested; a supervisor decides.")
+            messages.success(request, _("Visit %(pk)s requested; a supervisor decides.") % {"pk": visit.pk})
             return redirect("admin:cases_collectioncase_change", case.pk)
-    return _page(request, "visits/request.html", title=f"Request a field visit · {case}", case=case, form=form,
+    return _page(request, "visits/request.html", title=_("Request a field visit · %(case)s") % {"case": case}, case=case, form=form,
                  eligibility=services.eligibility(case), zone=zone)
 
 
@@ -85,7 +86,7 @@ def inbox(request):
     """The supervisor's approval inbox: pending requests with their eligibility snapshot."""
     if not request.user.has_perm("visits.approve_fieldvisit"):
         raise PermissionDenied
-    return _page(request, "visits/inbox.html", title="Field visits awaiting a decision",
+    return _page(request, "visits/inbox.html", title=_("Field visits awaiting a decision"),
                  visits=selectors.pending_requests())
 
 
@@ -100,14 +101,14 @@ def decide(request, visit_id):
         try:
             if "reject" in request.POST:
                 services.reject_visit(visit, request.user, data["note"])
-                messages.success(request, f"Visit {visit.pk} rejected.")
+                messages.success(request, _("Visit %(pk)s rejected.") % {"pk": visit.pk})
             else:
                 services.approve_visit(visit, request.user, note=data["note"], agents=list(data["agents"]))
-                messages.success(request, f"Visit {visit.pk} approved; the notice goes out next.")
+                messages.success(request, _("Visit %(pk)s approved; the notice goes out next.") % {"pk": visit.pk})
             return redirect("visits:inbox")
         except CaseServiceError as refusal:
             form.add_error(None, str(refusal))
-    return _page(request, "visits/decide.html", title=f"Decide on visit {visit.pk}", visit=visit, form=form,
+    return _page(request, "visits/decide.html", title=_("Decide on visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form,
                  timeline=case_timeline(visit.case))
 
 
@@ -117,7 +118,7 @@ def my_visits(request):
         raise PermissionDenied
     visits = list(selectors.visits_for_agent(request.user))
     _log_address_seen(request, visits, "my visits")
-    return _page(request, "visits/mine.html", title="My visits", visits=visits, now=timezone.now())
+    return _page(request, "visits/mine.html", title=_("My visits"), visits=visits, now=timezone.now())
 
 
 def act(request, visit_id):
@@ -130,19 +131,19 @@ def act(request, visit_id):
         if action == "check_in":
             services.check_in(visit, request.user, lat=request.POST.get("lat") or None,
                               lon=request.POST.get("lon") or None)
-            messages.success(request, f"Checked in to visit {visit.pk}.")
+            messages.success(request, _("Checked in to visit %(pk)s.") % {"pk": visit.pk})
         elif action == "abort":
             services.abort_visit(visit, request.user, request.POST.get("why", ""))
-            messages.success(request, f"Visit {visit.pk} aborted.")
+            messages.success(request, _("Visit %(pk)s aborted.") % {"pk": visit.pk})
         elif action == "report":
             form = ReportForm(request.POST, request.FILES, instance=visit)
             if not form.is_valid():
-                return _page(request, "visits/report.html", title=f"Report visit {visit.pk}", visit=visit, form=form)
+                return _page(request, "visits/report.html", title=_("Report visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form)
             data = form.cleaned_data
             services.complete_visit(visit, request.user, {**data})
-            messages.success(request, f"Visit {visit.pk} completed.")
+            messages.success(request, _("Visit %(pk)s completed.") % {"pk": visit.pk})
         else:
-            raise Http404("Unknown action.")
+            raise Http404(_("Unknown action."))
     except CaseServiceError as refusal:
         messages.error(request, str(refusal))
     return redirect("visits:mine")
@@ -153,5 +154,5 @@ def report_form(request, visit_id):
         raise PermissionDenied
     visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id, state=VisitState.IN_PROGRESS)
     _log_address_seen(request, [visit], "visit report")
-    return _page(request, "visits/report.html", title=f"Report visit {visit.pk}", visit=visit,
+    return _page(request, "visits/report.html", title=_("Report visit %(pk)s") % {"pk": visit.pk}, visit=visit,
                  form=ReportForm(instance=visit))
