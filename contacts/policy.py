@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case as SqlCase, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models import (
+    Case as SqlCase, Count, DateTimeField, F, IntegerField, Max, Q, Value, When, Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -377,15 +379,8 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
     borrower_ids = {case.account.borrower_id for case in cases}
     case_ids = [case.pk for case in cases]
 
-    points_by_borrower = defaultdict(list)
-    for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
-        points_by_borrower[point.borrower_id].append(point)
-    holds_by_case = defaultdict(list)
-    for hold in Hold.objects.filter(case_id__in=case_ids, released_at__isnull=True, starts_at__lte=at).filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=at)):
-        holds_by_case[hold.case_id].append(hold)
-    opt_outs = set(ChannelOptOut.objects.filter(borrower_id__in=borrower_ids, channel=channel)
-                   .values_list("borrower_id", "contact_point_id"))
+    points_by_borrower = _contact_points(cases, borrower_ids)
+    holds_by_case, opt_outs = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
 
     facts = []
     for case in cases:
@@ -403,6 +398,42 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
     _load_counts(facts, channel, at)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
+
+
+def _contact_points(cases, borrower_ids) -> dict[int, list[ContactPoint]]:
+    """Each borrower's contact points: from the cases' prefetched points when the caller
+    loaded them (a case page does), else in one query."""
+    borrowers = [case.account.borrower for case in cases]
+    if all("contact_points" in getattr(b, "_prefetched_objects_cache", {}) for b in borrowers):
+        return {b.pk: list(b.contact_points.all()) for b in borrowers}
+    points_by_borrower = defaultdict(list)
+    for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
+        points_by_borrower[point.borrower_id].append(point)
+    return points_by_borrower
+
+
+def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set]:
+    """The cases' active holds and the borrowers' opt-outs from ``channel``, in one
+    round trip (a UNION): rows are (kind of row, key, hold kind, hold end, opted-out point)."""
+    holds = (
+        Hold.objects.filter(case_id__in=case_ids, released_at__isnull=True, starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .values_list(Value("hold"), "case_id", "kind", "ends_at", Value(None, output_field=IntegerField()))
+        .order_by()
+    )
+    opt_outs_of_channel = (
+        ChannelOptOut.objects.filter(borrower_id__in=borrower_ids, channel=channel)
+        .values_list(Value("opt_out"), "borrower_id", Value(""), Value(None, output_field=DateTimeField()),
+                     "contact_point_id")
+        .order_by()
+    )
+    holds_by_case, opt_outs = defaultdict(list), set()
+    for row_kind, key, hold_kind, ends_at, point_id in holds.union(opt_outs_of_channel, all=True):
+        if row_kind == "hold":
+            holds_by_case[key].append(Hold(case_id=key, kind=hold_kind, ends_at=ends_at))
+        else:
+            opt_outs.add((key, point_id))
+    return holds_by_case, opt_outs
 
 
 def _counted_attempts(borrower_ids, at):

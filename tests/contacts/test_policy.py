@@ -425,7 +425,21 @@ def test_query_count_does_not_depend_on_history_length(db):
         for i in range(500)
     ])
     long, decision = count()
-    assert decision.allowed and long == short <= 8
+    # Points, holds + opt-outs (one UNION), the counts; the profiles are cached per process.
+    assert decision.allowed and long == short <= 3
+
+
+def test_a_caller_that_prefetched_the_contact_points_saves_their_query(db):
+    case = phone_case()
+    ChannelOptOut.objects.create(borrower=case.account.borrower, channel=Channel.PHONE_CALL)
+    case_services.place_hold(case, Hold.Kind.DISPUTE, by=None)
+    fresh = (CollectionCase.objects.select_related("account__borrower")
+             .prefetch_related("account__borrower__contact_points").get(pk=case.pk))
+    with CaptureQueriesContext(connection) as queries:
+        decision = policy.evaluate(fresh, Channel.PHONE_CALL, local(SHANGHAI, hour=12), contact_point=case.points[0])
+    assert len(queries) == 2
+    # The hold and the opt-out came back through the one UNION query.
+    assert set(decision.reasons) >= {Reason.CASE_ON_HOLD, Reason.CHANNEL_OPT_OUT}
 
 
 def test_evaluate_many_answers_a_whole_queue_in_a_fixed_number_of_queries(db):
