@@ -165,6 +165,27 @@ def test_a_batch_judges_each_borrower_once_at_a_time(db, sms_template, outbox_di
         case.pk for case in cases}
 
 
+def test_a_letter_sent_by_the_outbox_starts_the_written_notice_lead_time(db, outbox_dir):
+    from cases.models import CaseEvent
+
+    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
+    letter = approve_template(save_template_version(
+        code="formal-notice", channel=Channel.LETTER, language="zh-hans", by=author,
+        subject="催收通知", body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。"), by=reviewer)
+    case = phone_case(dpd=40, rung=CaseState.WRITTEN_NOTICE)
+    address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
+    at = local(SHANGHAI, hour=10)
+    OutboundMessage.objects.create(case=case, channel=Channel.LETTER, template=letter, contact_point=address,
+                                   slot=at, scheduled_for=at, idempotency_key="letter-1")
+    with frozen(local(SHANGHAI, hour=10, minute=5)):
+        assert outbox.dispatch_outbox()["sent"] == 1
+    case = CollectionCase.objects.get(pk=case.pk)
+    assert case.written_notice_sent_at == local(SHANGHAI, hour=10, minute=5)
+    assert case.history.first().history_change_reason == "written notice sent"
+    assert case.events.filter(kind=CaseEvent.Kind.NOTICE).count() == 1
+    assert len(delivered("letter", outbox_dir)) == 1
+
+
 def test_gateway_error_is_retried_with_backoff_and_sent_once(db, sms_template, outbox_dir, settings):
     settings.CONTACT_GATEWAYS = {**settings.CONTACT_GATEWAYS, "sms": "tests.contacts.test_outbox.FlakyGateway"}
     FlakyGateway.failures_left = {}
