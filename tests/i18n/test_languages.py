@@ -164,3 +164,30 @@ def test_each_borrower_gets_the_reminder_in_their_language(db, reminder_template
     assert OutboundMessage.objects.get(case=chinese).template.language == "zh-hans"
     assert OutboundMessage.objects.get(case=english).template.code == "sms-reminder-en"
     assert "days overdue" in OutboundMessage.objects.get(case=english).template.body
+
+
+# --- sign-in security ---------------------------------------------------------------------------
+
+def test_the_two_factor_page_speaks_the_persons_language(db):
+    """A supervisor who has passed the password step but not yet the code, and prefers
+    Chinese, is asked for the code in Chinese, and told so in Chinese when it is wrong."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    supervisor = make_user("Supervisor")
+    TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
+    StaffProfile.objects.create(user=supervisor, language="zh-hans")
+    client = Client()
+    client.force_login(supervisor)  # the password step only: no verified device in the session
+
+    work = client.get(reverse("contacts:work_queue"), HTTP_ACCEPT_LANGUAGE="en")
+    assert work.status_code == 302 and work["Location"].startswith(reverse("accounts:verify"))
+    page = client.get(work["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'name="token"' in text
+    assert "两步验证登录" in text and "身份验证器应用中的验证码" in text
+    assert f"已以 {supervisor.username} 身份登录" in text
+    assert "Two-factor sign-in" not in text and "authenticator app" not in text
+
+    wrong = client.post(reverse("accounts:verify"), {"token": "000000", "next": reverse("contacts:work_queue")},
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
