@@ -142,9 +142,15 @@ class ContactPointInline(ReadOnlyInline):
         return super().get_queryset(request)
 
 
+# Lists show personal data masked for every role, including those allowed to see it in
+# full: a list would show many people's data at once without an access-log row per
+# person. The full value is on the single borrower's or contact point's page, which is
+# logged (compliance.services.log_pii_access). Exact-match search still finds by the
+# full value.
+
 @admin.register(Borrower)
 class BorrowerAdmin(HistoryAdmin):
-    list_display = ["full_name", "shown_national_id", "home_time_zone", "language", "policy_profile_code", "vulnerable"]
+    list_display = ["full_name", "masked_national_id", "home_time_zone", "language", "policy_profile_code", "vulnerable"]
     list_filter = ["policy_profile_code", "language", "vulnerable"]
     # National IDs are searched by exact match only (no partial probing of PII).
     search_fields = ["full_name", "=national_id"]
@@ -163,11 +169,16 @@ class BorrowerAdmin(HistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("national ID"))
+    def masked_national_id(self, obj):
+        return obj.national_id_masked
+
+    @admin.display(description=_("national ID"))
     def shown_national_id(self, obj):
         return obj.national_id if can_see_full_national_id(viewer()) else obj.national_id_masked
 
     def get_fields(self, request, obj=None):
-        fields = [field for field in super().get_fields(request, obj) if field != "shown_national_id"]
+        fields = [field for field in super().get_fields(request, obj)
+                  if field not in ("shown_national_id", "masked_national_id")]
         if not can_see_full_national_id(request.user) and obj is not None:
             fields = ["shown_national_id" if field == "national_id" else field for field in fields]
         return fields
@@ -181,7 +192,7 @@ class BorrowerAdmin(HistoryAdmin):
 
 @admin.register(ContactPoint)
 class ContactPointAdmin(HistoryAdmin):
-    list_display = ["borrower", "kind", "shown_value", "owner", "is_primary", "is_invalid", "opted_out"]
+    list_display = ["borrower", "kind", "masked_value", "owner", "is_primary", "is_invalid", "opted_out"]
     list_filter = ["kind", "owner", "is_invalid", "opted_out"]
     list_select_related = ["borrower"]
     search_fields = ["=value", "borrower__full_name"]
@@ -200,11 +211,15 @@ class ContactPointAdmin(HistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("value"))
+    def masked_value(self, obj):
+        return obj.masked_value
+
+    @admin.display(description=_("value"))
     def shown_value(self, obj):
         return obj.value if can_see_full_contact_details(viewer()) else obj.masked_value
 
     def get_fields(self, request, obj=None):
-        fields = [field for field in super().get_fields(request, obj) if field != "shown_value"]
+        fields = [field for field in super().get_fields(request, obj) if field not in ("shown_value", "masked_value")]
         if obj is not None and not can_see_full_contact_details(request.user):
             fields = ["shown_value" if field == "value" else field for field in fields]
         return fields
