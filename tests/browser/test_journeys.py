@@ -171,3 +171,20 @@ def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, cloc
     page.click("a:has-text('Contact intensity')")
     shot(page, "13-reviewer-contact-intensity")
     assert f"case {case.pk}" in page.locator("body").inner_text().lower()
+
+
+def test_collector_who_prefers_chinese_sees_the_queue_in_chinese(page_for, live_server, clock, collector):
+    """The browser asks for English; the collector's saved preference (zh-hans) wins.
+    The screenshot shows whether chromium has a CJK font (else the text is boxes)."""
+    from preferences.models import StaffProfile
+
+    StaffProfile.objects.create(user=collector, language="zh-hans")
+    reachable = phone_case(dpd=30)
+    CollectionCase.objects.filter(pk=reachable.pk).update(assigned_collector=collector)
+
+    page = page_for(collector)
+    page.goto(f"{live_server.url}/work/queue/")
+    shot(page, "14-collector-queue-chinese")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "现在可以致电" in page.locator("#content").inner_text()
+    assert reachable.account.loan_number in page.locator("table.queue-now").inner_text()
