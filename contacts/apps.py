@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 
 class ContactsConfig(AppConfig):
     name = "contacts"
-    verbose_name = "Contacts and policy"
+    verbose_name = _("Contacts and policy")
 
     def ready(self):
         from .models import PolicyProfile

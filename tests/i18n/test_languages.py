@@ -80,6 +80,14 @@ def test_saved_preference_decides_the_language(db, language, index_text, queue_t
     assert queue.status_code == 200 and queue_text in queue.content.decode()
 
 
+def test_the_admin_sections_are_named_in_the_readers_language(db):
+    client = signed_in(make_user("Collector"), "zh-hans")
+    page = client.get(reverse("admin:index")).content.decode()
+    for section in ("案件", "联系与政策", "外访"):
+        assert f">{section}<" in page, section
+    assert "Contacts and policy" not in page
+
+
 def test_without_a_preference_the_browser_decides(db):
     client = signed_in(make_user("Collector"))
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
