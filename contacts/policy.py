@@ -22,8 +22,6 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -459,8 +457,13 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
 
 
 def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
-    """_counted_attempts as plain rows: (borrower, case, contact point, channel, outcome,
-    started_at, conversation, contact point is a workplace)."""
+    """Contacts that happened (allowed, outbound) in the history window the caps look at,
+    as plain rows: (borrower, case, contact point, channel, outcome, started_at,
+    conversation, contact point is a workplace).
+
+    Up to ``at`` or now, whichever is later: a call logged after the fact must not slip
+    under a cap because the calls that followed it are already on record.
+    """
     borrower_ids = list(borrower_ids)
     attempts, points = ContactAttempt._meta.db_table, ContactPoint._meta.db_table
     sql = (
@@ -476,93 +479,50 @@ def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
                 for borrower, case, point, channel, outcome, started, conversation, workplace in cursor.fetchall()]
 
 
-def _counted_attempts(borrower_ids, at):
-    """Contacts that happened (allowed, outbound) in the history window the caps look at.
-
-    Up to ``at`` or now, whichever is later: a call logged after the fact must not slip
-    under a cap because the calls that followed it are already on record.
-    """
-    return ContactAttempt.objects.filter(
-        borrower_id__in=borrower_ids, allowed=True, direction=ContactAttempt.Direction.OUTBOUND,
-        started_at__gt=at - HISTORY_WINDOW, started_at__lte=max(at, timezone.now()),
-    )
-
-
-def _debt_call_filter(profile) -> Q:
-    channels = [Channel.PHONE_CALL, Channel.SMS] if profile.sms_counts_as_call else [Channel.PHONE_CALL]
-    condition = Q(channel__in=channels)
-    if not profile.calls_count_busy:
-        condition &= ~Q(outcome=Outcome.BUSY)  # Reg F counts calls placed, not network failures
-    return condition
-
-
 def _load_counts(facts: list[Facts], channel, at):
-    """Every count the caps need, for all the facts: the borrowers' counted attempts in
-    the history window (a few dozen rows per borrower at most) are read in one plain
-    query and counted here, which costs far less than compiling seven filtered
-    aggregates on every check; plus one query per cap that is reached."""
+    """Every count the caps need, for all the facts, and for each rolling cap that is
+    reached the k-th most recent counted attempt (the window frees a slot that long after
+    it): the borrowers' counted attempts in the history window (a few dozen rows per
+    borrower at most) are read in one plain query and counted here, which costs far less
+    than compiling filtered aggregates and window queries on every check."""
     rows_of_borrower = defaultdict(list)
     for row in _counted_attempt_rows({f.case.account.borrower_id for f in facts}, at):
         rows_of_borrower[row[0]].append(row)
     week_start = at - WEEK
-    by_profile = defaultdict(list)
     for f in facts:
         profile = f.profile
-        by_profile[profile.pk].append(f)
         debt_channels = {Channel.PHONE_CALL, Channel.SMS} if profile.sms_counts_as_call else {Channel.PHONE_CALL}
         workplace_capped = profile.calls_to_workplace_30d is not None
         # Each borrower's "today" starts at their own local midnight.
         day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
         point_id = f.contact_point.pk if f.contact_point is not None else None
+        times = {"debt_calls_7d": [], "workplace_calls_30d": [], "attempts_7d": []}
         for _, case_id, row_point_id, row_channel, outcome, started_at, conversation, is_workplace in \
                 rows_of_borrower[f.case.account.borrower_id]:
             today = day_start <= started_at < day_end
             call = row_channel == Channel.PHONE_CALL
             # Reg F counts calls placed, not network failures (calls_count_busy).
             debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
-            in_week = started_at > week_start
-            f.attempts_7d += in_week
+            if started_at > week_start:
+                times["attempts_7d"].append(started_at)
             f.sms_today += row_channel == Channel.SMS and today
             f.connected_calls_today += call and today and outcome in CONNECTED
             if point_id is not None and row_point_id == point_id:
                 f.unanswered_to_point_today += call and today and outcome in UNANSWERED
             if case_id == f.case.pk:
-                f.debt_calls_7d += debt_call and in_week and not (workplace_capped and is_workplace)
-                f.workplace_calls_30d += debt_call and bool(is_workplace)
+                if debt_call and started_at > week_start and not (workplace_capped and is_workplace):
+                    times["debt_calls_7d"].append(started_at)
+                if debt_call and is_workplace:
+                    times["workplace_calls_30d"].append(started_at)
                 if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
                     f.last_conversation_at = started_at
-    for group in by_profile.values():
-        profile = group[0].profile
-        debt_calls = _debt_call_filter(profile)
-        week = Q(started_at__gt=week_start)
-        workplace = Q(contact_point__is_workplace=True)
-        personal_week = debt_calls & week & (~workplace if profile.calls_to_workplace_30d is not None else Q())
-        _load_kth_recent(group, at, profile, personal_week, debt_calls & workplace, week)
-
-
-def _load_kth_recent(group: list[Facts], at, profile, personal_week: Q, workplace_30d: Q, week: Q):
-    """For each rolling cap that is reached, the k-th most recent counted attempt: the
-    window frees a slot k-th-most-recent + window after it. One query per reached cap."""
-    caps = [
-        ("debt_calls_7d", profile.calls_per_debt_7d, "case_id", personal_week),
-        ("workplace_calls_30d", profile.calls_to_workplace_30d, "case_id", workplace_30d),
-        ("attempts_7d", profile.attempts_per_borrower_7d, "borrower_id", week),
-    ]
-    for name, limit, partition, condition in caps:
-        reached = [f for f in group if limit is not None and getattr(f, name) >= limit]
-        if not reached:
-            continue
-        keys = {f.case.pk if partition == "case_id" else f.case.account.borrower_id for f in reached}
-        ranked = (
-            _counted_attempts({f.case.account.borrower_id for f in reached}, at)
-            .filter(condition, **{f"{partition}__in": keys})
-            .annotate(rank=Window(RowNumber(), partition_by=[F(partition)], order_by=F("started_at").desc()))
-            .filter(rank=limit)
-            .values_list(partition, "started_at")
-        )
-        kth = dict(ranked)
-        for f in reached:
-            f.kth_recent[name] = kth[f.case.pk if partition == "case_id" else f.case.account.borrower_id]
+        f.attempts_7d, f.debt_calls_7d, f.workplace_calls_30d = (
+            len(times["attempts_7d"]), len(times["debt_calls_7d"]), len(times["workplace_calls_30d"]))
+        for name, limit in (("debt_calls_7d", profile.calls_per_debt_7d),
+                            ("workplace_calls_30d", profile.calls_to_workplace_30d),
+                            ("attempts_7d", profile.attempts_per_borrower_7d)):
+            if limit is not None and limit > 0 and len(times[name]) >= limit:
+                f.kth_recent[name] = sorted(times[name], reverse=True)[limit - 1]
 
 
 def _load_third_party_facts(facts: list[Facts]):
