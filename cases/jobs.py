@@ -25,7 +25,7 @@ from contacts.selectors import current_profiles_by_code
 from . import services
 from .models import (
     CLOSED_STATES, OPEN_STATES, CaseEvent, CaseState, CollectionCase, Hold, Installment, JobRun, LoanAccount,
-    PromiseToPay, RepaymentPlan, rung_called_for,
+    PromiseToPay, RepaymentPlan, cases_with_running_arrangement, rung_called_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -248,10 +248,7 @@ def _release_holds(hold_ids, now: datetime) -> int:
     freed = list(CollectionCase.objects.filter(pk__in=case_ids, state=CaseState.ON_HOLD)
                  .exclude(pk__in=still_held).select_related("account__borrower"))
     today = timezone.localdate(now)
-    arranged = set(PromiseToPay.objects.filter(case__in=freed, status=PromiseToPay.Status.PENDING,
-                                               due_date__gte=today).values_list("case_id", flat=True))
-    arranged |= set(RepaymentPlan.objects.filter(case__in=freed, status=RepaymentPlan.Status.ACTIVE)
-                    .values_list("case_id", flat=True))
+    arranged = cases_with_running_arrangement([case.pk for case in freed], today)
     targets = defaultdict(list)
     for case in freed:
         targets[CaseState.ARRANGEMENT if case.pk in arranged else rung_called_for(case)].append(case)

@@ -265,6 +265,18 @@ RUNG_DPD_GUARDS = {
 }
 
 
+def cases_with_running_arrangement(case_ids, today: date | None = None) -> set[int]:
+    """The cases among ``case_ids`` with an arrangement running: a pending promise not yet
+    due, or an active repayment plan. Such a case sits in arrangement, not on its rung.
+    One query, for one case or a batch."""
+    today = today or timezone.localdate()
+    promised = PromiseToPay.objects.filter(case_id__in=case_ids, status=PromiseToPay.Status.PENDING,
+                                           due_date__gte=today).values_list("case_id", flat=True).order_by()
+    planned = RepaymentPlan.objects.filter(case_id__in=case_ids, status=RepaymentPlan.Status.ACTIVE) \
+        .values_list("case_id", flat=True).order_by()
+    return set(promised.union(planned))
+
+
 def rung_called_for(case) -> str:
     """The rung a case returns to from a side state.
 
@@ -363,11 +375,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         facts = getattr(self, "_guard_facts", None)
         if facts is not None and "running_arrangement" in facts:
             return facts["running_arrangement"]
-        today = timezone.localdate()
-        running = (
-            self.promises.filter(status=PromiseToPay.Status.PENDING, due_date__gte=today).exists()
-            or self.repayment_plans.filter(status=RepaymentPlan.Status.ACTIVE).exists()
-        )
+        running = bool(cases_with_running_arrangement([self.pk]))
         if facts is not None:
             facts["running_arrangement"] = running
         return running

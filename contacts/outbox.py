@@ -318,7 +318,7 @@ def _judge(messages, cases, at) -> dict[int, policy.Decision]:
 
 def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
     attempt = ContactAttempt(
-        case=case, borrower_id=case.account.borrower_id, channel=message.channel, direction="outbound",
+        case=case, borrower_id=case.account.borrower_id, channel=message.channel, direction=ContactAttempt.Direction.OUTBOUND,
         contact_point=message.contact_point, agent=None, started_at=at,
         outcome=Outcome.SENT if decision.allowed else "", party_reached=ContactAttempt.Party.NONE,
         template=message.template, message_text=body, allowed=decision.allowed, reasons=list(decision.reasons),

@@ -20,6 +20,7 @@ from cases.exceptions import CaseServiceError, NotPermitted
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, Hold
 
 from . import policy
+from .selectors import clear_profile_cache
 from .models import (
     BORROWER_REACHED, Channel, ChannelOptOut, ContactAttempt, MessageTemplate, Outcome, PolicyProfile,
 )
@@ -50,14 +51,19 @@ def save_profile_version(profile: PolicyProfile, *, by, note: str = "") -> Polic
     # Lock the code's versions so two administrators cannot both write version N+1.
     versions = PolicyProfile.objects.select_for_update().filter(code=profile.code)
     latest = max(versions.values_list("version", flat=True), default=0)
-    profile.pk = None
-    profile._state.adding = True
-    profile.version = latest + 1
-    profile.created_by = by
-    profile.change_note = note
-    profile._history_user = by
-    profile._change_reason = note or f"new version {profile.version}"
-    profile.save()
+    try:
+        profile.pk = None
+        profile._state.adding = True
+        profile.version = latest + 1
+        profile.created_by = by
+        profile.change_note = note
+        profile._history_user = by
+        profile._change_reason = note or f"new version {profile.version}"
+        profile.save()
+    finally:
+        # ``profile`` may be the process's cached current version, edited in place: the
+        # cache must not keep it, whether the save succeeded or failed.
+        clear_profile_cache()
     return profile
 
 

@@ -44,6 +44,7 @@ def test_a_national_id_and_the_start_of_a_name_find_the_borrower(book):
     assert found("wang fang") == {theirs}  # typed in lower case, stored capitalised
     assert found("Fang") == set()  # the start of the name, not any part of it
     assert found("nobody like this") == set()
+    assert found("   ") == {mine, theirs}  # an empty search is no filter
 
 
 def test_search_stays_within_what_the_user_may_see(book, collector):

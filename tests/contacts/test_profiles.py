@@ -24,6 +24,18 @@ def test_an_edit_is_a_new_version_and_the_old_one_stays(db, administrator):
     assert new.history.first().history_user == administrator
 
 
+def test_a_failed_edit_of_the_cached_profile_does_not_linger_in_the_cache(db, administrator):
+    from django.db import IntegrityError
+
+    profile = current_profile("CN")  # the process's cached copy
+    profile.phone_min_dpd = None  # not a number the column accepts
+    with pytest.raises(IntegrityError):
+        save_profile_version(profile, by=administrator)
+    fresh = current_profile("CN")
+    assert fresh is not profile and (fresh.pk, fresh.version, fresh.phone_min_dpd) == (
+        PolicyProfile.objects.get(code="CN", version=1).pk, 1, 8)
+
+
 def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
     from django.test import Client
 
