@@ -56,3 +56,5 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+from . import admin_users  # noqa: E402,F401  (staff users and their roles)

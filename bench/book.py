@@ -27,7 +27,7 @@ from cases.models import (
     LoanAccount, Payment, PromiseToPay, RepaymentPlan,
 )
 from contacts.models import ChannelOptOut, ContactAttempt
-from contacts.selectors import current_profiles_by_code
+from policy.selectors import current_profiles_by_code
 
 from . import names
 from .bulk import NULL, BenchError, Loader, Table, escape, next_ids, reset_sequences, vacuum_analyze

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import time
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
@@ -23,8 +22,9 @@ from cases import jobs
 from cases.models import (
     LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount,
 )
-from contacts import policy
-from contacts.models import Channel, ContactAttempt, OutboundMessage, Reason
+from contacts import engine
+from policy.codes import Channel, Reason
+from contacts.models import ContactAttempt, OutboundMessage
 from contacts.outbox import approved_templates, dispatch_outbox, plan_reminders, template_for
 from contacts.services import check_contact
 
@@ -137,7 +137,7 @@ def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> li
             by_channel.setdefault(message.channel, []).append(message)
         for channel, messages in by_channel.items():
             unique = {m.case_id: m for m in messages}
-            decisions = policy.evaluate_many([m.case for m in unique.values()], channel, now,
+            decisions = engine.evaluate_many([m.case for m in unique.values()], channel, now,
                                              {m.case_id: m.contact_point for m in unique.values()})
             for message in messages:
                 (waiting if _hours_refusal(decisions[message.case_id]) else sendable).append(message.pk)

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from cases.jobs import run_job
-from cases.models import CollectionCase, JobRun
+from core.jobs import run_job
+from cases.models import CollectionCase
+from core.models import JobRun
 
 from . import admin_pages, book, measure
 from .bulk import BenchError

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
-from cases.management.commands.seed_demo import Command as SeedDemo
+from demo.management.commands.seed_demo import Command as SeedDemo
 from contacts import services as contact_services
 from contacts.models import MessageTemplate
 from contacts.outbox import approved_templates

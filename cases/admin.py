@@ -5,38 +5,24 @@ Row visibility comes from ``cases.selectors`` (a collector gets a 404 for someon
 else's case, not just a hidden link); every state change goes through
 ``cases.services``; history is shown read-only and never reverted.
 """
-import threading
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
-from simple_history.admin import SimpleHistoryAdmin
+
+from audit.services import log_pii_access
+from core.adminkit import HistoryAdmin, ReadOnlyInline, ServiceAdminMixin, ServiceForm, remember_viewer, viewer
+from core.exceptions import ServiceError
+from core.paginators import EstimatedCountPaginator
 
 from . import selectors, services
-from .paginators import EstimatedCountPaginator
 from .search import search_cases
-from .exceptions import CaseServiceError
 from .models import (
     Borrower, CaseEvent, CollectionCase, ContactPoint, Hold, Installment, LoanAccount, Payment,
     PromiseToPay, RepaymentPlan,
 )
-
-
-# The user a request is rendered for, per thread: list and read-only column callables
-# get only the object, and ModelAdmin instances are shared between threads.
-_viewer = threading.local()
-
-
-def remember_viewer(request) -> None:
-    _viewer.user = request.user
-
-
-def viewer():
-    return _viewer.user
 
 
 def can_see_full_national_id(user) -> bool:
@@ -47,83 +33,10 @@ def can_see_full_contact_details(user) -> bool:
     return user.has_perm("cases.view_full_contact_details")
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """History is evidence: visible to whoever may view the object, never editable."""
+class CaseServiceAdminMixin(ServiceAdminMixin):
+    """A service-backed add page whose case choices are the user's own book."""
 
-    history_list_display = ["history_change_reason"]
-    # Lists of millions of rows: no COUNT(*) of the whole table on every page view.
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            # Not in this user's queryset: say "not found", don't redirect with a hint.
-            raise Http404(_("No such record, or not yours to see."))
-        return obj
-
-    def has_delete_permission(self, request, obj=None):
-        # Records with history are retained for the profile's retention period.
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        raise Http404(_("Past versions are read-only."))
-
-    def history_view(self, request, object_id, extra_context=None):
-        # simple-history falls back to the historical rows when the object is outside
-        # the user's queryset; check visibility first so history leaks nothing.
-        self.get_object(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ServiceForm(forms.ModelForm):
-    """A ModelForm whose save is a service call, made in clean() so a refusal shows on
-    the form. The admin's changeform_view runs inside a transaction, so nothing is
-    half-written if anything after it fails."""
-
-    request_user = None
-
-    def call_service(self, data):
-        raise NotImplementedError
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            try:
-                self.result = self.call_service(data)
-            except CaseServiceError as refusal:
-                raise forms.ValidationError(str(refusal))
-        return data
-
-
-class ServiceAdminMixin:
-    """Add pages backed by a ServiceForm: the service already stored the object."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "case":
-            kwargs["queryset"] = selectors.visible_cases(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.request_user = request.user
-        return form
-
-    def save_model(self, request, obj, form, change):
-        obj.pk = form.result.pk
-        obj.refresh_from_db()
+    related_choices = {"case": selectors.visible_cases}
 
 
 # --- borrowers --------------------------------------------------------------------
@@ -145,7 +58,7 @@ class ContactPointInline(ReadOnlyInline):
 # Lists show personal data masked for every role, including those allowed to see it in
 # full: a list would show many people's data at once without an access-log row per
 # person. The full value is on the single borrower's or contact point's page, which is
-# logged (compliance.services.log_pii_access). Exact-match search still finds by the
+# logged (audit.services.log_pii_access). Exact-match search still finds by the
 # full value.
 
 @admin.register(Borrower)
@@ -163,8 +76,6 @@ class BorrowerAdmin(HistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         borrower = self.get_object(request, object_id)
         if can_see_full_national_id(request.user) or can_see_full_contact_details(request.user):
-            from compliance.services import log_pii_access
-
             log_pii_access(request.user, borrower, "borrower page", request)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -205,8 +116,6 @@ class ContactPointAdmin(HistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         point = self.get_object(request, object_id)
         if can_see_full_contact_details(request.user):
-            from compliance.services import log_pii_access
-
             log_pii_access(request.user, point.borrower, "contact point page", request)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -323,10 +232,8 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
               "closed_at", "written_notice_sent_at", "timeline"]
     inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
 
-    def get_inlines(self, request, obj):
-        from visits.admin import FieldVisitInline
-
-        return [*self.inlines, FieldVisitInline]
+    # Apps built on the case book add their own inlines here (visits/admin.py adds the
+    # field visits), so this page knows nothing of them.
     ordering = ["-account__days_past_due", "id"]
 
     def get_queryset(self, request):
@@ -379,9 +286,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("contact timeline"))
     def timeline(self, obj):
-        from contacts.selectors import case_timeline
-
-        return render_to_string("contacts/_timeline.html", {"timeline": case_timeline(obj)})
+        return render_to_string("contacts/_timeline.html", {"timeline": selectors.case_timeline(obj)})
 
     def get_object(self, request, object_id, from_field=None):
         """One fetch per request (the change view and the FSM mixin both ask), 404 when
@@ -402,8 +307,6 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         return cache[object_id]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from compliance.services import log_pii_access
-
         case = self.get_object(request, object_id)
         # Whoever opens a borrower's personal data is on record (compliance access log).
         log_pii_access(request.user, case.account.borrower, "case page", request, case=case)
@@ -435,7 +338,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         reason = (kwargs or {}).get("reason", "")
         try:
             services.apply_transition(obj, transition_name, by=request.user, reason=reason)
-        except CaseServiceError as refusal:
+        except ServiceError as refusal:
             self.message_user(request, str(refusal), level=messages.ERROR)
             return False
         self.message_user(request, _("%(transition_label)s: case is now %(state)s.") % {"transition_label": services.transition_label(transition_name), "state": obj.get_state_display()}, level=messages.SUCCESS)
@@ -485,7 +388,7 @@ class HoldForm(ServiceForm):
 
 
 @admin.register(Hold)
-class HoldAdmin(ServiceAdminMixin, HistoryAdmin):
+class HoldAdmin(CaseServiceAdminMixin, HistoryAdmin):
     form = HoldForm
     list_display = ["case", "kind", "starts_at", "ends_at", "released_at", "placed_by"]
     list_filter = ["kind", ("released_at", admin.EmptyFieldListFilter)]
@@ -511,7 +414,7 @@ class HoldAdmin(ServiceAdminMixin, HistoryAdmin):
         for hold in queryset.filter(released_at__isnull=True):
             try:
                 services.release_hold(hold, by=request.user, note="released from the hold list")
-            except CaseServiceError as refusal:
+            except ServiceError as refusal:
                 self.message_user(request, f"{hold}: {refusal}", level=messages.ERROR)
             else:
                 self.message_user(request, _("%(hold)s: released.") % {"hold": hold}, level=messages.SUCCESS)
@@ -528,7 +431,7 @@ class PromiseForm(ServiceForm):
 
 
 @admin.register(PromiseToPay)
-class PromiseToPayAdmin(ServiceAdminMixin, HistoryAdmin):
+class PromiseToPayAdmin(CaseServiceAdminMixin, HistoryAdmin):
     form = PromiseForm
     list_display = ["case", "amount", "currency", "due_date", "status", "created_by"]
     list_filter = ["status"]
@@ -579,7 +482,7 @@ class RepaymentPlanAdmin(HistoryAdmin):
         for plan in queryset:
             try:
                 services.approve_repayment_plan(plan, by=request.user)
-            except CaseServiceError as refusal:
+            except ServiceError as refusal:
                 self.message_user(request, _("Plan %(pk)s: %(refusal)s") % {"pk": plan.pk, "refusal": refusal}, level=messages.ERROR)
             else:
                 self.message_user(request, _("Plan %(pk)s: approved.") % {"pk": plan.pk}, level=messages.SUCCESS)
@@ -599,4 +502,3 @@ class InstallmentAdmin(HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-from . import admin_jobs, admin_users  # noqa: E402,F401  (job runs, staff users)

@@ -1,12 +1,9 @@
 """Named refusals of the cases services. Each carries a sentence a person can read."""
+from core.exceptions import NotPermitted, ServiceError  # noqa: F401  (NotPermitted: one class for every app)
 
 
-class CaseServiceError(Exception):
+class CaseServiceError(ServiceError):
     """Base for every refusal raised by cases.services."""
-
-
-class NotPermitted(CaseServiceError):
-    pass
 
 
 class TransitionRefused(CaseServiceError):

@@ -26,13 +26,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacts.models import ProfileCode
+from policy.codes import ProfileCode
 
 from . import services
 from .exceptions import CaseServiceError
+from core.models import JobRun
+from core.validators import validate_time_zone
 from .models import (
-    PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, JobRun, Language, LoanAccount, Payment,
-    normalise_phone, validate_time_zone,
+    PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, Language, LoanAccount, Payment, normalise_phone,
 )
 
 ACCOUNT_COLUMNS = (

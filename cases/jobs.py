@@ -1,7 +1,7 @@
 """
 The nightly cycle, set-based: a few UPDATE/INSERT statements per step and per batch of
 rows, never a query per account. Every job is safe to run twice and returns counts;
-``run_job`` records each run as a JobRun.
+``core.jobs.run_job`` records each run as a JobRun; ``@scheduled_job`` names them.
 
 Bulk transitions bypass the FSM method on purpose (there is no per-row Python), but keep
 its rules: the same source-state compare-and-set, the same guard numbers from the
@@ -12,23 +12,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-import logging
-import traceback
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from compliance.audit import ledger_append_many, sealing_deferred
-from contacts.selectors import current_profiles_by_code
+from audit.ledger import ledger_append_many, sealing_deferred
+from core.jobs import scheduled_job
+from policy.selectors import current_profiles_by_code
 
-from . import services
+from . import services, signals
 from .models import (
-    CLOSED_STATES, OPEN_STATES, CaseEvent, CaseState, CollectionCase, Hold, Installment, JobRun, LoanAccount,
-    PromiseToPay, RepaymentPlan, cases_with_running_arrangement, rung_called_for,
+    OPEN_STATES, CaseEvent, CaseState, CollectionCase, Hold, Installment, LoanAccount, PromiseToPay,
+    RepaymentPlan, rung_called_for,
 )
-
-logger = logging.getLogger(__name__)
+from .models.arrangements import cases_with_running_arrangement
 BATCH = 5000
 
 # Automatic escalations, highest rung first so a case climbs at most one rung a night.
@@ -38,26 +36,6 @@ AUTOMATIC_ESCALATIONS = [
     (CaseState.REMINDER, CaseState.PHONE, "escalate_to_phone", "phone_min_dpd", "phone_dpd_reached", "phone calls"),
     (CaseState.NEW, CaseState.REMINDER, "start_reminders", "reminder_min_dpd", "reminder_dpd_reached", "reminders"),
 ]
-
-
-def run_job(name: str, func, *, trigger: str = "beat", by=None, **kwargs) -> JobRun:
-    """Run ``func`` and keep a JobRun of it (start, end, counts, or the error)."""
-    run = JobRun.objects.create(job=name, trigger=trigger, started_by=by)
-    try:
-        counts = func(**kwargs)
-    except Exception:
-        run.status = JobRun.Status.FAILED
-        run.error = traceback.format_exc()[-4000:]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        logger.exception("%s failed", name)
-        raise
-    run.status = JobRun.Status.SUCCEEDED
-    run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "counts", "finished_at"])
-    logger.info("%s: %s", name, counts)
-    return run
 
 
 def _chunks(items, size=BATCH):
@@ -150,9 +128,8 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
 def open_cases_for_delinquent_accounts(now: datetime) -> int:
     """A case for every account at least one day overdue that has no open case. A written-off
     account is not reopened by the night: that decision was a supervisor's."""
-    owing = F("outstanding_principal") + F("outstanding_interest") + F("outstanding_fees")
     account_ids = list(
-        LoanAccount.objects.filter(days_past_due__gte=1).annotate(owing=owing).filter(owing__gt=0)
+        LoanAccount.objects.owing().filter(days_past_due__gte=1)
         .exclude(cases__state__in=OPEN_STATES).exclude(cases__state=CaseState.WRITTEN_OFF)
         .values_list("pk", flat=True)
     )
@@ -178,12 +155,9 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
 
 def resolve_paid_cases(now: datetime) -> int:
     """Open cases whose balance reached zero (e.g. through the feed) are resolved, and
-    nothing more is sent to them."""
-    from contacts.models import OutboundMessage
-
-    owing = F("account__outstanding_principal") + F("account__outstanding_interest") + F("account__outstanding_fees")
-    rows = list(CollectionCase.objects.exclude(state__in=CLOSED_STATES).annotate(owing=owing)
-                .filter(owing__lte=0).values_list("pk", "state"))
+    nothing more is sent to them (signals.case_closed, per batch)."""
+    rows = list(CollectionCase.objects.open().filter(account__in=LoanAccount.objects.paid_off())
+                .values_list("pk", "state"))
     resolved = 0
     for chunk in _chunks(rows):
         for state in {state for _, state in chunk}:
@@ -197,19 +171,14 @@ def resolve_paid_cases(now: datetime) -> int:
                                        "inputs": {"outstanding": "0"}}],
                 profile_label_for=lambda pk: "",
             )
-        OutboundMessage.objects.filter(case_id__in=[pk for pk, _ in chunk], state=OutboundMessage.State.SCHEDULED) \
-            .update(state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"])
-        _cancel_visits_of([pk for pk, _ in chunk], "Case resolved: the balance is paid.")
+        signals.case_closed.send(sender=CollectionCase, case_ids=[pk for pk, _ in chunk],
+                                 why="Case resolved: the balance is paid.")
     return resolved
 
 
-def _cancel_visits_of(case_ids, why):
-    """Open visits of cases closed in bulk (rare: one query when there are none)."""
-    from visits.models import FieldVisit, LIVE_STATES, VisitState
-    from visits.services import cancel_visit
-
-    for visit in FieldVisit.objects.filter(case_id__in=case_ids, state__in=[VisitState.REQUESTED, *LIVE_STATES[:2]]):
-        cancel_visit(visit, by=None, why=why, tell_borrower=False)
+@scheduled_job("release_expired_holds")
+def release_expired_holds_job(now: datetime | None = None) -> dict[str, int]:
+    return {"released": release_expired_holds(now)}
 
 
 def release_expired_holds(now: datetime | None = None) -> int:
@@ -219,7 +188,7 @@ def release_expired_holds(now: datetime | None = None) -> int:
     now = now or timezone.now()
     released = 0
     with transaction.atomic(), sealing_deferred():
-        hold_ids = list(Hold.objects.filter(released_at__isnull=True, ends_at__lte=now).values_list("pk", flat=True))
+        hold_ids = list(Hold.objects.expired(now).values_list("pk", flat=True))
         for chunk in _chunks(hold_ids):
             released += _release_holds(chunk, now)
     return released
@@ -243,8 +212,7 @@ def _release_holds(hold_ids, now: datetime) -> int:
 
     # Cases on hold with no other hold still running return where release_from_hold would send them.
     case_ids = {hold.case_id for hold in holds}
-    still_held = Hold.objects.filter(case_id__in=case_ids, released_at__isnull=True, starts_at__lte=now).filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now)).values("case_id")
+    still_held = Hold.objects.active(now).filter(case_id__in=case_ids).values("case_id")
     freed = list(CollectionCase.objects.filter(pk__in=case_ids, state=CaseState.ON_HOLD)
                  .exclude(pk__in=still_held).select_related("account__borrower"))
     today = timezone.localdate(now)
@@ -266,6 +234,7 @@ def _release_holds(hold_ids, now: datetime) -> int:
     return len(holds)
 
 
+@scheduled_job("refresh_delinquency")
 def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
     """The nightly cycle: DPD for the whole book, cases for newly overdue accounts, paid
     cases resolved, then one rung up wherever the profile's guard holds."""
@@ -281,12 +250,11 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
 
 # --- promises and plans ------------------------------------------------------------------------
 
+@scheduled_job("check_promises")
 def check_promises(now: datetime | None = None) -> dict[str, int]:
     """Promises past their date and unpaid are broken, missed instalments break their plan;
-    the case goes back to its rung (so back into the collector's queue) and a follow-up
-    message is planned for the next morning."""
-    from contacts.outbox import schedule_follow_up
-
+    the case goes back to its rung (so back into the collector's queue) and whoever plans
+    outreach is told (signals.arrangement_broken: a follow-up message the next morning)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic(), sealing_deferred():
@@ -302,7 +270,7 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
                                             paid_amount__lt=F("amount"))
         plan_ids = set(missed.values_list("plan_id", flat=True))
         missed_count = missed.update(status=Installment.Status.MISSED)
-        broken_plans = list(RepaymentPlan.objects.filter(pk__in=plan_ids, status=RepaymentPlan.Status.ACTIVE))
+        broken_plans = list(RepaymentPlan.objects.running().filter(pk__in=plan_ids))
         for plan in broken_plans:
             plan.status = RepaymentPlan.Status.BROKEN
         RepaymentPlan.objects.bulk_update(broken_plans, ["status"])
@@ -316,22 +284,7 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
         if case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
             services.apply_transition(case, "end_arrangement", by=None, reason="Promise or plan broken.")
             returned += 1
-            follow_ups += schedule_follow_up(case) is not None
+            planned = signals.arrangement_broken.send(sender=CollectionCase, case=case)
+            follow_ups += sum(response is not None for _, response in planned)
     return {"promises_broken": len(broken_promises), "instalments_missed": missed_count,
             "plans_broken": len(broken_plans), "cases_returned": returned, "follow_ups": follow_ups}
-
-
-def nightly_cycle(now: datetime | None = None) -> dict[str, dict]:
-    """Everything the night does, in order (each step is also scheduled on its own)."""
-    from contacts.outbox import plan_reminders
-
-    return {"check_promises": check_promises(now), "refresh_delinquency": refresh_delinquency(now),
-            "plan_reminders": plan_reminders()}
-
-
-JOBS = {
-    "check_promises": check_promises,
-    "refresh_delinquency": refresh_delinquency,
-    "nightly_cycle": nightly_cycle,
-}
-

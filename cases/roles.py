@@ -1,16 +1,10 @@
-"""
-The five staff roles and what each may do, in one table.
-
-Groups are created and kept in step with this table by data migrations
-(``sync_roles``); a later migration that adds models calls it again.
-"""
+"""What each role may do with the case book (core.roles merges every app's roles.py)."""
 
 VIEW_CASE_BOOK = [
     "cases.view_borrower", "cases.view_contactpoint", "cases.view_loanaccount",
     "cases.view_collectioncase", "cases.view_caseevent", "cases.view_payment",
     "cases.view_promisetopay", "cases.view_repaymentplan", "cases.view_installment",
-    "cases.view_hold", "contacts.view_policyprofile", "contacts.view_contactattempt",
-    "contacts.view_messagetemplate", "contacts.view_channeloptout", "contacts.view_outboundmessage",
+    "cases.view_hold",
 ]
 
 ROLE_PERMISSIONS = {
@@ -21,13 +15,11 @@ ROLE_PERMISSIONS = {
         "cases.add_promisetopay", "cases.add_repaymentplan",
         "cases.add_hold", "cases.place_hold",
         "cases.view_full_contact_details",
-        "contacts.add_contactattempt", "contacts.add_channeloptout",
     ],
     "Field agent": [
         "cases.view_borrower", "cases.view_contactpoint", "cases.view_loanaccount",
         "cases.view_collectioncase", "cases.view_caseevent", "cases.view_hold",
-        "cases.view_promisetopay", "contacts.view_policyprofile",
-        "cases.view_full_contact_details", "contacts.view_contactattempt", "contacts.add_contactattempt",
+        "cases.view_promisetopay", "cases.view_full_contact_details",
     ],
     "Supervisor": VIEW_CASE_BOOK + [
         "cases.change_collectioncase", "cases.escalate_case", "cases.refer_to_legal",
@@ -36,60 +28,13 @@ ROLE_PERMISSIONS = {
         "cases.add_promisetopay", "cases.add_repaymentplan", "cases.approve_repayment_plan",
         "cases.add_payment", "cases.add_contactpoint", "cases.change_contactpoint",
         "cases.view_full_national_id", "cases.view_full_contact_details",
-        "auth.view_user",
-        "contacts.add_contactattempt", "contacts.add_channeloptout", "contacts.override_contact_policy",
-        "cases.view_jobrun", "cases.run_nightly_cycle",
     ],
-    # Reads everything, changes nothing (findings arrive with the compliance workspace).
+    # Reads everything, changes nothing but findings (compliance/roles.py).
     "Compliance reviewer": VIEW_CASE_BOOK + [
         "cases.view_full_national_id", "cases.view_full_contact_details",
-        "auth.view_user", "auth.view_group",
-        "contacts.approve_messagetemplate", "cases.view_jobrun",
     ],
     "Administrator": VIEW_CASE_BOOK + [
-        "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
-        "contacts.add_policyprofile", "contacts.change_policyprofile",
         "cases.add_borrower", "cases.change_borrower", "cases.add_contactpoint",
         "cases.change_contactpoint", "cases.add_loanaccount", "cases.change_loanaccount",
-        "contacts.add_messagetemplate", "contacts.change_messagetemplate",
-        "cases.view_jobrun", "cases.run_nightly_cycle",
     ],
 }
-
-
-# Apps whose roles.py adds permissions to the roles (ROLE_PERMISSIONS there, same shape).
-ROLE_MODULES = ["visits.roles", "compliance.roles", "accounts.roles"]
-
-
-def all_role_permissions() -> dict[str, list[str]]:
-    """This table plus what each app's roles.py adds, so every app declares its own."""
-    from importlib import import_module
-
-    merged = {role: list(perms) for role, perms in ROLE_PERMISSIONS.items()}
-    for module_name in ROLE_MODULES:
-        try:
-            extra = import_module(module_name).ROLE_PERMISSIONS
-        except ModuleNotFoundError:
-            continue
-        for role, perms in extra.items():
-            merged.setdefault(role, []).extend(perms)
-    return merged
-
-
-def sync_roles(apps) -> None:
-    """Create the groups and give each exactly the permissions of all_role_permissions()."""
-    from django.contrib.auth.management import create_permissions
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    for role, perms in all_role_permissions().items():
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)

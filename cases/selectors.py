@@ -1,5 +1,14 @@
-"""Read queries for cases, with the row-level visibility rules in one place."""
+"""Read queries for cases, with the row-level visibility rules in one place; the
+borrower's time zones; the case timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.db.models import QuerySet
+
+from policy.selectors import current_profile
 
 from .models import Borrower, CollectionCase, ContactPoint, LoanAccount
 
@@ -54,3 +63,58 @@ def case_page(case_id):
         .prefetch_related("holds", "promises", "repayment_plans", "account__borrower__contact_points")
         .get(pk=case_id)
     )
+
+
+# --- time zones and the timeline -------------------------------------------------------------
+
+def candidate_zones(borrower, points, profile) -> tuple[str, ...]:
+    """The borrower's home zone and every zone their contact points suggest; the profile's
+    fallback zones when nothing is known. The compliance engine judges calling hours in
+    all of them."""
+    zones = {borrower.home_time_zone} if borrower.home_time_zone else set()
+    zones |= {point.time_zone for point in points if point.time_zone and point.owner == ContactPoint.Owner.BORROWER}
+    if not zones:
+        zones = set(profile.fallback_time_zones.split())
+    ordered = [borrower.home_time_zone] if borrower.home_time_zone else []
+    return tuple(ordered + sorted(zones - set(ordered)))
+
+
+def borrower_zone(case) -> ZoneInfo:
+    """The zone to show the borrower's local time in: the first of the candidate zones the
+    engine judges calling hours in (home zone, contact points' zones, profile fallback)."""
+    borrower = case.account.borrower
+    zones = candidate_zones(borrower, list(borrower.contact_points.all()), current_profile(borrower.policy_profile_code))
+    return ZoneInfo(zones[0])
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    borrower_local: str  # formatted here: template date filters would convert it back to server time
+    kind: str
+    actor: str
+    summary: str
+    blocked: bool = False
+    overridden: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+def case_timeline(case) -> list[TimelineEntry]:
+    """Everything that happened on the case in time order: state changes, holds, promises,
+    payments, and the contact attempts (blocked ones marked), which the contacts app
+    renders through its reverse relation (``ContactAttemptQuerySet.timeline_entries``).
+    Two queries."""
+    zone = borrower_zone(case)
+
+    def local(instant):
+        moment = instant.astimezone(zone)
+        return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+
+    entries = [
+        TimelineEntry(at=event.at, borrower_local=local(event.at), kind=event.get_kind_display(),
+                      actor=event.actor_label,
+                      summary=(f"{event.from_state} → {event.to_state}. " if event.to_state else "") + event.reason)
+        for event in case.events.select_related("actor")
+    ]
+    entries += case.contact_attempts.timeline_entries(local)
+    return sorted(entries, key=lambda entry: entry.at)

@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 import django_fsm
 
-from compliance.audit import audited_atomic
+from audit.ledger import audited_atomic
 
+from . import signals
+from .selectors import visible_cases
+from core.exceptions import NotPermitted
 from .exceptions import (
-    CaseAlreadyOpen, CaseChangedConcurrently, HoldError, InvalidPayment, NotPermitted,
-    PaymentConflict, PlanError, PromiseError, TransitionRefused,
+    CaseAlreadyOpen, CaseChangedConcurrently, HoldError, InvalidPayment, PaymentConflict, PlanError, PromiseError, TransitionRefused,
 )
 from .models import (
     CLOSED_STATES, LADDER, NEXT_RUNG_TRANSITION, CaseEvent, CaseState, CollectionCase, Hold,
@@ -37,8 +39,6 @@ def _require(by, perm: str, doing: str) -> None:
 
 def _require_case_access(by, case) -> None:
     """A collector acts only on cases assigned to them (same rule as what they can see)."""
-    from .selectors import visible_cases
-
     if by is not None and not visible_cases(by).filter(pk=case.pk).exists():
         raise NotPermitted(_("Case %(pk)s is not in %(username)s's book.") % {"pk": case.pk, "username": by.get_username()})
 
@@ -124,12 +124,13 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
         rules=[{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in results],
         profile_label=case.policy_profile.label,
     )
-    if case.state in (CaseState.RESOLVED, CaseState.WRITTEN_OFF, CaseState.ON_HOLD):
-        # Nobody knocks on the door of a paid, closed or held case: its visits are off at once.
-        from visits.services import cancel_open_visits
-
-        cancel_open_visits(case, f"Case {case.get_state_display().lower()}: {summary}",
-                           tell_borrower=case.state == CaseState.ON_HOLD)
+    # Nobody writes to or knocks on the door of a paid, closed or held case: the apps that
+    # send and visit stop at once, in this transaction.
+    why = f"Case {case.get_state_display().lower()}: {summary}"
+    if case.state in CLOSED_STATES:
+        signals.case_closed.send(sender=CollectionCase, case_ids=[case.pk], why=why)
+    elif case.state == CaseState.ON_HOLD:
+        signals.case_put_on_hold.send(sender=CollectionCase, case=case, why=why)
     return case
 
 
@@ -263,11 +264,9 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
                                  reason=f"{amount} {currency} ({reference}); outstanding now {account.outstanding_total}")
         _settle_promises(case, by=by, fully_paid=cleared)
         if cleared:
+            # All contact stops at once (signals.case_closed): nothing scheduled may leave
+            # after the payoff.
             apply_transition(case, "resolve", by=None, reason=f"Paid in full by payment {reference}.")
-            # All contact stops at once: nothing scheduled may leave after the payoff.
-            from contacts.outbox import suppress_for_case
-
-            suppress_for_case(case, "case_closed")
         elif case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
             apply_transition(case, "end_arrangement", by=None, reason=f"Arrangement fulfilled by payment {reference}.")
     return payment
@@ -343,7 +342,7 @@ def release_hold(hold: Hold, by, note: str = "") -> Hold:
 def release_expired_holds(now: datetime | None = None) -> int:
     """Release holds whose end date has passed (e.g. a breathing space that ran out).
     Set-based, for the whole book at once: see cases.jobs.release_expired_holds."""
-    from .jobs import release_expired_holds as release_in_bulk
+    from .jobs import release_expired_holds as release_in_bulk  # jobs builds on this module
 
     return release_in_bulk(now)
 

@@ -6,19 +6,24 @@ for everyone and never deleted. Two buttons: run the scan now, verify the audit 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _, gettext_lazy
 
-from cases.admin import HistoryAdmin, ServiceAdminMixin, ServiceForm
-from cases.jobs import run_job
+from cases.admin import CaseServiceAdminMixin
+from core.adminkit import HistoryAdmin, ServiceForm
+from core.jobs import run_job
+from cases.models import Borrower, CollectionCase
 from cases.selectors import visible_borrowers, visible_cases
 from contacts.models import ContactAttempt
 
-from . import scan, services
+from . import services
 from .dossier import admin_url
-from .models import AccessLog, AuditLedger, Complaint, Finding, ReviewSample
+from audit.models import AccessLog, AuditLedger
+
+from .models import Complaint, Finding, ReviewSample
 
 
 def dossier_link(case):
@@ -68,20 +73,20 @@ class RunButtonsMixin:
 
     def run_scan(self, request):
         self._post_with(request, "compliance.run_compliance_scan")
-        run = run_job("compliance_scan", scan.compliance_scan, trigger="admin", by=request.user)
+        run = run_job("compliance_scan", trigger="admin", by=request.user)
         messages.success(request, _("Scan done: %(value)s new finding(s).") % {"value": run.counts['created']})
         return redirect("admin:compliance_finding_changelist")
 
     def verify_chain(self, request):
-        self._post_with(request, "compliance.verify_audit_chain")
+        self._post_with(request, "audit.verify_audit_chain")
         report = services.check_audit_chain(by=request.user)
         messages.add_message(request, messages.SUCCESS if report.ok else messages.ERROR, report.summary())
         listing = "auditledger" if request.POST.get("back") == "ledger" else "finding"
-        return redirect(f"admin:compliance_{listing}_changelist")
+        return redirect("admin:audit_auditledger_changelist" if listing == "auditledger" else "admin:compliance_finding_changelist")
 
 
 @admin.register(Finding)
-class FindingAdmin(RunButtonsMixin, ServiceAdminMixin, HistoryAdmin):
+class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
     list_display = ["detected_at", "severity", "rule", "status", "case_dossier", "agent", "summary", "reviewer"]
     list_filter = ["status", "severity", "rule"]
     list_select_related = ["case__account", "agent", "reviewer"]
@@ -162,7 +167,7 @@ class SampleReviewForm(ServiceForm):
 
 
 @admin.register(ReviewSample)
-class ReviewSampleAdmin(ServiceAdminMixin, HistoryAdmin):
+class ReviewSampleAdmin(CaseServiceAdminMixin, HistoryAdmin):
     list_display = ["week", "agent", "case_dossier", "verdict", "reviewer", "reviewed_at"]
     list_filter = ["verdict", "week"]
     list_select_related = ["agent", "case__account", "reviewer"]
@@ -221,7 +226,7 @@ class ResolveComplaintForm(ServiceForm):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ServiceAdminMixin, HistoryAdmin):
+class ComplaintAdmin(CaseServiceAdminMixin, HistoryAdmin):
     list_display = ["received_at", "category", "channel", "borrower", "case_dossier", "agent", "is_open", "hold"]
     list_filter = ["category", "channel", ("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["borrower", "case__account", "agent", "hold"]
@@ -287,11 +292,40 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyRecordAdmin):
-    list_display = ["at", "user", "borrower", "case", "where", "ip"]
+    """The log keeps borrower and case by id (the audit layer knows no app above it); the
+    names are joined here, in one query for the page."""
+
+    list_display = ["at", "user", "borrower_name", "loan_number", "where", "ip"]
     list_filter = ["where"]
-    list_select_related = ["user", "borrower", "case__account"]
-    search_fields = ["user__username", "borrower__full_name", "=case__account__loan_number"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    search_help_text = gettext_lazy("A username, a loan number, or the start of the borrower's name.")
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            borrower_full_name=Subquery(Borrower.objects.filter(pk=OuterRef("borrower_id")).values("full_name")[:1]),
+            case_loan_number=Subquery(CollectionCase.objects.filter(pk=OuterRef("case_id"))
+                                      .values("account__loan_number")[:1]),
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(
+            Q(user__username=term)
+            | Q(borrower_id__in=Borrower.objects.filter(full_name__startswith=term).values("pk"))
+            | Q(case_id__in=CollectionCase.objects.filter(account__loan_number=term).values("pk"))
+        ), False
+
+    @admin.display(description=gettext_lazy("borrower"))
+    def borrower_name(self, obj):
+        return obj.borrower_full_name
+
+    @admin.display(description=gettext_lazy("loan"))
+    def loan_number(self, obj):
+        return obj.case_loan_number or "—"
 
 
 @admin.register(AuditLedger)
@@ -302,7 +336,7 @@ class AuditLedgerAdmin(RunButtonsMixin, ReadOnlyRecordAdmin):
     change_list_template = "compliance/admin/auditledger_change_list.html"
 
     def get_urls(self):
-        return [path("verify/", self.admin_site.admin_view(self.verify_chain), name="compliance_auditledger_verify"),
+        return [path("verify/", self.admin_site.admin_view(self.verify_chain), name="audit_auditledger_verify"),
                 *super().get_urls()]
 
     @admin.display(description=gettext_lazy("entry hash"))

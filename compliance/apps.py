@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = _("Compliance review")
-
-    def ready(self):
-        from . import signals  # noqa: F401  (seals history rows in the audit ledger)

@@ -19,12 +19,13 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from cases.masking import mask_national_id
+from core.masking import mask_national_id
 from cases.models import (
     Borrower, CollectionCase, ContactPoint, Hold, Installment, LoanAccount, Payment, PromiseToPay, RepaymentPlan,
 )
-from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage, Reason
-from contacts.selectors import borrower_zone
+from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
+from policy.codes import Reason
+from cases.selectors import borrower_zone
 
 from .models import Complaint, Finding, ReviewSample
 from .selectors import field_visit_model

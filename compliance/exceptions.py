@@ -1,9 +1,9 @@
-"""Named refusals of the compliance services. They extend the cases services' base class,
+"""Named refusals of the compliance services. They extend the one base class of refusals,
 so the admin's ServiceForm shows them on the form like any other refusal."""
-from cases.exceptions import CaseServiceError
+from core.exceptions import ServiceError
 
 
-class ComplianceError(CaseServiceError):
+class ComplianceError(ServiceError):
     """Base for every refusal raised by compliance.services."""
 
 

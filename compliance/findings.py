@@ -12,7 +12,7 @@ import hashlib
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import audit
+from audit import ledger as audit
 from .models import Finding
 
 

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from contacts.models import Channel, ContactAttempt, Reason
-from contacts.selectors import borrower_zone
+from policy.codes import Channel, Reason
+from contacts.models import ContactAttempt
+from cases.selectors import borrower_zone
 
 DEFAULT_DAYS = 30
 ROLLING_DAYS = 7

@@ -17,9 +17,11 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
-from cases.models import CaseState, ContactPoint, Payment
-from contacts.models import Channel, ContactAttempt, PolicyProfile
-from contacts.selectors import current_profiles_by_code
+from cases.models import CaseState, CollectionCase, ContactPoint, Payment
+from policy.codes import Channel
+from contacts.models import ContactAttempt
+from policy.models import PolicyProfile
+from policy.selectors import current_profiles_by_code
 
 from .findings import Candidate, Evidence, store_findings
 from .models import Complaint, Rule, Severity
@@ -231,8 +233,6 @@ def caps_near_limit(window: ScanWindow) -> list[Candidate]:
     flagged = {subject: counts for subject, counts in near.items() if len(counts) >= CAP_WEEKS_NEAR_LIMIT}
     if not flagged:
         return []
-    from cases.models import CollectionCase
-
     loans = dict(CollectionCase.objects.filter(pk__in=set(latest_case[s] for s in flagged))
                  .values_list("pk", "account__loan_number"))
     year, week, _ = window.now.isocalendar()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.models import CLOSED_STATES, Borrower, CaseEvent, CollectionCase, Payment
 from contacts.models import ContactAttempt
-from contacts.selectors import current_profiles_by_code
+from policy.selectors import current_profiles_by_code
 
 from .models import SEVERITY_ORDER, Complaint, Finding, ReviewSample
 

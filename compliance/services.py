@@ -16,29 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import services as case_services
-from cases.exceptions import NotPermitted
+from core.exceptions import NotPermitted
 from cases.models import CollectionCase, Hold
 from contacts.models import ContactAttempt
 
-from . import audit
+from audit import ledger as audit
 from .exceptions import ComplaintError, FindingError, SampleError
 from .findings import Candidate, Evidence, store_findings
-from .models import AccessLog, Complaint, Finding, ReviewSample, Rule, Severity
+from .models import Complaint, Finding, ReviewSample, Rule, Severity
 
 _require = case_services._require
-
-
-# --- access log -----------------------------------------------------------------------------
-
-def log_pii_access(user, borrower, where: str, request=None, *, case=None) -> AccessLog:
-    """Record that ``user`` opened ``borrower``'s personal data at ``where`` (e.g. "case
-    page", "dossier", "dossier CSV"). The row is sealed in the audit ledger."""
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    with transaction.atomic(savepoint=False):  # the row and its ledger entry, together
-        return AccessLog.objects.create(
-            user=user if user is not None and user.is_authenticated else None, borrower=borrower,
-            case=case, where=where[:100], ip=ip or None,
-        )
 
 
 # --- findings -------------------------------------------------------------------------------------
@@ -256,7 +243,7 @@ def check_audit_chain(*, by=None) -> audit.ChainReport:
     """Verify the chain; a broken one is raised as a high-severity finding naming the
     first broken row (once per row and kind of damage)."""
     if by is not None:
-        _require(by, "compliance.verify_audit_chain", "verify the audit chain")
+        _require(by, "audit.verify_audit_chain", "verify the audit chain")
     report = audit.verify_chain()
     problem = report.first_problem
     if problem is not None:

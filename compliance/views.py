@@ -11,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from cases.admin import can_see_full_contact_details, can_see_full_national_id
+from audit.services import log_pii_access
 from cases.models import CollectionCase
 from cases.selectors import visible_cases
 
 from . import dossier as dossiers
-from . import intensity, selectors, services
+from . import intensity, selectors
 
 WORKSPACE_PERMISSION = "compliance.view_finding"
 QUEUE_LENGTH = 50
@@ -61,7 +62,7 @@ def dossier_search(request):
 
 def _dossier_for(request, case_id, where):
     case = _case(request, case_id)
-    services.log_pii_access(request.user, case.account.borrower, where, request, case=case)
+    log_pii_access(request.user, case.account.borrower, where, request, case=case)
     return dossiers.case_dossier(case.pk, full_national_id=can_see_full_national_id(request.user),
                                  full_contact=can_see_full_contact_details(request.user))
 
@@ -102,7 +103,7 @@ def _days(request) -> int:
 def case_intensity(request, case_id):
     _reviewers_only(request)
     case = _case(request, case_id)
-    services.log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
+    log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
     return _page(request, "compliance/case_intensity.html", _("Contact intensity · case %(pk)s") % {"pk": case.pk}, case=case,
                  profile=case.policy_profile, intensity=intensity.case_intensity(case, days=_days(request)))
 

@@ -1,34 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404
 from django.utils.translation import gettext as _, gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
-from cases.admin import HistoryAdmin, ServiceAdminMixin, ServiceForm
-from cases.exceptions import CaseServiceError
+from cases.admin import CaseServiceAdminMixin
+from core.adminkit import HistoryAdmin, ServiceForm
+from core.exceptions import ServiceError
 from cases.selectors import visible_cases
 
 from . import services
-from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage, PolicyProfile
-
-
-@admin.register(PolicyProfile)
-class PolicyProfileAdmin(SimpleHistoryAdmin):
-    """Saving an edit writes a new version; the version that judged past decisions stays."""
-
-    list_display = ["code", "version", "name", "contact_window_start", "contact_window_end", "created_at", "created_by",
-                    "change_note"]
-    list_filter = ["code"]
-    readonly_fields = ["version", "created_at", "created_by"]
-
-    def save_model(self, request, obj, form, change):
-        services.save_profile_version(obj, by=request.user, note=obj.change_note)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        raise Http404(_("Past versions are read-only."))
+from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage
+from cases.selectors import visible_borrowers
 
 
 @admin.register(ContactAttempt)
@@ -87,7 +68,7 @@ class MessageTemplateAdmin(HistoryAdmin):
             saved = services.save_template_version(
                 code=obj.code, channel=obj.channel, language=obj.language, subject=obj.subject, body=obj.body,
                 is_required_notice=obj.is_required_notice, by=request.user)
-        except CaseServiceError as refusal:  # validated by the form already; say so if not
+        except ServiceError as refusal:  # validated by the form already; say so if not
             self.message_user(request, str(refusal), level=messages.ERROR)
             raise
         obj.pk = saved.pk
@@ -106,7 +87,7 @@ class MessageTemplateAdmin(HistoryAdmin):
         for template in queryset:
             try:
                 services.approve_template(template, by=request.user)
-            except CaseServiceError as refusal:
+            except ServiceError as refusal:
                 self.message_user(request, f"{template}: {refusal}", level=messages.ERROR)
             else:
                 self.message_user(request, _("%(code)s v%(version)s: approved.") % {"code": template.code, "version": template.version}, level=messages.SUCCESS)
@@ -118,7 +99,7 @@ class OptOutForm(ServiceForm):
         fields = ["borrower", "channel", "contact_point", "note"]
 
     def call_service(self, data):
-        from .policy import ContactRequestError
+        from .engine import ContactRequestError
 
         try:
             return services.record_opt_out(data["borrower"], data["channel"], by=self.request_user,
@@ -128,7 +109,7 @@ class OptOutForm(ServiceForm):
 
 
 @admin.register(ChannelOptOut)
-class ChannelOptOutAdmin(ServiceAdminMixin, HistoryAdmin):
+class ChannelOptOutAdmin(CaseServiceAdminMixin, HistoryAdmin):
     form = OptOutForm
     list_display = ["borrower", "channel", "contact_point", "requested_at", "recorded_by"]
     list_filter = ["channel"]
@@ -137,8 +118,6 @@ class ChannelOptOutAdmin(ServiceAdminMixin, HistoryAdmin):
     autocomplete_fields = ["borrower", "contact_point"]
 
     def get_queryset(self, request):
-        from cases.selectors import visible_borrowers
-
         return super().get_queryset(request).filter(borrower__in=visible_borrowers(request.user))
 
     def has_change_permission(self, request, obj=None):

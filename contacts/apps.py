@@ -1,21 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+
+from cases import signals
 
 
 class ContactsConfig(AppConfig):
     name = "contacts"
-    verbose_name = _("Contacts and policy")
+    verbose_name = _("Contacts")
 
     def ready(self):
-        from .models import PolicyProfile
-        from .selectors import clear_profile_cache
+        from . import receivers
 
-        def profiles_changed(**kwargs):
-            clear_profile_cache()
-            transaction.on_commit(clear_profile_cache)
-
-        post_save.connect(profiles_changed, sender=PolicyProfile, weak=False, dispatch_uid="clear-profile-cache-on-save")
-        post_delete.connect(profiles_changed, sender=PolicyProfile, weak=False,
-                            dispatch_uid="clear-profile-cache-on-delete")
+        signals.case_closed.connect(receivers.suppress_messages_of_closed_cases,
+                                    dispatch_uid="contacts.suppress_messages_of_closed_cases")
+        signals.arrangement_broken.connect(receivers.follow_up_broken_arrangement,
+                                           dispatch_uid="contacts.follow_up_broken_arrangement")

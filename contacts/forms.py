@@ -3,7 +3,7 @@ from django import forms
 
 from cases.models import ContactPoint
 
-from .models import Channel, Outcome
+from policy.codes import Channel, Outcome
 
 
 class LogContactForm(forms.Form):

@@ -1,246 +1,22 @@
 """
-Policy profiles: every number the escalation ladder and the compliance engine use.
+Contact attempts (what the engine allowed and what it refused), message templates,
+channel opt-outs and the outbox of messages waiting to leave.
 
-A profile is versioned, never edited in place: saving a change writes a new version
-(see ``contacts.services.save_profile_version``), so every case event and contact
-attempt can name the exact version that judged it and a later change never
-re-judges the past.
+The codes they store (channels, outcomes, reason codes) are declared once in
+``policy.codes``.
 """
-from datetime import date, time
-from decimal import Decimal
 import string
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
-class ProfileCode(models.TextChoices):
-    CN = "CN", _("China (default)")
-    US_REGF = "US-REGF", _("US Regulation F")
-    US_MA = "US-MA", _("US Massachusetts")
-    UK_FCA = "UK-FCA", _("UK FCA")
-
-
-def _days(default, help_text):
-    return models.PositiveIntegerField(default=default, help_text=help_text)
-
-
-def _limit(help_text):
-    """A cap the profile may not have at all (empty = this jurisdiction sets none)."""
-    return models.PositiveIntegerField(null=True, blank=True, help_text=help_text)
-
-
-class Reason(models.TextChoices):
-    """Stable reason codes of the compliance engine (DESIGN.md)."""
-
-    OUTSIDE_HOURS = "outside_hours", _("Outside the borrower's contact hours")
-    DAILY_CAP = "daily_cap", _("Daily limit reached")
-    WEEKLY_CAP = "weekly_cap", _("Weekly limit reached")
-    POST_CONVERSATION_WAIT = "post_conversation_wait", _("Waiting period after a conversation")
-    CEASE_REQUESTED = "cease_requested", _("Borrower asked us to stop contacting them")
-    CHANNEL_OPT_OUT = "channel_opt_out", _("Borrower opted out of this channel")
-    CASE_ON_HOLD = "case_on_hold", _("Case is on hold")
-    CASE_CLOSED = "case_closed", _("Case is closed or the debt is paid")
-    STAGE_NOT_REACHED = "stage_not_reached", _("The case has not reached the rung for this channel")
-    NO_APPROVED_VISIT = "no_approved_visit", _("No approved field visit")
-    INVALID_CONTACT_POINT = "invalid_contact_point", _("Contact point is known to be invalid")
-    THIRD_PARTY_LIMIT = "third_party_limit", _("Third-party contact not allowed now")
-    HOLIDAY = "holiday", _("Public holiday")
-    TEMPLATE_NOT_APPROVED = "template_not_approved", _("Message template not approved")
-
-
-# Refusals no supervisor can override: they protect the borrower's own requests,
-# closed debts, and the escalation ladder.
-NEVER_OVERRIDABLE = {
-    Reason.CEASE_REQUESTED, Reason.CHANNEL_OPT_OUT, Reason.CASE_ON_HOLD, Reason.CASE_CLOSED,
-    Reason.STAGE_NOT_REACHED, Reason.NO_APPROVED_VISIT, Reason.INVALID_CONTACT_POINT,
-    Reason.TEMPLATE_NOT_APPROVED,
-}
-
-
-def validate_time_zone_list(value: str) -> None:
-    from cases.models import validate_time_zone
-
-    for zone in value.split():
-        validate_time_zone(zone)
-
-
-def validate_holidays(value: str) -> None:
-    for line in value.split():
-        try:
-            date.fromisoformat(line)
-        except ValueError:
-            raise ValidationError(_("%(line)r is not a date (YYYY-MM-DD), one per line.") % {"line": line})
-
-
-def validate_overridable(value: str) -> None:
-    for code in value.split():
-        if code not in Reason.values:
-            raise ValidationError(_("%(code)r is not a reason code.") % {"code": code})
-        if code in NEVER_OVERRIDABLE:
-            raise ValidationError(_("%(code)r can never be overridden.") % {"code": code})
-
-
-class PolicyProfile(models.Model):
-    code = models.CharField(max_length=16, choices=ProfileCode.choices, verbose_name=_("code"))
-    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
-    name = models.CharField(max_length=100, verbose_name=_("name"))
-    sources = models.TextField(blank=True, help_text=_("Regulations and policies behind the numbers."), verbose_name=_("sources"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    change_note = models.CharField(max_length=255, blank=True, verbose_name=_("change note"))
-
-    # Escalation ladder guards (DESIGN.md "The case state machine").
-    reminder_min_dpd = _days(1, "Days past due before SMS/email reminders start.")
-    phone_min_dpd = _days(8, "Days past due before collectors phone.")
-    written_notice_min_dpd = _days(30, "Days past due before a formal letter.")
-    field_visit_min_dpd = _days(90, "Days past due before a field visit may be requested.")
-    field_visit_min_outstanding = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("10000.00"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Smallest outstanding balance (account currency) worth a field visit."), verbose_name=_("field visit min outstanding"),
-    )
-    field_visit_min_failed_attempts = _days(6, "Failed remote attempts needed before a visit.")
-    field_visit_min_failed_channels = _days(2, "Distinct channels those failed attempts must span.")
-    field_visit_attempt_window_days = _days(30, "Window in which the failed attempts are counted.")
-    written_notice_lead_days = _days(7, "Days the written notice must precede a field visit.")
-    legal_min_dpd = _days(180, "Days past due before legal referral.")
-    # Arrangements
-    promise_max_days = _days(30, "Furthest a promise to pay may be dated.")
-    plan_max_installments = _days(6, "Longest repayment plan a collector may agree without a supervisor.")
-    # Holds
-    breathing_space_days = _days(60, "UK Debt Respite Scheme: standard breathing space length.")
-    # Vulnerable borrowers get specialist handling: the nightly cycle never escalates them.
-    auto_escalate_vulnerable = models.BooleanField(default=False, verbose_name=_("auto escalate vulnerable"))
-    retention_years = _days(5, "Years records are kept after the last activity.")
-
-    # --- Contact rules (POLICY.md "Profiles shipped") --------------------------------
-    contact_window_start = models.TimeField(default=time(8, 0), help_text=_("Borrower-local time contact may start."), verbose_name=_("contact window start"))
-    contact_window_end = models.TimeField(default=time(22, 0), help_text=_("Borrower-local time contact must stop."), verbose_name=_("contact window end"))
-    fallback_time_zones = models.CharField(
-        max_length=200, default="Asia/Shanghai", validators=[validate_time_zone_list],
-        help_text=_("Zones assumed when nothing about the borrower says where they are (space-separated; "
-        "contact must be allowed in all of them)."), verbose_name=_("fallback time zones"),
-    )
-    holidays = models.TextField(blank=True, validators=[validate_holidays],
-                                help_text=_("Borrower-local dates with no contact, one YYYY-MM-DD per line."), verbose_name=_("holidays"))
-    connected_calls_per_day = _limit("Connected calls per borrower per day (CN: 3).")
-    unanswered_calls_per_number_per_day = _limit("Unanswered calls per number per day (CN: 6).")
-    sms_per_day = _limit("Text messages per borrower per day.")
-    calls_per_debt_7d = _limit("Calls per debt in any rolling 7 days (Reg F: 7 placed calls).")
-    calls_count_busy = models.BooleanField(
-        default=True, help_text=_("Count calls that never connected because of a busy line or network failure "
-        "(Reg F counts only calls placed, so it does not)."), verbose_name=_("calls count busy"),
-    )
-    sms_counts_as_call = models.BooleanField(default=False, help_text=_("Texts count toward the call limit (US-MA)."), verbose_name=_("sms counts as call"))
-    calls_to_workplace_30d = _limit("Calls to numbers other than personal ones per 30 days (US-MA: 2).")
-    attempts_per_borrower_7d = _limit("Attempts on all channels per borrower in 7 days (CN policy: 10).")
-    conversation_wait_days = _limit("Days without calls after a telephone conversation, the conversation day "
-                                    "being day 1 (Reg F: 7).")
-    third_party_contact_allowed = models.BooleanField(default=True, verbose_name=_("third party contact allowed"))
-    third_party_max_per_person = _limit("Contacts per third party (Reg F: once, for location only).")
-    third_party_requires_unreachable = models.BooleanField(
-        default=False, help_text=_("Third parties only when the borrower is unreachable (CN)."), verbose_name=_("third party requires unreachable"))
-    unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
-    # --- Field visits (POLICY.md "field visit") ----------------------------------------
-    visit_min_staff = _days(1, "Staff who must attend a field visit together (CN: 2).")
-    visits_per_30_days = _days(1, "Field visits per case in any 30 days.")
-    visit_notice_lead_hours = _days(48, "Hours the pre-visit notice must precede the visit window.")
-    visit_notice_channels = models.CharField(max_length=40, default="sms letter",
-                                             help_text=_("Channels the pre-visit notice goes by (space-separated)."), verbose_name=_("visit notice channels"))
-    no_visit_if_vulnerable = models.BooleanField(default=False, help_text=_("UK-FCA: no visit to a vulnerable borrower."), verbose_name=_("no visit if vulnerable"))
-
-    # --- Reminder cadence (plan_reminders) -------------------------------------------
-    reminder_sms_dpd = models.CharField(
-        max_length=100, default="1 3 7", blank=True,
-        help_text=_("Days past due on which an SMS reminder is planned (space-separated)."), verbose_name=_("reminder sms dpd"))
-    reminder_email_every_days = _limit("An email reminder every N days past due (empty: none).")
-    letter_on_written_notice = models.BooleanField(
-        default=True, help_text=_("Plan the formal letter when a case reaches the written-notice rung."), verbose_name=_("letter on written notice"))
-    overridable_reasons = models.CharField(
-        max_length=200, blank=True, validators=[validate_overridable],
-        help_text=_("Reason codes a supervisor may override with a written reason (space-separated)."), verbose_name=_("overridable reasons"),
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("policy profile")
-        verbose_name_plural = _("policy profiles")
-        ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="policy_profile_code_version_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.code} v{self.version}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.code} v{self.version}"
-
-    @property
-    def holiday_dates(self) -> frozenset[date]:
-        return frozenset(date.fromisoformat(line) for line in self.holidays.split())
-
-    @property
-    def reminder_sms_days(self) -> list[int]:
-        return [int(day) for day in self.reminder_sms_dpd.split()]
-
-    @property
-    def overridable(self) -> frozenset[str]:
-        return frozenset(self.overridable_reasons.split()) - NEVER_OVERRIDABLE
-
-
-class Channel(models.TextChoices):
-    PHONE_CALL = "phone_call", _("Phone call")
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    LETTER = "letter", _("Letter")
-    SOCIAL = "social", _("Social media private message")
-    FIELD_VISIT = "field_visit", _("Field visit")
-
-
-ELECTRONIC_CHANNELS = {Channel.SMS, Channel.EMAIL, Channel.SOCIAL}
-# Which kind of contact point each channel reaches.
-CHANNEL_POINT_KIND = {
-    Channel.PHONE_CALL: "phone", Channel.SMS: "phone", Channel.EMAIL: "email",
-    Channel.LETTER: "postal", Channel.SOCIAL: "social", Channel.FIELD_VISIT: "postal",
-}
-
-
-class Outcome(models.TextChoices):
-    NO_ANSWER = "no_answer", _("No answer")
-    BUSY = "busy", _("Busy / network failure")
-    VOICEMAIL = "voicemail", _("Voicemail left (limited content)")
-    WRONG_NUMBER = "wrong_number", _("Wrong number")
-    THIRD_PARTY = "third_party", _("Reached a third party")
-    RIGHT_PARTY = "right_party", _("Reached the borrower")
-    PROMISE_TO_PAY = "promise_to_pay", _("Promise to pay")
-    REFUSED_TO_PAY = "refused_to_pay", _("Refused to pay")
-    DISPUTES_DEBT = "disputes_debt", _("Disputes the debt")
-    REQUESTS_CEASE = "requests_cease", _("Requests no further contact")
-    HARDSHIP = "hardship", _("Hardship claimed")
-    CALLBACK = "callback", _("Callback requested")
-    SENT = "sent", _("Sent (message, letter)")
-
-
-# Outcomes in which someone answered: connected calls (CN) and "reached the borrower".
-BORROWER_REACHED = {
-    Outcome.RIGHT_PARTY, Outcome.PROMISE_TO_PAY, Outcome.REFUSED_TO_PAY, Outcome.DISPUTES_DEBT,
-    Outcome.REQUESTS_CEASE, Outcome.HARDSHIP, Outcome.CALLBACK,
-}
-CONNECTED = BORROWER_REACHED | {Outcome.THIRD_PARTY, Outcome.WRONG_NUMBER}
-UNANSWERED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL}
-FAILED_REMOTE = UNANSWERED | {Outcome.WRONG_NUMBER}
+from cases.selectors import TimelineEntry
+from policy.codes import BORROWER_REACHED, Channel, Outcome
 
 
 class MessageTemplate(models.Model):
@@ -295,7 +71,7 @@ class MessageTemplate(models.Model):
     def variables_used(self) -> set[str]:
         used = set()
         for text in (self.subject, self.body):
-            for _, field_name, format_spec, conversion in string.Formatter().parse(text):
+            for _literal, field_name, format_spec, conversion in string.Formatter().parse(text):
                 if field_name is not None:
                     used.add(field_name)
         return used
@@ -338,6 +114,33 @@ class ChannelOptOut(models.Model):
         return f"{self.borrower} opted out of {self.get_channel_display()}"
 
 
+class ContactAttemptQuerySet(models.QuerySet):
+    def failed_remote(self, since):
+        """Contacts that went out since ``since`` (calls, messages, letters; not visits)
+        without reaching the borrower: the field-visit rule counts these."""
+        return (self.filter(allowed=True, direction="outbound", started_at__gte=since)
+                .exclude(channel=Channel.FIELD_VISIT).exclude(outcome__in=BORROWER_REACHED))
+
+    def timeline_entries(self, local) -> list[TimelineEntry]:
+        """These attempts as lines of the case timeline (cases.selectors.case_timeline);
+        ``local`` formats an instant in the borrower's zone."""
+        entries = []
+        for attempt in self.select_related("agent", "contact_point", "overridden_by"):
+            if attempt.allowed:
+                summary = attempt.get_outcome_display() + (f" — {attempt.note}" if attempt.note else "")
+            else:
+                summary = "Refused: " + " ".join(attempt.explanations)
+            if attempt.was_overridden:
+                summary += f" (override by {attempt.overridden_by.get_username()}: {attempt.override_reason})"
+            entries.append(TimelineEntry(
+                at=attempt.started_at, borrower_local=local(attempt.started_at),
+                kind=attempt.get_channel_display(), actor=attempt.agent.get_username() if attempt.agent else "system",
+                summary=summary, blocked=not attempt.allowed, overridden=attempt.was_overridden,
+                reasons=tuple(attempt.reasons),
+            ))
+        return entries
+
+
 class ContactAttempt(models.Model):
     """One contact, made or refused. A refused one is stored too, with its reasons, so
     reviewers see the attempts that never happened."""
@@ -373,7 +176,7 @@ class ContactAttempt(models.Model):
     reasons = models.JSONField(default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons"))
     explanations = models.JSONField(default=list, blank=True, verbose_name=_("explanations"))
     next_allowed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next allowed at"))
-    profile = models.ForeignKey(PolicyProfile, on_delete=models.PROTECT, related_name="+",
+    profile = models.ForeignKey("policy.PolicyProfile", on_delete=models.PROTECT, related_name="+",
                                 help_text=_("The profile version that judged this attempt."), verbose_name=_("profile"))
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("overridden by"))
@@ -381,6 +184,8 @@ class ContactAttempt(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
     history = HistoricalRecords()
+
+    objects = ContactAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact attempt")

@@ -27,12 +27,15 @@ from django.db.models.functions import Mod
 from django.utils import timezone
 
 from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, ContactPoint
-from compliance.audit import ledger_append_many, sealing_deferred
+from audit.ledger import ledger_append_many, sealing_deferred
 
-from . import policy
+from . import engine
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
-from .models import Channel, ContactAttempt, MessageTemplate, OutboundMessage, Outcome
-from .selectors import current_profiles_by_code
+from cases.selectors import candidate_zones
+from policy.codes import Channel, Outcome
+
+from .models import ContactAttempt, MessageTemplate, OutboundMessage
+from policy.selectors import current_profiles_by_code
 from .services import render_template
 
 logger = logging.getLogger(__name__)
@@ -56,13 +59,13 @@ def template_for(purpose_key: str, language: str, templates: dict) -> MessageTem
 
 def slot_for(borrower, points, profile, day_offset: int = 0) -> datetime:
     """09:00 (one hour into the window) on the borrower's local date."""
-    zone = ZoneInfo(policy.candidate_zones(borrower, points, profile)[0])
+    zone = ZoneInfo(candidate_zones(borrower, points, profile)[0])
     local_day = timezone.now().astimezone(zone).date() + timedelta(days=day_offset)
     start = datetime.combine(local_day, profile.contact_window_start, tzinfo=zone)
     return start + timedelta(hours=1)
 
 
-def _best_point(points, kind):
+def best_point(points, kind):
     usable = [p for p in points if p.kind == kind and p.owner == ContactPoint.Owner.BORROWER
               and not p.is_invalid and not p.opted_out]
     usable.sort(key=lambda p: (not p.is_primary, not p.is_verified, p.pk))
@@ -113,7 +116,7 @@ def plan_reminders() -> dict[str, int]:
                 plans.append(("letter", Channel.LETTER, "postal", OutboundMessage.Purpose.LETTER))
             for key, channel, kind, purpose in plans:
                 template = template_for(key, borrower.language, templates)
-                point = _best_point(points, kind)
+                point = best_point(points, kind)
                 if template is None:
                     counts["no_template"] += 1
                 elif point is None:
@@ -135,7 +138,7 @@ def schedule_follow_up(case, purpose_key: str = "follow_up") -> OutboundMessage 
     borrower = case.account.borrower
     points = list(borrower.contact_points.all())
     template = template_for(purpose_key, borrower.language, approved_templates())
-    point = _best_point(points, "phone")
+    point = best_point(points, "phone")
     if template is None or point is None:
         return None
     profile = current_profiles_by_code()[borrower.policy_profile_code]
@@ -143,12 +146,6 @@ def schedule_follow_up(case, purpose_key: str = "follow_up") -> OutboundMessage 
                        OutboundMessage.Purpose.FOLLOW_UP)
     OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
     return OutboundMessage.objects.filter(idempotency_key=message.idempotency_key).first()
-
-
-def suppress_for_case(case, reason: str) -> int:
-    """Stop every message not yet sent for ``case`` (called in the payment's transaction)."""
-    return OutboundMessage.objects.filter(case=case, state=State.SCHEDULED).update(
-        state=State.SUPPRESSED, suppressed_reasons=[reason])
 
 
 # --- dispatching -------------------------------------------------------------------------
@@ -302,17 +299,17 @@ def _save_messages(messages) -> None:
         cursor.executemany(sql, rows)
 
 
-def _judge(messages, cases, at) -> dict[int, policy.Decision]:
+def _judge(messages, cases, at) -> dict[int, engine.Decision]:
     """The engine's decision for each message, judged together per channel and template."""
     groups = defaultdict(list)
     for message in messages:
         groups[(message.channel, message.template_id)].append(message)
     decisions = {}
     for (channel, _), group in groups.items():
-        facts = policy.load_facts([cases[m.case_id] for m in group], channel, at,
+        facts = engine.load_facts([cases[m.case_id] for m in group], channel, at,
                                   {m.case_id: m.contact_point for m in group}, group[0].template)
         for message, fact in zip(group, facts):
-            decisions[message.pk] = policy.decide(fact)
+            decisions[message.pk] = engine.decide(fact)
     return decisions
 
 

@@ -5,73 +5,42 @@ and raises a named exception a person can read.
 """
 from __future__ import annotations
 
-from datetime import datetime
 import string
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.audit import audited_atomic
+from audit.ledger import audited_atomic
 
 from cases import services as case_services
-from cases.exceptions import CaseServiceError, NotPermitted
-from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, Hold
+from core.exceptions import ServiceError
+from core.exceptions import NotPermitted
+from cases.models import Borrower, CaseState, CollectionCase, Hold
 
-from . import policy
-from .selectors import clear_profile_cache
-from .models import (
-    BORROWER_REACHED, Channel, ChannelOptOut, ContactAttempt, MessageTemplate, Outcome, PolicyProfile,
-)
+from . import engine
+from policy.codes import BORROWER_REACHED, Channel, Outcome
+from .models import ChannelOptOut, ContactAttempt, MessageTemplate
 
 
-class ContactBlocked(CaseServiceError):
+class ContactBlocked(ServiceError):
     """The compliance engine refused the contact. The refused attempt *was* stored."""
 
-    def __init__(self, decision: policy.Decision, attempt: ContactAttempt):
+    def __init__(self, decision: engine.Decision, attempt: ContactAttempt):
         super().__init__(decision.explain())
         self.decision = decision
         self.attempt = attempt
 
 
-class TemplateError(CaseServiceError):
+class TemplateError(ServiceError):
     pass
-
-
-# --- policy profiles ----------------------------------------------------------------------
-
-@audited_atomic
-def save_profile_version(profile: PolicyProfile, *, by, note: str = "") -> PolicyProfile:
-    """Store ``profile``'s edited numbers as a new version of its code.
-
-    The row that was edited is left untouched: decisions already taken keep
-    pointing at the version that judged them.
-    """
-    # Lock the code's versions so two administrators cannot both write version N+1.
-    versions = PolicyProfile.objects.select_for_update().filter(code=profile.code)
-    latest = max(versions.values_list("version", flat=True), default=0)
-    try:
-        profile.pk = None
-        profile._state.adding = True
-        profile.version = latest + 1
-        profile.created_by = by
-        profile.change_note = note
-        profile._history_user = by
-        profile._change_reason = note or f"new version {profile.version}"
-        profile.save()
-    finally:
-        # ``profile`` may be the process's cached current version, edited in place: the
-        # cache must not keep it, whether the save succeeded or failed.
-        clear_profile_cache()
-    return profile
 
 
 # --- contact attempts ------------------------------------------------------------------------
 
-def check_contact(case, channel, at=None, contact_point=None, agent=None, template=None) -> policy.Decision:
+def check_contact(case, channel, at=None, contact_point=None, agent=None, template=None) -> engine.Decision:
     """What the engine would say, without recording anything (the "check" button)."""
-    return policy.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
+    return engine.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
 
 
 def _party_reached(channel: str, outcome: str) -> str:
@@ -106,18 +75,18 @@ def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversat
         case_services._require(agent, "contacts.add_contactattempt", "record contact attempts")
         case_services._require_case_access(agent, case)
     if outcome and outcome not in Outcome.values:
-        raise policy.ContactRequestError(_("Unknown outcome %(outcome)r.") % {"outcome": outcome})
+        raise engine.ContactRequestError(_("Unknown outcome %(outcome)r.") % {"outcome": outcome})
     if channel != Channel.FIELD_VISIT and contact_point is None:
-        raise policy.ContactRequestError(_("A %(lower)s needs a contact point.") % {"lower": Channel(channel).label.lower()})
+        raise engine.ContactRequestError(_("A %(lower)s needs a contact point.") % {"lower": Channel(channel).label.lower()})
     if not outcome:
-        raise policy.ContactRequestError(_("Say what happened (the outcome)."))
+        raise engine.ContactRequestError(_("Say what happened (the outcome)."))
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
     Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
     # "Now" is read only once the locks are held: an instant taken before waiting would
     # predate attempts committed while this one waited, and miss them in the counts.
     at = at or timezone.now()
-    decision = policy.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
+    decision = engine.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
 
     allowed = decision.allowed
     if not allowed and override_reason.strip() and overridden_by is not None:
@@ -170,9 +139,9 @@ def _apply_outcome(attempt: ContactAttempt, case: CollectionCase, agent) -> None
 def record_opt_out(borrower, channel, *, by, contact_point=None, note="") -> ChannelOptOut:
     """The borrower asked not to be contacted on ``channel`` (at one point, or anywhere)."""
     if channel not in Channel.values:
-        raise policy.ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
+        raise engine.ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
     if contact_point is not None and contact_point.borrower_id != borrower.pk:
-        raise policy.ContactRequestError(_("That contact point belongs to another borrower."))
+        raise engine.ContactRequestError(_("That contact point belongs to another borrower."))
     opt_out = ChannelOptOut(borrower=borrower, channel=channel, contact_point=contact_point, note=note, recorded_by=by)
     opt_out._history_user = by
     opt_out.save()

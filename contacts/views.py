@@ -1,5 +1,5 @@
 """Staff pages for contact work: log a contact (checked before it is saved) and the
-collector's work queue. Thin: the rules live in contacts.services and contacts.policy."""
+collector's work queue. Thin: the rules live in contacts.services and contacts.engine."""
 import hashlib
 import hmac
 import json
@@ -16,13 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.admin import can_see_full_contact_details
-from cases.exceptions import CaseServiceError
-from cases.selectors import visible_cases
+from core.exceptions import ServiceError
+from cases.selectors import borrower_zone, case_timeline, visible_cases
 
 from . import outbox, selectors, services
 from .forms import LogContactForm
-from .models import OutboundMessage, Outcome
-from .policy import ContactRequestError
+from policy.codes import Outcome
+
+from .models import OutboundMessage
+from .engine import ContactRequestError
+from audit.services import log_pii_access
 
 security_log = logging.getLogger("collections.security")
 
@@ -40,8 +43,6 @@ def log_contact(request, case_id):
     case = _case_for(request, case_id)
     full = can_see_full_contact_details(request.user)
     if full:  # the form lists the borrower's numbers and addresses in full
-        from compliance.services import log_pii_access
-
         log_pii_access(request.user, case.account.borrower, "log contact", request, case=case)
     can_override = request.user.has_perm("contacts.override_contact_policy")
     form = LogContactForm(request.POST or None, case=case, can_override=can_override,
@@ -69,12 +70,12 @@ def log_contact(request, case_id):
             messages.error(request, _("Not logged as made: the contact is refused, and the refusal was recorded."))
         except ContactRequestError as error:
             form.add_error(None, str(error))
-        except CaseServiceError as error:
+        except ServiceError as error:
             form.add_error(None, str(error))
     context = {
         **admin.site.each_context(request), "title": _("Log contact · %(case)s") % {"case": case}, "case": case, "form": form,
-        "decision": decision, "timeline": selectors.case_timeline(case), "now": timezone.now(),
-        "borrower_zone": selectors.borrower_zone(case),
+        "decision": decision, "timeline": case_timeline(case), "now": timezone.now(),
+        "borrower_zone": borrower_zone(case),
     }
     return render(request, "contacts/log_contact.html", context)
 

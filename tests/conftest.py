@@ -197,7 +197,7 @@ def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
 @pytest.fixture(autouse=True)
 def fresh_profile_cache():
     """Each test's profiles are rolled back with it; the process's copy must not outlive them."""
-    from contacts.selectors import clear_profile_cache
+    from policy.selectors import clear_profile_cache
 
     clear_profile_cache()
     yield

@@ -10,7 +10,7 @@ import pytest
 
 from cases import services
 from cases.models import CaseState, CollectionCase, Hold
-from cases.tasks import release_expired_holds
+from core.tasks import run_scheduled_job
 from collections_site.celery import app
 from tests.conftest import climb_to, create_case
 
@@ -45,7 +45,7 @@ def test_worker_releases_an_expired_hold(isolated_broker, supervisor):
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ON_HOLD
     time.sleep(1.1)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        release_expired_holds.delay()
+        run_scheduled_job.delay("release_expired_holds")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and Hold.objects.get(pk=hold.pk).released_at is None:
             time.sleep(0.2)
@@ -66,9 +66,9 @@ def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(i
     from unittest import mock
 
     from contacts.gateways.file import delivered
-    from contacts.models import Channel, OutboundMessage
+    from policy.codes import Channel
+    from contacts.models import OutboundMessage
     from contacts.services import approve_template, save_template_version
-    from contacts.tasks import dispatch_outbox
     from tests.conftest import make_user
     from tests.contacts.test_policy import NEW_YORK, local, phone_case
 
@@ -84,7 +84,7 @@ def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(i
 
     def run_on_worker(at, expect_change=True):
         with mock.patch("django.utils.timezone.now", return_value=at):
-            dispatch_outbox.delay()
+            run_scheduled_job.delay("dispatch_outbox")
             deadline = time.monotonic() + (20 if expect_change else 3)
             before = OutboundMessage.objects.get(pk=message.pk).history.count()
             while time.monotonic() < deadline and OutboundMessage.objects.get(pk=message.pk).history.count() == before:

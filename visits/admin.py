@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from cases.admin import HistoryAdmin, ReadOnlyInline, can_see_full_contact_details
-from cases.masking import mask_text
+from core.adminkit import HistoryAdmin, ReadOnlyInline
+from cases.admin import CollectionCaseAdmin, can_see_full_contact_details
+from core.masking import mask_text
 from cases.selectors import visible_cases
 
 from .models import FieldAgent, FieldVisit
+from audit.services import log_pii_access
 
 
 @admin.register(FieldAgent)
@@ -47,8 +49,6 @@ class FieldVisitAdmin(HistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         visit = self.get_object(request, object_id)
         if can_see_full_contact_details(request.user):
-            from compliance.services import log_pii_access
-
             log_pii_access(request.user, visit.case.account.borrower, "field visit page", request, case=visit.case)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -68,3 +68,7 @@ class FieldVisitInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("requested_by", "approver")
+
+
+# The case page shows its field visits; the case book itself knows nothing of them.
+CollectionCaseAdmin.inlines = [*CollectionCaseAdmin.inlines, FieldVisitInline]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.guards import guard
-from contacts.policy import evaluate
+from contacts.engine import evaluate
 
 
 @guard

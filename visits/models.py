@@ -77,6 +77,16 @@ def _approver_may_decide(visit, user) -> bool:
     return user.has_perm("visits.approve_fieldvisit") and user.pk != visit.requested_by_id
 
 
+class FieldVisitQuerySet(models.QuerySet):
+    def live(self):
+        """Approved (by someone other than the requester) and still to happen or under way."""
+        return self.filter(state__in=LIVE_STATES)
+
+    def cancellable(self):
+        """Not yet carried out: requested, approved or announced."""
+        return self.filter(state__in=[VisitState.REQUESTED, VisitState.APPROVED, VisitState.NOTIFIED])
+
+
 class FieldVisit(ConcurrentTransitionMixin, models.Model):
     class Willingness(models.TextChoices):
         WILLING = "willing", _("Willing to pay")
@@ -130,6 +140,8 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
                                    related_name="field_visit", verbose_name=_("attempt"))
 
     history = HistoricalRecords(m2m_fields=[agents])
+
+    objects = FieldVisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("field visit")

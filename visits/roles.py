@@ -1,4 +1,4 @@
-"""What each role may do with field visits (merged into cases.roles by sync_roles)."""
+"""What each role may do with field visits (merged by core.roles)."""
 
 ROLE_PERMISSIONS = {
     "Collector": ["visits.add_fieldvisit", "visits.view_fieldvisit", "visits.view_fieldagent"],

@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import LIVE_STATES, FieldAgent, FieldVisit, VisitState
+from cases.selectors import borrower_zone
 
 
 def visits_with_details():
@@ -25,8 +26,6 @@ def verification(code: str) -> dict:
              .prefetch_related(Prefetch("agents", queryset=FieldAgent.objects.select_related("user"))).first())
     if visit is None:
         return {"status": "unknown"}
-    from contacts.selectors import borrower_zone
-
     now = timezone.now()
     agents = [{"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "",
                "partner": a.partner} for a in visit.agents.all()]

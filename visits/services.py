@@ -14,19 +14,23 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.audit import audited_atomic, sealing_deferred
+from audit.ledger import audited_atomic, sealing_deferred
 
 from cases import guards as case_guards
 from cases import services as case_services
-from cases.exceptions import CaseServiceError, NotPermitted
+from core.exceptions import ServiceError
+from core.exceptions import NotPermitted
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase
-from contacts.models import BORROWER_REACHED, Channel, OutboundMessage, Outcome
+from policy.codes import Channel, Outcome
+from contacts.models import OutboundMessage
 from contacts.services import ContactBlocked, record_attempt
 
-from .models import COUNTED_STATES, LIVE_STATES, FieldAgent, FieldVisit, VisitState
+from .models import COUNTED_STATES, FieldAgent, FieldVisit, VisitState
+from cases.selectors import borrower_zone
+from contacts.outbox import best_point, approved_templates, template_for
 
 
-class VisitRefused(CaseServiceError):
+class VisitRefused(ServiceError):
     def __init__(self, message: str, failed=()):
         super().__init__(message)
         self.failed = list(failed)
@@ -36,9 +40,7 @@ class VisitRefused(CaseServiceError):
 
 def failed_attempts_by_channel(case, days: int) -> dict[str, int]:
     since = timezone.now() - timedelta(days=days)
-    rows = (case.contact_attempts.filter(allowed=True, direction="outbound", started_at__gte=since)
-            .exclude(channel=Channel.FIELD_VISIT).exclude(outcome__in=BORROWER_REACHED)
-            .values("channel").annotate(n=Count("pk")))
+    rows = case.contact_attempts.failed_remote(since).values("channel").annotate(n=Count("pk"))
     return {row["channel"]: row["n"] for row in rows}
 
 
@@ -102,8 +104,6 @@ def _check_window(case, start: datetime, end: datetime):
     if end - start > timedelta(hours=4):
         raise VisitRefused(_("Announce a window of at most four hours."))
     profile = case.policy_profile
-    from contacts.selectors import borrower_zone
-
     zone = borrower_zone(case)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.date() != local_end.date() or not (
@@ -191,8 +191,6 @@ def reject_visit(visit, by, why) -> FieldVisit:
 
 
 def _visit_context(visit) -> dict:
-    from contacts.selectors import borrower_zone
-
     zone = borrower_zone(visit.case)
     start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)
     return {
@@ -208,8 +206,6 @@ def _visit_context(visit) -> dict:
 def send_notice(visit) -> list[OutboundMessage]:
     """Put the pre-visit notice in the outbox (by the profile's channels). The visit
     becomes 'notified' once the outbox has actually sent it (sync_notices)."""
-    from contacts.outbox import _best_point, approved_templates, template_for
-
     visit = FieldVisit.objects.select_for_update().select_related("case__account__borrower").get(pk=visit.pk)
     if visit.state != VisitState.APPROVED:
         raise VisitRefused(_("Only an approved visit is announced."))
@@ -221,7 +217,7 @@ def send_notice(visit) -> list[OutboundMessage]:
     for channel in visit.profile.visit_notice_channels.split():
         kind = {"sms": "phone", "letter": "postal", "email": "email"}[channel]
         template = template_for(f"visit_notice_{channel}", borrower.language, templates)
-        point = _best_point(points, kind)
+        point = best_point(points, kind)
         if template is None or point is None:
             continue
         now = timezone.now()
@@ -357,12 +353,10 @@ def cancel_visit(visit, by, why, *, tell_borrower=True) -> FieldVisit:
 
 
 def _queue_cancellation_notice(visit):
-    from contacts.outbox import _best_point, approved_templates, template_for
-
     case = visit.case
     borrower = case.account.borrower
     template = template_for("visit_cancelled", borrower.language, approved_templates())
-    point = _best_point(list(borrower.contact_points.all()), "phone")
+    point = best_point(list(borrower.contact_points.all()), "phone")
     if template is None or point is None:
         return
     now = timezone.now()
@@ -370,13 +364,3 @@ def _queue_cancellation_notice(visit):
         case=case, channel=Channel.SMS, template=template, contact_point=point, slot=now, scheduled_for=now,
         purpose=OutboundMessage.Purpose.VISIT_NOTICE, context=_visit_context(visit),
         idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}-cancelled"))
-
-
-def cancel_open_visits(case, why: str, *, tell_borrower: bool) -> int:
-    """The case was resolved, written off or put on hold: its visits are off at once."""
-    cancelled = 0
-    for visit in FieldVisit.objects.filter(case_id=case.pk, state__in=[VisitState.REQUESTED, *LIVE_STATES[:2]]):
-        cancel_visit(visit, by=None, why=why, tell_borrower=tell_borrower)
-        cancelled += 1
-    return cancelled
-

@@ -8,13 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.exceptions import CaseServiceError
+from core.exceptions import ServiceError
 from cases.selectors import visible_cases
-from contacts.selectors import borrower_zone, case_timeline
+from cases.selectors import borrower_zone, case_timeline
 
 from . import selectors, services
 from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
 from .models import VisitState
+from audit.services import log_pii_access
 
 
 def _page(request, template, **context):
@@ -24,8 +25,6 @@ def _page(request, template, **context):
 def _log_address_seen(request, visits, where):
     """These pages show the visit address in full (the agent needs it to go there, the
     supervisor to judge the request): each showing is on the compliance access log."""
-    from compliance.services import log_pii_access
-
     for visit in visits:
         log_pii_access(request.user, visit.case.account.borrower, where, request, case=visit.case)
 
@@ -64,8 +63,6 @@ def request_visit(request, case_id):
     postal = case.account.borrower.contact_points.filter(kind="postal", is_invalid=False).first()
     form = RequestVisitForm(request.POST or None, zone=zone, initial={"address": postal.value if postal else ""})
     if postal is not None:
-        from compliance.services import log_pii_access
-
         log_pii_access(request.user, case.account.borrower, "visit request", request, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -73,7 +70,7 @@ def request_visit(request, case_id):
             visit = services.request_visit(case, request.user, data["reason"], window_start=data["window_start"],
                                            window_end=data["window_end"], address=data["address"],
                                            exception_reason=data["exception_reason"])
-        except CaseServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, _("Visit %(pk)s requested; a supervisor decides.") % {"pk": visit.pk})
@@ -106,7 +103,7 @@ def decide(request, visit_id):
                 services.approve_visit(visit, request.user, note=data["note"], agents=list(data["agents"]))
                 messages.success(request, _("Visit %(pk)s approved; the notice goes out next.") % {"pk": visit.pk})
             return redirect("visits:inbox")
-        except CaseServiceError as refusal:
+        except ServiceError as refusal:
             form.add_error(None, str(refusal))
     return _page(request, "visits/decide.html", title=_("Decide on visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form,
                  timeline=case_timeline(visit.case))
@@ -144,7 +141,7 @@ def act(request, visit_id):
             messages.success(request, _("Visit %(pk)s completed.") % {"pk": visit.pk})
         else:
             raise Http404(_("Unknown action."))
-    except CaseServiceError as refusal:
+    except ServiceError as refusal:
         messages.error(request, str(refusal))
     return redirect("visits:mine")
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def sync(apps, schema_editor):
-    from cases.roles import sync_roles
+    from core.roles import sync_roles
 
     sync_roles(apps)
 

@@ -7,7 +7,7 @@ from django.db import migrations
 def seal_existing(apps, schema_editor):
     from simple_history.models import HistoricalChanges
 
-    from compliance.audit import seal_unsealed
+    from audit.ledger import seal_unsealed
 
     chained = [m for m in apps.get_models() if issubclass(m, HistoricalChanges)]
     chained += [apps.get_model("cases", "CaseEvent"), apps.get_model("compliance", "AccessLog")]

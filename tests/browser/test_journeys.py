@@ -7,7 +7,8 @@ from django.utils import timezone
 import pytest
 
 from cases.models import CaseState, CollectionCase
-from contacts.models import ContactAttempt, Outcome
+from contacts.models import ContactAttempt
+from policy.codes import Outcome
 from tests.browser.conftest import shot
 from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
 from tests.visits.conftest import eligible_case
@@ -143,7 +144,8 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_s
 
 def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, clock, collector, reviewer):
     from compliance import services as compliance_services
-    from compliance.models import AccessLog, Complaint
+    from audit.models import AccessLog
+    from compliance.models import Complaint
     from tests.compliance.conftest import attempt
 
     case = phone_case(dpd=45)
@@ -166,7 +168,7 @@ def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, cloc
     assert f"loan {case.account.loan_number}" in text and "BLOCKED" in text
     # The reviewer may see the national ID in full, and opening the dossier is on record.
     assert case.account.borrower.national_id in text
-    assert AccessLog.objects.filter(user=reviewer, case=case, where="dossier").exists()
+    assert AccessLog.objects.filter(user=reviewer, case_id=case.pk, where="dossier").exists()
 
     page.click("a:has-text('Contact intensity')")
     shot(page, "13-reviewer-contact-intensity")

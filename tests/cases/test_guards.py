@@ -7,10 +7,12 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 import pytest
 
 from cases import guards, services
-from cases.exceptions import CaseServiceError, NotPermitted, TransitionRefused
+from cases.exceptions import TransitionRefused
+from core.exceptions import ServiceError
+from core.exceptions import NotPermitted
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint
-from contacts.models import PolicyProfile
-from contacts.services import save_profile_version
+from policy.models import PolicyProfile
+from policy.services import save_profile_version
 from tests.conftest import climb_to, create_case
 
 # rung reached, the state it climbs from, the profile number that guards it
@@ -149,7 +151,7 @@ def test_random_transition_sequences_never_skip_a_rung(supervisor, names, dpd):
     for name in names:
         try:
             services.apply_transition(case, name, by=supervisor, reason="property test")
-        except CaseServiceError:
+        except ServiceError:
             case = CollectionCase.objects.get(pk=case.pk)
     reached = [CaseState.NEW] + [
         event.to_state for event in case.events.filter(kind=CaseEvent.Kind.TRANSITION) if event.to_state in LADDER

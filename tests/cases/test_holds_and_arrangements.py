@@ -6,7 +6,8 @@ from django.utils import timezone
 import pytest
 
 from cases import services
-from cases.exceptions import HoldError, NotPermitted, PlanError, PromiseError
+from cases.exceptions import HoldError, PlanError, PromiseError
+from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase, Hold, LoanAccount, RepaymentPlan
 from tests.conftest import climb_to, create_case
 
@@ -63,7 +64,7 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from compliance.models import AuditLedger
+    from audit.models import AuditLedger
 
     ends = timezone.now() + timedelta(days=3)
     plain = [climb_to(create_case(dpd=12, collector=collector), CaseState.PHONE, by=collector) for _ in range(6)]

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 import pytest
 
 from cases.imports import ACCOUNT_COLUMNS, PAYMENT_COLUMNS, import_csv
-from cases.models import Borrower, CollectionCase, ContactPoint, JobRun, LoanAccount, Payment
+from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount, Payment
+from core.models import JobRun
 from tests.cases.test_imports import SMITH, WANG
 from tests.conftest import make_user
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 import pytest
 
 from cases.imports import ACCOUNT_COLUMNS, RowError, import_accounts, import_csv, import_payments, read_csv
-from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, JobRun, LoanAccount, Payment
+from cases.models import Borrower, CaseState, ContactPoint, LoanAccount, Payment
+from core.models import JobRun
 from tests.conftest import create_case, sign_in
 
 WANG = {

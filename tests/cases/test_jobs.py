@@ -9,12 +9,13 @@ from django.utils import timezone
 import pytest
 
 from cases import jobs, services
-from cases.models import (
-    Borrower, CaseEvent, CaseState, CollectionCase, JobRun, LoanAccount, PromiseToPay,
-)
-from contacts.models import Channel, OutboundMessage
-from tests.conftest import climb_to, create_case, sign_in
+from core.jobs import run_job
 
+from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, LoanAccount, PromiseToPay
+from core.models import JobRun
+from policy.codes import Channel
+from contacts.models import OutboundMessage
+from tests.conftest import climb_to, create_case, sign_in
 
 def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
     today = timezone.localdate()
@@ -43,7 +44,6 @@ def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
     assert again["dpd_changed"] == 0 and again["opened"] == 0
     assert all(value == 0 for key, value in again.items() if key.startswith("escalated"))
 
-
 def test_one_rung_a_night_with_the_rule_recorded(db):
     case = create_case(dpd=45)
     now = timezone.now()
@@ -62,7 +62,6 @@ def test_one_rung_a_night_with_the_rule_recorded(db):
     jobs.refresh_delinquency(tomorrow + timedelta(days=90))
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.WRITTEN_NOTICE
 
-
 def test_vulnerable_borrowers_and_held_cases_are_not_escalated(db, supervisor):
     vulnerable = create_case(dpd=45, vulnerable=True)
     held = create_case(dpd=45)
@@ -70,7 +69,6 @@ def test_vulnerable_borrowers_and_held_cases_are_not_escalated(db, supervisor):
     jobs.refresh_delinquency()
     assert CollectionCase.objects.get(pk=vulnerable.pk).state == CaseState.NEW
     assert CollectionCase.objects.get(pk=held.pk).state == CaseState.ON_HOLD
-
 
 def test_paid_accounts_are_resolved_and_their_messages_stopped(db):
     case = climb_to(create_case(dpd=20), CaseState.REMINDER)
@@ -86,12 +84,10 @@ def test_paid_accounts_are_resolved_and_their_messages_stopped(db):
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.RESOLVED
     assert OutboundMessage.objects.get().state == OutboundMessage.State.SUPPRESSED
 
-
 def test_written_off_accounts_are_not_reopened(db, supervisor):
     case = create_case(dpd=400)
     services.apply_transition(case, "write_off", by=supervisor, reason="Estate closed without assets.")
     assert jobs.refresh_delinquency()["opened"] == 0
-
 
 def test_broken_promise_returns_the_case_and_plans_a_follow_up(db, collector):
     case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
@@ -103,19 +99,17 @@ def test_broken_promise_returns_the_case_and_plans_a_follow_up(db, collector):
     assert PromiseToPay.objects.get().status == PromiseToPay.Status.BROKEN
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.PHONE
 
-
 def test_run_job_records_success_and_failure(db):
-    run = jobs.run_job("check_promises", jobs.check_promises, trigger="test")
+    run = run_job("check_promises", trigger="test")
     assert run.status == JobRun.Status.SUCCEEDED and run.counts["promises_broken"] == 0 and run.finished_at
 
     def explode():
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError):
-        jobs.run_job("broken_job", explode, trigger="test")
+        run_job("broken_job", explode, trigger="test")
     failed = JobRun.objects.get(job="broken_job")
     assert failed.status == JobRun.Status.FAILED and "database went away" in failed.error
-
 
 def test_run_job_command(db, capsys):
     from django.core.management import call_command
@@ -125,7 +119,6 @@ def test_run_job_command(db, capsys):
     assert "escalated_to_reminder" in capsys.readouterr().out
     assert JobRun.objects.get(job="refresh_delinquency").trigger == "command"
 
-
 def test_admin_button_runs_the_nightly_cycle(db, supervisor, collector):
     from django.test import Client
 
@@ -134,12 +127,12 @@ def test_admin_button_runs_the_nightly_cycle(db, supervisor, collector):
     create_case(dpd=3)
     client = Client()
     sign_in(client, collector)
-    assert client.post(reverse("admin:cases_jobrun_run_nightly")).status_code == 403
+    assert client.post(reverse("admin:core_jobrun_run_nightly")).status_code == 403
     sign_in(client, supervisor)
-    assert b"Run the nightly cycle now" in client.get(reverse("admin:cases_jobrun_changelist")).content
+    assert b"Run the nightly cycle now" in client.get(reverse("admin:core_jobrun_changelist")).content
     app.conf.task_always_eager = True  # run the queued task in-process for this test
     try:
-        response = client.post(reverse("admin:cases_jobrun_run_nightly"))
+        response = client.post(reverse("admin:core_jobrun_run_nightly"))
     finally:
         app.conf.task_always_eager = False
     assert response.status_code == 302

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 import pytest
 
-from cases.masking import mask_email, mask_national_id, mask_phone
+from core.masking import mask_email, mask_national_id, mask_phone
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
 from tests.conftest import create_case
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 import pytest
 
-from cases import paginators
+from core import paginators
 from cases.models import Borrower, CollectionCase, ContactPoint
 from cases.search import as_phone, search_cases
 from tests.conftest import create_case, sign_in

@@ -5,8 +5,9 @@ from django.test import Client
 from django.utils import timezone
 import pytest
 
-from contacts.models import Channel, ContactAttempt, Outcome
-from contacts.selectors import current_profile
+from policy.codes import Channel, Outcome
+from contacts.models import ContactAttempt
+from policy.selectors import current_profile
 from tests.conftest import sign_in
 
 

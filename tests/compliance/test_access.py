@@ -5,11 +5,12 @@ from django.urls import reverse
 import pytest
 
 from cases import services as case_services
-from cases.exceptions import NotPermitted
+from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase
-from compliance.models import AccessLog, AuditLedger
-from compliance.services import log_pii_access, raise_finding
-from contacts.models import Channel, Outcome
+from audit.models import AccessLog, AuditLedger
+from audit.services import log_pii_access
+from compliance.services import raise_finding
+from policy.codes import Channel, Outcome
 from contacts.services import record_attempt
 from tests.conftest import create_case
 from tests.compliance.conftest import ago, attempt, client_for
@@ -65,8 +66,8 @@ def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collect
     ("admin:cases_loanaccount_delete", lambda case: case.account),
     ("admin:contacts_contactattempt_delete", lambda case: case.contact_attempts.first()),
     ("admin:compliance_finding_delete", lambda case: case.findings.first()),
-    ("admin:compliance_accesslog_delete", lambda case: AccessLog.objects.first()),
-    ("admin:compliance_auditledger_delete", lambda case: AuditLedger.objects.first()),
+    ("admin:audit_accesslog_delete", lambda case: AccessLog.objects.first()),
+    ("admin:audit_auditledger_delete", lambda case: AuditLedger.objects.first()),
 ])
 def test_records_with_history_cannot_be_deleted_by_anyone(db, users_by_role, reviewer, url_name, model_of):
     """Retention: deletion is refused in the admin for every role, the superuser included;
@@ -94,10 +95,10 @@ def test_access_log_and_ledger_are_read_only_and_for_reviewers(db, users_by_role
     for role, user in users_by_role.items():
         client = client_for(user)
         allowed = 200 if role == "Compliance reviewer" else 403
-        assert client.get(reverse("admin:compliance_accesslog_changelist")).status_code == allowed, role
-        assert client.get(reverse("admin:compliance_auditledger_changelist")).status_code == allowed, role
-        assert client.get(reverse("admin:compliance_accesslog_add")).status_code == 403, role
-        assert client.post(reverse("admin:compliance_accesslog_change", args=[entry.pk]),
+        assert client.get(reverse("admin:audit_accesslog_changelist")).status_code == allowed, role
+        assert client.get(reverse("admin:audit_auditledger_changelist")).status_code == allowed, role
+        assert client.get(reverse("admin:audit_accesslog_add")).status_code == 403, role
+        assert client.post(reverse("admin:audit_accesslog_change", args=[entry.pk]),
                            {"where": "nowhere"}).status_code == 403, role
     entry.refresh_from_db()
     assert entry.where == "case page"

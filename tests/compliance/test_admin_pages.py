@@ -14,10 +14,10 @@ PAGES = [
     ("compliance_reviewsample_add", {R}),
     ("compliance_complaint_changelist", {S, R}),
     ("compliance_complaint_add", {S, R}),
-    ("compliance_accesslog_changelist", {R}),
-    ("compliance_accesslog_add", set()),
-    ("compliance_auditledger_changelist", {R}),
-    ("compliance_auditledger_add", set()),
+    ("audit_accesslog_changelist", {R}),
+    ("audit_accesslog_add", set()),
+    ("audit_auditledger_changelist", {R}),
+    ("audit_auditledger_add", set()),
 ]
 
 

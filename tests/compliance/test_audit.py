@@ -14,10 +14,12 @@ import pytest
 
 from cases import services as case_services
 from cases.models import CaseEvent, CollectionCase, Hold
-from compliance import audit
-from compliance.models import AccessLog, AuditLedger, AuditLedgerHead, Finding, Rule
-from compliance.services import log_pii_access
-from contacts.models import Channel, ContactAttempt
+from audit import ledger as audit
+from audit.models import AccessLog, AuditLedger, AuditLedgerHead
+from compliance.models import Finding, Rule
+from audit.services import log_pii_access
+from policy.codes import Channel
+from contacts.models import ContactAttempt
 from tests.conftest import climb_to, create_case
 from tests.compliance.conftest import ago, attempt, client_for
 
@@ -128,9 +130,9 @@ def test_values_hash_the_same_in_memory_and_read_back(db, collector):
 def test_reviewers_verify_from_the_admin_and_a_broken_chain_becomes_a_finding(db, supervisor, reviewer, collector):
     case = _busy_case(supervisor)
     client = client_for(reviewer)
-    for listing in ("admin:compliance_auditledger_changelist", "admin:compliance_finding_changelist"):
+    for listing in ("admin:audit_auditledger_changelist", "admin:compliance_finding_changelist"):
         assert "Verify audit chain" in client.get(reverse(listing)).content.decode()
-    ok = client.post(reverse("admin:compliance_auditledger_verify"), {"back": "ledger"}, follow=True)
+    ok = client.post(reverse("admin:audit_auditledger_verify"), {"back": "ledger"}, follow=True)
     assert "Audit chain intact" in ok.content.decode()
     assert not Finding.objects.filter(rule=Rule.AUDIT_CHAIN).exists()
 
@@ -142,8 +144,8 @@ def test_reviewers_verify_from_the_admin_and_a_broken_chain_becomes_a_finding(db
     finding = Finding.objects.get(rule=Rule.AUDIT_CHAIN)
     assert finding.severity == "high" and str(tampered.history_id) in finding.summary
 
-    assert client_for(collector).post(reverse("admin:compliance_auditledger_verify")).status_code == 403
-    assert client.get(reverse("admin:compliance_auditledger_verify")).status_code == 403  # POST only
+    assert client_for(collector).post(reverse("admin:audit_auditledger_verify")).status_code == 403
+    assert client.get(reverse("admin:audit_auditledger_verify")).status_code == 403  # POST only
 
 
 @pytest.mark.postgres

@@ -11,8 +11,9 @@ import pytest
 
 from cases import services as case_services
 from cases.models import CaseEvent, CollectionCase, Hold
-from compliance.models import AccessLog
-from contacts.models import Channel, MessageTemplate, OutboundMessage, Outcome
+from audit.models import AccessLog
+from policy.codes import Channel, Outcome
+from contacts.models import MessageTemplate, OutboundMessage
 from contacts.services import ContactBlocked, record_attempt
 from tests.conftest import create_case
 from tests.contacts.test_policy import NEW_YORK, local, past, phone_case
@@ -116,11 +117,11 @@ def test_opening_and_exporting_a_dossier_is_logged(db, worked_case, reviewer):
     client = client_for(reviewer)
     client.get(dossier_url(worked_case))
     client.get(reverse("compliance:dossier_csv", args=[worked_case.pk]))
-    logged = list(AccessLog.objects.order_by("pk").values_list("user", "borrower", "case", "where", "ip"))
+    logged = list(AccessLog.objects.order_by("pk").values_list("user", "borrower_id", "case_id", "where", "ip"))
     borrower = worked_case.account.borrower_id
     assert logged == [(reviewer.pk, borrower, worked_case.pk, "dossier", "127.0.0.1"),
                       (reviewer.pk, borrower, worked_case.pk, "dossier CSV", "127.0.0.1")]
-    listing = client.get(reverse("admin:compliance_accesslog_changelist")).content.decode()
+    listing = client.get(reverse("admin:audit_accesslog_changelist")).content.decode()
     assert "dossier CSV" in listing and reviewer.username in listing
 
 

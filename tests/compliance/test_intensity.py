@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.intensity import stacked_bar_chart
-from compliance.models import AccessLog
-from contacts.models import Channel
+from audit.models import AccessLog
+from policy.codes import Channel
 from tests.conftest import create_case
 from tests.compliance.conftest import attempt, client_for
 
@@ -45,7 +45,7 @@ def test_case_chart_draws_caps_and_highlights_refused_and_off_hours(db, reviewer
     assert "<script" not in daily + rolling
     days = response.context["intensity"].days
     assert len(days) == 30 and (days[-3].allowed, days[-3].blocked, days[-2].off_hours) == (2, 1, 1)
-    assert AccessLog.objects.filter(user=reviewer, where="contact intensity", case=case).exists()
+    assert AccessLog.objects.filter(user=reviewer, where="contact intensity", case_id=case.pk).exists()
 
 
 def test_agent_view_lists_the_cases_they_pushed(db, reviewer, collector):

@@ -10,11 +10,14 @@ from django.utils import timezone
 import pytest
 
 from cases import services as case_services
-from cases.models import CaseState, CollectionCase, ContactPoint, JobRun
-from compliance import scan, services, tasks
+from cases.models import CaseState, CollectionCase, ContactPoint
+from core.models import JobRun
+from compliance import scan, services
+from core.tasks import run_scheduled_job
 from compliance.models import Finding, Rule
 from compliance.selectors import field_visit_model
-from contacts.models import Channel, ContactAttempt, Outcome
+from policy.codes import Channel, Outcome
+from contacts.models import ContactAttempt
 from tests.conftest import create_case
 from tests.compliance.conftest import ago, attempt, client_for
 
@@ -238,13 +241,13 @@ def test_the_nightly_task_records_its_run(db, collector):
     case = create_case(collector=collector)
     for day in (3, 2, 1):
         attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
-    counts = tasks.compliance_scan()
+    counts = run_scheduled_job("compliance_scan")
     assert counts["created"] == 1
     assert JobRun.objects.get(job="compliance_scan").status == JobRun.Status.SUCCEEDED
 
 
 def test_a_manual_finding_and_the_decisions_on_findings(db, reviewer, collector):
-    from cases.exceptions import NotPermitted
+    from core.exceptions import NotPermitted
     from compliance.exceptions import FindingError
 
     case = create_case(collector=collector)

@@ -6,9 +6,11 @@ from django.utils import timezone
 import pytest
 
 from cases import services as case_services
-from cases.exceptions import HoldError, NotPermitted
+from cases.exceptions import HoldError
+from core.exceptions import NotPermitted
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
-from compliance import audit, services
+from audit import ledger as audit
+from compliance import services
 from compliance.exceptions import ComplaintError, SampleError
 from compliance.models import Complaint, ReviewSample
 from tests.conftest import create_case, make_user

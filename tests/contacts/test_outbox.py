@@ -12,7 +12,8 @@ from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts import outbox
 from contacts.gateways import GatewayError, PermanentGatewayError
 from contacts.gateways.file import FileGateway, delivered
-from contacts.models import Channel, ContactAttempt, OutboundMessage
+from policy.codes import Channel
+from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
 from tests.conftest import make_user
 from tests.contacts.test_policy import NEW_YORK, SHANGHAI, local, phone_case

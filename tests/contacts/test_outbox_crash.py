@@ -16,7 +16,8 @@ import pytest
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
 from contacts.gateways.file import delivered
-from contacts.models import Channel, ContactAttempt, OutboundMessage
+from policy.codes import Channel
+from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
 from tests.conftest import make_user
 from tests.contacts.test_policy import phone_case

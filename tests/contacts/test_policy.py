@@ -9,11 +9,14 @@ from django.utils import timezone
 import pytest
 
 from cases import services as case_services
-from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount
-from contacts import policy
-from contacts.models import Channel, ChannelOptOut, ContactAttempt, Outcome, PolicyProfile, Reason
-from contacts.selectors import current_profile
-from contacts.services import save_profile_version
+from cases.models import CaseState, CollectionCase, ContactPoint, Hold, LoanAccount
+from cases.selectors import candidate_zones
+from contacts import engine
+from policy.codes import Channel, Outcome, Reason
+from contacts.models import ChannelOptOut, ContactAttempt
+from policy.models import PolicyProfile
+from policy.selectors import current_profile
+from policy.services import save_profile_version
 from tests.conftest import climb_to, create_case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +62,7 @@ def past(case, at, *, channel=Channel.PHONE_CALL, outcome=Outcome.NO_ANSWER, poi
 
 def decide(case, at, channel=Channel.PHONE_CALL, point="default", **kwargs):
     point = case.points[0] if point == "default" else point
-    return policy.evaluate(case, channel, at, contact_point=point, **kwargs)
+    return engine.evaluate(case, channel, at, contact_point=point, **kwargs)
 
 
 # --- calling hours --------------------------------------------------------------------
@@ -97,7 +100,7 @@ def test_calling_hours_follow_daylight_saving_for_a_us_borrower(db):
 
 def test_unknown_zone_with_points_in_two_zones_allows_only_the_overlap(db):
     case = phone_case(profile="US-REGF", zone="", phones=("+12125550123", "+14155550199"))
-    assert policy.candidate_zones(case.account.borrower, case.points, current_profile("US-REGF")) == (
+    assert candidate_zones(case.account.borrower, case.points, current_profile("US-REGF")) == (
         "America/Los_Angeles", "America/New_York")
     early_west = decide(case, local(NEW_YORK, hour=10, minute=59))  # 07:59 in Los Angeles
     assert early_west.reasons == (Reason.OUTSIDE_HOURS,) and "America/Los_Angeles" in early_west.explanations[0]
@@ -131,7 +134,7 @@ def test_holiday_listed_in_the_profile(db, administrator):
 def test_letters_are_not_bound_to_calling_hours(db):
     case = phone_case(rung=CaseState.WRITTEN_NOTICE)
     address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市黄浦区人民路1号")
-    assert policy.evaluate(case, Channel.LETTER, local(SHANGHAI, hour=23), contact_point=address).allowed
+    assert engine.evaluate(case, Channel.LETTER, local(SHANGHAI, hour=23), contact_point=address).allowed
 
 
 # --- daily caps (CN) ----------------------------------------------------------------------
@@ -264,7 +267,7 @@ def test_cease_request_blocks_everything_but_required_notices(db, supervisor):
     notice = save_template_version(code="collection-ends", channel=Channel.LETTER, language="zh-hans",
                                    body="{borrower_name}：我们将停止催收。", by=author, is_required_notice=True)
     notice = approve_template(notice, by=_reviewer())
-    assert policy.evaluate(case, Channel.LETTER, at, contact_point=address, template=notice).allowed
+    assert engine.evaluate(case, Channel.LETTER, at, contact_point=address, template=notice).allowed
 
 
 def _reviewer():
@@ -316,14 +319,14 @@ def test_channel_must_wait_for_its_rung(db):
     assert decide(case, at, channel=Channel.SMS).allowed
     assert decide(case, at).reasons == (Reason.STAGE_NOT_REACHED,)
     address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
-    assert policy.evaluate(case, Channel.LETTER, at, contact_point=address).reasons == (Reason.STAGE_NOT_REACHED,)
+    assert engine.evaluate(case, Channel.LETTER, at, contact_point=address).reasons == (Reason.STAGE_NOT_REACHED,)
     fresh = phone_case(rung=CaseState.NEW)
     assert decide(fresh, at, channel=Channel.SMS).reasons == (Reason.STAGE_NOT_REACHED,)
 
 
 def test_field_visit_needs_an_approved_visit(db):
     case = phone_case(rung=CaseState.WRITTEN_NOTICE)
-    decision = policy.evaluate(case, Channel.FIELD_VISIT, local(SHANGHAI))
+    decision = engine.evaluate(case, Channel.FIELD_VISIT, local(SHANGHAI))
     assert Reason.NO_APPROVED_VISIT in decision.reasons
 
 
@@ -395,12 +398,12 @@ def test_cn_third_parties_only_when_the_borrower_is_unreachable(db):
 def test_request_errors_are_not_policy_refusals(db):
     case = phone_case()
     stranger = phone_case(phones=("+8613800000099",))
-    with pytest.raises(policy.ContactRequestError, match="another borrower"):
+    with pytest.raises(engine.ContactRequestError, match="another borrower"):
         decide(case, local(SHANGHAI), point=stranger.points[0])
     email = ContactPoint.objects.create(borrower=case.account.borrower, kind="email", value="a@example.cn")
-    with pytest.raises(policy.ContactRequestError, match="phone contact point"):
+    with pytest.raises(engine.ContactRequestError, match="phone contact point"):
         decide(case, local(SHANGHAI), point=email)
-    with pytest.raises(policy.ContactRequestError, match="timezone-aware"):
+    with pytest.raises(engine.ContactRequestError, match="timezone-aware"):
         decide(case, datetime(2026, 12, 1, 10, 0))
 
 
@@ -414,7 +417,7 @@ def test_query_count_does_not_depend_on_history_length(db):
     def count():
         fresh = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
         with CaptureQueriesContext(connection) as queries:
-            decision = policy.evaluate(fresh, Channel.PHONE_CALL, at, contact_point=case.points[0])
+            decision = engine.evaluate(fresh, Channel.PHONE_CALL, at, contact_point=case.points[0])
         return len(queries), decision
 
     short, _ = count()
@@ -436,7 +439,7 @@ def test_a_caller_that_prefetched_the_contact_points_saves_their_query(db):
     fresh = (CollectionCase.objects.select_related("account__borrower")
              .prefetch_related("account__borrower__contact_points").get(pk=case.pk))
     with CaptureQueriesContext(connection) as queries:
-        decision = policy.evaluate(fresh, Channel.PHONE_CALL, local(SHANGHAI, hour=12), contact_point=case.points[0])
+        decision = engine.evaluate(fresh, Channel.PHONE_CALL, local(SHANGHAI, hour=12), contact_point=case.points[0])
     assert len(queries) == 2
     # The hold and the opt-out came back through the one UNION query.
     assert set(decision.reasons) >= {Reason.CASE_ON_HOLD, Reason.CHANNEL_OPT_OUT}
@@ -450,7 +453,7 @@ def test_evaluate_many_answers_a_whole_queue_in_a_fixed_number_of_queries(db):
             past(case, local(SHANGHAI, hour=hour), outcome=Outcome.RIGHT_PARTY)
     loaded = list(CollectionCase.objects.select_related("account__borrower").filter(pk__in=[c.pk for c in cases]))
     with CaptureQueriesContext(connection) as queries:
-        decisions = policy.evaluate_many(loaded, Channel.PHONE_CALL, at, {c.pk: c.points[0] for c in cases})
+        decisions = engine.evaluate_many(loaded, Channel.PHONE_CALL, at, {c.pk: c.points[0] for c in cases})
     assert len(queries) <= 8
     assert [decisions[c.pk].allowed for c in cases] == [False] * 4 + [True] * 8
     assert all(decisions[c.pk].reasons == (Reason.DAILY_CAP,) for c in cases[:4])

@@ -1,9 +1,9 @@
 from django.urls import reverse
 import pytest
 
-from contacts.models import PolicyProfile
-from contacts.selectors import current_profile
-from contacts.services import save_profile_version
+from policy.models import PolicyProfile
+from policy.selectors import current_profile
+from policy.services import save_profile_version
 from tests.conftest import sign_in
 
 
@@ -42,7 +42,7 @@ def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
     client = Client()
     sign_in(client, administrator)
     profile = current_profile("UK-FCA")
-    url = reverse("admin:contacts_policyprofile_change", args=[profile.pk])
+    url = reverse("admin:policy_policyprofile_change", args=[profile.pk])
     page = client.get(url)
     assert page.status_code == 200
     data = {field.name: "" if getattr(profile, field.name) is None else getattr(profile, field.name)
@@ -63,6 +63,6 @@ def test_only_administrators_edit_profiles(db, users_by_role, role):
     client = Client()
     sign_in(client, users_by_role[role])
     profile = current_profile("CN")
-    response = client.post(reverse("admin:contacts_policyprofile_change", args=[profile.pk]), {"name": "x"})
+    response = client.post(reverse("admin:policy_policyprofile_change", args=[profile.pk]), {"name": "x"})
     assert response.status_code == 403
     assert PolicyProfile.objects.filter(code="CN").count() == 1

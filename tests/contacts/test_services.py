@@ -1,12 +1,12 @@
-from datetime import timedelta
 import threading
 
 from django.db import connection
 import pytest
 
-from cases.exceptions import NotPermitted
+from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase, ContactPoint, Hold
-from contacts.models import Channel, ContactAttempt, MessageTemplate, Outcome, Reason
+from policy.codes import Channel, Outcome, Reason
+from contacts.models import ContactAttempt, MessageTemplate
 from contacts.services import (
     ContactBlocked, TemplateError, approve_template, record_attempt, render_template, save_template_version,
 )
@@ -111,7 +111,7 @@ def test_hard_refusals_cannot_be_overridden(db, collector, supervisor):
     (Outcome.NO_ANSWER, Channel.PHONE_CALL, False, "needs a contact point"),
 ])
 def test_bad_requests_are_refused_and_store_nothing(db, collector, outcome, channel, point, message):
-    from contacts.policy import ContactRequestError
+    from contacts.engine import ContactRequestError
 
     case = assigned(phone_case(), collector)
     with pytest.raises(ContactRequestError, match=message):

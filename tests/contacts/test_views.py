@@ -1,16 +1,14 @@
 """The collector's pages: log a contact (checked before saving), the timeline, the queue."""
 from datetime import timedelta
-from decimal import Decimal
 from unittest import mock
 
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
-import pytest
 
-from cases.models import CaseState, CollectionCase, ContactPoint
-from contacts.models import Channel, ContactAttempt, Outcome
-from tests.conftest import climb_to, create_case, make_user, sign_in
+from cases.models import CollectionCase
+from policy.codes import Channel, Outcome
+from contacts.models import ContactAttempt
+from tests.conftest import sign_in
 from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
 
 

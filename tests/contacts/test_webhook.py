@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseState
-from contacts.models import Channel, MessageTemplate, OutboundMessage
+from policy.codes import Channel
+from contacts.models import MessageTemplate, OutboundMessage
 from tests.contacts.test_policy import phone_case
 
 

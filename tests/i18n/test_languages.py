@@ -14,7 +14,8 @@ import pytest
 
 from cases.models import CaseState
 from contacts import outbox
-from contacts.models import Channel, OutboundMessage
+from policy.codes import Channel
+from contacts.models import OutboundMessage
 from contacts.services import approve_template, save_template_version
 from preferences.models import StaffProfile
 from tests.conftest import make_user
@@ -83,7 +84,7 @@ def test_saved_preference_decides_the_language(db, language, index_text, queue_t
 def test_the_admin_sections_are_named_in_the_readers_language(db):
     client = signed_in(make_user("Collector"), "zh-hans")
     page = client.get(reverse("admin:index")).content.decode()
-    for section in ("案件", "联系与政策", "外访"):
+    for section in ("案件", "联系", "联系规则", "外访"):
         assert f">{section}<" in page, section
     assert "Contacts and policy" not in page
 

@@ -8,8 +8,9 @@ import pytest
 
 from cases import services as case_services
 from cases.models import CaseState, CollectionCase, ContactPoint
-from contacts.models import Channel, ContactAttempt, Outcome
-from contacts.selectors import current_profile
+from policy.codes import Channel, Outcome
+from contacts.models import ContactAttempt
+from policy.selectors import current_profile
 from contacts.services import approve_template, save_template_version
 from tests.conftest import climb_to, create_case, make_user
 from tests.contacts.test_policy import SHANGHAI, local

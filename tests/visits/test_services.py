@@ -6,11 +6,12 @@ from django.utils import timezone
 import pytest
 
 from cases import services as case_services
-from cases.exceptions import NotPermitted
+from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
 from contacts.gateways.file import delivered
-from contacts.models import Channel, ContactAttempt, OutboundMessage
+from policy.codes import Channel
+from contacts.models import ContactAttempt, OutboundMessage
 from tests.conftest import make_user
 from tests.contacts.test_policy import SHANGHAI, local
 from tests.visits.conftest import eligible_case, frozen, window

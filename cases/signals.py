@@ -1,0 +1,21 @@
+"""
+What the case book announces to the apps built on it.
+
+The cases app knows nothing of the outbox or of field visits; when something happens to a
+case that they must act on, it sends one of these signals and they act in their
+``AppConfig.ready`` receivers — synchronously, in the sender's transaction, so "no contact
+after payoff" holds the moment the payment commits, and a failure rolls it all back.
+"""
+from django.dispatch import Signal
+
+# Cases closed (resolved, settled, written off): nothing more may be sent or visited.
+# Arguments: case_ids (list of ids), why (a sentence for the record).
+case_closed = Signal()
+
+# A case went on hold: visits are off, and the borrower is told of any announced visit.
+# Arguments: case (the CollectionCase), why.
+case_put_on_hold = Signal()
+
+# A promise or plan was broken and the case went back to its rung. Receivers return what
+# they planned (e.g. the follow-up message), or None. Arguments: case.
+arrangement_broken = Signal()

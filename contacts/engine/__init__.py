@@ -1,0 +1,26 @@
+"""
+The compliance engine: may this contact happen now, and if not, why and when?
+
+``evaluate(case, channel, at, ...)`` returns a Decision (allowed, reasons, the plain-words
+explanations, next_allowed_at). It works in two steps:
+
+1. ``facts.load_facts`` gathers everything the rules need for one case or a whole work queue in
+   a fixed handful of queries (counts are SQL aggregates, never a Python loop over the
+   contact history), so its cost does not grow with the history or the queue.
+2. Each rule in ``rules`` is a small pure function of those facts returning a Refusal (reason
+   code, explanation, earliest instant it would allow, or None when waiting alone will
+   not help) or nothing. Adding a rule is adding a function to RULES and a test.
+
+Every number comes from the borrower's policy profile (POLICY.md); comments cite the rule.
+Inbound contacts (the borrower calling us) are not judged.
+"""
+from .facts import evaluate, evaluate_many, load_facts, reached_borrower
+from .rules import (
+    CHANNEL_MIN_RUNG, CHANNELS_WITHOUT_HOURS, RULES, ContactRequestError, Decision, Facts, Refusal, decide,
+    next_open_instant,
+)
+
+__all__ = [
+    "evaluate", "evaluate_many", "load_facts", "reached_borrower", "CHANNEL_MIN_RUNG", "CHANNELS_WITHOUT_HOURS",
+    "RULES", "ContactRequestError", "Decision", "Facts", "Refusal", "decide", "next_open_instant",
+]

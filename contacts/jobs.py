@@ -1,0 +1,24 @@
+"""The outbox's scheduled jobs, and the nightly cycle that ends with planning reminders."""
+from core.jobs import scheduled_job
+
+from cases import jobs as case_jobs
+
+from . import outbox
+
+
+@scheduled_job("plan_reminders")
+def plan_reminders() -> dict[str, int]:
+    return outbox.plan_reminders()
+
+
+@scheduled_job("dispatch_outbox", record_empty=False)
+def dispatch_outbox() -> dict[str, int]:
+    """Every minute; a run that found nothing to send keeps no JobRun."""
+    return outbox.dispatch_outbox()
+
+
+@scheduled_job("nightly_cycle")
+def nightly_cycle(now=None) -> dict[str, dict]:
+    """Everything the night does, in order (each step is also scheduled on its own)."""
+    return {"check_promises": case_jobs.check_promises(now), "refresh_delinquency": case_jobs.refresh_delinquency(now),
+            "plan_reminders": outbox.plan_reminders()}

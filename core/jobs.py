@@ -1,0 +1,89 @@
+"""The scheduled jobs, found in each app's ``jobs.py``, and the record of every run.
+
+An app declares a job where its rules live::
+
+    @scheduled_job("check_promises")
+    def check_promises(now=None) -> dict[str, int]: ...
+
+and every way of starting one — Celery beat (``core.tasks.run_scheduled_job``), the
+``run_job`` command, the admin's "run now" button — names it and goes through
+``run_job``, which keeps a JobRun: when, what it did (the counts it returned), or the
+error that stopped it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import traceback
+from typing import Callable
+
+from django.utils import timezone
+
+from .models import JobRun
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownJob(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[..., dict]
+    # A job that runs every minute and mostly finds nothing to do keeps a JobRun only when
+    # it did something (1,440 empty rows a day would bury the ones that matter).
+    record_empty: bool = True
+
+
+_registry: dict[str, Job] = {}
+
+
+def scheduled_job(name: str, *, record_empty: bool = True):
+    """Register the decorated function as the job ``name``; it returns a dict of counts."""
+    def register(func):
+        _registry[name] = Job(name=name, func=func, record_empty=record_empty)
+        return func
+    return register
+
+
+def registered_jobs() -> dict[str, Job]:
+    return dict(sorted(_registry.items()))
+
+
+def get_job(name: str) -> Job:
+    try:
+        return _registry[name]
+    except KeyError:
+        raise UnknownJob(f"No job {name!r}; the jobs are: {', '.join(sorted(_registry))}.") from None
+
+
+def run_job(name: str, func: Callable[..., dict] | None = None, *, trigger: str = "beat", by=None,
+            **kwargs) -> JobRun | None:
+    """Run the job ``name`` (or ``func`` under that name) and keep a JobRun of it.
+
+    Returns the run, or None for a job that keeps no record of an empty run and found
+    nothing to do. The error of a failed run is kept, then raised again.
+    """
+    job = Job(name=name, func=func) if func is not None else get_job(name)
+    run = JobRun(job=name, trigger=trigger, started_by=by)
+    if job.record_empty:
+        run.save()
+    try:
+        counts = job.func(**kwargs)
+    except Exception:
+        run.status = JobRun.Status.FAILED
+        run.error = traceback.format_exc()[-4000:]
+        run.finished_at = timezone.now()
+        run.save()
+        logger.exception("%s failed", name)
+        raise
+    if not job.record_empty and not any(counts.values()):
+        return None
+    run.status = JobRun.Status.SUCCEEDED
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save()
+    logger.info("%s: %s", name, counts)
+    return run

@@ -1,0 +1,39 @@
+"""Runs of the scheduled jobs: the one model of the ground floor."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (nightly cycle, outbox dispatch, import): when, what it
+    did, and how it ended. Visible in the admin so operations can see the night went well."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(max_length=60, db_index=True, verbose_name=_("job"))
+    trigger = models.CharField(max_length=20, default="beat", help_text=_("beat, admin, command or test"), verbose_name=_("trigger"))
+    started_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("started by"))
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        db_table = "cases_jobrun"  # created by the cases app before the ground floor existed
+        permissions = [("run_nightly_cycle", "Can run the nightly cycle on demand")]
+
+    def __str__(self):
+        return f"{self.job} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None

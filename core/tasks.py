@@ -1,0 +1,12 @@
+"""One Celery task runs every scheduled job by name (the beat schedule names the job)."""
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .jobs import run_job
+
+
+@shared_task
+def run_scheduled_job(name: str, trigger: str = "beat", user_id: int | None = None) -> dict:
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = run_job(name, trigger=trigger, by=by)
+    return run.counts if run is not None else {}

@@ -1,0 +1,9 @@
+from core.jobs import scheduled_job
+
+from . import services
+
+
+@scheduled_job("send_visit_notices")
+def send_visit_notices() -> dict[str, int]:
+    """Every 15 minutes: announce approved visits; mark them notified once a notice left."""
+    return services.sync_notices()
