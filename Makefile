@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: run test venv messages migrate demo clean
+.PHONY: run test lint venv messages migrate demo clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: demo
 
 test: messages
 	$(BIN)/python -m pytest
+
+# ruff (pyproject.toml) and the import-layering check: apps depend on each other one way.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/python tools/check_layers.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
