@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 import django_fsm
 
-from audit.ledger import audited_atomic
+from audit.ledger import audited_atomic, ledger_append_many
 
 from . import signals
 from .selectors import visible_cases
@@ -134,7 +134,7 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     return case
 
 
-def escalate(case: CollectionCase, by, reason: str = "") -> CollectionCase:
+def escalate(case: CollectionCase, *, by, reason: str = "") -> CollectionCase:
     """Climb exactly one rung of the ladder. Raises TransitionRefused naming the failed guard."""
     name = NEXT_RUNG_TRANSITION.get(case.state)
     if name is None:
@@ -187,6 +187,24 @@ def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTICE, actor=by,
                              reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}")
     return case
+
+
+def record_written_notices(cases: list[CollectionCase], *, sent_at: datetime, by=None) -> None:
+    """The batch form of ``record_written_notice`` for letters already judged and sent on
+    the written-notice rung (the outbox's batch): one UPDATE, bulk history and events.
+    The caller holds the cases' locks inside ``audited_atomic`` or ``sealing_deferred``."""
+    if not cases:
+        return
+    for case in cases:
+        case.written_notice_sent_at = sent_at
+    CollectionCase.objects.filter(pk__in=[case.pk for case in cases]).update(written_notice_sent_at=sent_at)
+    history = CollectionCase.history.bulk_history_create(cases, update=True, default_user=by,
+                                                         default_change_reason="written notice sent")
+    events = CaseEvent.objects.bulk_create([
+        CaseEvent(case=case, kind=CaseEvent.Kind.NOTICE, actor=by,
+                  reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}")
+        for case in cases])
+    ledger_append_many([*history, *events])
 
 
 # --- payments -------------------------------------------------------------------
@@ -288,7 +306,7 @@ def _settle_promises(case: CollectionCase, *, by, fully_paid: bool) -> None:
 # --- holds ----------------------------------------------------------------------
 
 @audited_atomic
-def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = None, note: str = "",
+def place_hold(case: CollectionCase, kind: str, *, by, until: datetime | None = None, note: str = "",
                evidence=None, starts_at: datetime | None = None) -> Hold:
     """Stop collection activity on the case: it moves to ``on_hold`` until released."""
     _require(by, "cases.place_hold", "place holds")
@@ -318,7 +336,7 @@ def place_hold(case: CollectionCase, kind: str, by, until: datetime | None = Non
 
 
 @audited_atomic
-def release_hold(hold: Hold, by, note: str = "") -> Hold:
+def release_hold(hold: Hold, *, by, note: str = "") -> Hold:
     """End a hold; when no other hold remains the case returns to its rung (or arrangement)."""
     _require(by, "cases.release_hold", "release holds")
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
@@ -350,7 +368,7 @@ def release_expired_holds(now: datetime | None = None) -> int:
 # --- arrangements ---------------------------------------------------------------
 
 @audited_atomic
-def record_promise(case: CollectionCase, amount, due_date: date, by, note: str = "") -> PromiseToPay:
+def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: str = "") -> PromiseToPay:
     """The borrower promised to pay ``amount`` by ``due_date``; the case moves to ``arrangement``."""
     _require(by, "cases.add_promisetopay", "record promises")
     try:
@@ -383,7 +401,7 @@ def record_promise(case: CollectionCase, amount, due_date: date, by, note: str =
 
 
 @audited_atomic
-def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, Decimal]], by,
+def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, Decimal]], *, by,
                          note: str = "") -> RepaymentPlan:
     """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
     _require(by, "cases.add_repaymentplan", "agree repayment plans")
@@ -422,7 +440,7 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
 
 
 @audited_atomic
-def approve_repayment_plan(plan: RepaymentPlan, by) -> RepaymentPlan:
+def approve_repayment_plan(plan: RepaymentPlan, *, by) -> RepaymentPlan:
     _require(by, "cases.approve_repayment_plan", "approve repayment plans")
     plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != RepaymentPlan.Status.PROPOSED:

@@ -26,10 +26,10 @@ from django.db.models import Q
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, ContactPoint
-from audit.ledger import ledger_append_many, sealing_deferred
+from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
+from audit.ledger import sealing_deferred
 
-from . import engine
+from . import engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from cases.selectors import candidate_zones
 from policy.codes import Channel, Outcome
@@ -245,35 +245,14 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
             outcomes[message.pk] = _send(message, case, at, decision, attempts)
         changed.append(message)
 
-    ContactAttempt.objects.bulk_create(attempts, batch_size=500)
-    history = ContactAttempt.history.bulk_history_create(attempts, default_date=at)
-    ledger_append_many(history)
+    recording.store_attempts(attempts, cases=cases)
     for message in changed:
         message.attempt = message.attempt  # re-read the saved attempt's pk into attempt_id
     _save_messages(changed)
     for message in changed:
         if outcomes[message.pk] in ("retry", "failed"):
             logger.warning("outbox message %s: %s (%s)", message.pk, message.last_error, outcomes[message.pk])
-    _record_written_notices([cases[m.case_id] for m in changed
-                             if outcomes[m.pk] == "sent" and m.channel == Channel.LETTER], at)
     return outcomes
-
-
-def _record_written_notices(cases, at) -> None:
-    """A formal letter sent on the written-notice rung starts the notice lead time a field
-    visit needs, as services.record_written_notice does, for all the batch's letters at once."""
-    cases = [case for case in cases if case.state == CaseState.WRITTEN_NOTICE and case.written_notice_sent_at is None]
-    if not cases:
-        return
-    for case in cases:
-        case.written_notice_sent_at = at
-    CollectionCase.objects.filter(pk__in=[case.pk for case in cases]).update(written_notice_sent_at=at)
-    history = CollectionCase.history.bulk_history_create(cases, update=True, default_date=at,
-                                                         default_change_reason="written notice sent")
-    events = CaseEvent.objects.bulk_create([
-        CaseEvent(case=case, at=at, kind=CaseEvent.Kind.NOTICE, reason=f"sent {timezone.localtime(at):%Y-%m-%d %H:%M}")
-        for case in cases])
-    ledger_append_many([*history, *events])
 
 
 MESSAGE_FIELDS_SET_BY_DELIVERY = [
@@ -314,15 +293,8 @@ def _judge(messages, cases, at) -> dict[int, engine.Decision]:
 
 
 def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
-    attempt = ContactAttempt(
-        case=case, borrower_id=case.account.borrower_id, channel=message.channel, direction=ContactAttempt.Direction.OUTBOUND,
-        contact_point=message.contact_point, agent=None, started_at=at,
-        outcome=Outcome.SENT if decision.allowed else "", party_reached=ContactAttempt.Party.NONE,
-        template=message.template, message_text=body, allowed=decision.allowed, reasons=list(decision.reasons),
-        explanations=list(decision.explanations), next_allowed_at=decision.next_allowed_at, profile=decision.profile,
-    )
-    attempt._change_reason = "allowed" if decision.allowed else "blocked"
-    return attempt
+    return recording.new_attempt(case, message.channel, decision, at=at, outcome=Outcome.SENT,
+                                 contact_point=message.contact_point, template=message.template, message_text=body)
 
 
 def _send(message, case, at, decision, attempts) -> str:

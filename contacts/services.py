@@ -16,10 +16,10 @@ from audit.ledger import audited_atomic
 from cases import services as case_services
 from core.exceptions import ServiceError
 from core.exceptions import NotPermitted
-from cases.models import Borrower, CaseState, CollectionCase, Hold
+from cases.models import Borrower, CollectionCase
 
-from . import engine
-from policy.codes import BORROWER_REACHED, Channel, Outcome
+from . import engine, recording
+from policy.codes import Channel, Outcome
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate
 
 
@@ -43,25 +43,18 @@ def check_contact(case, channel, at=None, contact_point=None, agent=None, templa
     return engine.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
 
 
-def _party_reached(channel: str, outcome: str) -> str:
-    if outcome == Outcome.THIRD_PARTY:
-        return ContactAttempt.Party.THIRD_PARTY
-    if outcome in BORROWER_REACHED:
-        return ContactAttempt.Party.BORROWER
-    return ContactAttempt.Party.NONE
-
-
-def record_attempt(case, channel, agent, outcome, at=None, contact_point=None, conversation=False, note="", *,
+def record_attempt(case, channel, outcome, *, by, at=None, contact_point=None, conversation=False, note="",
                    template=None, message_text="", overridden_by=None, override_reason="") -> ContactAttempt:
-    """Judge and record one outbound contact.
+    """Judge and record one outbound contact made by ``by`` (None: the system).
 
     Locks the borrower and the case (so two agents cannot both slip under a cap), asks
-    the engine, and stores the attempt allowed or blocked in one transaction. A blocked
-    attempt is stored and then ContactBlocked(decision) is raised: callers must catch it
-    rather than let it roll back their own transaction. A supervisor may override a
-    refusal whose every reason the profile lists as overridable, with a written reason.
+    the engine, and stores the attempt allowed or blocked in one transaction, through the
+    same recording path as the outbox (contacts/recording.py). A blocked attempt is stored
+    and then ContactBlocked(decision) is raised: callers must catch it rather than let it
+    roll back their own transaction. A supervisor may override a refusal whose every
+    reason the profile lists as overridable, with a written reason.
     """
-    attempt, decision = _judge_and_store(case, channel, agent, outcome, at, contact_point, conversation, note,
+    attempt, decision = _judge_and_store(case, channel, outcome, by, at, contact_point, conversation, note,
                                          template, message_text, overridden_by, override_reason)
     if not attempt.allowed:
         raise ContactBlocked(decision, attempt)
@@ -69,11 +62,11 @@ def record_attempt(case, channel, agent, outcome, at=None, contact_point=None, c
 
 
 @audited_atomic
-def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversation, note, template, message_text,
+def _judge_and_store(case, channel, outcome, by, at, contact_point, conversation, note, template, message_text,
                      overridden_by, override_reason):
-    if agent is not None:
-        case_services._require(agent, "contacts.add_contactattempt", "record contact attempts")
-        case_services._require_case_access(agent, case)
+    if by is not None:
+        case_services._require(by, "contacts.add_contactattempt", "record contact attempts")
+        case_services._require_case_access(by, case)
     if outcome and outcome not in Outcome.values:
         raise engine.ContactRequestError(_("Unknown outcome %(outcome)r.") % {"outcome": outcome})
     if channel != Channel.FIELD_VISIT and contact_point is None:
@@ -86,53 +79,18 @@ def _judge_and_store(case, channel, agent, outcome, at, contact_point, conversat
     # "Now" is read only once the locks are held: an instant taken before waiting would
     # predate attempts committed while this one waited, and miss them in the counts.
     at = at or timezone.now()
-    decision = engine.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
-
-    allowed = decision.allowed
-    if not allowed and override_reason.strip() and overridden_by is not None:
+    decision = engine.evaluate(case, channel, at, contact_point=contact_point, agent=by, template=template)
+    if not decision.allowed and override_reason.strip() and overridden_by is not None:
         if not overridden_by.has_perm("contacts.override_contact_policy"):
             raise NotPermitted(_("%(username)s may not override contact refusals.") % {"username": overridden_by.get_username()})
-        if decision.overridable:
-            allowed = True
-    conversation = bool(conversation or (channel == Channel.PHONE_CALL and outcome in BORROWER_REACHED))
-    attempt = ContactAttempt(
-        case=case, borrower_id=case.account.borrower_id, channel=channel, contact_point=contact_point, agent=agent,
-        started_at=at, outcome=outcome if allowed else "", conversation=conversation if allowed else False,
-        party_reached=_party_reached(channel, outcome) if allowed else ContactAttempt.Party.NONE,
-        note=note, template=template, message_text=message_text if allowed else "",
-        allowed=allowed, reasons=list(decision.reasons), explanations=list(decision.explanations),
-        next_allowed_at=decision.next_allowed_at, profile=decision.profile,
-        overridden_by=overridden_by if allowed and not decision.allowed else None,
-        override_reason=override_reason if allowed and not decision.allowed else "",
-    )
-    attempt._history_user = agent
-    attempt._change_reason = "allowed" if decision.allowed else ("overridden" if allowed else "blocked")
-    attempt.save()
-    if allowed:
-        _apply_outcome(attempt, case, agent)
+        if not decision.overridable:
+            overridden_by = None  # a refusal no one may override stays a refusal
+    attempt = recording.new_attempt(
+        case, channel, decision, at=at, outcome=outcome, by=by, contact_point=contact_point,
+        conversation=conversation, note=note, template=template, message_text=message_text,
+        overridden_by=overridden_by, override_reason=override_reason)
+    recording.store_attempts([attempt], cases={case.pk: case}, by=by)
     return attempt, decision
-
-
-def _apply_outcome(attempt: ContactAttempt, case: CollectionCase, agent) -> None:
-    """What the borrower said changes the case at once."""
-    placer = agent if agent is not None and agent.has_perm("cases.place_hold") else None
-    said_by = f"on a {attempt.get_channel_display().lower()} with {agent.get_username() if agent else 'the system'}"
-    if attempt.outcome == Outcome.REQUESTS_CEASE:
-        case_services.place_hold(case, Hold.Kind.CEASE_COMMUNICATION, by=placer,
-                                 note=f"Borrower asked for no further contact {said_by}.")
-    elif attempt.outcome == Outcome.DISPUTES_DEBT:
-        case_services.place_hold(case, Hold.Kind.DISPUTE, by=placer,
-                                 note=f"Borrower disputed the debt {said_by}. {attempt.note}".strip())
-    elif attempt.outcome == Outcome.WRONG_NUMBER and attempt.contact_point is not None:
-        point = attempt.contact_point
-        point.is_invalid = True
-        point.invalid_since = attempt.started_at
-        point._history_user = agent
-        point._change_reason = "wrong number reported on a call"
-        point.save(update_fields=["is_invalid", "invalid_since"])
-    elif attempt.channel == Channel.LETTER and case.state == CaseState.WRITTEN_NOTICE \
-            and case.written_notice_sent_at is None:
-        case_services.record_written_notice(case, sent_at=attempt.started_at, by=agent)
 
 
 @audited_atomic

@@ -56,7 +56,7 @@ def log_contact(request, case_id):
                                                   agent=request.user)
             else:
                 attempt = services.record_attempt(
-                    case, data["channel"], request.user, data["outcome"], contact_point=data["contact_point"],
+                    case, data["channel"], data["outcome"], by=request.user, contact_point=data["contact_point"],
                     conversation=data["conversation"], note=data["note"],
                     overridden_by=request.user if data.get("override_reason") else None,
                     override_reason=data.get("override_reason", ""),

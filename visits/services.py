@@ -112,7 +112,7 @@ def _check_window(case, start: datetime, end: datetime):
 
 
 @audited_atomic
-def request_visit(case, by, reason, *, window_start, window_end, address, agents=(), exception_reason="") -> FieldVisit:
+def request_visit(case, *, by, reason, window_start, window_end, address, agents=(), exception_reason="") -> FieldVisit:
     case_services._require(by, "visits.add_fieldvisit", "request field visits")
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
     case_services._require_case_access(by, case)
@@ -166,7 +166,7 @@ def _is_assigned_agent(user, visit) -> bool:
 
 
 @audited_atomic
-def approve_visit(visit, by, note="", agents=None) -> FieldVisit:
+def approve_visit(visit, *, by, note="", agents=None) -> FieldVisit:
     """A second person approves; the case climbs to the field-visit rung."""
     if agents is not None:
         FieldVisit.objects.get(pk=visit.pk).agents.set(agents)
@@ -181,7 +181,7 @@ def approve_visit(visit, by, note="", agents=None) -> FieldVisit:
 
 
 @audited_atomic
-def reject_visit(visit, by, why) -> FieldVisit:
+def reject_visit(visit, *, by, why) -> FieldVisit:
     if not why.strip():
         raise VisitRefused(_("Say why the visit is rejected."))
     visit = _transition(visit, "reject", by=by, reason=why)
@@ -265,7 +265,7 @@ def sync_notices() -> dict[str, int]:
     return counts
 
 
-def check_in(visit, by, lat=None, lon=None) -> FieldVisit:
+def check_in(visit, *, by, lat=None, lon=None) -> FieldVisit:
     """An assigned agent arrives: inside the window, with enough colleagues, and only if the
     contact rules allow it now. A refusal by the rules is recorded like any other."""
     if not _is_assigned_agent(by, visit):
@@ -280,7 +280,7 @@ def check_in(visit, by, lat=None, lon=None) -> FieldVisit:
     except VisitRefused as refusal:
         if any(r.rule == "contact_allowed_now" for r in refusal.failed):
             try:  # stored as a blocked contact, outside the rolled-back check-in
-                record_attempt(visit.case, Channel.FIELD_VISIT, by, Outcome.RIGHT_PARTY,
+                record_attempt(visit.case, Channel.FIELD_VISIT, Outcome.RIGHT_PARTY, by=by,
                                note=f"Refused check-in to visit {visit.pk}")
             except ContactBlocked:
                 pass
@@ -292,7 +292,7 @@ REPORT_FIELDS = ["identity_verified", "identity_method", "willingness", "ability
 
 
 @audited_atomic
-def complete_visit(visit, by, report: dict) -> FieldVisit:
+def complete_visit(visit, *, by, report: dict) -> FieldVisit:
     """File the report (the lender's steps), record the visit as a contact, and turn what
     was agreed into a promise or a plan."""
     if not _is_assigned_agent(by, visit):
@@ -311,7 +311,7 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
         Outcome.RIGHT_PARTY if visit.identity_verified else Outcome.THIRD_PARTY)
     # Recorded while the visit is still in progress: the contact happened at check-in, under
     # an approved visit. If the report turns out incomplete, all of this rolls back.
-    attempt = record_attempt(case, Channel.FIELD_VISIT, by, outcome, at=visit.checked_in_at,
+    attempt = record_attempt(case, Channel.FIELD_VISIT, outcome, by=by, at=visit.checked_in_at,
                              note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip())
     visit = _transition(visit, "complete", by=by, reason="report filed")
     visit.attempt = attempt
@@ -326,7 +326,7 @@ def complete_visit(visit, by, report: dict) -> FieldVisit:
 
 
 @audited_atomic
-def abort_visit(visit, by, why) -> FieldVisit:
+def abort_visit(visit, *, by, why) -> FieldVisit:
     if not why.strip():
         raise VisitRefused(_("Say why the visit was aborted."))
     if not _is_assigned_agent(by, visit):
@@ -337,7 +337,7 @@ def abort_visit(visit, by, why) -> FieldVisit:
 
 
 @audited_atomic
-def cancel_visit(visit, by, why, *, tell_borrower=True) -> FieldVisit:
+def cancel_visit(visit, *, by, why, tell_borrower=True) -> FieldVisit:
     """Called off before it happens. If the borrower was (or is being) told of it, they are
     told it is off — a required notice that goes even through holds."""
     visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)

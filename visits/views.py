@@ -67,7 +67,7 @@ def request_visit(request, case_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visit = services.request_visit(case, request.user, data["reason"], window_start=data["window_start"],
+            visit = services.request_visit(case, by=request.user, reason=data["reason"], window_start=data["window_start"],
                                            window_end=data["window_end"], address=data["address"],
                                            exception_reason=data["exception_reason"])
         except ServiceError as refusal:
@@ -97,10 +97,10 @@ def decide(request, visit_id):
         data = form.cleaned_data
         try:
             if "reject" in request.POST:
-                services.reject_visit(visit, request.user, data["note"])
+                services.reject_visit(visit, by=request.user, why=data["note"])
                 messages.success(request, _("Visit %(pk)s rejected.") % {"pk": visit.pk})
             else:
-                services.approve_visit(visit, request.user, note=data["note"], agents=list(data["agents"]))
+                services.approve_visit(visit, by=request.user, note=data["note"], agents=list(data["agents"]))
                 messages.success(request, _("Visit %(pk)s approved; the notice goes out next.") % {"pk": visit.pk})
             return redirect("visits:inbox")
         except ServiceError as refusal:
@@ -126,18 +126,18 @@ def act(request, visit_id):
     action = request.POST.get("action")
     try:
         if action == "check_in":
-            services.check_in(visit, request.user, lat=request.POST.get("lat") or None,
+            services.check_in(visit, by=request.user, lat=request.POST.get("lat") or None,
                               lon=request.POST.get("lon") or None)
             messages.success(request, _("Checked in to visit %(pk)s.") % {"pk": visit.pk})
         elif action == "abort":
-            services.abort_visit(visit, request.user, request.POST.get("why", ""))
+            services.abort_visit(visit, by=request.user, why=request.POST.get("why", ""))
             messages.success(request, _("Visit %(pk)s aborted.") % {"pk": visit.pk})
         elif action == "report":
             form = ReportForm(request.POST, request.FILES, instance=visit)
             if not form.is_valid():
                 return _page(request, "visits/report.html", title=_("Report visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form)
             data = form.cleaned_data
-            services.complete_visit(visit, request.user, {**data})
+            services.complete_visit(visit, by=request.user, report={**data})
             messages.success(request, _("Visit %(pk)s completed.") % {"pk": visit.pk})
         else:
             raise Http404(_("Unknown action."))

@@ -88,7 +88,7 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_s
     settings.OUTBOX_DIR = tmp_path / "outbox"
     case = eligible_case(collector=collector)
     start, end = clock.on(day=3), clock.on(day=3, hour=12)
-    visit = visit_services.request_visit(case, collector, "Numbers changed; letters unanswered.", window_start=start,
+    visit = visit_services.request_visit(case, by=collector, reason="Numbers changed; letters unanswered.", window_start=start,
                                          window_end=end, address="上海市黄浦区人民路1号")
     clock.at = clock.on(day=1)  # the notice leaves exactly 48 hours before the window
 

@@ -53,7 +53,7 @@ def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collect
     with pytest.raises(NotPermitted):
         case_services.escalate(CollectionCase.objects.get(pk=case.pk), by=reviewer)
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, reviewer, Outcome.NO_ANSWER,
+        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=reviewer,
                        contact_point=case.account.borrower.contact_points.first())
     case.refresh_from_db()
     made.refresh_from_db()

@@ -33,8 +33,8 @@ def worked_case(collector, other_collector, supervisor):
     past(case, local(NEW_YORK, day_offset=5, hour=10), outcome=Outcome.RIGHT_PARTY, conversation=True)
     at = local(NEW_YORK, hour=10)
     with pytest.raises(ContactBlocked) as refused:
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.CALLBACK, at=at, contact_point=case.points[0])
-    overridden = record_attempt(case, Channel.PHONE_CALL, supervisor, Outcome.CALLBACK, at=at + timedelta(minutes=5),
+        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0])
+    overridden = record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=supervisor, at=at + timedelta(minutes=5),
                                 contact_point=case.points[0], overridden_by=supervisor,
                                 override_reason="Borrower asked to be called back today")
     case_services.assign_case(CollectionCase.objects.get(pk=case.pk), other_collector, by=supervisor)

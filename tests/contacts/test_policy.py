@@ -347,7 +347,7 @@ def test_paid_case_blocks_every_channel_and_stores_the_attempt(db, collector):
                Channel.LETTER: postal, Channel.SOCIAL: social, Channel.FIELD_VISIT: None}
     for channel, point in targets.items():
         with pytest.raises(ContactBlocked) as blocked:
-            record_attempt(case, channel, collector, Outcome.NO_ANSWER if channel == "phone_call" else Outcome.SENT,
+            record_attempt(case, channel, Outcome.NO_ANSWER if channel == "phone_call" else Outcome.SENT, by=collector,
                            at=local(SHANGHAI), contact_point=point)
         assert Reason.CASE_CLOSED in blocked.value.decision.reasons
     stored = ContactAttempt.objects.filter(case=case)
@@ -480,7 +480,7 @@ def test_profile_change_never_rejudges_past_attempts(db, collector, administrato
 
     case = phone_case()
     CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
-    attempt = record_attempt(case, Channel.PHONE_CALL, collector, Outcome.NO_ANSWER, at=local(SHANGHAI),
+    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
                              contact_point=case.points[0])
     profile = current_profile("CN")
     profile.contact_window_start = time(9, 0)

@@ -21,7 +21,7 @@ def assigned(case, collector):
 
 def test_allowed_attempt_is_stored_with_its_decision(db, collector):
     case = assigned(phone_case(), collector)
-    attempt = record_attempt(case, Channel.PHONE_CALL, collector, Outcome.RIGHT_PARTY, at=local(SHANGHAI),
+    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.RIGHT_PARTY, by=collector, at=local(SHANGHAI),
                              contact_point=case.points[0], note="Will pay Friday")
     assert attempt.allowed and attempt.reasons == [] and attempt.profile.label == "CN v1"
     assert attempt.conversation and attempt.party_reached == "borrower"
@@ -31,7 +31,7 @@ def test_allowed_attempt_is_stored_with_its_decision(db, collector):
 def test_blocked_attempt_is_stored_then_raised(db, collector):
     case = assigned(phone_case(), collector)
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.NO_ANSWER, at=local(SHANGHAI, hour=23),
+        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI, hour=23),
                        contact_point=case.points[0])
     attempt = blocked.value.attempt
     assert ContactAttempt.objects.get(pk=attempt.pk).allowed is False
@@ -42,7 +42,7 @@ def test_blocked_attempt_is_stored_then_raised(db, collector):
 
 def test_requests_cease_places_a_cease_hold(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, collector, Outcome.REQUESTS_CEASE, at=local(SHANGHAI),
+    record_attempt(case, Channel.PHONE_CALL, Outcome.REQUESTS_CEASE, by=collector, at=local(SHANGHAI),
                    contact_point=case.points[0])
     case = CollectionCase.objects.get(pk=case.pk)
     assert case.state == CaseState.ON_HOLD
@@ -51,7 +51,7 @@ def test_requests_cease_places_a_cease_hold(db, collector):
 
 def test_disputes_debt_places_a_dispute_hold(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, collector, Outcome.DISPUTES_DEBT, at=local(SHANGHAI),
+    record_attempt(case, Channel.PHONE_CALL, Outcome.DISPUTES_DEBT, by=collector, at=local(SHANGHAI),
                    contact_point=case.points[0], note="Says the fee was never agreed")
     hold = CollectionCase.objects.get(pk=case.pk).holds.get()
     assert hold.kind == Hold.Kind.DISPUTE and "fee was never agreed" in hold.note
@@ -59,7 +59,7 @@ def test_disputes_debt_places_a_dispute_hold(db, collector):
 
 def test_wrong_number_marks_the_point_invalid(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, collector, Outcome.WRONG_NUMBER, at=local(SHANGHAI),
+    record_attempt(case, Channel.PHONE_CALL, Outcome.WRONG_NUMBER, by=collector, at=local(SHANGHAI),
                    contact_point=case.points[0])
     point = ContactPoint.objects.get(pk=case.points[0].pk)
     assert point.is_invalid and point.invalid_since == local(SHANGHAI)
@@ -68,14 +68,14 @@ def test_wrong_number_marks_the_point_invalid(db, collector):
 def test_a_sent_letter_starts_the_written_notice_lead_time(db, collector):
     case = assigned(phone_case(rung=CaseState.WRITTEN_NOTICE), collector)
     address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
-    record_attempt(case, Channel.LETTER, collector, Outcome.SENT, at=local(SHANGHAI), contact_point=address)
+    record_attempt(case, Channel.LETTER, Outcome.SENT, by=collector, at=local(SHANGHAI), contact_point=address)
     assert CollectionCase.objects.get(pk=case.pk).written_notice_sent_at == local(SHANGHAI)
 
 
 def test_collector_cannot_record_on_another_collectors_case(db, collector, other_collector):
     case = assigned(phone_case(), other_collector)
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.NO_ANSWER, at=local(SHANGHAI),
+        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
                        contact_point=case.points[0])
     assert not ContactAttempt.objects.exists()
 
@@ -85,11 +85,11 @@ def test_supervisor_overrides_an_overridable_refusal_with_a_reason(db, collector
     past(case, local(NEW_YORK, day_offset=5, hour=10), outcome=Outcome.RIGHT_PARTY, conversation=True)
     at = local(NEW_YORK, hour=10)
     with pytest.raises(ContactBlocked):
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.CALLBACK, at=at, contact_point=case.points[0])
+        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0])
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.CALLBACK, at=at, contact_point=case.points[0],
+        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0],
                        overridden_by=collector, override_reason="Borrower asked for a call today")
-    attempt = record_attempt(case, Channel.PHONE_CALL, collector, Outcome.CALLBACK, at=at,
+    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at,
                              contact_point=case.points[0], overridden_by=supervisor,
                              override_reason="Borrower asked on the 5th to be called back today (prior consent)")
     assert attempt.allowed and attempt.was_overridden and attempt.reasons == [Reason.POST_CONVERSATION_WAIT]
@@ -100,7 +100,7 @@ def test_hard_refusals_cannot_be_overridden(db, collector, supervisor):
     ContactPoint.objects.filter(pk=case.points[0].pk).update(opted_out=True)
     case.points[0].refresh_from_db()
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.NO_ANSWER, at=local(NEW_YORK),
+        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(NEW_YORK),
                        contact_point=case.points[0], overridden_by=supervisor, override_reason="urgent, really")
     assert blocked.value.attempt.allowed is False and not blocked.value.decision.overridable
 
@@ -115,7 +115,7 @@ def test_bad_requests_are_refused_and_store_nothing(db, collector, outcome, chan
 
     case = assigned(phone_case(), collector)
     with pytest.raises(ContactRequestError, match=message):
-        record_attempt(case, channel, collector, outcome, at=local(SHANGHAI),
+        record_attempt(case, channel, outcome, by=collector, at=local(SHANGHAI),
                        contact_point=case.points[0] if point else None)
     assert not ContactAttempt.objects.exists()
 
@@ -177,7 +177,7 @@ def test_twenty_agents_at_once_never_exceed_the_cap():
     def call(minute):
         try:
             barrier.wait(timeout=20)
-            record_attempt(case, Channel.PHONE_CALL, supervisor, Outcome.NO_ANSWER, at=at,
+            record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=supervisor, at=at,
                            contact_point=case.points[0])
             results.append("allowed")
         except ContactBlocked:
@@ -202,6 +202,21 @@ def test_a_call_logged_after_the_fact_counts_the_calls_that_followed_it(db, coll
         past(case, local(SHANGHAI, day_offset=-1, hour=hour), outcome=Outcome.RIGHT_PARTY)
     past(case, local(SHANGHAI, day_offset=-1, hour=14), outcome=Outcome.RIGHT_PARTY)
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, collector, Outcome.RIGHT_PARTY,
+        record_attempt(case, Channel.PHONE_CALL, Outcome.RIGHT_PARTY, by=collector,
                        at=local(SHANGHAI, day_offset=-1, hour=9), contact_point=case.points[0])
     assert blocked.value.decision.reasons == (Reason.DAILY_CAP,)
+
+
+def test_a_recorded_attempt_is_stored_like_an_outbox_one(db, collector):
+    """Both paths go through contacts/recording.py: one history row naming who recorded
+    the attempt and why, sealed in the ledger in the same transaction."""
+    from audit.ledger import verify_chain
+    from audit.models import AuditLedger
+
+    case = assigned(phone_case(), collector)
+    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
+                             contact_point=case.points[0])
+    history = ContactAttempt.history.get(id=attempt.pk)
+    assert (history.history_user, history.history_change_reason, history.agent_id) == (collector, "allowed", collector.pk)
+    assert AuditLedger.objects.filter(table_name=history._meta.db_table, row_pk=history.pk).count() == 1
+    assert verify_chain().ok

@@ -73,7 +73,7 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
 def test_supervisor_cannot_approve_their_own_request_on_the_page(db, supervisor, agents):
     case = eligible_case()
     start, end = window()
-    visit = services.request_visit(case, supervisor, "r", window_start=start, window_end=end, address="a")
+    visit = services.request_visit(case, by=supervisor, reason="r", window_start=start, window_end=end, address="a")
     page = client_for(supervisor).post(reverse("visits:decide", args=[visit.pk]),
                                        {"approve": "1", "agents": [a.pk for a in agents]})
     assert page.status_code == 200 and "may not approve" in page.content.decode()
@@ -89,9 +89,9 @@ def test_other_roles_cannot_reach_the_inbox_or_act(db, collector, agents, review
 def notified_visit(collector, supervisor, agents):
     case = eligible_case(collector=collector)
     start, end = window()
-    visit = services.request_visit(case, collector, "r", window_start=start, window_end=end, address="a")
+    visit = services.request_visit(case, by=collector, reason="r", window_start=start, window_end=end, address="a")
     with frozen(NOTICE_TIME):
-        services.approve_visit(visit, supervisor, agents=agents)
+        services.approve_visit(visit, by=supervisor, agents=agents)
         services.send_notice(FieldVisit.objects.get(pk=visit.pk))
         outbox.dispatch_outbox()
         services.sync_notices()

@@ -28,7 +28,7 @@ def outbox_dir(tmp_path, settings):
 
 def request(case, by, **kwargs):
     start, end = window()
-    return services.request_visit(case, by, "Numbers changed; calls refused.", window_start=start, window_end=end,
+    return services.request_visit(case, by=by, reason="Numbers changed; calls refused.", window_start=start, window_end=end,
                                   address="上海市黄浦区人民路1号", **kwargs)
 
 
@@ -78,15 +78,15 @@ def test_approver_must_not_be_the_requester(db, supervisor, agents):
     case = eligible_case()
     visit = request(case, supervisor)
     with pytest.raises(NotPermitted):
-        services.approve_visit(visit, supervisor, agents=agents)
+        services.approve_visit(visit, by=supervisor, agents=agents)
     assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.REQUESTED
 
 
 def test_cn_visits_need_two_agents(db, collector, supervisor, agents):
     visit = request(eligible_case(collector=collector), collector)
     with pytest.raises(VisitRefused, match="1 field agent"):
-        services.approve_visit(visit, supervisor, agents=agents[:1])
-    services.approve_visit(visit, supervisor, agents=agents)
+        services.approve_visit(visit, by=supervisor, agents=agents[:1])
+    services.approve_visit(visit, by=supervisor, agents=agents)
     assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.APPROVED
 
 
@@ -94,17 +94,17 @@ def test_window_too_soon_for_the_notice_cannot_be_approved(db, collector, superv
     case = eligible_case(collector=collector)
     start = local(SHANGHAI, day_offset=1, hour=10)
     with frozen(start - timedelta(hours=47)):
-        visit = services.request_visit(case, collector, "r", window_start=start, window_end=start + timedelta(hours=2),
+        visit = services.request_visit(case, by=collector, reason="r", window_start=start, window_end=start + timedelta(hours=2),
                                        address="a")
         with pytest.raises(VisitRefused, match="the notice must go by"):
-            services.approve_visit(visit, supervisor, agents=agents)
+            services.approve_visit(visit, by=supervisor, agents=agents)
     with frozen(start - timedelta(hours=48)):
-        services.approve_visit(visit, supervisor, agents=agents)
+        services.approve_visit(visit, by=supervisor, agents=agents)
 
 
 def test_one_visit_per_case_per_30_days(db, collector, supervisor, agents):
     case = eligible_case(collector=collector)
-    services.reject_visit(request(case, collector), supervisor, "Not yet: try the employer first.")
+    services.reject_visit(request(case, collector), by=supervisor, why="Not yet: try the employer first.")
     request(CollectionCase.objects.get(pk=case.pk), collector)  # a rejected request does not count
     with pytest.raises(VisitRefused, match="limit 1"):
         request(CollectionCase.objects.get(pk=case.pk), collector)
@@ -126,7 +126,7 @@ def approved_and_notified(collector, supervisor, agents, notice_templates):
     case = eligible_case(collector=collector)
     visit = request(case, collector)
     with frozen(NOTICE_TIME):  # exactly the 48 hours' lead before the day-3 window
-        services.approve_visit(visit, supervisor, agents=agents, note="Go ahead, two agents.")
+        services.approve_visit(visit, by=supervisor, agents=agents, note="Go ahead, two agents.")
         assert CollectionCase.objects.get(pk=case.pk).state == CaseState.FIELD_VISIT
         services.send_notice(FieldVisit.objects.get(pk=visit.pk))
         assert outbox.dispatch_outbox()["sent"] == 2  # SMS and letter
@@ -142,15 +142,15 @@ def test_the_whole_way_through_the_services(db, collector, supervisor, agents, n
     start, _ = window()
     with frozen(start - timedelta(minutes=1)):
         with pytest.raises(VisitRefused, match="outside the announced window"):
-            services.check_in(visit, agents[0].user)
+            services.check_in(visit, by=agents[0].user)
     with pytest.raises(NotPermitted):
-        services.check_in(visit, make_user("Field agent"))
+        services.check_in(visit, by=make_user("Field agent"))
     with frozen(start + timedelta(minutes=5)):
-        visit = services.check_in(visit, agents[0].user, lat=31.2304, lon=121.4737)
+        visit = services.check_in(visit, by=agents[0].user, lat=31.2304, lon=121.4737)
         assert visit.state == VisitState.IN_PROGRESS
         with pytest.raises(VisitRefused, match="conduct attestation"):
-            services.complete_visit(visit, agents[0].user, {"identity_verified": True, "identity_method": "ID card"})
-        visit = services.complete_visit(visit, agents[0].user, {
+            services.complete_visit(visit, by=agents[0].user, report={"identity_verified": True, "identity_method": "ID card"})
+        visit = services.complete_visit(visit, by=agents[0].user, report={
             "identity_verified": True, "identity_method": "ID card seen", "willingness": "willing", "ability": "partly",
             "next_steps": "Pay 2,000 by Friday; we call Monday.", "conduct_attested": True,
             "promise_amount": Decimal("2000"), "promise_due": timezone.localdate() + timedelta(days=5)})
@@ -169,7 +169,7 @@ def test_late_notice_blocks_check_in(db, collector, supervisor, agents, notice_t
     FieldVisit.objects.filter(pk=visit.pk).update(notice_sent_at=start - timedelta(hours=47))
     with frozen(start + timedelta(minutes=5)):
         with pytest.raises(VisitRefused, match="must precede the window by 48 hours"):
-            services.check_in(FieldVisit.objects.get(pk=visit.pk), agents[0].user)
+            services.check_in(FieldVisit.objects.get(pk=visit.pk), by=agents[0].user)
 
 
 def test_check_in_refused_by_the_rules_is_recorded(db, collector, supervisor, agents, notice_templates):
@@ -180,7 +180,7 @@ def test_check_in_refused_by_the_rules_is_recorded(db, collector, supervisor, ag
                                                   window_end=start.replace(hour=23))
     with frozen(start.replace(hour=22, minute=15)):
         with pytest.raises(VisitRefused, match="contact only 08:00–22:00"):
-            services.check_in(FieldVisit.objects.get(pk=visit.pk), agents[0].user)
+            services.check_in(FieldVisit.objects.get(pk=visit.pk), by=agents[0].user)
     refused = ContactAttempt.objects.get(channel=Channel.FIELD_VISIT)
     assert not refused.allowed and refused.reasons == ["outside_hours"] and refused.agent == agents[0].user
 
@@ -189,7 +189,7 @@ def test_payment_during_an_approved_visit_cancels_it_and_sends_nothing_more(db, 
                                                                             notice_templates, outbox_dir):
     case = eligible_case(collector=collector)
     visit = request(case, collector)
-    services.approve_visit(visit, supervisor, agents=agents)
+    services.approve_visit(visit, by=supervisor, agents=agents)
     services.send_notice(FieldVisit.objects.get(pk=visit.pk))
     case_services.record_payment(case.account, case.account.outstanding_total, timezone.now(), "PAID-BEFORE-VISIT")
     visit = FieldVisit.objects.get(pk=visit.pk)
@@ -222,6 +222,6 @@ def test_field_agents_see_only_the_cases_of_their_visits(db, collector, supervis
     other = eligible_case(collector=collector)
     visit = request(case, collector)
     assert not visible_cases(agents[0].user).exists()
-    services.approve_visit(visit, supervisor, agents=agents)
+    services.approve_visit(visit, by=supervisor, agents=agents)
     assert list(visible_cases(agents[0].user)) == [CollectionCase.objects.get(pk=case.pk)]
     assert other.pk not in visible_cases(agents[1].user).values_list("pk", flat=True)

@@ -100,7 +100,7 @@ def test_the_throttle_holds_after_junk_and_the_right_code_still_works_elsewhere(
     from tests.visits.conftest import window
 
     start, end = window()
-    visit = visit_services.request_visit(case, collector, "Numbers changed.", window_start=start, window_end=end,
+    visit = visit_services.request_visit(case, by=collector, reason="Numbers changed.", window_start=start, window_end=end,
                                          address="上海市黄浦区人民路1号")
     junk = ["", "\u202e" * 30, "x" * 5000, "a\x00b", "😀" * 21]
     client = Client()

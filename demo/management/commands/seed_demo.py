@@ -196,7 +196,7 @@ class Command(BaseCommand):
     def record(self, case, channel, agent, outcome, at, point, **extra):
         """Through the real engine: what it refuses is stored as refused."""
         try:
-            contact_services.record_attempt(case, channel, agent, outcome, at=at, contact_point=point, **extra)
+            contact_services.record_attempt(case, channel, outcome, by=agent, at=at, contact_point=point, **extra)
             return True
         except contact_services.ContactBlocked:
             return False
