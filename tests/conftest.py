@@ -79,6 +79,17 @@ def english_unless_asked():
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_language_left_behind():
+    """A request through the test client activates the reader's language for the thread
+    and leaves it active; the next test, whichever it is (xdist orders them freely),
+    starts from the default again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 def pytest_runtest_setup(item):
     for marker in ("postgres", "redis"):
         if item.get_closest_marker(marker):

@@ -57,13 +57,36 @@ def _seed_old_book(apps):
     apps.get_model("contacts", "HistoricalPolicyProfile").objects.create(
         **{f.attname: getattr(profile, f.attname) for f in profile._meta.concrete_fields},
         history_date=timezone.now(), history_type="~", history_change_reason="old edit")
+    visit_ids = _seed_old_visit_notices(apps, case, supervisor)
     from simple_history.models import HistoricalChanges  # noqa: PLC0415  (historical models only)
 
     chained = [m for m in apps.get_models() if issubclass(m, HistoricalChanges)]
     chained += [apps.get_model("cases", "CaseEvent"), apps.get_model("compliance", "AccessLog")]
     seal_unsealed(chained, ledger=apps.get_model("compliance", "AuditLedger"),
                   head=apps.get_model("compliance", "AuditLedgerHead"))
-    return {"borrower": borrower.pk, "case": case.pk, "profile": profile.pk}
+    return {"borrower": borrower.pk, "case": case.pk, "profile": profile.pk, **visit_ids}
+
+
+def _seed_old_visit_notices(apps, case, supervisor):
+    """A visit announced and called off, its messages naming it only by their key's suffix."""
+    point = apps.get_model("cases", "ContactPoint").objects.create(borrower_id=case.account.borrower_id, kind="phone",
+                                                                   value="+8613800000001", is_primary=True)
+    template = apps.get_model("contacts", "MessageTemplate").objects.create(
+        code="sms-visit-notice", channel="sms", language="zh-hans", body="{borrower_name}")
+    now = timezone.now()
+    visit = apps.get_model("visits", "FieldVisit").objects.create(
+        case=case, state="cancelled", requested_by=supervisor, reason="old", window_start=now, window_end=now,
+        address="old address", notice_channels="sms")
+    Message = apps.get_model("contacts", "OutboundMessage")
+    keys = {"announcement": f"case{case.pk}-tpl{template.pk}-20260101T0900-visit{visit.pk}",
+            "cancellation": f"case{case.pk}-tpl{template.pk}-20260102T0900-visit{visit.pk}-cancelled"}
+    messages = {kind: Message.objects.create(case=case, channel="sms", purpose="visit_notice", template=template,
+                                             contact_point=point, slot=now + timedelta(minutes=n), scheduled_for=now,
+                                             idempotency_key=key).pk
+                for n, (kind, key) in enumerate(keys.items())}
+    Message.objects.create(case=case, channel="sms", purpose="reminder", template=template, contact_point=point,
+                           slot=now + timedelta(days=1), scheduled_for=now, idempotency_key="case-reminder-visit9")
+    return {"visit": visit.pk, "notice_messages": messages}
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -93,6 +116,11 @@ def test_a_database_from_before_the_ground_floor_upgrades_in_place_with_its_chai
         assert JobRun.objects.get(job="refresh_delinquency").counts == {"opened": 1}
         assert PolicyProfile.objects.filter(pk=seeded["profile"]).exists()
         assert PolicyProfile.history.filter(history_change_reason="old edit").exists()
+        # Visit notices now name their visit by a foreign key, read off the old keys.
+        from visits.models import VisitNotice
+
+        assert {(n.visit_id, n.kind, n.message_id) for n in VisitNotice.objects.all()} == {
+            (seeded["visit"], kind, message) for kind, message in seeded["notice_messages"].items()}
         # Groups kept (or were given) the permissions under the new app labels.
         supervisor = Group.objects.get(name="Supervisor")
         held = {f"{p.content_type.app_label}.{p.codename}" for p in supervisor.permissions.all()}

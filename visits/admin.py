@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
 
 from core.adminkit import HistoryAdmin, ReadOnlyInline
@@ -6,7 +7,7 @@ from cases.admin import CollectionCaseAdmin, can_see_full_contact_details
 from core.masking import mask_text
 from cases.selectors import visible_cases
 
-from .models import FieldAgent, FieldVisit
+from .models import FieldAgent, FieldVisit, VisitNotice
 from audit.services import log_pii_access
 
 
@@ -19,6 +20,32 @@ class FieldAgentAdmin(HistoryAdmin):
     autocomplete_fields = ["user"]
 
 
+class VisitNoticeInline(ReadOnlyInline):
+    """What the borrower was told of the visit, and whether it has left."""
+
+    model = VisitNotice
+    fields = ["kind", "channel", "state", "sent_at"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = gettext_lazy("Notices to the borrower")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("message")
+
+    @admin.display(description=gettext_lazy("channel"))
+    def channel(self, notice):
+        return notice.message.get_channel_display()
+
+    @admin.display(description=gettext_lazy("state"))
+    def state(self, notice):
+        return notice.message.get_state_display()
+
+    @admin.display(description=gettext_lazy("sent at"))
+    def sent_at(self, notice):
+        sent = notice.message.sent_at
+        return formats.date_format(timezone.localtime(sent), "DATETIME_FORMAT") if sent else "—"
+
+
 @admin.register(FieldVisit)
 class FieldVisitAdmin(HistoryAdmin):
     """Read-only: visits move through the inbox, the agent's page and the services."""
@@ -28,6 +55,7 @@ class FieldVisitAdmin(HistoryAdmin):
     list_select_related = ["case__account", "requested_by", "approver"]
     search_fields = ["=case__account__loan_number", "=verification_code"]
     readonly_fields = [field.name for field in FieldVisit._meta.fields] + ["agents"]
+    inlines = [VisitNoticeInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=visible_cases(request.user))

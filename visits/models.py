@@ -217,3 +217,27 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
                 target=VisitState.CANCELLED)
     def cancel(self):
         pass
+
+
+class VisitNotice(models.Model):
+    """One message that tells the borrower of a visit: the notice announcing it, or the
+    one saying it is off. The outbox sends the message; this row says which visit it is
+    about, so the notices job and a cancellation find a visit's messages by key, not by
+    reading the message's idempotency key."""
+
+    class Kind(models.TextChoices):
+        ANNOUNCEMENT = "announcement", _("Visit announced")
+        CANCELLATION = "cancellation", _("Visit called off")
+
+    visit = models.ForeignKey(FieldVisit, on_delete=models.PROTECT, related_name="notices", verbose_name=_("visit"))
+    message = models.OneToOneField("contacts.OutboundMessage", on_delete=models.PROTECT, related_name="visit_notice",
+                                   verbose_name=_("message"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+
+    class Meta:
+        verbose_name = _("visit notice")
+        verbose_name_plural = _("visit notices")
+        indexes = [models.Index(fields=["visit", "kind"], name="visitnotice_visit_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · visit {self.visit_id}"

@@ -25,7 +25,7 @@ from policy.codes import Channel, Outcome
 from contacts.models import OutboundMessage
 from contacts.services import ContactBlocked, record_attempt
 
-from .models import COUNTED_STATES, FieldAgent, FieldVisit, VisitState
+from .models import COUNTED_STATES, FieldAgent, FieldVisit, VisitNotice, VisitState
 from cases.selectors import borrower_zone
 from contacts.outbox import best_point, approved_templates, template_for
 
@@ -226,6 +226,7 @@ def send_notice(visit) -> list[OutboundMessage]:
                                   context=_visit_context(visit),
                                   idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}"))
         message.save()
+        VisitNotice.objects.create(visit=visit, message=message, kind=VisitNotice.Kind.ANNOUNCEMENT)
         messages.append(message)
     if not messages:
         raise VisitRefused(_("No approved notice template or usable contact point for the borrower: the visit cannot "
@@ -246,13 +247,16 @@ def sync_notices() -> dict[str, int]:
             counts["queued"] += 1
         except VisitRefused:
             counts["not_possible"] += 1
-    for visit in FieldVisit.objects.filter(state=VisitState.APPROVED).exclude(notice_channels=""):
-        sent = (OutboundMessage.objects.filter(case_id=visit.case_id, purpose=OutboundMessage.Purpose.VISIT_NOTICE,
-                                               idempotency_key__endswith=f"-visit{visit.pk}",
-                                               state__in=[OutboundMessage.State.SENT, OutboundMessage.State.DELIVERED])
-                .order_by("sent_at").first())
-        if sent is None:
-            continue
+    first_sent = (VisitNotice.objects.filter(kind=VisitNotice.Kind.ANNOUNCEMENT,
+                                             message__state__in=[OutboundMessage.State.SENT,
+                                                                 OutboundMessage.State.DELIVERED])
+                  .filter(visit__state=VisitState.APPROVED).exclude(visit__notice_channels="")
+                  .select_related("message", "visit").order_by("visit_id", "message__sent_at"))
+    sent_by_visit = {}
+    for notice in first_sent:
+        sent_by_visit.setdefault(notice.visit_id, notice)
+    for notice in sent_by_visit.values():
+        visit, sent = notice.visit, notice.message
         with transaction.atomic(), sealing_deferred():
             FieldVisit.objects.filter(pk=visit.pk).update(notice_sent_at=sent.sent_at)
             try:
@@ -344,8 +348,7 @@ def cancel_visit(visit, *, by, why, tell_borrower=True) -> FieldVisit:
     announced = bool(visit.notice_channels)
     visit = _transition(visit, "cancel", by=by, reason=why)
     FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
-    OutboundMessage.objects.filter(case_id=visit.case_id, state=OutboundMessage.State.SCHEDULED,
-                                   idempotency_key__endswith=f"-visit{visit.pk}").update(
+    OutboundMessage.objects.filter(visit_notice__visit=visit, state=OutboundMessage.State.SCHEDULED).update(
         state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["visit_cancelled"])
     if announced and tell_borrower:
         _queue_cancellation_notice(visit)
@@ -360,7 +363,8 @@ def _queue_cancellation_notice(visit):
     if template is None or point is None:
         return
     now = timezone.now()
-    OutboundMessage.objects.create(
+    message = OutboundMessage.objects.create(
         case=case, channel=Channel.SMS, template=template, contact_point=point, slot=now, scheduled_for=now,
         purpose=OutboundMessage.Purpose.VISIT_NOTICE, context=_visit_context(visit),
         idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}-cancelled"))
+    VisitNotice.objects.create(visit=visit, message=message, kind=VisitNotice.Kind.CANCELLATION)

@@ -1,5 +1,6 @@
 """The visit pages: the supervisor's inbox, the agent's page, and the borrower's /verify/."""
 from datetime import timedelta
+import re
 from decimal import Decimal
 
 from django.test import Client
@@ -152,3 +153,16 @@ def test_codes_are_unguessable():
     codes = {new_verification_code() for _ in range(2000)}
     assert len(codes) == 2000 and all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
     assert len(CODE_ALPHABET) ** CODE_LENGTH > 10 ** 14
+
+
+def test_the_visit_page_lists_the_notices_the_borrower_was_sent(db, collector, supervisor, reviewer, agents,
+                                                                notice_templates):
+    visit = notified_visit(collector, supervisor, agents)
+    page = client_for(reviewer).get(reverse("admin:visits_fieldvisit_change", args=[visit.pk])).content.decode()
+    assert "Notices to the borrower" in page
+    # Both notice channels, each announcing the visit, each sent.
+    kinds = re.findall(r'class="field-kind">\s*<p>([^<]*)</p>', page)
+    states = re.findall(r'class="field-state">\s*<p>([^<]*)</p>', page)
+    assert (kinds, states) == (["Visit announced"] * 2, ["Sent"] * 2)
+    sent = re.findall(r'class="field-sent_at">\s*<p>([^<]*)</p>', page)
+    assert len(sent) == 2 and not any("+00:00" in when for when in sent)  # read in the reader's zone

@@ -16,7 +16,7 @@ from tests.conftest import make_user
 from tests.contacts.test_policy import SHANGHAI, local
 from tests.visits.conftest import eligible_case, frozen, window
 from visits import services
-from visits.models import FieldVisit, VisitState
+from visits.models import FieldVisit, VisitNotice, VisitState
 from visits.services import VisitRefused
 
 
@@ -199,6 +199,11 @@ def test_payment_during_an_approved_visit_cancels_it_and_sends_nothing_more(db, 
         services.sync_notices()
     assert delivered("sms", outbox_dir) == [] and delivered("letter", outbox_dir) == []
     assert set(OutboundMessage.objects.values_list("state", flat=True)) == {OutboundMessage.State.SUPPRESSED}
+    # The suppressed messages are the visit's own announcements, found by their link; a
+    # paid-off case has nobody to tell that the visit is off.
+    assert {(n.kind, n.message.state) for n in visit.notices.select_related("message")} == {
+        (VisitNotice.Kind.ANNOUNCEMENT, OutboundMessage.State.SUPPRESSED)}
+    assert visit.notices.count() == len(visit.notice_channels.split()) == 2
 
 
 def test_hold_cancels_an_announced_visit_and_tells_the_borrower(db, collector, supervisor, agents, notice_templates,
@@ -213,6 +218,8 @@ def test_hold_cancels_an_announced_visit_and_tells_the_borrower(db, collector, s
     with frozen(local(SHANGHAI, day_offset=2, hour=8)):
         assert outbox.dispatch_outbox()["sent"] == 1
     assert any("已取消" in message["body"] for message in delivered("sms", outbox_dir))
+    cancellation = visit.notices.get(kind=VisitNotice.Kind.CANCELLATION)
+    assert cancellation.message.state == OutboundMessage.State.SENT and cancellation.message.case_id == visit.case_id
 
 
 def test_field_agents_see_only_the_cases_of_their_visits(db, collector, supervisor, agents):
