@@ -4,27 +4,18 @@ Shared fixtures: staff users per role, and a factory for cases at a given delinq
 Service markers: tests marked ``postgres`` or ``redis`` skip on the embedded default
 and *fail* when REQUIRE_SERVICES=1 (CI) finds the service missing.
 """
-from datetime import timedelta
-from decimal import Decimal
-import itertools
 import os
 from pathlib import Path
 import subprocess
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
-from accounts import twofactor
-from cases import services
-from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
+from policy.codes import Channel
+from tests.factories import ROLES, approved_template, create_case, make_field_agent, make_user
 
-ROLES = ["Collector", "Field agent", "Supervisor", "Compliance reviewer", "Administrator"]
 
 
 def _service_missing(marker: str) -> str | None:
@@ -115,33 +106,6 @@ def plain_http():
     plain.disable()
 
 
-_numbers = itertools.count(1)
-
-
-def make_user(role: str | None, username: str | None = None) -> User:
-    user = User.objects.create_user(username or f"{(role or 'user').lower().replace(' ', '_')}{next(_numbers)}",
-                                    password="pw-for-tests-1", is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def sign_in(client, user):
-    """Sign ``user`` in on a test client as the site itself would: the password step
-    (force_login), then, for roles that must use two-factor sign-in (or anyone with an
-    authenticator), a verified TOTP device recorded in the session exactly as
-    django_otp.login records it. Returns the client."""
-    client.force_login(user)
-    device = twofactor.confirmed_device(user)
-    if device is None and twofactor.in_required_role(user):
-        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
-
-
 @pytest.fixture
 def collector(db):
     return make_user("Collector")
@@ -177,32 +141,32 @@ def users_by_role(db):
     return {role: make_user(role) for role in ROLES}
 
 
-def create_case(*, dpd: int = 10, outstanding: Decimal = Decimal("5000.00"), profile: str = "CN",
-                collector: User | None = None, vulnerable: bool = False, currency: str = "CNY") -> CollectionCase:
-    number = next(_numbers)
-    borrower = Borrower.objects.create(
-        full_name=f"测试 Borrower {number}", national_id=f"11010119900307{number:04d}",
-        policy_profile_code=profile, home_time_zone="Asia/Shanghai", vulnerable=vulnerable,
-    )
-    ContactPoint.objects.create(borrower=borrower, kind="phone", value=f"+86138{number:08d}", is_primary=True)
-    account = LoanAccount.objects.create(
-        borrower=borrower, loan_number=f"T-{number:06d}", product="Consumer loan", currency=currency,
-        principal=outstanding, outstanding_principal=outstanding,
-        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=dpd) if dpd else None,
-    )
-    return services.open_case(account, collector=collector)
+@pytest.fixture
+def agents(db):
+    """Two field agents covering Shanghai."""
+    return [make_field_agent(badge=f"SH-00{number}", username=f"agent{number}", last_name=f"Liu{number}")
+            for number in (1, 2)]
+
+
+@pytest.fixture
+def notice_templates(db):
+    """The approved visit notices (and the required "visit called off" one)."""
+    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
+    return {code: approved_template(code, channel, body, required_notice=code == "sms-visit-cancelled",
+                                    author=author, reviewer=reviewer)
+            for code, channel, body in [
+                ("sms-visit-notice", Channel.SMS,
+                 "{borrower_name}您好，我司工作人员（工号{agent_badges}）将于{visit_window}上门，"
+                 "目的：{visit_purpose}。核验码{verification_code}，可在{verify_url}核实。"),
+                ("letter-visit-notice", Channel.LETTER,
+                 "{borrower_name}：上门时间{visit_window}，工号{agent_badges}，核验码{verification_code}。"),
+                ("sms-visit-cancelled", Channel.SMS, "{borrower_name}您好，原定{visit_window}的上门拜访已取消。"),
+            ]}
 
 
 @pytest.fixture
 def case_factory(db):
     return create_case
-
-
-def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
-    """Climb the ladder through the service until ``case`` stands on ``state``."""
-    while case.state != state:
-        services.escalate(case, by=by, reason="test setup")
-    return case
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 import pytest
 
-from tests.conftest import ROLES, sign_in
+from tests.clients import sign_in
+from tests.factories import ROLES
 
 C, F, S, R, A = ROLES  # Collector, Field agent, Supervisor, Compliance reviewer, Administrator
 EVERYONE = set(ROLES)

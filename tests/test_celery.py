@@ -12,7 +12,7 @@ from cases import services
 from cases.models import CaseState, CollectionCase, Hold
 from core.tasks import run_scheduled_job
 from collections_site.celery import app
-from tests.conftest import climb_to, create_case
+from tests.factories import climb_to, create_case
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,9 @@ def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(i
     from policy.codes import Channel
     from contacts.models import OutboundMessage
     from contacts.services import approve_template, save_template_version
-    from tests.conftest import make_user
-    from tests.contacts.test_policy import NEW_YORK, local, phone_case
+    from tests.factories import make_user
+    from tests.clock import NEW_YORK, local
+    from tests.factories import phone_case
 
     settings.OUTBOX_DIR = tmp_path / "outbox"
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")

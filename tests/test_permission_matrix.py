@@ -13,40 +13,12 @@ cells are independent of each other.
 ``test_every_url_is_in_the_table`` walks the URL resolver: a new URL that is not added
 here fails the suite.
 """
-import copy
-from datetime import timedelta
-from decimal import Decimal
 
-from axes.models import AccessAttempt, AccessFailureLog
-from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
-from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
-from audit.services import log_pii_access
-from cases import services as case_services
-from cases.models import CaseEvent, ContactPoint, Hold, Installment, PromiseToPay, RepaymentPlan
-from core.models import JobRun
-from compliance import services as compliance_services
-from audit.models import AuditLedger
-from compliance.models import Complaint
-from policy.codes import Channel
-from contacts.models import ChannelOptOut, MessageTemplate, OutboundMessage
-from policy.models import PolicyProfile
-from policy.selectors import current_profile
-from tests.compliance.conftest import attempt
-from tests.conftest import create_case, make_user, sign_in as log_in
-from visits.models import FieldAgent, FieldVisit, VisitState
-
-ACTORS = ["anon", "C", "Cx", "F", "Fx", "S", "R", "A"]
-ROLE_OF = {"C": "Collector", "Cx": "Collector", "F": "Field agent", "Fx": "Field agent", "S": "Supervisor",
-           "R": "Compliance reviewer", "A": "Administrator"}
+from tests.permission_world import ACTORS, build_world, client_for, key, request
 
 
 def row(name, expected, *, obj=None, method="GET", data=None):
@@ -58,7 +30,7 @@ def row(name, expected, *, obj=None, method="GET", data=None):
 
 # --- the admin: every registered model × changelist, add, change, delete, history ---------------
 #
-# Which object each model's object pages open (a key of the world below).
+# Which object each model's object pages open (a key of the world, tests/permission_world.py).
 ADMIN_OBJECTS = {
     "auth_group": "group", "auth_user": "user", "cases_borrower": "borrower", "cases_contactpoint": "postal",
     "cases_loanaccount": "account", "cases_payment": "payment", "cases_collectioncase": "case",
@@ -383,122 +355,6 @@ TABLE += [
     row("verify",                                          "200   200   200   200   200   200   200   200"),
     row("set_language",                                    "302   302   302   302   302   302   302   302"),
 ]
-
-
-# --- the world ----------------------------------------------------------------------------------
-
-class World(dict):
-    __getattr__ = dict.__getitem__
-    __setattr__ = dict.__setitem__
-
-
-def build_world() -> World:
-    w = World()
-    for actor, role in ROLE_OF.items():
-        w[actor] = make_user(role, username=f"matrix-{actor.lower()}")
-    for actor, badge in (("F", "MX-1"), ("Fx", "MX-2")):
-        w[f"agent_{actor}"] = FieldAgent.objects.create(user=w[actor], badge_number=badge, regions="Shanghai")
-    w.agent = w.agent_F
-    case = create_case(dpd=100, collector=w.C)
-    w.case, w.account, w.borrower = case, case.account, case.account.borrower
-    w.phone = w.borrower.contact_points.get(kind="phone")
-    w.postal = ContactPoint.objects.create(borrower=w.borrower, kind="postal", value="上海市黄浦区人民路1号")
-    w.payment = case_services.record_payment(w.account, Decimal("10.00"), timezone.now() - timedelta(days=1),
-                                             "MATRIX-1", by=w.S)
-    w.event = CaseEvent.objects.filter(case=case).first()
-    w.hold = Hold.objects.create(case=case, kind=Hold.Kind.DISPUTE, placed_by=w.S, released_at=timezone.now(),
-                                 released_by=w.S)
-    w.promise = PromiseToPay.objects.create(case=case, amount=Decimal("50"), currency="CNY",
-                                            due_date=timezone.localdate() + timedelta(days=3), created_by=w.C,
-                                            status=PromiseToPay.Status.KEPT)
-    w.plan = RepaymentPlan.objects.create(case=case, total_amount=Decimal("100"), currency="CNY", created_by=w.C,
-                                          beyond_policy=True)
-    w.installment = Installment.objects.create(plan=w.plan, sequence=1, amount=Decimal("100"),
-                                               due_date=timezone.localdate() + timedelta(days=30))
-    w.jobrun = JobRun.objects.create(job="nightly_cycle")
-    w.user, w.group = w.C, Group.objects.get(name="Collector")
-    w.profile = PolicyProfile.objects.get(pk=current_profile("CN").pk)
-    w.template = MessageTemplate.objects.create(code="matrix-sms", channel="sms", language="en", body="Please pay.",
-                                                created_by=w.A)
-    w.optout = ChannelOptOut.objects.create(borrower=w.borrower, channel=Channel.SMS, recorded_by=w.C)
-    w.attempt = attempt(case, timezone.now() - timedelta(days=2), agent=w.C)
-    w.outbound = OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=w.template, contact_point=w.phone, slot=timezone.now(),
-        scheduled_for=timezone.now(), idempotency_key="matrix-1", state=OutboundMessage.State.SUPPRESSED)
-    window = dict(window_start=timezone.now() - timedelta(hours=1), window_end=timezone.now() + timedelta(hours=1))
-    w.visit = FieldVisit.objects.create(case=case, requested_by=w.C, reason="Numbers changed.",
-                                        address="上海市黄浦区人民路1号", **window)
-    w.live_visit = FieldVisit.objects.create(case=case, requested_by=w.C, reason="Earlier request.",
-                                             address="上海市黄浦区人民路1号", state=VisitState.IN_PROGRESS,
-                                             approver=w.S, checked_in_at=timezone.now(), **window)
-    for visit in (w.visit, w.live_visit):
-        visit.agents.set([w.agent_F])
-    w.finding = compliance_services.raise_finding(by=w.R, severity="low", summary="Tone", case=case)
-    w.sample = compliance_services.queue_sample(case, by=w.R, agent=w.C)
-    w.complaint = compliance_services.record_complaint(
-        by=w.R, borrower=w.borrower, channel=Complaint.Channel.values[0], category=Complaint.Category.values[0],
-        description="Called too often.", case=case)
-    w.accesslog = log_pii_access(w.S, w.borrower, "matrix")
-    w.ledger = AuditLedger.objects.order_by("seq").first()
-    sign_in_record = dict(username=w.C.username, ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*",
-                          path_info="/admin/login/")
-    w.axes_attempt = AccessAttempt.objects.create(failures_since_start=1, **sign_in_record)
-    w.axes_log = AxesAccessLog.objects.create(**sign_in_record)
-    w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
-    # Unconfirmed: an enrolment left half-way does not make the collector use two-factor.
-    w.totp_device = TOTPDevice.objects.create(user=w.C, name="matrix", confirmed=False)
-    return w
-
-
-# --- requesting ------------------------------------------------------------------------------
-
-def args_for(entry, w):
-    name, obj = entry["name"], entry["obj"]
-    if obj is None:
-        return []
-    if name == "admin:app_list":
-        return [obj]
-    target = w[obj]
-    if name.endswith("_simple_history"):
-        first = target.history.order_by("history_id").first()
-        return [target.pk, first.history_id if first else 1]
-    if name == "admin:view_on_site":
-        return [ContentType.objects.get_for_model(target).pk, target.pk]
-    if name == "admin:cases_collectioncase_transition":
-        return [target.pk, "start_reminders"]
-    return [target.pk]
-
-
-def outcome_of(response) -> str:
-    if response.status_code == 302:
-        return "login" if "/login/" in response["Location"] else "302"
-    return str(response.status_code)
-
-
-def request(client, entry, w) -> str:
-    url = reverse(entry["name"], args=args_for(entry, w))
-    data = entry["data"](w) if callable(entry["data"]) else entry["data"]
-    cookies = copy.deepcopy(client.cookies)
-    with transaction.atomic():
-        if entry["method"] == "GET":
-            response = client.get(url, data or {})
-        else:
-            response = client.post(url, data or {})
-        transaction.set_rollback(True)
-    client.cookies = cookies  # the session as it was (a logout, say, is undone with the savepoint)
-    return outcome_of(response)
-
-
-def client_for(w, actor) -> Client:
-    client = Client(raise_request_exception=True)
-    if actor != "anon":
-        log_in(client, w[actor])
-    return client
-
-
-
-def key(entry) -> str:
-    return f"{entry['name']} {entry['method']}"
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -8,9 +8,9 @@ import pytest
 
 from core.masking import mask_national_id, mask_phone, mask_text
 from audit.models import AccessLog
-from tests.test_permission_matrix import ACTORS, build_world
+from tests.permission_world import ACTORS, build_world
 
-from tests.conftest import sign_in
+from tests.clients import sign_in
 
 ADDRESS = "上海市黄浦区人民路1号"
 # Who sees what in full (cases/roles.py): national ID S, R; phone and address C, F, S, R.

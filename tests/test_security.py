@@ -7,7 +7,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import make_user, sign_in
+from tests.clients import sign_in
+from tests.factories import make_user
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import give_demo_device
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def test_demo_totp_prints_codes_of_the_demo_secret_only(db):

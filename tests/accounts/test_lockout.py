@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def attempt(client, username, password, address="10.1.1.1"):

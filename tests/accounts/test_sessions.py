@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 import pytest
 
-from tests.conftest import make_user, sign_in
+from tests.clients import sign_in
+from tests.factories import make_user
 
 
 def at(moment):

@@ -7,7 +7,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
 from accounts.demo import current_code
-from tests.conftest import ROLES, make_user, sign_in
+from tests.clients import sign_in
+from tests.factories import ROLES, make_user
 
 ENFORCED = ["Supervisor", "Compliance reviewer", "Administrator"]
 OPTIONAL = ["Collector", "Field agent"]

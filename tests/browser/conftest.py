@@ -88,4 +88,3 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-from tests.visits.conftest import agents, notice_templates  # noqa: E402,F401  (shared fixtures)

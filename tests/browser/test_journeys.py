@@ -10,8 +10,9 @@ from cases.models import CaseState, CollectionCase
 from contacts.models import ContactAttempt
 from policy.codes import Outcome
 from tests.browser.conftest import shot
-from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
-from tests.visits.conftest import eligible_case
+from tests.clock import SHANGHAI, local
+from tests.factories import past, phone_case
+from tests.factories import eligible_case
 from visits import services as visit_services
 from visits.models import FieldVisit, VisitState
 
@@ -146,11 +147,11 @@ def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, cloc
     from compliance import services as compliance_services
     from audit.models import AccessLog
     from compliance.models import Complaint
-    from tests.compliance.conftest import attempt
+    from tests.factories import make_attempt
 
     case = phone_case(dpd=45)
     CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
-    attempt(case, clock.on(day=-1, hour=22), agent=collector, allowed=False, reasons=["outside_hours"])
+    make_attempt(case, clock.on(day=-1, hour=22), agent=collector, allowed=False, reasons=["outside_hours"])
     past(case, clock.on(hour=9), outcome=Outcome.RIGHT_PARTY)
     compliance_services.record_complaint(
         by=reviewer, borrower=case.account.borrower, channel=Complaint.Channel.values[0],

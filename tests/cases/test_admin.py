@@ -4,20 +4,14 @@ import re
 from decimal import Decimal
 
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 import pytest
 
 from cases import services
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
-from tests.conftest import climb_to, create_case, make_user, sign_in
-
-
-def client_for(user) -> Client:
-    client = Client()
-    sign_in(client, user)
-    return client
+from tests.factories import climb_to, create_case, make_user
+from tests.clients import client_for
 
 
 def change_url(case):

@@ -10,7 +10,7 @@ import pytest
 from cases import services
 from cases.exceptions import CaseChangedConcurrently
 from cases.models import CaseEvent, CaseState, CollectionCase, Payment
-from tests.conftest import climb_to, create_case
+from tests.factories import climb_to, create_case
 
 
 def test_stale_instance_is_refused_by_the_optimistic_check(db, supervisor):

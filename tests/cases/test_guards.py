@@ -13,7 +13,7 @@ from core.exceptions import NotPermitted
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint
 from policy.models import PolicyProfile
 from policy.services import save_profile_version
-from tests.conftest import climb_to, create_case
+from tests.factories import climb_to, create_case
 
 # rung reached, the state it climbs from, the profile number that guards it
 DPD_RUNGS = [

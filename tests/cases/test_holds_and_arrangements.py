@@ -9,7 +9,7 @@ from cases import services
 from cases.exceptions import HoldError, PlanError, PromiseError
 from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase, Hold, LoanAccount, RepaymentPlan
-from tests.conftest import climb_to, create_case
+from tests.factories import climb_to, create_case
 
 
 def reload(case):

@@ -21,10 +21,10 @@ import pytest
 from cases.imports import ACCOUNT_COLUMNS, PAYMENT_COLUMNS, import_csv
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount, Payment
 from core.models import JobRun
-from tests.cases.test_imports import SMITH, WANG
-from tests.conftest import make_user
+from tests.feeds import SMITH, WANG
+from tests.factories import make_user
 
-from tests.conftest import sign_in
+from tests.clients import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def check_all_or_nothing(result, before, rows):
 
 @pytest.fixture
 def feed_account(db):
-    from tests.conftest import create_case
+    from tests.factories import create_case
 
     case = create_case(dpd=40)
     LoanAccount.objects.filter(pk=case.account.pk).update(loan_number="F-0001")

@@ -4,9 +4,7 @@ from decimal import Decimal
 import io
 from unittest import mock
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 import pytest
@@ -14,40 +12,9 @@ import pytest
 from cases.imports import ACCOUNT_COLUMNS, RowError, import_accounts, import_csv, import_payments, read_csv
 from cases.models import Borrower, CaseState, ContactPoint, LoanAccount, Payment
 from core.models import JobRun
-from tests.conftest import create_case, sign_in
-
-WANG = {
-    "loan_number": "L-1001", "borrower_name": "王伟", "national_id": "110101199003070011",
-    "date_of_birth": "1990-03-07", "phone": "138 1234 5678", "email": "Wang.Wei@Example.com",
-    "postal_address": "1 Chang'an Ave, Beijing", "home_time_zone": "Asia/Shanghai", "language": "zh-hans",
-    "policy_profile_code": "CN", "region": "Beijing", "product": "Consumer loan", "currency": "CNY",
-    "principal": "10000.00", "outstanding_principal": "8000.00", "outstanding_interest": "120.50",
-    "outstanding_fees": "30", "oldest_unpaid_due_date": "2026-10-01",
-}
-SMITH = {
-    "loan_number": "L-1002", "borrower_name": "John Smith", "phone": "(212) 555-0100", "language": "en",
-    "policy_profile_code": "US-REGF", "product": "Card", "currency": "USD", "principal": "500",
-    "outstanding_principal": "500",
-}
-
-
-def accounts_csv(*rows, columns=ACCOUNT_COLUMNS) -> str:
-    lines = [",".join(columns)]
-    lines += [",".join(_quoted(row.get(column, "")) for column in columns) for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def payments_csv(*rows) -> str:
-    return "loan_number,reference,amount,paid_at\n" + "".join(",".join(row) + "\n" for row in rows)
-
-
-def _quoted(value: str) -> str:
-    return f'"{value}"' if "," in value else value
-
-
-def upload(text: str, name="feed.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.feeds import SMITH, WANG, accounts_csv, payments_csv, upload
 
 def an_hour_ago() -> str:
     return (timezone.localtime() - timedelta(hours=1)).isoformat(timespec="seconds")
@@ -56,12 +23,6 @@ def an_hour_ago() -> str:
 def book_counts() -> tuple[int, int, int, int]:
     return (Borrower.objects.count(), LoanAccount.objects.count(), Payment.objects.count(),
             ContactPoint.objects.count())
-
-
-def client_for(user) -> Client:
-    client = Client()
-    sign_in(client, user)
-    return client
 
 
 # --- reading the file -------------------------------------------------------------------

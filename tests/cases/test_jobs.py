@@ -15,7 +15,8 @@ from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, LoanAcc
 from core.models import JobRun
 from policy.codes import Channel
 from contacts.models import OutboundMessage
-from tests.conftest import climb_to, create_case, sign_in
+from tests.clients import sign_in
+from tests.factories import climb_to, create_case
 
 def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
     today = timezone.localdate()

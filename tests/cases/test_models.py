@@ -8,7 +8,7 @@ import pytest
 
 from core.masking import mask_email, mask_national_id, mask_phone
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
-from tests.conftest import create_case
+from tests.factories import create_case
 
 
 def make_point(borrower, **fields):

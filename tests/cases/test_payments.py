@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from cases.exceptions import CaseAlreadyOpen, InvalidPayment, PaymentConflict, TransitionRefused
 from cases.models import CLOSED_STATES, CaseEvent, CaseState, CollectionCase, LoanAccount, Payment, PromiseToPay
-from tests.conftest import climb_to, create_case
+from tests.factories import climb_to, create_case
 
 
 def test_same_reference_twice_records_one_payment(db):

@@ -8,7 +8,8 @@ import pytest
 from core import paginators
 from cases.models import Borrower, CollectionCase, ContactPoint
 from cases.search import as_phone, search_cases
-from tests.conftest import create_case, sign_in
+from tests.clients import sign_in
+from tests.factories import create_case
 
 
 @pytest.fixture

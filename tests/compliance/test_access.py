@@ -12,8 +12,10 @@ from audit.services import log_pii_access
 from compliance.services import raise_finding
 from policy.codes import Channel, Outcome
 from contacts.services import record_attempt
-from tests.conftest import create_case
-from tests.compliance.conftest import ago, attempt, client_for
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.clock import ago
+from tests.factories import make_attempt
 
 
 def _workspace_urls(case, agent):
@@ -39,7 +41,7 @@ def test_the_workspace_is_for_reviewers_only(db, users_by_role):
 
 def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collector, supervisor):
     case = case_services.assign_case(create_case(dpd=40, collector=collector), collector, by=supervisor)
-    made = attempt(case, ago(days=1), agent=collector)
+    made = make_attempt(case, ago(days=1), agent=collector)
     client = client_for(reviewer)
 
     case_url = reverse("admin:cases_collectioncase_change", args=[case.pk])
@@ -73,7 +75,7 @@ def test_records_with_history_cannot_be_deleted_by_anyone(db, users_by_role, rev
     """Retention: deletion is refused in the admin for every role, the superuser included;
     the bulk delete action is not offered either."""
     case = create_case()
-    attempt(case, ago(days=1))
+    make_attempt(case, ago(days=1))
     raise_finding(by=reviewer, severity="low", summary="kept", case=case)
     log_pii_access(reviewer, case.account.borrower, "case page")
     target = model_of(case)

@@ -2,8 +2,8 @@
 from django.urls import reverse
 import pytest
 
-from tests.conftest import ROLES
-from tests.compliance.conftest import client_for
+from tests.factories import ROLES
+from tests.clients import client_for
 
 C, F, S, R, A = ROLES
 

@@ -20,8 +20,10 @@ from compliance.models import Finding, Rule
 from audit.services import log_pii_access
 from policy.codes import Channel
 from contacts.models import ContactAttempt
-from tests.conftest import climb_to, create_case
-from tests.compliance.conftest import ago, attempt, client_for
+from tests.factories import climb_to, create_case
+from tests.clients import client_for
+from tests.clock import ago
+from tests.factories import make_attempt
 
 CASE_HISTORY = CollectionCase.history.model._meta.db_table
 
@@ -39,7 +41,7 @@ def _ledger_seq(row) -> int:
 def _busy_case(supervisor):
     case = climb_to(create_case(dpd=40), "phone", by=supervisor)
     case_services.place_hold(case, Hold.Kind.DISPUTE, by=supervisor, note="says the loan is not theirs")
-    attempt(case, ago(days=1), allowed=False, reasons=["outside_hours"])
+    make_attempt(case, ago(days=1), allowed=False, reasons=["outside_hours"])
     return CollectionCase.objects.get(pk=case.pk)
 
 
@@ -119,7 +121,7 @@ def test_values_hash_the_same_in_memory_and_read_back(db, collector):
     """A history row is hashed from the instance just saved and re-hashed from the
     database: time zones, decimal scale, JSON key order and file names must not differ."""
     case = create_case(collector=collector)
-    made = attempt(case, timezone.now().astimezone(ZoneInfo("America/New_York")), agent=collector, allowed=False,
+    made = make_attempt(case, timezone.now().astimezone(ZoneInfo("America/New_York")), agent=collector, allowed=False,
                    reasons=["weekly_cap", "outside_hours"], channel=Channel.SMS)
     case_services.record_payment(case.account, Decimal("12"), ago(hours=1), "REF-HASH-1")
     assert AuditLedger.objects.filter(table_name=ContactAttempt.history.model._meta.db_table,

@@ -15,9 +15,12 @@ from audit.models import AccessLog
 from policy.codes import Channel, Outcome
 from contacts.models import MessageTemplate, OutboundMessage
 from contacts.services import ContactBlocked, record_attempt
-from tests.conftest import create_case
-from tests.contacts.test_policy import NEW_YORK, local, past, phone_case
-from tests.compliance.conftest import ago, attempt, client_for
+from tests.factories import create_case
+from tests.clock import NEW_YORK, local
+from tests.factories import past, phone_case
+from tests.clients import client_for
+from tests.clock import ago
+from tests.factories import make_attempt
 
 
 def dossier_url(case):
@@ -70,7 +73,7 @@ def test_dossier_shows_templates_and_the_exact_text_sent(db, reviewer, collector
     case = create_case(collector=collector)
     template = MessageTemplate.objects.create(code="sms-test", version=3, channel="sms", language="en",
                                               body="Please pay {amount_due}.")
-    attempt(case, ago(days=1), channel=Channel.SMS, outcome=Outcome.SENT, template=template,
+    make_attempt(case, ago(days=1), channel=Channel.SMS, outcome=Outcome.SENT, template=template,
             message_text="Please pay 5,000.00 CNY today.")
     OutboundMessage.objects.create(
         case=case, channel=Channel.SMS, template=template, contact_point=case.account.borrower.contact_points.first(),
@@ -83,10 +86,10 @@ def test_dossier_shows_templates_and_the_exact_text_sent(db, reviewer, collector
 
 def _varied_history(case, collector, supervisor, turn):
     template = MessageTemplate.objects.create(code=f"q-{turn}", channel="sms", language="en", body="x")
-    attempt(case, ago(days=3, minutes=turn), agent=collector, allowed=False, reasons=["outside_hours"])
-    attempt(case, ago(days=2, minutes=turn), agent=supervisor, overridden_by=supervisor, override_reason="asked",
+    make_attempt(case, ago(days=3, minutes=turn), agent=collector, allowed=False, reasons=["outside_hours"])
+    make_attempt(case, ago(days=2, minutes=turn), agent=supervisor, overridden_by=supervisor, override_reason="asked",
             reasons=["weekly_cap"])
-    made = attempt(case, ago(days=1, minutes=turn), channel=Channel.SMS, outcome=Outcome.SENT, template=template,
+    made = make_attempt(case, ago(days=1, minutes=turn), channel=Channel.SMS, outcome=Outcome.SENT, template=template,
                    message_text=f"text {turn}")
     OutboundMessage.objects.create(case=case, channel=Channel.SMS, template=template, attempt=made,
                                    contact_point=made.contact_point, slot=made.started_at,

@@ -9,8 +9,9 @@ from django.utils import timezone
 from compliance.intensity import stacked_bar_chart
 from audit.models import AccessLog
 from policy.codes import Channel
-from tests.conftest import create_case
-from tests.compliance.conftest import attempt, client_for
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.factories import make_attempt
 
 
 def _today_at(hour, days_ago=0):
@@ -29,10 +30,10 @@ def test_a_cap_line_sits_where_a_bar_of_that_height_ends():
 
 def test_case_chart_draws_caps_and_highlights_refused_and_off_hours(db, reviewer, collector):
     case = create_case(collector=collector)  # CN: 3 connected calls a day, 10 attempts a week
-    attempt(case, _today_at(10, 2), agent=collector)
-    attempt(case, _today_at(11, 2), agent=collector, channel=Channel.SMS)
-    attempt(case, _today_at(12, 2), agent=collector, allowed=False, reasons=["daily_cap"])
-    attempt(case, _today_at(23, 1), agent=collector, allowed=False, reasons=["outside_hours"])
+    make_attempt(case, _today_at(10, 2), agent=collector)
+    make_attempt(case, _today_at(11, 2), agent=collector, channel=Channel.SMS)
+    make_attempt(case, _today_at(12, 2), agent=collector, allowed=False, reasons=["daily_cap"])
+    make_attempt(case, _today_at(23, 1), agent=collector, allowed=False, reasons=["outside_hours"])
 
     response = client_for(reviewer).get(reverse("compliance:case_intensity", args=[case.pk]))
     page = response.content.decode()
@@ -51,9 +52,9 @@ def test_case_chart_draws_caps_and_highlights_refused_and_off_hours(db, reviewer
 def test_agent_view_lists_the_cases_they_pushed(db, reviewer, collector):
     pushed, quiet = create_case(collector=collector), create_case(collector=collector)
     for hour in (9, 10, 11):
-        attempt(pushed, _today_at(hour, 1), agent=collector, allowed=False, reasons=["weekly_cap"])
-    attempt(pushed, _today_at(23, 1), agent=collector, allowed=False, reasons=["outside_hours"])
-    attempt(quiet, _today_at(10, 1), agent=collector)
+        make_attempt(pushed, _today_at(hour, 1), agent=collector, allowed=False, reasons=["weekly_cap"])
+    make_attempt(pushed, _today_at(23, 1), agent=collector, allowed=False, reasons=["outside_hours"])
+    make_attempt(quiet, _today_at(10, 1), agent=collector)
 
     response = client_for(reviewer).get(reverse("compliance:agent_intensity", args=[collector.pk]), {"days": 90})
     rows = response.context["intensity"].cases

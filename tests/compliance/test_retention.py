@@ -8,8 +8,9 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import CollectionCase
 from compliance.selectors import retention_report, years_after
-from tests.conftest import create_case
-from tests.compliance.conftest import attempt, client_for
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.factories import make_attempt
 
 
 def _closed(supervisor, *, profile, years_ago, last_contact_years_ago=None):
@@ -20,7 +21,7 @@ def _closed(supervisor, *, profile, years_ago, last_contact_years_ago=None):
     CollectionCase.objects.filter(pk=case.pk).update(closed_at=closed_at)
     case.events.update(at=closed_at - timedelta(days=1))
     if last_contact_years_ago is not None:
-        attempt(case, years_after(timezone.now(), -last_contact_years_ago))
+        make_attempt(case, years_after(timezone.now(), -last_contact_years_ago))
     return case
 
 

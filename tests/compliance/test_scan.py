@@ -18,8 +18,10 @@ from compliance.models import Finding, Rule
 from compliance.selectors import field_visit_model
 from policy.codes import Channel, Outcome
 from contacts.models import ContactAttempt
-from tests.conftest import create_case
-from tests.compliance.conftest import ago, attempt, client_for
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.clock import ago
+from tests.factories import make_attempt
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -44,16 +46,16 @@ def paid_off(case, *, paid_days_ago):
 
 def test_contact_after_repayment(db, collector):
     crafted = create_case(collector=collector)
-    attempt(crafted, ago(days=5), agent=collector)  # before paying: fine
-    attempt(crafted, ago(days=2), agent=collector)  # paid 3 days ago, payment arrived late
+    make_attempt(crafted, ago(days=5), agent=collector)  # before paying: fine
+    make_attempt(crafted, ago(days=2), agent=collector)  # paid 3 days ago, payment arrived late
     crafted = paid_off(crafted, paid_days_ago=3)
-    after_close = attempt(crafted, timezone.now(), agent=collector, channel=Channel.SMS)
+    after_close = make_attempt(crafted, timezone.now(), agent=collector, channel=Channel.SMS)
 
     clean = create_case(collector=collector)
-    attempt(clean, ago(days=5), agent=collector)
+    make_attempt(clean, ago(days=5), agent=collector)
     clean = paid_off(clean, paid_days_ago=3)
-    attempt(clean, timezone.now(), allowed=False, reasons=["case_closed"])  # the engine refused: working
-    inbound = attempt(clean, timezone.now(), agent=collector)
+    make_attempt(clean, timezone.now(), allowed=False, reasons=["case_closed"])  # the engine refused: working
+    inbound = make_attempt(clean, timezone.now(), agent=collector)
     ContactAttempt.objects.filter(pk=inbound.pk).update(direction=ContactAttempt.Direction.INBOUND)
 
     found = findings(Rule.CONTACT_AFTER_REPAYMENT)
@@ -68,14 +70,14 @@ def test_contact_after_repayment(db, collector):
 def test_attempts_blocked_repeatedly_by_one_agent_on_one_case(db, collector, other_collector):
     crafted = create_case(collector=collector)
     for day in (6, 4, 1):
-        attempt(crafted, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
+        make_attempt(crafted, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
 
     spread = create_case(collector=collector)  # three refusals, never three within 7 days
     for day in (20, 12, 4):
-        attempt(spread, ago(days=day), agent=collector, allowed=False, reasons=["outside_hours"])
+        make_attempt(spread, ago(days=day), agent=collector, allowed=False, reasons=["outside_hours"])
     shared = create_case(collector=collector)  # three refusals by two people
     for day, agent in ((3, collector), (2, other_collector), (1, collector)):
-        attempt(shared, ago(days=day), agent=agent, allowed=False, reasons=["weekly_cap"])
+        make_attempt(shared, ago(days=day), agent=agent, allowed=False, reasons=["weekly_cap"])
 
     found = findings(Rule.REPEATED_BLOCKS)
     assert [(f.case_id, f.agent_id) for f in found] == [(crafted.pk, collector.pk)]
@@ -83,16 +85,16 @@ def test_attempts_blocked_repeatedly_by_one_agent_on_one_case(db, collector, oth
     assert "daily_cap" in found[0].summary
 
     # A fourth refusal in the same week joins the cluster; it is not a new finding.
-    attempt(crafted, ago(hours=2), agent=collector, allowed=False, reasons=["daily_cap"])
+    make_attempt(crafted, ago(hours=2), agent=collector, allowed=False, reasons=["daily_cap"])
     assert len(findings(Rule.REPEATED_BLOCKS)) == 1
 
 
 def test_every_override_is_a_finding(db, collector, supervisor):
     crafted = create_case(collector=collector)
-    attempt(crafted, ago(days=1), agent=supervisor, reasons=["weekly_cap"], overridden_by=supervisor,
+    make_attempt(crafted, ago(days=1), agent=supervisor, reasons=["weekly_cap"], overridden_by=supervisor,
             override_reason="borrower asked for the call")
     clean = create_case(collector=collector)
-    attempt(clean, ago(days=1), agent=collector)
+    make_attempt(clean, ago(days=1), agent=collector)
 
     found = findings(Rule.OVERRIDE)
     assert [(f.case_id, f.agent_id) for f in found] == [(crafted.pk, supervisor.pk)]
@@ -114,15 +116,15 @@ def _new_york(days_ago, hour):
 
 def test_call_within_the_wait_after_a_conversation(db, collector, supervisor):
     crafted = _new_york_case(collector)
-    attempt(crafted, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
-    breach = attempt(crafted, _new_york(4, 9), agent=collector)  # day 7 of the 7-day wait
+    make_attempt(crafted, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
+    breach = make_attempt(crafted, _new_york(4, 9), agent=collector)  # day 7 of the 7-day wait
 
     clean = _new_york_case(collector)
-    attempt(clean, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
-    attempt(clean, _new_york(3, 9), agent=collector)  # day 8: allowed again
+    make_attempt(clean, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
+    make_attempt(clean, _new_york(3, 9), agent=collector)  # day 8: allowed again
     overridden = _new_york_case(collector)
-    attempt(overridden, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
-    attempt(overridden, _new_york(8, 9), agent=supervisor, overridden_by=supervisor, override_reason="asked",
+    make_attempt(overridden, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
+    make_attempt(overridden, _new_york(8, 9), agent=supervisor, overridden_by=supervisor, override_reason="asked",
             reasons=["post_conversation_wait"])
 
     found = findings(Rule.CONVERSATION_WAIT)
@@ -134,7 +136,7 @@ def test_call_within_the_wait_after_a_conversation(db, collector, supervisor):
 def _weekly(case, per_week, weeks):
     for week in weeks:
         for n in range(per_week):
-            attempt(case, ago(days=7 * week + 2, minutes=n), channel=Channel.SMS if n % 2 else Channel.PHONE_CALL)
+            make_attempt(case, ago(days=7 * week + 2, minutes=n), channel=Channel.SMS if n % 2 else Channel.PHONE_CALL)
 
 
 def test_caps_within_one_of_the_limit_for_several_weeks(db):
@@ -154,10 +156,10 @@ def test_third_party_contacts(db, collector):
     crafted = create_case(collector=collector)
     employer = ContactPoint.objects.create(borrower=crafted.account.borrower, kind="phone", value="+8613900000999",
                                            owner=ContactPoint.Owner.THIRD_PARTY, third_party_relation="employer")
-    attempt(crafted, ago(days=1), agent=collector, point=employer, outcome=Outcome.THIRD_PARTY)
-    attempt(crafted, ago(days=1), agent=collector, point=employer, allowed=False, reasons=["third_party_limit"])
+    make_attempt(crafted, ago(days=1), agent=collector, point=employer, outcome=Outcome.THIRD_PARTY)
+    make_attempt(crafted, ago(days=1), agent=collector, point=employer, allowed=False, reasons=["third_party_limit"])
     clean = create_case(collector=collector)
-    attempt(clean, ago(days=1), agent=collector)
+    make_attempt(clean, ago(days=1), agent=collector)
 
     found = findings(Rule.THIRD_PARTY_CONTACT)
     assert [(f.case_id, f.agent_id) for f in found] == [(crafted.pk, collector.pk)]
@@ -202,8 +204,8 @@ def test_the_scan_is_idempotent_and_set_based(db, collector, supervisor):
     def crafted_set():
         case = create_case(collector=collector)
         for day in (3, 2, 1):
-            attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
-        attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
+            make_attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
+        make_attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
                 reasons=["weekly_cap"])
 
     crafted_set()
@@ -224,7 +226,7 @@ def test_the_scan_is_idempotent_and_set_based(db, collector, supervisor):
 
 def test_reviewers_run_the_scan_from_the_findings_list(db, reviewer, collector, supervisor):
     case = create_case(collector=collector)
-    attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
+    make_attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
             reasons=["weekly_cap"])
     client = client_for(reviewer)
     assert "Run scan now" in client.get(reverse("admin:compliance_finding_changelist")).content.decode()
@@ -240,7 +242,7 @@ def test_reviewers_run_the_scan_from_the_findings_list(db, reviewer, collector, 
 def test_the_nightly_task_records_its_run(db, collector):
     case = create_case(collector=collector)
     for day in (3, 2, 1):
-        attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
+        make_attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
     counts = run_scheduled_job("compliance_scan")
     assert counts["created"] == 1
     assert JobRun.objects.get(job="compliance_scan").status == JobRun.Status.SUCCEEDED

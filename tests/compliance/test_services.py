@@ -13,15 +13,16 @@ from audit import ledger as audit
 from compliance import services
 from compliance.exceptions import ComplaintError, SampleError
 from compliance.models import Complaint, ReviewSample
-from tests.conftest import create_case, make_user
-from tests.compliance.conftest import attempt, client_for
+from tests.factories import create_case, make_user
+from tests.clients import client_for
+from tests.factories import make_attempt
 
 
 # --- complaints --------------------------------------------------------------------------------
 
 def test_a_complaint_with_an_investigation_hold_stops_the_case(db, reviewer, collector):
     case = create_case(dpd=20, collector=collector)
-    called = attempt(case, timezone.now() - timedelta(days=1), agent=collector)
+    called = make_attempt(case, timezone.now() - timedelta(days=1), agent=collector)
     complaint = services.record_complaint(
         by=reviewer, borrower=case.account.borrower, case=case, channel="phone", category="harassment",
         description="Eight calls in one evening", attempts=[called], agent=collector, place_hold=True)
@@ -43,7 +44,7 @@ def test_a_complaint_that_does_not_add_up_is_refused(db, reviewer, problem):
     if problem == "other_case":
         kwargs["case"] = other
     elif problem == "other_attempt":
-        kwargs["attempts"] = [attempt(other, timezone.now())]
+        kwargs["attempts"] = [make_attempt(other, timezone.now())]
     elif problem == "hold_without_case":
         kwargs["place_hold"] = True
     elif problem == "empty":
@@ -92,9 +93,9 @@ def test_weekly_sample_draws_n_cases_per_agent_from_their_week(db, settings, col
     mine = [create_case(collector=collector) for _ in range(4)]
     theirs = create_case(collector=other_collector)
     for day, case in enumerate(mine):
-        attempt(case, _last_week_at(day), agent=collector)
-    attempt(theirs, _last_week_at(1), agent=other_collector)
-    attempt(create_case(), _last_week_at(1) - timedelta(days=7), agent=other_collector)  # the week before
+        make_attempt(case, _last_week_at(day), agent=collector)
+    make_attempt(theirs, _last_week_at(1), agent=other_collector)
+    make_attempt(create_case(), _last_week_at(1) - timedelta(days=7), agent=other_collector)  # the week before
 
     assert services.sample_cases_for_review() == {"agents": 2, "sampled": 3}
     week = services.week_of(timezone.localdate()) - timedelta(days=7)

@@ -3,8 +3,10 @@ complaints, agents to watch, and the dossier search."""
 from django.urls import reverse
 
 from compliance import services
-from tests.conftest import create_case
-from tests.compliance.conftest import ago, attempt, client_for
+from tests.factories import create_case
+from tests.clients import client_for
+from tests.clock import ago
+from tests.factories import make_attempt
 
 
 def test_landing_page_shows_the_queues(db, reviewer, supervisor, collector):
@@ -14,7 +16,7 @@ def test_landing_page_shows_the_queues(db, reviewer, supervisor, collector):
     services.queue_sample(case, by=reviewer)
     services.record_complaint(by=supervisor, borrower=case.account.borrower, case=case, channel="phone",
                               category="impostor", description="a man said he was from you")
-    attempt(case, ago(days=1), agent=collector, allowed=False, reasons=["daily_cap"])
+    make_attempt(case, ago(days=1), agent=collector, allowed=False, reasons=["daily_cap"])
 
     response = client_for(reviewer).get(reverse("compliance:workspace"))
     page = response.content.decode()

@@ -15,8 +15,9 @@ from contacts.gateways.file import FileGateway, delivered
 from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
-from tests.conftest import make_user
-from tests.contacts.test_policy import NEW_YORK, SHANGHAI, local, phone_case
+from tests.factories import make_user
+from tests.clock import NEW_YORK, SHANGHAI, local
+from tests.factories import phone_case
 
 State = OutboundMessage.State
 

@@ -19,8 +19,8 @@ from contacts.gateways.file import delivered
 from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
-from tests.conftest import make_user
-from tests.contacts.test_policy import phone_case
+from tests.factories import make_user
+from tests.factories import phone_case
 
 ROOT = Path(__file__).resolve().parents[2]
 # Zones spread around the clock: one of them is always in the middle of its day.

@@ -4,7 +4,7 @@ import pytest
 from policy.models import PolicyProfile
 from policy.selectors import current_profile
 from policy.services import save_profile_version
-from tests.conftest import sign_in
+from tests.clients import sign_in
 
 
 def test_four_profiles_ship_with_their_sources(db):

@@ -10,8 +10,9 @@ from contacts.models import ContactAttempt, MessageTemplate
 from contacts.services import (
     ContactBlocked, TemplateError, approve_template, record_attempt, render_template, save_template_version,
 )
-from tests.conftest import make_user
-from tests.contacts.test_policy import NEW_YORK, SHANGHAI, local, past, phone_case
+from tests.factories import make_user
+from tests.clock import NEW_YORK, SHANGHAI, local
+from tests.factories import past, phone_case
 
 
 def assigned(case, collector):

@@ -2,20 +2,14 @@
 from datetime import timedelta
 from unittest import mock
 
-from django.test import Client
 from django.urls import reverse
 
 from cases.models import CollectionCase
 from policy.codes import Channel, Outcome
 from contacts.models import ContactAttempt
-from tests.conftest import sign_in
-from tests.contacts.test_policy import SHANGHAI, local, past, phone_case
-
-
-def client_for(user):
-    client = Client()
-    sign_in(client, user)
-    return client
+from tests.clock import SHANGHAI, local
+from tests.factories import past, phone_case
+from tests.clients import client_for
 
 
 def mine(collector, **kwargs):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cases.models import CaseState
 from policy.codes import Channel
 from contacts.models import MessageTemplate, OutboundMessage
-from tests.contacts.test_policy import phone_case
+from tests.factories import phone_case
 
 
 def sent_message():

@@ -18,11 +18,11 @@ from policy.codes import Channel
 from contacts.models import OutboundMessage
 from contacts.services import approve_template, save_template_version
 from preferences.models import StaffProfile
-from tests.conftest import make_user
-from tests.contacts.test_policy import phone_case
+from tests.factories import make_user
+from tests.factories import phone_case
 
 try:  # signing in through the second factor, where the site asks for one
-    from tests.conftest import sign_in
+    from tests.clients import sign_in
 except ImportError:  # pragma: no cover
     def sign_in(client, user):
         client.force_login(user)

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts import outbox
-from tests.contacts.test_policy import SHANGHAI, local
-from tests.visits.conftest import eligible_case, frozen, window
+from tests.clock import SHANGHAI, local
+from tests.clock import frozen, window
+from tests.factories import eligible_case
 from visits import services
 from visits.models import FieldVisit, VisitState
-from tests.conftest import sign_in
+from tests.clients import client_for
 
 NOTICE_TIME = local(SHANGHAI, day_offset=1, hour=10)
 
@@ -24,12 +25,6 @@ NOTICE_TIME = local(SHANGHAI, day_offset=1, hour=10)
 @pytest.fixture(autouse=True)
 def outbox_dir(tmp_path, settings):
     settings.OUTBOX_DIR = tmp_path / "outbox"
-
-
-def client_for(user):
-    client = Client()
-    sign_in(client, user)
-    return client
 
 
 def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_templates):

@@ -12,9 +12,10 @@ from contacts import outbox
 from contacts.gateways.file import delivered
 from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
-from tests.conftest import make_user
-from tests.contacts.test_policy import SHANGHAI, local
-from tests.visits.conftest import eligible_case, frozen, window
+from tests.factories import make_user
+from tests.clock import SHANGHAI, local
+from tests.clock import frozen, window
+from tests.factories import eligible_case
 from visits import services
 from visits.models import FieldVisit, VisitNotice, VisitState
 from visits.services import VisitRefused

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 import pytest
 
-from tests.visits.conftest import eligible_case
+from tests.factories import eligible_case
 from visits import services as visit_services
 from visits.models import FieldVisit
 
@@ -97,7 +97,7 @@ def test_odd_headers_and_query_strings_never_fail(db, fresh_throttle, code):
 def test_the_throttle_holds_after_junk_and_the_right_code_still_works_elsewhere(db, fresh_throttle, collector,
                                                                                supervisor, agents):
     case = eligible_case(collector=collector)
-    from tests.visits.conftest import window
+    from tests.clock import window
 
     start, end = window()
     visit = visit_services.request_visit(case, by=collector, reason="Numbers changed.", window_start=start, window_end=end,
