@@ -23,7 +23,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from functools import wraps
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone as dt_timezone
+from datetime import date, datetime, time, UTC
 from decimal import Decimal
 import hashlib
 import json
@@ -75,7 +75,7 @@ def canonical_value(model_field: models.Field, value) -> str | None:
     if isinstance(value, datetime):
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
-        return value.astimezone(dt_timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -89,6 +89,21 @@ def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rul
     return len(moved)
 
 
+def _dpd_rule_passed(rule: str, what: str, minimum: int, profile_label: str, dpd_of: dict[int, int]):
+    """The guard result each moved case's event records: its days past due met the minimum."""
+    def rules_for(pk: int) -> list[dict]:
+        return [{
+            "rule": rule, "passed": True,
+            "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile_label}).",
+            "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile_label},
+        }]
+    return rules_for
+
+
+def _same_for_every_case(value):
+    return lambda _pk: value
+
+
 def escalate_by_policy(now: datetime) -> dict[str, int]:
     """Climb every case whose days-past-due guard holds, one rung per night (a case that
     changed state today waits), never for vulnerable borrowers unless the profile says so.
@@ -114,12 +129,8 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
                 moved += _record_bulk(
                     ids, transition=transition, from_state=source, to_state=target, now=now,
                     reason="Nightly cycle.",
-                    rules_for=lambda pk: [{
-                        "rule": rule, "passed": True,
-                        "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile.label}).",
-                        "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile.label},
-                    }],
-                    profile_label_for=lambda pk: profile.label,
+                    rules_for=_dpd_rule_passed(rule, what, minimum, profile.label, dpd_of),
+                    profile_label_for=_same_for_every_case(profile.label),
                 )
         counts[f"escalated_to_{target}"] = moved
     return counts

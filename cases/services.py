@@ -117,7 +117,7 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     try:
         case.save()
     except django_fsm.ConcurrentTransition:
-        raise CaseChangedConcurrently(_("Case %(pk)s was changed by someone else; reload and try again.") % {"pk": case.pk})
+        raise CaseChangedConcurrently(_("Case %(pk)s was changed by someone else; reload and try again.") % {"pk": case.pk}) from None
     CaseEvent.objects.create(
         case=case, kind=CaseEvent.Kind.TRANSITION, actor=by, transition=name,
         from_state=from_state, to_state=case.state, reason=reason,
@@ -152,7 +152,7 @@ def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCas
         with transaction.atomic():
             case.save()
     except IntegrityError:
-        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number})
+        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number}) from None
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.OPENED, actor=by, to_state=case.state,
                              reason=f"{account.days_past_due} days past due")
     return case
@@ -213,7 +213,7 @@ def _as_money(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise InvalidPayment(_("%(amount)r is not an amount of money.") % {"amount": amount})
+        raise InvalidPayment(_("%(amount)r is not an amount of money.") % {"amount": amount}) from None
     if value != value.quantize(Decimal("0.01")):
         raise InvalidPayment(_("%(value)s has more than two decimal places.") % {"value": value})
     return value
@@ -272,7 +272,7 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
         with transaction.atomic():
             payment.save()
     except IntegrityError:
-        raise PaymentConflict(_("Reference %(reference)s is already used by another account's payment.") % {"reference": reference})
+        raise PaymentConflict(_("Reference %(reference)s is already used by another account's payment.") % {"reference": reference}) from None
     _stamp(account, by, f"payment {reference}")
     account.save()
 
@@ -374,7 +374,7 @@ def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: st
     try:
         amount = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise PromiseError(_("%(amount)r is not an amount of money.") % {"amount": amount})
+        raise PromiseError(_("%(amount)r is not an amount of money.") % {"amount": amount}) from None
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
@@ -429,7 +429,7 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
     plan.save()
     Installment.objects.bulk_create(
         Installment(plan=plan, sequence=number, due_date=due, amount=amount)
-        for number, (due, amount) in enumerate(zip(dates, amounts), start=1)
+        for number, (due, amount) in enumerate(zip(dates, amounts, strict=True), start=1)
     )
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PLAN, actor=by,
                              reason=f"{len(amounts)} instalments, {plan.total_amount} {plan.currency}"

@@ -86,7 +86,7 @@ def stacked_bar_chart(title: str, description: str, columns, caps, legend, *, wi
     slot = plot_width / max(len(columns), 1)
     bar_width = round(max(slot * 0.72, 1.0), 1)
     bars = []
-    for index, (label, segments, tooltip) in enumerate(columns):
+    for index, (_label, segments, tooltip) in enumerate(columns):
         x = round(left + index * slot + (slot - bar_width) / 2, 1)
         stacked, drawn = 0, []
         for value, css in segments:

@@ -31,7 +31,7 @@ def _case(request, case_id) -> CollectionCase:
     try:
         return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
     except CollectionCase.DoesNotExist:
-        raise Http404(_("No such case."))
+        raise Http404(_("No such case.")) from None
 
 
 def _page(request, template, title, **context):

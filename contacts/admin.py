@@ -105,7 +105,7 @@ class OptOutForm(ServiceForm):
             return services.record_opt_out(data["borrower"], data["channel"], by=self.request_user,
                                            contact_point=data.get("contact_point"), note=data.get("note", ""))
         except ContactRequestError as error:
-            raise forms.ValidationError(str(error))
+            raise forms.ValidationError(str(error)) from error
 
 
 @admin.register(ChannelOptOut)

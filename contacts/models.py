@@ -40,7 +40,7 @@ class MessageTemplate(models.Model):
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
     language = models.CharField(max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")], verbose_name=_("language"))
     subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
-    body = models.TextField(help_text=format_lazy(_("Variables in braces: {}"), ", ".join("{%s}" % v for v in sorted(VARIABLES))),
+    body = models.TextField(help_text=format_lazy(_("Variables in braces: {}"), ", ".join(f"{{{v}}}" for v in sorted(VARIABLES))),
                             verbose_name=_("body"))
     is_required_notice = models.BooleanField(
         default=False, help_text=_("A notice the law requires even after a cease request (e.g. collection ends)."), verbose_name=_("is required notice"))
@@ -71,7 +71,7 @@ class MessageTemplate(models.Model):
     def variables_used(self) -> set[str]:
         used = set()
         for text in (self.subject, self.body):
-            for _literal, field_name, format_spec, conversion in string.Formatter().parse(text):
+            for _literal, field_name, _spec, _conversion in string.Formatter().parse(text):
                 if field_name is not None:
                     used.add(field_name)
         return used
@@ -81,10 +81,10 @@ class MessageTemplate(models.Model):
         try:
             unknown = self.variables_used() - self.VARIABLES
         except ValueError as error:
-            raise ValidationError({"body": _("Unbalanced braces: %(error)s.") % {"error": error}})
+            raise ValidationError({"body": _("Unbalanced braces: %(error)s.") % {"error": error}}) from error
         if unknown:
             raise ValidationError({"body": _("Unknown variables: %(unknown)s. Allowed: %(allowed)s.") % {
-                "unknown": ", ".join("{%s}" % v for v in sorted(unknown)), "allowed": ", ".join(sorted(self.VARIABLES))}})
+                "unknown": ", ".join(f"{{{v}}}" for v in sorted(unknown)), "allowed": ", ".join(sorted(self.VARIABLES))}})
         text = f"{self.subject} {self.body}".lower()
         banned = [word for word in self.PROHIBITED if word in text]
         if banned:

@@ -287,7 +287,7 @@ def _judge(messages, cases, at) -> dict[int, engine.Decision]:
     for (channel, _), group in groups.items():
         facts = engine.load_facts([cases[m.case_id] for m in group], channel, at,
                                   {m.case_id: m.contact_point for m in group}, group[0].template)
-        for message, fact in zip(group, facts):
+        for message, fact in zip(group, facts, strict=True):
             decisions[message.pk] = engine.decide(fact)
     return decisions
 

@@ -118,7 +118,7 @@ def save_template_version(*, code, channel, language, body, by, subject="", is_r
     try:
         template.full_clean()
     except ValidationError as error:
-        raise TemplateError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
+        raise TemplateError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
     template._history_user = by
     template.save()
     return template

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.admin import can_see_full_contact_details
 from core.exceptions import ServiceError
+from cases.models import CollectionCase
 from cases.selectors import borrower_zone, case_timeline, visible_cases
 
 from . import outbox, selectors, services
@@ -31,10 +32,11 @@ security_log = logging.getLogger("collections.security")
 
 
 def _case_for(request, case_id):
+    # The URL takes an integer id: a missing case and another collector's look the same.
     try:
         return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
-    except Exception:
-        raise Http404(_("No such case, or not yours to see."))
+    except CollectionCase.DoesNotExist:
+        raise Http404(_("No such case, or not yours to see.")) from None
 
 
 def log_contact(request, case_id):

@@ -85,7 +85,7 @@ class ServiceForm(forms.ModelForm):
             try:
                 self.result = self.call_service(data)
             except ServiceError as refusal:
-                raise forms.ValidationError(str(refusal))
+                raise forms.ValidationError(str(refusal)) from refusal
         return data
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import logging
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from django.utils import timezone
 

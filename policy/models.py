@@ -35,7 +35,7 @@ def validate_holidays(value: str) -> None:
         try:
             date.fromisoformat(line)
         except ValueError:
-            raise ValidationError(_("%(line)r is not a date (YYYY-MM-DD), one per line.") % {"line": line})
+            raise ValidationError(_("%(line)r is not a date (YYYY-MM-DD), one per line.") % {"line": line}) from None
 
 
 def validate_overridable(value: str) -> None:

@@ -25,7 +25,7 @@ def row(name, expected, *, obj=None, method="GET", data=None):
     """``expected``: one outcome per actor, in the order of ACTORS."""
     outcomes = expected.split()
     assert len(outcomes) == len(ACTORS), (name, expected)
-    return {"name": name, "obj": obj, "method": method, "data": data, "expected": dict(zip(ACTORS, outcomes))}
+    return {"name": name, "obj": obj, "method": method, "data": data, "expected": dict(zip(ACTORS, outcomes, strict=True))}
 
 
 # --- the admin: every registered model × changelist, add, change, delete, history ---------------

@@ -72,6 +72,12 @@ class LoanAccount(models.Model):
     def __str__(self):
         return self.loan_number
 
+    def save(self, *args, **kwargs):
+        self.days_past_due = self.days_past_due_on(timezone.localdate())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "days_past_due"}
+        super().save(*args, **kwargs)
+
     @property
     def outstanding_total(self) -> Decimal:
         return self.outstanding_principal + self.outstanding_interest + self.outstanding_fees
@@ -80,12 +86,6 @@ class LoanAccount(models.Model):
         if self.oldest_unpaid_due_date is None or self.outstanding_total <= 0:
             return 0
         return max((day - self.oldest_unpaid_due_date).days, 0)
-
-    def save(self, *args, **kwargs):
-        self.days_past_due = self.days_past_due_on(timezone.localdate())
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "days_past_due"}
-        super().save(*args, **kwargs)
 
 
 class Payment(models.Model):

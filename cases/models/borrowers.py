@@ -123,7 +123,7 @@ class ContactPoint(models.Model):
             try:
                 validate_email(self.value)
             except ValidationError:
-                raise ValidationError({"value": _("Enter a valid email address.")})
+                raise ValidationError({"value": _("Enter a valid email address.")}) from None
         if self.owner == self.Owner.THIRD_PARTY and not self.third_party_relation:
             raise ValidationError({"third_party_relation": _("Say who the third party is (spouse, employer…).")})
 
@@ -144,7 +144,7 @@ def normalise_phone(raw: str, region: str) -> tuple[str, str]:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError({"value": _("Not a phone number: %(error)s.") % {"error": exc}})
+        raise ValidationError({"value": _("Not a phone number: %(error)s.") % {"error": exc}}) from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError({"value": _("%(number)s is not a valid phone number for %(region)s or its own country code.")
                                % {"number": raw, "region": region}})

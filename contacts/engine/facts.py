@@ -7,7 +7,7 @@ entry points ``evaluate`` and ``evaluate_many``.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, UTC
 
 from django.db import connection
 from django.utils import timezone
@@ -97,7 +97,7 @@ def _from_db(value) -> datetime | None:
         return value
     if isinstance(value, str):
         value = parse_datetime(value)
-    return value.replace(tzinfo=dt_timezone.utc) if timezone.is_naive(value) else value
+    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
 
 
 def _placeholders(values) -> str:

@@ -11,5 +11,5 @@ def get_gateway(channel: str) -> BaseGateway:
     try:
         dotted = settings.CONTACT_GATEWAYS[channel]
     except KeyError:
-        raise PermanentGatewayError(f"No gateway configured for {channel!r} (settings.CONTACT_GATEWAYS).")
+        raise PermanentGatewayError(f"No gateway configured for {channel!r} (settings.CONTACT_GATEWAYS).") from None
     return import_string(dotted)()

@@ -136,7 +136,7 @@ def test_csv_export_carries_the_timeline_and_the_history(db, worked_case, review
     assert f"dossier-case-{worked_case.pk}-" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header = rows[0]
-    as_dicts = [dict(zip(header, row)) for row in rows[1:]]
+    as_dicts = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     blocked = [r for r in as_dicts if r["blocked"] == "yes"]
     assert len(blocked) == 1 and "post_conversation_wait" in blocked[0]["reasons"]
     assert any(r["overridden"] == "yes" and supervisor.username in r["details"] for r in as_dicts)

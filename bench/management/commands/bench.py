@@ -37,7 +37,7 @@ class Command(BaseCommand):
                          admin_requests=admin_requests, dispatch_messages=dispatch_messages,
                          dispatch_batch=dispatch_batch)
         except BenchError as refusal:
-            raise CommandError(str(refusal))
+            raise CommandError(str(refusal)) from refusal
         text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
         if output:
             with open(output, "w", encoding="utf-8") as handle:

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             with open(path, "rb") as file:
                 result = import_csv(file, kind, trigger="command")
         except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.")
+            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))

@@ -111,7 +111,7 @@ class Command(BaseCommand):
         return users
 
     def print_logins(self):
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
         two_factor = [username for username, _first, _last, role in DEMO_USERS if role in settings.OTP_REQUIRED_GROUPS]
