@@ -71,7 +71,7 @@ class Table:
             elif field.empty_strings_allowed and not field.primary_key:
                 defaults.append((field, ""))  # what the ORM stores for a blank text field
             else:
-                raise BenchError(f"{model.__name__}.{field.attname} has no default: bench/book.py must fill it.")
+                raise BenchError(f"{model.__name__}.{field.attname} has no default: bench/book/ must fill it.")
         quote = connection.ops.quote_name
         names = [fields[c].column for c in columns] + [field.column for field, _ in defaults]
         self.sql = f"COPY {quote(self.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"

@@ -1,7 +1,7 @@
 """
 Load the lender's feed from CSV: ``import_loans accounts.csv`` for accounts, balances
 and borrowers, ``import_loans --payments payments.csv`` for payments. The whole file
-or nothing (see cases/imports.py); errors are listed by line and column.
+or nothing (see cases/imports/run.py); errors are listed by line and column.
 """
 from django.core.management.base import BaseCommand, CommandError
 

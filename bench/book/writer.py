@@ -1,25 +1,16 @@
 """
-The synthetic book: N borrowers, their contact points and loans, one collection case
-each over every state, about ten contact attempts per case over the last 90 days,
-payments, promises, plans, holds and opt-outs — written with COPY (``bench.bulk``),
-streamed in chunks so memory does not grow with N.
-
-It is the book as the nightly cycle finds it: every stored days-past-due is yesterday's
-(so refresh_delinquency has the whole book to move by one day), a few cases cross a
-rung threshold tonight, a few accounts fell overdue today and have no case yet, a few
-were paid off by the feed today and still have an open case, and a few breathing-space
-holds ran out today. No history rows (simple-history) and no audit-ledger entries are
-written for it: a bulk load is not a change anyone made.
+Generating the synthetic book: ``BookWriter`` writes one case at a time (its borrower
+and their contact points, the loan, the case and its events, its contact history, and
+its payments, promise or plan, or hold) as COPY text into the tables' buffers, drawing
+from the shares in ``shape`` with a seeded random generator, so one seed gives one book.
 """
 from __future__ import annotations
 
 from bisect import bisect
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
 import random
-import time
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from cases.models import (
@@ -29,142 +20,15 @@ from cases.models import (
 from contacts.models import ChannelOptOut, ContactAttempt
 from policy.selectors import current_profiles_by_code
 
-from . import names
-from .bulk import NULL, BenchError, Loader, Table, escape, next_ids, reset_sequences, vacuum_analyze
+from .. import names
+from ..bulk import NULL, Table, escape, next_ids
+from .shape import (
+    BLOCK_RATE, CALL_OUTCOMES, CHANNEL_MIX, EXPLANATIONS, HOLD_KINDS, POINT_KIND, PROFILE_SPREAD, REACHED,
+    REFUSALS, RUNG_START_DPD, STATE_SPREAD, _cumulative, _rung_for,
+)
+from .tables import BOOK_MODELS, DAY, TABLE_COLUMNS, Clock, _money
 
-CHUNK = 5000
-DAY = 86400
 LOAN_PREFIX = "BL"
-
-# (state, share of cases, days past due today). Thresholds are the shipped profiles'
-# (reminder 1, phone 8, written notice 30): a case reached its rung on an earlier night,
-# and the top day of the reminder and phone ranges is the night it climbs again. New
-# cases were opened by the loan feed during the day.
-STATE_SPREAD = [
-    (CaseState.NEW, 0.02, (1, 3)),
-    (CaseState.REMINDER, 0.16, (2, 8)),
-    (CaseState.PHONE, 0.20, (9, 30)),
-    (CaseState.WRITTEN_NOTICE, 0.14, (31, 150)),
-    (CaseState.FIELD_VISIT, 0.05, (90, 250)),
-    (CaseState.LEGAL, 0.04, (180, 400)),
-    (CaseState.ARRANGEMENT, 0.12, (8, 60)),
-    (CaseState.ON_HOLD, 0.08, (10, 120)),
-    (CaseState.RESOLVED, 0.15, (3, 90)),
-    (CaseState.WRITTEN_OFF, 0.04, (300, 400)),
-]
-PROFILE_SPREAD = [("CN", 70), ("US-REGF", 10), ("US-MA", 8), ("UK-FCA", 12)]
-RUNG_FROM_DPD = [(180, CaseState.LEGAL), (90, CaseState.FIELD_VISIT), (30, CaseState.WRITTEN_NOTICE),
-                 (8, CaseState.PHONE), (1, CaseState.REMINDER), (0, CaseState.NEW)]
-RUNG_START_DPD = {CaseState.NEW: 0, CaseState.REMINDER: 1, CaseState.PHONE: 8, CaseState.WRITTEN_NOTICE: 30,
-                  CaseState.FIELD_VISIT: 90, CaseState.LEGAL: 180}
-
-# Contact attempts: channel mix by rung, phone-call outcomes, and refusals.
-CHANNEL_MIX = {
-    CaseState.NEW: [("sms", 70), ("email", 30)],
-    CaseState.REMINDER: [("sms", 70), ("email", 30)],
-    CaseState.PHONE: [("phone_call", 65), ("sms", 25), ("email", 10)],
-    CaseState.WRITTEN_NOTICE: [("phone_call", 60), ("sms", 20), ("email", 10), ("letter", 10)],
-    CaseState.FIELD_VISIT: [("phone_call", 55), ("sms", 15), ("email", 10), ("letter", 10), ("field_visit", 10)],
-    CaseState.LEGAL: [("phone_call", 55), ("sms", 15), ("email", 10), ("letter", 10), ("field_visit", 10)],
-}
-CALL_OUTCOMES = [("no_answer", 42), ("busy", 9), ("voicemail", 8), ("right_party", 12), ("promise_to_pay", 8),
-                 ("refused_to_pay", 5), ("callback", 6), ("wrong_number", 3), ("third_party", 2), ("hardship", 3),
-                 ("disputes_debt", 1), ("requests_cease", 1)]
-REACHED = {"right_party", "promise_to_pay", "refused_to_pay", "callback", "hardship", "disputes_debt",
-           "requests_cease"}
-BLOCK_RATE = 0.08
-# channel -> [(reason, weight, hours until allowed or None)]
-REFUSALS = {
-    "phone_call": [("outside_hours", 35, 10), ("weekly_cap", 20, 72), ("daily_cap", 20, 14),
-                   ("post_conversation_wait", 15, 120), ("holiday", 5, 24), ("case_on_hold", 5, None)],
-    "sms": [("outside_hours", 40, 10), ("daily_cap", 30, 14), ("channel_opt_out", 20, None), ("holiday", 10, 24)],
-    "email": [("channel_opt_out", 60, None), ("outside_hours", 40, 10)],
-    "letter": [("case_on_hold", 100, None)],
-    "field_visit": [("no_approved_visit", 100, None)],
-}
-EXPLANATIONS = {
-    "outside_hours": "It is 22:10 for the borrower; contact only 08:00–21:00.",
-    "weekly_cap": "7 calls about this debt in 7 days (limit 7).",
-    "daily_cap": "1 text message(s) to this borrower today (limit 1).",
-    "post_conversation_wait": "Spoke with the borrower recently; no calls for 7 days from that day.",
-    "holiday": "Today is a public holiday for the borrower.",
-    "case_on_hold": "The case is on hold (dispute).",
-    "channel_opt_out": "The borrower opted out of this contact here.",
-    "no_approved_visit": "No approved field visit for this case.",
-}
-POINT_KIND = {"phone_call": "phone", "sms": "phone", "email": "email", "letter": "postal", "field_visit": "postal"}
-HOLD_KINDS = [("dispute", 25), ("hardship", 25), ("cease_communication", 15), ("complaint_investigation", 10),
-              ("breathing_space", 25)]
-
-
-def _cumulative(pairs):
-    """(values, cumulative weights as fractions) for bisect-based weighted choice."""
-    total = float(sum(weight for _, weight in pairs))
-    running, bounds = 0.0, []
-    for _, weight in pairs:
-        running += weight
-        bounds.append(running / total)
-    return [value for value, _ in pairs], bounds
-
-
-class Clock:
-    """Fast text for instants and dates (COPY wants text; strftime per row is slow)."""
-
-    def __init__(self, now: datetime):
-        self.now = int(now.timestamp())
-        self.today = timezone.localdate(now)
-        # The start of today in the site's zone: nightly runs and "days ago" count from it.
-        self.midnight = int(datetime.combine(self.today, datetime.min.time(),
-                                             tzinfo=timezone.get_current_timezone()).timestamp())
-        self._days: dict[int, str] = {}
-
-    def at(self, epoch: int) -> str:
-        day, second = divmod(int(epoch), DAY)
-        text = self._days.get(day)
-        if text is None:
-            text = self._days[day] = datetime.fromtimestamp(day * DAY, dt_timezone.utc).strftime("%Y-%m-%d")
-        return f"{text} {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}+00"
-
-    def day(self, days_ago: int) -> str:
-        return (self.today - timedelta(days=days_ago)).isoformat()
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def _rung_for(dpd: int) -> str:
-    for minimum, rung in RUNG_FROM_DPD:
-        if dpd >= minimum:
-            return rung
-    return CaseState.NEW
-
-
-TABLE_COLUMNS = {
-    Borrower: ["id", "full_name", "national_id", "date_of_birth", "home_time_zone", "language", "vulnerable",
-               "vulnerability_note", "policy_profile_code", "region", "created_at"],
-    ContactPoint: ["id", "borrower_id", "kind", "value", "label", "owner", "third_party_relation", "time_zone",
-                   "is_verified", "is_primary", "is_workplace", "is_invalid", "opted_out", "created_at"],
-    ChannelOptOut: ["id", "borrower_id", "channel", "requested_at", "note"],
-    LoanAccount: ["id", "borrower_id", "loan_number", "product", "currency", "principal", "outstanding_principal",
-                  "outstanding_interest", "outstanding_fees", "oldest_unpaid_due_date", "days_past_due", "region",
-                  "updated_at"],
-    CollectionCase: ["id", "account_id", "state", "ladder_rung", "assigned_collector_id", "opened_at",
-                     "state_changed_at", "closed_at", "written_notice_sent_at"],
-    CaseEvent: ["id", "case_id", "at", "kind", "actor_id", "transition", "from_state", "to_state", "reason"],
-    ContactAttempt: ["id", "case_id", "borrower_id", "channel", "direction", "contact_point_id", "agent_id",
-                     "started_at", "ended_at", "outcome", "conversation", "party_reached", "template_id",
-                     "message_text", "allowed", "reasons", "explanations", "next_allowed_at", "profile_id",
-                     "recorded_at"],
-    Payment: ["id", "account_id", "reference", "amount", "currency", "paid_at", "source", "applied_principal",
-              "recorded_at"],
-    PromiseToPay: ["id", "case_id", "amount", "currency", "due_date", "status", "note", "created_at",
-                   "created_by_id"],
-    RepaymentPlan: ["id", "case_id", "status", "total_amount", "currency", "note", "created_at", "created_by_id"],
-    Installment: ["id", "plan_id", "sequence", "due_date", "amount", "status"],
-    Hold: ["id", "case_id", "kind", "starts_at", "ends_at", "note", "placed_by_id"],
-}
-BOOK_MODELS = list(TABLE_COLUMNS)
 
 
 class BookWriter:
@@ -511,30 +375,3 @@ class BookWriter:
                 ends = clock.at(now - 3600 if rng.random() < 0.03 else state_changed + 60 * DAY)
             self.tables[Hold].add(f"{self._id(Hold)}\t{cid}\t{kind}\t{clock.at(state_changed)}\t{ends}\t"
                                   f"Placed on the bench book.\t{self.supervisor}")
-
-
-def generate(cases: int, *, seed: int, staff, templates, progress) -> dict:
-    """Write a book of ``cases`` cases; returns its row counts per table and timings."""
-    if connection.in_atomic_block:
-        # The loader's own connection drops indexes: a read lock held here would deadlock it.
-        raise BenchError("Generate the book outside a transaction.")
-    started = time.perf_counter()
-    writer = BookWriter(seed=seed, staff=staff, templates=templates)
-    with Loader(list(writer.tables.values()), progress=progress) as loader:
-        for number in range(1, cases + 1):
-            writer.case(number)
-            if number % CHUNK == 0 or number == cases:
-                loader.flush()
-                elapsed = time.perf_counter() - started
-                progress(f"generated {number:,}/{cases:,} cases ({number / elapsed:,.0f}/s), "
-                         f"{writer.counts[ContactAttempt._meta.db_table]:,} contact attempts")
-    loaded = time.perf_counter() - started
-    progress(f"COPY done in {loaded:.0f} s (indexes rebuilt in {loader.index_seconds:.0f} s); resetting sequences")
-    reset_sequences(BOOK_MODELS)
-    progress("VACUUM ANALYZE")
-    vacuum_started = time.perf_counter()
-    vacuum_analyze(BOOK_MODELS)
-    timings = {"copy_seconds": round(loaded - loader.index_seconds, 1), "index_seconds": round(loader.index_seconds, 1),
-               "vacuum_seconds": round(time.perf_counter() - vacuum_started, 1),
-               "seconds": round(time.perf_counter() - started, 1), "fk_triggers_off": loader.triggers_off}
-    return {**writer.counts, **timings}

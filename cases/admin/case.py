@@ -1,0 +1,218 @@
+"""
+Admin for the collection case: its page (summary, contact timeline, the state buttons
+that go through ``services.apply_transition``, the transitions blocked now and why),
+the read-only inlines of its holds, promises and plans, and its event history.
+
+A collector gets a 404 for someone else's case, not just a hidden link; opening a case
+page is logged (compliance access log).
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin
+
+from audit.services import log_pii_access
+from core.adminkit import HistoryAdmin, ReadOnlyInline, remember_viewer, viewer
+from core.exceptions import ServiceError
+from core.paginators import EstimatedCountPaginator
+
+from .. import selectors, services
+from ..models import CaseEvent, CollectionCase, Hold, PromiseToPay, RepaymentPlan
+from ..search import search_cases
+from .access import can_see_full_contact_details, can_see_full_national_id
+
+
+class HoldInline(ReadOnlyInline):
+    model = Hold
+    fields = ["kind", "starts_at", "ends_at", "note", "placed_by", "released_at", "released_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("placed_by", "released_by")
+
+
+class PromiseInline(ReadOnlyInline):
+    model = PromiseToPay
+    fields = ["amount", "currency", "due_date", "status", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class RepaymentPlanInline(ReadOnlyInline):
+    model = RepaymentPlan
+    fields = ["status", "total_amount", "currency", "beyond_policy", "created_by", "approved_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by", "approved_by")
+
+
+class CollectionCaseForm(forms.ModelForm):
+    class Meta:
+        model = CollectionCase
+        fields = ["assigned_collector"]
+
+
+@admin.register(CollectionCase)
+class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
+    fsm_fields = ["state"]
+    form = CollectionCaseForm
+    change_form_template = "admin/cases/collectioncase/change_form.html"
+    list_display = ["id", "loan_number", "borrower_name", "state", "days_past_due", "outstanding",
+                    "assigned_collector", "state_changed_at"]
+    list_filter = ["state", "ladder_rung", "account__borrower__policy_profile_code", "account__currency"]
+    list_select_related = ["account__borrower", "assigned_collector"]
+    # Searched by cases.search (each kind of term on its own index), not by these fields;
+    # they only make the admin show the search box.
+    search_fields = ["=account__loan_number"]
+    search_help_text = _("A loan number, a phone number, a national ID, or the start of the borrower's name.")
+    autocomplete_fields = ["assigned_collector"]
+    fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
+              "closed_at", "written_notice_sent_at", "timeline"]
+    inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
+
+    # Apps built on the case book add their own inlines here (visits/admin.py adds the
+    # field visits), so this page knows nothing of them.
+    ordering = ["-account__days_past_due", "id"]
+
+    def get_queryset(self, request):
+        return selectors.visible_cases(request.user).select_related("account__borrower", "assigned_collector")
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_cases(queryset, search_term), False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [field for field in self.fields if field != "assigned_collector"]
+        if not request.user.has_perm("cases.assign_case") or (obj is not None and not obj.is_open):
+            readonly.append("assigned_collector")
+        return readonly
+
+    def has_add_permission(self, request):
+        # Cases are opened by the nightly cycle and the loan feed (services.open_case).
+        return False
+
+    @admin.display(description=_("loan"), ordering="account__loan_number")
+    def loan_number(self, obj):
+        return obj.account.loan_number
+
+    @admin.display(description=_("borrower"), ordering="account__borrower__full_name")
+    def borrower_name(self, obj):
+        return obj.account.borrower.full_name
+
+    @admin.display(description=_("DPD"), ordering="account__days_past_due")
+    def days_past_due(self, obj):
+        return obj.account.days_past_due
+
+    @admin.display(description=_("outstanding"))
+    def outstanding(self, obj):
+        return f"{obj.account.outstanding_total:,.2f} {obj.account.currency}"
+
+    @admin.display(description=_("case summary"))
+    def summary(self, obj):
+        account = obj.account
+        borrower = account.borrower
+        user = viewer()
+        return render_to_string("admin/cases/collectioncase/summary.html", {
+            "case": obj, "account": account, "borrower": borrower,
+            "national_id": borrower.national_id if can_see_full_national_id(user) else borrower.national_id_masked,
+            "contact_points": [
+                (point, point.value if can_see_full_contact_details(user) else point.masked_value)
+                for point in borrower.contact_points.all()
+            ],
+            "payments": account.payments.all()[:5],
+            "profile": obj.policy_profile,
+        })
+
+    @admin.display(description=_("contact timeline"))
+    def timeline(self, obj):
+        return render_to_string("contacts/_timeline.html", {"timeline": selectors.case_timeline(obj)})
+
+    def get_object(self, request, object_id, from_field=None):
+        """One fetch per request (the change view and the FSM mixin both ask), 404 when
+        the case is not in this user's book."""
+        remember_viewer(request)
+        cache = request.__dict__.setdefault("_case_cache", {})
+        if object_id not in cache:
+            try:
+                cache[object_id] = (
+                    self.get_queryset(request)
+                    .prefetch_related("account__borrower__contact_points")
+                    .get(pk=int(object_id))
+                )
+            except (CollectionCase.DoesNotExist, ValueError):
+                raise Http404(_("No such case, or not yours to see."))
+            if request.method == "GET":
+                cache[object_id].remember_guard_facts()
+        return cache[object_id]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        # Whoever opens a borrower's personal data is on record (compliance access log).
+        log_pii_access(request.user, case.account.borrower, "case page", request, case=case)
+        extra_context = extra_context or {}
+        extra_context["blocked_transitions"] = self._blocked_transitions(request, case)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _blocked_transitions(self, request, case):
+        """Transitions this user could take from here but whose guards fail now, with why."""
+        available = {t.name for t in case.get_available_state_transitions()}
+        blocked = []
+        for candidate in case.get_all_state_transitions():
+            if candidate.source != case.state or candidate.name in available:
+                continue
+            if not self.is_fsm_transition_visible(candidate) or not candidate.has_perm(case, request.user):
+                continue
+            failed = [r for r in (c.evaluate(case) for c in candidate.conditions) if not r.passed]
+            blocked.append({"label": self.get_fsm_label(candidate), "reasons": [r.explanation for r in failed]})
+        return blocked
+
+    def save_model(self, request, obj, form, change):
+        if "assigned_collector" in form.changed_data:
+            services.assign_case(
+                CollectionCase.objects.get(pk=obj.pk), form.cleaned_data["assigned_collector"], by=request.user
+            )
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        """Buttons go through the service: permission, guards, lock and the case event."""
+        reason = (kwargs or {}).get("reason", "")
+        try:
+            services.apply_transition(obj, transition_name, by=request.user, reason=reason)
+        except ServiceError as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return False
+        self.message_user(request, _("%(transition_label)s: case is now %(state)s.") % {"transition_label": services.transition_label(transition_name), "state": obj.get_state_display()}, level=messages.SUCCESS)
+        return True
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_display = ["at", "case", "kind", "actor", "from_state", "to_state", "reason"]
+    list_filter = ["kind", "to_state"]
+    list_select_related = ["case__account", "actor"]
+    search_fields = ["=case__account__loan_number"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
+
+    def get_object(self, request, object_id, from_field=None):
+        # Someone else's case event: "not found", like every other page of that case.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record, or not yours to see.")
+        return obj
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
