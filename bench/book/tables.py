@@ -5,7 +5,7 @@ instants, dates and amounts.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, UTC
 
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ class Clock:
         day, second = divmod(int(epoch), DAY)
         text = self._days.get(day)
         if text is None:
-            text = self._days[day] = datetime.fromtimestamp(day * DAY, dt_timezone.utc).strftime("%Y-%m-%d")
+            text = self._days[day] = datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
         return f"{text} {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}+00"
 
     def day(self, days_ago: int) -> str:

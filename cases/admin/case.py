@@ -144,7 +144,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                     .get(pk=int(object_id))
                 )
             except (CollectionCase.DoesNotExist, ValueError):
-                raise Http404(_("No such case, or not yours to see."))
+                raise Http404(_("No such case, or not yours to see.")) from None
             if request.method == "GET":
                 cache[object_id].remember_guard_facts()
         return cache[object_id]

@@ -52,7 +52,7 @@ def _decoded(data) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise InvalidCsv([RowError(line, "", "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")])
+        raise InvalidCsv([RowError(line, "", "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")]) from exc
 
 
 def _check_header(header: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> None:

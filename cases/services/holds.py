@@ -1,0 +1,78 @@
+"""
+Holds (disputes, hardship, breathing space…): placing one moves the case to
+``on_hold``; releasing the last one returns it to its rung or arrangement; holds whose
+end date has passed are released in bulk by the nightly job.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.ledger import audited_atomic
+
+from ..exceptions import HoldError
+from ..models import CaseEvent, CaseState, CollectionCase, Hold
+from .access import _actor, _require, _require_case_access, _stamp
+from .case import apply_transition
+
+
+@audited_atomic
+def place_hold(case: CollectionCase, kind: str, *, by, until: datetime | None = None, note: str = "",
+               evidence=None, starts_at: datetime | None = None) -> Hold:
+    """Stop collection activity on the case: it moves to ``on_hold`` until released."""
+    _require(by, "cases.place_hold", "place holds")
+    if kind not in Hold.Kind.values:
+        raise HoldError(_("Unknown hold kind %(kind)r.") % {"kind": kind})
+    case = CollectionCase.objects.select_for_update().get(pk=case.pk)
+    _require_case_access(by, case)
+    if not case.is_open:
+        raise HoldError(_("Case %(pk)s is %(lower)s; a closed case takes no hold.") % {"pk": case.pk, "lower": case.get_state_display().lower()})
+    starts_at = starts_at or timezone.now()
+    if kind == Hold.Kind.BREATHING_SPACE and until is None:
+        until = starts_at + timezone.timedelta(days=case.policy_profile.breathing_space_days)
+    if until is not None and until <= starts_at:
+        raise HoldError(_("A hold must end after it starts."))
+    if kind == Hold.Kind.HARDSHIP and not evidence:
+        raise HoldError(_("A hardship hold needs the evidence file (medical note, dismissal letter…)."))
+    hold = Hold(case=case, kind=kind, starts_at=starts_at, ends_at=until, note=note, placed_by=by)
+    if evidence:
+        hold.evidence = evidence
+    _stamp(hold, by, f"{kind} hold placed")
+    hold.save()
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_PLACED, actor=by,
+                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    if case.state != CaseState.ON_HOLD and hold.is_active:
+        apply_transition(case, "put_on_hold", by=None, reason=f"{hold.get_kind_display()} hold placed by {_actor(by)}.")
+    return hold
+
+
+@audited_atomic
+def release_hold(hold: Hold, *, by, note: str = "") -> Hold:
+    """End a hold; when no other hold remains the case returns to its rung (or arrangement)."""
+    _require(by, "cases.release_hold", "release holds")
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    _require_case_access(by, hold.case)
+    if hold.released_at is not None:
+        raise HoldError(_("This hold was already released."))
+    hold.released_at = timezone.now()
+    hold.released_by = by
+    hold.release_note = note
+    _stamp(hold, by, "hold released")
+    hold.save(update_fields=["released_at", "released_by", "release_note"])
+    case = CollectionCase.objects.get(pk=hold.case_id)
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_RELEASED, actor=by,
+                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    if case.state == CaseState.ON_HOLD and not case.active_holds().exists():
+        apply_transition(case, "release_from_hold", by=None,
+                         reason=f"{hold.get_kind_display()} hold released by {_actor(by)}.")
+    return hold
+
+
+def release_expired_holds(now: datetime | None = None) -> int:
+    """Release holds whose end date has passed (e.g. a breathing space that ran out).
+    Set-based, for the whole book at once: see cases.jobs.release_expired_holds."""
+    from ..jobs import release_expired_holds as release_in_bulk  # jobs builds on this module
+
+    return release_in_bulk(now)
