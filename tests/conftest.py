@@ -104,6 +104,17 @@ def plain_http():
     plain.disable()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Test users need a password, not a slow one. For the whole session, so that users made
+    by module- and class-scoped fixtures (the demo book, say) get one too; no test here is
+    about the hashing itself."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
+
+
 _numbers = itertools.count(1)
 
 
@@ -204,7 +215,3 @@ def fresh_profile_cache():
     clear_profile_cache()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Test users need a password, not a slow one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
