@@ -55,15 +55,18 @@ def _compile_stale_catalogues() -> None:
 
 def pytest_sessionstart(session):
     _compile_stale_catalogues()
-    _remove_stale_sqlite_journals()
+    _remove_stale_sqlite_journals(getattr(session.config, "workerinput", {}).get("workerid"))
 
 
-def _remove_stale_sqlite_journals():
+def _remove_stale_sqlite_journals(worker: str | None):
     """Django deletes an old SQLite test database but not its -wal/-shm files; a test that
     kills a worker process can leave them behind, and a new database beside stale ones
-    fails with "disk I/O error"."""
+    fails with "disk I/O error". Under pytest-xdist, pytest-django names each worker's
+    database after it (test-db.sqlite3_gw0)."""
     test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_db:
+        if worker:
+            test_db = f"{test_db}_{worker}"
         for suffix in ("-wal", "-shm"):
             Path(f"{test_db}{suffix}").unlink(missing_ok=True)
 
