@@ -37,8 +37,10 @@ run: demo
 	@echo
 	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
+# The suite in TEST_WORKERS parallel processes (pytest-xdist); TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: messages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # ruff (pyproject.toml) and the import-layering check: apps depend on each other one way.
 lint: venv

@@ -6,8 +6,10 @@ environment here, and only here (django-environ). With no environment at all the
 site runs embedded: SQLite in WAL mode and a file-system Celery broker under var/.
 """
 from datetime import timedelta
+import os
 from pathlib import Path
 import secrets
+from urllib.parse import urlsplit, urlunsplit
 
 from celery.schedules import crontab
 from csp.constants import NONE as CSP_NONE, SELF as CSP_SELF
@@ -15,6 +17,13 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+# The test suite runs in several processes at once (pytest-xdist, README "Tests"). Each
+# one gets its own var/ folder (test database, outbox, file-system broker), unless VAR_DIR
+# names one, and its own Redis database (below), so parallel tests never share a file or
+# a queue. Subprocesses that a test starts inherit the variable and land in the same place.
+_test_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _test_worker and "VAR_DIR" not in os.environ:
+    VAR_DIR = VAR_DIR / "test-workers" / _test_worker
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env(
@@ -130,6 +139,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+if REDIS_URL and _test_worker:
+    # Test worker gwN uses the database N places after the one REDIS_URL names.
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = int(_redis.path.strip("/") or 0) + int(_test_worker.removeprefix("gw"))
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL

@@ -46,15 +46,18 @@ def _compile_stale_catalogues() -> None:
 
 def pytest_sessionstart(session):
     _compile_stale_catalogues()
-    _remove_stale_sqlite_journals()
+    _remove_stale_sqlite_journals(getattr(session.config, "workerinput", {}).get("workerid"))
 
 
-def _remove_stale_sqlite_journals():
+def _remove_stale_sqlite_journals(worker: str | None):
     """Django deletes an old SQLite test database but not its -wal/-shm files; a test that
     kills a worker process can leave them behind, and a new database beside stale ones
-    fails with "disk I/O error"."""
+    fails with "disk I/O error". Under pytest-xdist, pytest-django names each worker's
+    database after it (test-db.sqlite3_gw0)."""
     test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_db:
+        if worker:
+            test_db = f"{test_db}_{worker}"
         for suffix in ("-wal", "-shm"):
             Path(f"{test_db}{suffix}").unlink(missing_ok=True)
 
@@ -104,6 +107,17 @@ def plain_http():
     plain.enable()
     yield
     plain.disable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Test users need a password, not a slow one. For the whole session, so that users made
+    by module- and class-scoped fixtures (the demo book, say) get one too; no test here is
+    about the hashing itself."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
 
 
 @pytest.fixture
@@ -179,7 +193,3 @@ def fresh_profile_cache():
     clear_profile_cache()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Test users need a password, not a slow one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

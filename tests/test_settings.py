@@ -18,8 +18,13 @@ PROBE = (
 )
 
 
+# A probe is a process outside the test run: it must not take the per-worker Redis
+# database and var/ folder that a parallel run (pytest-xdist) gives each test process.
+NOT_PASSED_ON = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", "PYTEST_XDIST_WORKER")
+
+
 def probe(tmp_path, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE")}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
     clean.update(DJANGO_SETTINGS_MODULE="collections_site.settings", VAR_DIR=str(tmp_path), **env)
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -90,8 +95,7 @@ SECURITY_VARIABLES = ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SE
 
 def _run(tmp_path, args, **env):
     clean = {k: v for k, v in os.environ.items()
-             if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", "DJANGO_ALLOW_ASYNC_UNSAFE",
-                          *SECURITY_VARIABLES)}
+             if k not in (*NOT_PASSED_ON, "DJANGO_ALLOW_ASYNC_UNSAFE", *SECURITY_VARIABLES)}
     clean.update(DJANGO_SETTINGS_MODULE="collections_site.settings", VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 

@@ -14,6 +14,7 @@ from contacts.models import ContactAttempt
 
 pytestmark = pytest.mark.postgres
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_bench_generates_a_book_and_measures_every_section():
     report = run(300, check_contact_calls=100, admin_requests=2, progress=lambda message: None)

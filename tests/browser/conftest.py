@@ -9,6 +9,7 @@ import shutil
 import time
 
 from django.conf import settings
+from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
@@ -39,6 +40,10 @@ def browser():
                   "--disable-sync", "--no-first-run"])
         yield browser
         browser.close()
+        # Database calls made while Playwright runs get a connection of their own (Django's
+        # connections are context-local); close it here, or it outlives the test run and
+        # PostgreSQL waits for it before it drops the test database.
+        connections.close_all()
 
 
 @pytest.fixture

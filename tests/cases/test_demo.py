@@ -2,16 +2,29 @@ from io import StringIO
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
+import pytest
 
 from cases.models import CaseState, CollectionCase, LoanAccount
 
 
-def test_demo_data_covers_every_state_and_is_idempotent(db):
-    out = StringIO()
-    call_command("seed_demo", cases=120, stdout=out)
-    assert "collector1" in out.getvalue() and "demo-2026" in out.getvalue()
+@pytest.fixture(scope="module")
+def demo_book(django_db_setup, django_db_blocker):
+    """One demo book for the module (seeding it takes seconds), in a transaction rolled back
+    when the module is done; each test runs in a savepoint inside it, so a test's own
+    writes (a second seed, a sign-in) are gone before the next. Returns what the seeding
+    printed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("seed_demo", cases=120, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_demo_data_covers_every_state_and_is_idempotent(demo_book, db):
+    assert "collector1" in demo_book and "demo-2026" in demo_book
     states = set(CollectionCase.objects.values_list("state", flat=True))
     assert states == set(CaseState.values)
     counts = (LoanAccount.objects.count(), CollectionCase.objects.count())
@@ -22,15 +35,14 @@ def test_demo_data_covers_every_state_and_is_idempotent(db):
         user = authenticate(RequestFactory().post("/admin/login/"), username=username, password="demo-2026")
         assert user is not None and user.is_staff and user.groups.count() == 1
     # Roles that must use two-factor sign-in get the published demo authenticator.
-    assert "demo_totp" in out.getvalue()
+    assert "demo_totp" in demo_book
     with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
     assert with_device == {"supervisor1", "supervisor2", "reviewer1", "admin1"}
 
 
-def test_demo_contact_history_went_through_the_engine(db):
+def test_demo_contact_history_went_through_the_engine(demo_book, db):
     from contacts.models import ContactAttempt, MessageTemplate
 
-    call_command("seed_demo", cases=120, stdout=StringIO())
     attempts = ContactAttempt.objects.all()
     assert attempts.filter(allowed=True).exists()
     night = [a for a in attempts.filter(allowed=False) if "outside_hours" in a.reasons]
