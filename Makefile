@@ -45,6 +45,7 @@ test: messages
 # ruff (pyproject.toml) and the import-layering check: apps depend on each other one way.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python tools/check_layers.py
 
 clean:

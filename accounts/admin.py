@@ -1,6 +1,7 @@
 """Authenticators in the admin: who has one, and removing a lost one. django-otp's own
 admin shows the secret and its QR code; nobody here may see those, so it is replaced.
 django-otp's field names are not translatable, so the columns are named here."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,5 +57,6 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
 
 from . import admin_users  # noqa: E402,F401  (staff users and their roles)

@@ -1,4 +1,5 @@
 """Staff accounts: Administrators manage users and roles but cannot mint superusers."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User

@@ -4,6 +4,7 @@ They all share one published secret, so a person trying the demo adds it once to
 authenticator app, or asks ``manage.py demo_totp`` for the current code. Only demo
 users (seed_demo) get it; a real user's secret never leaves the enrolment page.
 """
+
 from base64 import b32decode
 import time
 
@@ -18,7 +19,8 @@ DEMO_KEY_HEX = b32decode(DEMO_TOTP_SECRET).hex()
 def give_demo_device(user) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user).exclude(name=DEMO_DEVICE_NAME).delete()
     device, _ = TOTPDevice.objects.update_or_create(
-        user=user, name=DEMO_DEVICE_NAME, defaults={"key": DEMO_KEY_HEX, "confirmed": True})
+        user=user, name=DEMO_DEVICE_NAME, defaults={"key": DEMO_KEY_HEX, "confirmed": True}
+    )
     return device
 
 

@@ -4,6 +4,7 @@ Runs after django-otp's OTPMiddleware (which installs ``request.user.is_verified
 Every view is covered unless listed in SECOND_FACTOR_EXEMPT_VIEWS below or marked with
 ``second_factor_exempt``: a new page is protected without anyone remembering to say so.
 """
+
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
@@ -15,7 +16,12 @@ from . import twofactor
 # two-factor pages themselves (marked in accounts/views.py), the language switch, and
 # the public pages (visitor verification, signed provider webhook).
 SECOND_FACTOR_EXEMPT_VIEWS = {
-    "admin:login", "admin:logout", "admin:jsi18n", "set_language", "verify", "contacts:delivery_receipt",
+    "admin:login",
+    "admin:logout",
+    "admin:jsi18n",
+    "set_language",
+    "verify",
+    "contacts:delivery_receipt",
 }
 
 

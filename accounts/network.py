@@ -1,4 +1,5 @@
 """Which address a request came from, for the login lockout (django-axes)."""
+
 from django.conf import settings
 
 

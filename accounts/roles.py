@@ -8,9 +8,15 @@ Compliance reviewers read the sign-in records.
 ROLE_PERMISSIONS = {
     "Supervisor": ["auth.view_user"],
     "Administrator": [
-        "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
-        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
-        "otp_totp.view_totpdevice", "otp_totp.delete_totpdevice",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
     "Compliance reviewer": ["auth.view_user", "auth.view_group", "axes.view_accessattempt", "axes.view_accesslog"],
 }

@@ -6,6 +6,7 @@ kept alive for another SESSION_COOKIE_AGE, when it was last saved more than
 SESSION_TOUCH_SECONDS ago: a session still ends after SESSION_COOKIE_AGE without a
 request, give or take SESSION_TOUCH_SECONDS.
 """
+
 from django.conf import settings
 from django.utils import timezone
 

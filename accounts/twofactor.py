@@ -4,6 +4,7 @@ A staff member must verify a second factor when they are a superuser, belong to 
 settings.OTP_REQUIRED_GROUPS, or enrolled a device of their own accord. Everyone else
 (collectors and field agents by default) may enrol from the "Two-factor sign-in" page.
 """
+
 from base64 import b32encode
 
 from django.conf import settings
@@ -39,7 +40,7 @@ def confirm(device: TOTPDevice) -> None:
 def secret_for_humans(device: TOTPDevice) -> str:
     """The base32 secret in groups of four, as authenticator apps accept it typed in."""
     secret = b32encode(device.bin_key).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_svg(device: TOTPDevice) -> str:

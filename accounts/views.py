@@ -1,4 +1,5 @@
 """Two-factor pages (token, enrolment) and the login lockout page."""
+
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -24,8 +25,9 @@ def _next_url(request) -> str:
 
 
 def _page(request, template, title, **context):
-    return render(request, template, {**admin.site.each_context(request), "title": title,
-                                      "next": _next_url(request), **context})
+    return render(
+        request, template, {**admin.site.each_context(request), "title": title, "next": _next_url(request), **context}
+    )
 
 
 def _verified(request, device):
@@ -73,8 +75,14 @@ def enrol(request):
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': request.get_full_path()})}")
     replacing = current is not None
     if replacing and request.method == "GET" and not request.GET.get("new"):
-        return _page(request, "accounts/enrol.html", _("Two-factor sign-in"), device=current, enrolled=True,
-                     required=twofactor.in_required_role(user))
+        return _page(
+            request,
+            "accounts/enrol.html",
+            _("Two-factor sign-in"),
+            device=current,
+            enrolled=True,
+            required=twofactor.in_required_role(user),
+        )
     device = twofactor.pending_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -84,10 +92,19 @@ def enrol(request):
             messages.success(request, _("Your authenticator is set up. You will be asked for a code at every sign-in."))
             return redirect(_next_url(request))
         form.add_error("token", _("That code is not right. Check the time on your phone and enter the code shown now."))
-    return _page(request, "accounts/enrol.html", _("Set up two-factor sign-in"), form=form, device=device,
-                 enrolled=False, replacing=replacing, required=twofactor.in_required_role(user),
-                 secret=twofactor.secret_for_humans(device), otpauth_uri=device.config_url,
-                 qr_svg=twofactor.qr_svg(device))
+    return _page(
+        request,
+        "accounts/enrol.html",
+        _("Set up two-factor sign-in"),
+        form=form,
+        device=device,
+        enrolled=False,
+        replacing=replacing,
+        required=twofactor.in_required_role(user),
+        secret=twofactor.secret_for_humans(device),
+        otpauth_uri=device.config_url,
+        qr_svg=twofactor.qr_svg(device),
+    )
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -96,7 +113,14 @@ def locked_out(request, original_response=None, credentials=None):
 
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60) if cool_off else None
-    return render(request, "accounts/lockout.html", {
-        **admin.site.each_context(request), "title": _("Sign-in locked"),
-        "username": get_client_username(request, credentials) or "", "minutes": minutes,
-    }, status=429)
+    return render(
+        request,
+        "accounts/lockout.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Sign-in locked"),
+            "username": get_client_username(request, credentials) or "",
+            "minutes": minutes,
+        },
+        status=429,
+    )

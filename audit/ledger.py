@@ -17,14 +17,15 @@ Rows written by ``bulk_history_create`` and ``bulk_create`` send no signal: the 
 writes them passes them to ``ledger_append_many`` (see cases/jobs.py). A long job wraps
 its transaction in ``sealing_deferred`` so that it takes the ledger head last.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
-from functools import wraps
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, UTC
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import wraps
 import hashlib
 import json
 
@@ -52,6 +53,7 @@ class AuditError(Exception):
 
 
 # --- canonical content ------------------------------------------------------------------
+
 
 def canonical_value(model_field: models.Field, value) -> str | None:
     """The value as the database will give it back, as a string.
@@ -112,13 +114,15 @@ def _describe(row) -> tuple[str, int, list[str], str]:
 
 # --- appending ------------------------------------------------------------------------------
 
+
 def _locked_head(using: str) -> AuditLedgerHead:
     head = AuditLedgerHead.objects.using(using).select_for_update().filter(pk=1).first()
     if head is None:
         # Migration 0002 makes the row; a test that flushed the database removed it.
         last = AuditLedger.objects.using(using).order_by("-seq").first()
         AuditLedgerHead.objects.using(using).get_or_create(
-            pk=1, defaults={"last_seq": last.seq if last else 0, "last_hash": last.entry_hash if last else GENESIS})
+            pk=1, defaults={"last_seq": last.seq if last else 0, "last_hash": last.entry_hash if last else GENESIS}
+        )
         head = AuditLedgerHead.objects.using(using).select_for_update().get(pk=1)
     return head
 
@@ -149,8 +153,17 @@ def _append(described, using: str) -> list[AuditLedger]:
         for table, pk, fields, content in described:
             seq += 1
             link = entry_hash(seq, table, pk, content, previous)
-            entries.append(AuditLedger(seq=seq, table_name=table, row_pk=pk, fields=" ".join(fields),
-                                       content_hash=content, previous_hash=previous, entry_hash=link))
+            entries.append(
+                AuditLedger(
+                    seq=seq,
+                    table_name=table,
+                    row_pk=pk,
+                    fields=" ".join(fields),
+                    content_hash=content,
+                    previous_hash=previous,
+                    entry_hash=link,
+                )
+            )
             previous = link
         AuditLedger.objects.using(using).bulk_create(entries, batch_size=APPEND_BATCH)
         head.last_seq, head.last_hash = seq, previous
@@ -206,8 +219,17 @@ def seal_unsealed(chained, *, ledger=AuditLedger, head=AuditLedgerHead, using: s
             seq += 1
             content = content_hash(table, row.pk, [(f, getattr(row, f.attname)) for f in fields])
             link = entry_hash(seq, table, row.pk, content, previous)
-            batch.append(ledger(seq=seq, table_name=table, row_pk=row.pk, fields=names, content_hash=content,
-                                previous_hash=previous, entry_hash=link))
+            batch.append(
+                ledger(
+                    seq=seq,
+                    table_name=table,
+                    row_pk=row.pk,
+                    fields=names,
+                    content_hash=content,
+                    previous_hash=previous,
+                    entry_hash=link,
+                )
+            )
             previous = link
             if len(batch) >= APPEND_BATCH:
                 ledger.objects.using(using).bulk_create(batch)
@@ -245,6 +267,7 @@ def appended_models() -> list[type[models.Model]]:
 
 # --- verifying ------------------------------------------------------------------------------
 
+
 @dataclass
 class ChainProblem:
     kind: str  # content, missing_row, entry, link, gap, head, unsealed, unknown_table, layout
@@ -276,11 +299,15 @@ class ChainReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"Audit chain intact: {self.entries_checked} entries, every row matches. "
-                    f"Head #{self.head_seq} {self.head_hash}.")
+            return (
+                f"Audit chain intact: {self.entries_checked} entries, every row matches. "
+                f"Head #{self.head_seq} {self.head_hash}."
+            )
         more = " (and more)" if self.truncated else ""
-        return (f"Audit chain BROKEN: {len(self.problems)} problem(s){more}; first: {self.first_problem}. "
-                f"{self.entries_checked} entries checked.")
+        return (
+            f"Audit chain BROKEN: {len(self.problems)} problem(s){more}; first: {self.first_problem}. "
+            f"{self.entries_checked} entries checked."
+        )
 
 
 class _Problems:
@@ -305,14 +332,20 @@ def _current_rows(batch, models_by_table, using, problems):
         model = models_by_table.get(table)
         if model is None:
             for entry in entries:
-                problems.add("unknown_table", table, entry.row_pk, entry.seq,
-                             "no model stores this table any more; its rows cannot be checked")
+                problems.add(
+                    "unknown_table",
+                    table,
+                    entry.row_pk,
+                    entry.seq,
+                    "no model stores this table any more; its rows cannot be checked",
+                )
             continue
         attnames = fields.split()
         try:
             model_fields = [model._meta.get_field(name) for name in attnames]
-            found = list(model._default_manager.using(using).filter(pk__in=[e.row_pk for e in entries])
-                         .values(*attnames))
+            found = list(
+                model._default_manager.using(using).filter(pk__in=[e.row_pk for e in entries]).values(*attnames)
+            )
         except (FieldDoesNotExist, FieldError) as error:
             for entry in entries:
                 problems.add("layout", table, entry.row_pk, entry.seq, f"a hashed column is gone: {error}")
@@ -360,19 +393,34 @@ def verify_chain(using: str = "default", max_problems: int = 50) -> ChainReport:
     head = AuditLedgerHead.objects.using(using).filter(pk=1).first()
     report.head_seq, report.head_hash = last_seq, previous
     if head is not None and (head.last_seq, head.last_hash) != (last_seq, previous):
-        problems.add("head", AuditLedger._meta.db_table, None, head.last_seq,
-                     f"the head names #{head.last_seq} but the chain ends at #{last_seq}: entries were "
-                     "removed from its end, or the head was edited")
+        problems.add(
+            "head",
+            AuditLedger._meta.db_table,
+            None,
+            head.last_seq,
+            f"the head names #{head.last_seq} but the chain ends at #{last_seq}: entries were "
+            "removed from its end, or the head was edited",
+        )
     elif head is None and last_seq:
         problems.add("head", AuditLedgerHead._meta.db_table, None, None, "the chain head row was removed")
 
     for table, model in sorted(models_by_table.items()):
         sealed = AuditLedger.objects.using(using).filter(table_name=table, row_pk=OuterRef("pk"))
-        unsealed = (model._default_manager.using(using).filter(~Exists(sealed)).order_by("pk")
-                    .values_list("pk", flat=True)[:max_problems])
+        unsealed = (
+            model._default_manager.using(using)
+            .filter(~Exists(sealed))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:max_problems]
+        )
         for pk in unsealed:
-            problems.add("unsealed", table, pk, None, "no ledger entry covers this row (inserted outside the "
-                                                      "application, or written in bulk and never sealed)")
+            problems.add(
+                "unsealed",
+                table,
+                pk,
+                None,
+                "no ledger entry covers this row (inserted outside the "
+                "application, or written in bulk and never sealed)",
+            )
     # In chain order, so the first problem is the first broken row; unsealed rows last.
     report.problems.sort(key=lambda problem: (problem.seq is None, problem.seq or 0))
     return report
@@ -382,8 +430,10 @@ def audited_atomic(func):
     """``transaction.atomic`` for services that write audited rows: the rows are sealed in
     one append when the outermost such service returns, so every transaction takes its row
     locks first and the ledger head last (no lock-order deadlocks), and holds it briefly."""
+
     @wraps(func)
     def wrapper(*args, **kwargs):
         with transaction.atomic(), sealing_deferred():
             return func(*args, **kwargs)
+
     return wrapper

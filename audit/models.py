@@ -6,6 +6,7 @@ this app imports none of them (a model joins the chain by saying ``ledger_sealed
 The tables keep the names they had in the compliance app: each ledger link names its
 row's table, so renaming one would break the chain it proves.
 """
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,12 +20,16 @@ class AccessLog(models.Model):
     """Who opened which borrower's personal data, where and when. Kept with the history:
     nobody deletes or edits a row, and each row is chained in the audit ledger."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
     # The borrower and case by id, not by foreign key: the audit layer depends on no app
     # above it, and the record of who looked must outlive whatever it points at.
     borrower_id = models.BigIntegerField(db_index=True, verbose_name=_("borrower"))
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True, verbose_name=_("case"))
-    where = models.CharField(max_length=100, help_text=_("The page or export: case page, dossier, dossier CSV…"), verbose_name=_("where"))
+    where = models.CharField(
+        max_length=100, help_text=_("The page or export: case page, dossier, dossier CSV…"), verbose_name=_("where")
+    )
     at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
     ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip"))
 

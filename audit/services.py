@@ -1,4 +1,5 @@
 """Writing to the personal-data access log."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -12,6 +13,9 @@ def log_pii_access(user, borrower, where: str, request=None, *, case=None) -> Ac
     ip = request.META.get("REMOTE_ADDR") if request is not None else None
     with transaction.atomic(savepoint=False):  # the row and its ledger entry, together
         return AccessLog.objects.create(
-            user=user if user is not None and user.is_authenticated else None, borrower_id=borrower.pk,
-            case_id=case.pk if case is not None else None, where=where[:100], ip=ip or None,
+            user=user if user is not None and user.is_authenticated else None,
+            borrower_id=borrower.pk,
+            case_id=case.pk if case is not None else None,
+            where=where[:100],
+            ip=ip or None,
         )

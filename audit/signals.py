@@ -1,5 +1,6 @@
 """Seal every history row, case event and access-log row in the audit ledger as it is
 written, inside the writing transaction (audit/ledger.py explains the chain)."""
+
 from django.db import router
 from django.db.models.signals import post_save
 from django.dispatch import receiver

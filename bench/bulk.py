@@ -11,6 +11,7 @@ Writing millions of rows into PostgreSQL quickly: COPY in text format.
   triggers are off for the load when the role may turn them off (the generator writes
   consistent rows by construction), and a failure leaves nothing behind.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -22,7 +23,6 @@ import time
 
 from django.core.management.color import no_style
 from django.db import connection, models
-
 import psycopg
 
 NULL = r"\N"

@@ -4,6 +4,7 @@ and the compliance engine. Each leaves the book as it found it (the nightly cycl
 in a transaction that is rolled back; the outbox rows and the attempts their sending
 recorded are deleted), so ``--reuse`` measures the same book again.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,13 +21,19 @@ from django.utils import timezone
 
 from cases import jobs
 from cases.models import (
-    LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, LoanAccount,
+    LADDER,
+    CaseEvent,
+    CaseState,
+    CollectionCase,
+    ContactPoint,
+    Hold,
+    LoanAccount,
 )
 from contacts import engine
-from policy.codes import Channel, Reason
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.outbox import approved_templates, dispatch_outbox, plan_reminders, template_for
 from contacts.services import check_contact
+from policy.codes import Channel, Reason
 
 from .bulk import vacuum_analyze
 from .timing import QueryCounter, Stopwatch, latency_summary
@@ -42,6 +49,7 @@ def _seconds(value: float) -> float:
 
 
 # --- the nightly cycle ----------------------------------------------------------------------
+
 
 def raw_floor(today) -> dict:
     """One UPDATE giving every owing account today's days past due: the least work the
@@ -62,8 +70,13 @@ def raw_floor(today) -> dict:
 def _run_counted(func, **kwargs) -> dict:
     with QueryCounter() as counter, Stopwatch() as watch:
         counts = func(**kwargs)
-    return {"seconds": _seconds(watch.seconds), "queries": counter.count,
-            "db_seconds": _seconds(counter.seconds), "counts": counts, "slowest_queries": counter.slowest()}
+    return {
+        "seconds": _seconds(watch.seconds),
+        "queries": counter.count,
+        "db_seconds": _seconds(counter.seconds),
+        "counts": counts,
+        "slowest_queries": counter.slowest(),
+    }
 
 
 # The steps of refresh_delinquency, in its order, for the breakdown (skipped if renamed).
@@ -99,8 +112,12 @@ def nightly_cycle(progress) -> dict:
             for name, step in NIGHTLY_STEPS:
                 with QueryCounter(keep=1) as counter, Stopwatch() as watch:
                     result = step(now)
-                steps[name] = {"seconds": _seconds(watch.seconds), "queries": counter.count, "result": result,
-                               "slowest_query": counter.slowest()}
+                steps[name] = {
+                    "seconds": _seconds(watch.seconds),
+                    "queries": counter.count,
+                    "result": result,
+                    "slowest_query": counter.slowest(),
+                }
             transaction.set_rollback(True)
     except AttributeError as missing:  # a step was renamed: the headline numbers still stand
         steps = {"error": str(missing)}
@@ -116,6 +133,7 @@ def nightly_cycle(progress) -> dict:
 
 # --- the outbox ---------------------------------------------------------------------------------
 
+
 def _hours_refusal(decision) -> bool:
     return bool({Reason.OUTSIDE_HOURS, Reason.HOLIDAY} & set(decision.reasons))
 
@@ -130,15 +148,17 @@ def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> li
     for start in range(0, len(candidate_ids), 500):
         if len(sendable) >= wanted:
             break
-        batch = OutboundMessage.objects.filter(pk__in=candidate_ids[start:start + 500]).select_related(
-            "case__account__borrower", "contact_point")
+        batch = OutboundMessage.objects.filter(pk__in=candidate_ids[start : start + 500]).select_related(
+            "case__account__borrower", "contact_point"
+        )
         by_channel: dict[str, list[OutboundMessage]] = {}
         for message in batch:
             by_channel.setdefault(message.channel, []).append(message)
         for channel, messages in by_channel.items():
             unique = {m.case_id: m for m in messages}
-            decisions = engine.evaluate_many([m.case for m in unique.values()], channel, now,
-                                             {m.case_id: m.contact_point for m in unique.values()})
+            decisions = engine.evaluate_many(
+                [m.case for m in unique.values()], channel, now, {m.case_id: m.contact_point for m in unique.values()}
+            )
             for message in messages:
                 (waiting if _hours_refusal(decisions[message.case_id]) else sendable).append(message.pk)
     return (sendable + waiting)[:wanted]
@@ -150,21 +170,41 @@ def _top_up(count: int, rng: random.Random) -> list[int]:
     templates = approved_templates()
     now = timezone.now()
     slot = now.replace(second=0, microsecond=0)
-    cases = list(CollectionCase.objects.filter(state__in=[CaseState.REMINDER, CaseState.PHONE],
-                                               account__borrower__vulnerable=False)
-                 .select_related("account__borrower").order_by("?")[:count * 2])
-    phones = {p.borrower_id: p for p in ContactPoint.objects.filter(
-        borrower_id__in=[c.account.borrower_id for c in cases], kind="phone", is_primary=True, is_invalid=False,
-        opted_out=False, owner=ContactPoint.Owner.BORROWER)}
+    cases = list(
+        CollectionCase.objects.filter(
+            state__in=[CaseState.REMINDER, CaseState.PHONE], account__borrower__vulnerable=False
+        )
+        .select_related("account__borrower")
+        .order_by("?")[: count * 2]
+    )
+    phones = {
+        p.borrower_id: p
+        for p in ContactPoint.objects.filter(
+            borrower_id__in=[c.account.borrower_id for c in cases],
+            kind="phone",
+            is_primary=True,
+            is_invalid=False,
+            opted_out=False,
+            owner=ContactPoint.Owner.BORROWER,
+        )
+    }
     messages = []
     for case in cases:
         template = template_for("sms", case.account.borrower.language, templates)
         phone = phones.get(case.account.borrower_id)
         if template is None or phone is None or len(messages) >= count:
             continue
-        messages.append(OutboundMessage(
-            case=case, channel=Channel.SMS, template=template, contact_point=phone, slot=slot,
-            scheduled_for=now, idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot, "-bench")))
+        messages.append(
+            OutboundMessage(
+                case=case,
+                channel=Channel.SMS,
+                template=template,
+                contact_point=phone,
+                slot=slot,
+                scheduled_for=now,
+                idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot, "-bench"),
+            )
+        )
     return [m.pk for m in OutboundMessage.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=False)]
 
 
@@ -188,15 +228,18 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
     # Everything else planned is parked a year ahead: this measures ``wanted`` messages.
     ours.update(scheduled_for=now + timedelta(days=365))
     for start in range(0, len(due_ids), 5000):
-        ours.filter(pk__in=due_ids[start:start + 5000]).update(scheduled_for=now - timedelta(seconds=1))
+        ours.filter(pk__in=due_ids[start : start + 5000]).update(scheduled_for=now - timedelta(seconds=1))
 
     folder = tempfile.mkdtemp(prefix="bench-outbox-")
     totals, calls, stopped = Counter(), 0, "nothing_due"
     progress(f"outbox: dispatching {len(due_ids):,} messages in batches of {batch}")
     try:
         gateways = {channel: FILE_GATEWAY for channel in Channel.values}
-        with override_settings(OUTBOX_DIR=folder, CONTACT_GATEWAYS=gateways), QueryCounter() as counter, \
-                Stopwatch() as watch:
+        with (
+            override_settings(OUTBOX_DIR=folder, CONTACT_GATEWAYS=gateways),
+            QueryCounter() as counter,
+            Stopwatch() as watch,
+        ):
             while True:
                 counts = dispatch_outbox(batch=batch)
                 calls += 1
@@ -214,11 +257,18 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
     return {
         "plan_reminders": plan,
         "dispatch": {
-            "due": len(due_ids), "topped_up": topped_up, "batch": batch, "calls": calls, "stopped": stopped,
-            "seconds": _seconds(watch.seconds), "processed": processed,
+            "due": len(due_ids),
+            "topped_up": topped_up,
+            "batch": batch,
+            "calls": calls,
+            "stopped": stopped,
+            "seconds": _seconds(watch.seconds),
+            "processed": processed,
             "messages_per_second": round(processed / watch.seconds, 1) if watch.seconds else None,
             "sent_per_second": round(totals["sent"] / watch.seconds, 1) if watch.seconds else None,
-            **{outcome: totals[outcome] for outcome in ("sent", "deferred", "suppressed", "retry", "failed", "skipped")},
+            **{
+                outcome: totals[outcome] for outcome in ("sent", "deferred", "suppressed", "retry", "failed", "skipped")
+            },
             "files_written": files,
             "queries": counter.count,
             "queries_per_message": round(counter.count / processed, 1) if processed else None,
@@ -248,18 +298,20 @@ def _forget(first_message: int, first_attempt: int) -> str:
 
 # --- the compliance engine --------------------------------------------------------------------------
 
+
 def check_contact_latency(*, calls: int, seed: int, progress) -> dict:
     """check_contact(case, phone call, primary phone) on ``calls`` random working cases,
     loaded up front as a view would have them; a warm-up pass, then the timed pass."""
     # The rungs collectors phone on (a reminder-rung case would only be told "not yet").
-    workable = LADDER[LADDER.index(CaseState.PHONE):] + [CaseState.ARRANGEMENT]
+    workable = LADDER[LADDER.index(CaseState.PHONE) :] + [CaseState.ARRANGEMENT]
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
     ids = list(CollectionCase.objects.filter(state__in=workable).order_by("?").values_list("pk", flat=True)[:calls])
     cases = list(CollectionCase.objects.filter(pk__in=ids).select_related("account__borrower"))
     phones = {}
-    for point in ContactPoint.objects.filter(borrower_id__in={c.account.borrower_id for c in cases}, kind="phone",
-                                             owner=ContactPoint.Owner.BORROWER).order_by("-is_primary", "pk"):
+    for point in ContactPoint.objects.filter(
+        borrower_id__in={c.account.borrower_id for c in cases}, kind="phone", owner=ContactPoint.Owner.BORROWER
+    ).order_by("-is_primary", "pk"):
         phones.setdefault(point.borrower_id, point)
     calls_made = [(case, phones.get(case.account.borrower_id)) for case in cases]
     progress(f"check_contact: warm-up over {len(calls_made):,} cases")
@@ -278,7 +330,8 @@ def check_contact_latency(*, calls: int, seed: int, progress) -> dict:
     with CaptureQueriesContext(connection) as one_call:
         check_contact(case, Channel.PHONE_CALL, contact_point=phone)
     return {
-        "calls": len(durations), **latency_summary(durations),
+        "calls": len(durations),
+        **latency_summary(durations),
         "queries_per_call": len(one_call.captured_queries),
         "db_ms_per_call": round(counter.seconds / len(durations) * 1000, 2) if durations else None,
         "verdicts": dict(verdicts.most_common(8)),

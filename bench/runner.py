@@ -3,6 +3,7 @@
 already there with ``reuse``), take every measurement, and return the report as a dict
 (``manage.py bench`` prints it as JSON; tests/bench calls it in-process).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from core.jobs import run_job
 from cases.models import CollectionCase
+from core.jobs import run_job
 from core.models import JobRun
 
 from . import admin_pages, book, measure
@@ -41,16 +42,28 @@ MEMORY_MIB = 2048
 
 # Every number a report must carry (CI's run at 20,000 cases checks these, not timings).
 REQUIRED_NUMBERS = [
-    "cases", "contact_attempts", "generation.seconds",
-    "refresh_delinquency.first_run.seconds", "refresh_delinquency.first_run.queries",
-    "refresh_delinquency.second_run.seconds", "refresh_delinquency.second_run.queries",
-    "refresh_delinquency.raw_floor.seconds", "refresh_delinquency.ratio_to_floor",
-    "outbox.plan_reminders.seconds", "outbox.dispatch.messages_per_second", "outbox.dispatch.sent",
-    "outbox.dispatch.deferred", "outbox.dispatch.suppressed",
-    "check_contact.p50_ms", "check_contact.p99_ms", "check_contact.queries_per_call",
-    *[f"admin.{page}.{number}" for page in
-      ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
-      for number in ("p50_ms", "p95_ms", "queries")],
+    "cases",
+    "contact_attempts",
+    "generation.seconds",
+    "refresh_delinquency.first_run.seconds",
+    "refresh_delinquency.first_run.queries",
+    "refresh_delinquency.second_run.seconds",
+    "refresh_delinquency.second_run.queries",
+    "refresh_delinquency.raw_floor.seconds",
+    "refresh_delinquency.ratio_to_floor",
+    "outbox.plan_reminders.seconds",
+    "outbox.dispatch.messages_per_second",
+    "outbox.dispatch.sent",
+    "outbox.dispatch.deferred",
+    "outbox.dispatch.suppressed",
+    "check_contact.p50_ms",
+    "check_contact.p99_ms",
+    "check_contact.queries_per_call",
+    *[
+        f"admin.{page}.{number}"
+        for page in ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
+        for number in ("p50_ms", "p95_ms", "queries")
+    ],
     "peak_rss_mib",
 ]
 
@@ -76,11 +89,15 @@ def check_database(*, force: bool = False) -> str:
     named bench* (or test_* for the test suite) unless ``force``."""
     name = connection.settings_dict["NAME"] or ""
     if connection.vendor != "postgresql":
-        raise BenchError(f"The benchmark needs PostgreSQL; this is {connection.vendor}. "
-                         "Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench.")
+        raise BenchError(
+            f"The benchmark needs PostgreSQL; this is {connection.vendor}. "
+            "Set DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench."
+        )
     if not force and not name.startswith(ALLOWED_PREFIXES):
-        raise BenchError(f"Refusing to write a synthetic book into {name!r}: the database name must start with "
-                         "'bench' (createdb bench). Use --force if you really mean it.")
+        raise BenchError(
+            f"Refusing to write a synthetic book into {name!r}: the database name must start with "
+            "'bench' (createdb bench). Use --force if you really mean it."
+        )
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         raise BenchError(f"{name} has unapplied migrations: run `manage.py migrate` first.")
@@ -93,17 +110,21 @@ def _existing_book(cases: int) -> dict:
         if run.counts.get("requested_cases") == cases:
             present = CollectionCase.objects.count()
             if present != run.counts.get(CollectionCase._meta.db_table):
-                raise BenchError(f"The book generated on {run.started_at:%Y-%m-%d} had "
-                                 f"{run.counts.get(CollectionCase._meta.db_table):,} cases; {present:,} are there now. "
-                                 "Recreate the database to measure a clean book.")
+                raise BenchError(
+                    f"The book generated on {run.started_at:%Y-%m-%d} had "
+                    f"{run.counts.get(CollectionCase._meta.db_table):,} cases; {present:,} are there now. "
+                    "Recreate the database to measure a clean book."
+                )
             return {**run.counts, "generated_at": run.started_at.isoformat()}
     raise BenchError(f"No book of {cases:,} cases was generated in this database: run without --reuse.")
 
 
 def _generate(cases: int, seed: int, staff, templates, progress) -> dict:
     if CollectionCase.objects.exists():
-        raise BenchError("This database already holds cases. Use --reuse to measure the book generated here, "
-                         "or drop and recreate the database (dropdb/createdb, then migrate).")
+        raise BenchError(
+            "This database already holds cases. Use --reuse to measure the book generated here, "
+            "or drop and recreate the database (dropdb/createdb, then migrate)."
+        )
     counts = book.generate(cases, seed=seed, staff=staff, templates=templates, progress=progress)
     return {"requested_cases": cases, "seed": seed, "generated_on": date.today().isoformat(), **counts}
 
@@ -116,16 +137,18 @@ def _server_version() -> str:
 
 def _server_settings() -> dict:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
-                       "('shared_buffers', 'work_mem', 'effective_cache_size', 'synchronous_commit', "
-                       "'max_wal_size', 'max_parallel_workers_per_gather', 'jit')")
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
+            "('shared_buffers', 'work_mem', 'effective_cache_size', 'synchronous_commit', "
+            "'max_wal_size', 'max_parallel_workers_per_gather', 'jit')"
+        )
         return dict(cursor.fetchall())
 
 
 def _database_mib() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
-        return round(cursor.fetchone()[0] / 2 ** 20, 1)
+        return round(cursor.fetchone()[0] / 2**20, 1)
 
 
 def targets(report: dict) -> dict:
@@ -145,9 +168,19 @@ def targets(report: dict) -> dict:
     }
 
 
-def run(cases: int, *, reuse: bool = False, force: bool = False, seed: int = 2026,
-        check_contact_calls: int = 10_000, admin_requests: int = 20, dispatch_messages: int | None = None,
-        dispatch_batch: int | None = None, dispatch_timeout: float = 900, progress=stderr_progress) -> dict:
+def run(
+    cases: int,
+    *,
+    reuse: bool = False,
+    force: bool = False,
+    seed: int = 2026,
+    check_contact_calls: int = 10_000,
+    admin_requests: int = 20,
+    dispatch_messages: int | None = None,
+    dispatch_batch: int | None = None,
+    dispatch_timeout: float = 900,
+    progress=stderr_progress,
+) -> dict:
     if cases < 1:
         raise BenchError("--cases must be at least 1.")
     database = check_database(force=force)
@@ -159,8 +192,16 @@ def run(cases: int, *, reuse: bool = False, force: bool = False, seed: int = 202
             progress(f"reusing the book of {cases:,} cases generated {generated['generated_at']}")
         else:
             progress(f"generating a book of {cases:,} cases into {database}")
-            job = run_job(GENERATE_JOB, _generate, trigger="command", cases=cases, seed=seed, staff=staff,
-                          templates=templates, progress=progress)
+            job = run_job(
+                GENERATE_JOB,
+                _generate,
+                trigger="command",
+                cases=cases,
+                seed=seed,
+                staff=staff,
+                templates=templates,
+                progress=progress,
+            )
             generated = job.counts
         attempts = generated.get("contacts_contactattempt")
         report = {
@@ -170,28 +211,44 @@ def run(cases: int, *, reuse: bool = False, force: bool = False, seed: int = 202
             "contact_points": generated.get("cases_contactpoint"),
             "contact_attempts": attempts,
             "reused": reuse,
-            "generation": {key: generated.get(key) for key in (
-                "seconds", "copy_seconds", "index_seconds", "vacuum_seconds", "fk_triggers_off", "generated_on",
-                "seed")} | {"rows": {key: value for key, value in generated.items() if key.startswith(
-                    ("cases_", "contacts_"))}},
+            "generation": {
+                key: generated.get(key)
+                for key in (
+                    "seconds",
+                    "copy_seconds",
+                    "index_seconds",
+                    "vacuum_seconds",
+                    "fk_triggers_off",
+                    "generated_on",
+                    "seed",
+                )
+            }
+            | {"rows": {key: value for key, value in generated.items() if key.startswith(("cases_", "contacts_"))}},
             "environment": {
-                "database_vendor": connection.vendor, "database": database, "postgresql": _server_version(),
+                "database_vendor": connection.vendor,
+                "database": database,
+                "postgresql": _server_version(),
                 "postgresql_settings": _server_settings(),
-                "django": django.get_version(), "python": platform.python_version(),
-                "cpus": os.cpu_count(), "time_zone": settings.TIME_ZONE,
+                "django": django.get_version(),
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "time_zone": settings.TIME_ZONE,
             },
         }
         report["refresh_delinquency"] = measure.nightly_cycle(progress)
         # Latency first, the outbox (the heaviest writer, and the biggest Python heap) last.
         gc.collect()
-        report["check_contact"] = measure.check_contact_latency(calls=check_contact_calls, seed=seed,
-                                                               progress=progress)
-        report["admin"] = admin_pages.measure(supervisor=staff.supervisor, requests=admin_requests,
-                                              progress=progress)
+        report["check_contact"] = measure.check_contact_latency(calls=check_contact_calls, seed=seed, progress=progress)
+        report["admin"] = admin_pages.measure(supervisor=staff.supervisor, requests=admin_requests, progress=progress)
         rss_before_outbox = peak_rss_mib()
         wanted = dispatch_messages or max(1, min(cases // 100, 20_000))
-        report["outbox"] = measure.outbox(wanted=wanted, batch=dispatch_batch or settings.OUTBOX_BATCH_SIZE,
-                                          seed=seed, timeout=dispatch_timeout, progress=progress)
+        report["outbox"] = measure.outbox(
+            wanted=wanted,
+            batch=dispatch_batch or settings.OUTBOX_BATCH_SIZE,
+            seed=seed,
+            timeout=dispatch_timeout,
+            progress=progress,
+        )
         report["environment"]["database_mib"] = _database_mib()
     report["measure_seconds"] = round(total.seconds - (0 if reuse else generated.get("seconds") or 0), 1)
     report["peak_rss_mib"] = peak_rss_mib()

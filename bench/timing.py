@@ -1,4 +1,5 @@
 """Clocks and query counters shared by the measurements."""
+
 from __future__ import annotations
 
 import heapq
@@ -43,8 +44,7 @@ class QueryCounter:
         return self._wrapper.__exit__(*exc)
 
     def slowest(self) -> list[dict]:
-        return [{"ms": round(seconds * 1000, 1), "sql": sql}
-                for seconds, _, sql in sorted(self._slowest, reverse=True)]
+        return [{"ms": round(seconds * 1000, 1), "sql": sql} for seconds, _, sql in sorted(self._slowest, reverse=True)]
 
 
 class Stopwatch:

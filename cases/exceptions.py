@@ -1,4 +1,5 @@
 """Named refusals of the cases services. Each carries a sentence a person can read."""
+
 from core.exceptions import NotPermitted, ServiceError  # noqa: F401  (NotPermitted: one class for every app)
 
 

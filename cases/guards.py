@@ -8,6 +8,7 @@ number comes from the borrower's policy profile, never from code.
 
 Wrapped in ``Guard`` they are django-fsm conditions (callables returning a bool).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ def _dpd_at_least(case, minimum_field: str, what: str):
     dpd = case.account.days_past_due_on(timezone.localdate())
     return (
         dpd >= minimum,
-        _("%(dpd)s days past due; %(what)s needs at least %(minimum)s (%(label)s).") % {"dpd": dpd, "what": what, "minimum": minimum, "label": profile.label},
+        _("%(dpd)s days past due; %(what)s needs at least %(minimum)s (%(label)s).")
+        % {"dpd": dpd, "what": what, "minimum": minimum, "label": profile.label},
         {"days_past_due": dpd, "minimum": minimum, "profile": profile.label},
     )
 
@@ -75,12 +77,18 @@ def written_notice_dpd_reached(case):
 def waived_by_exception(func):
     """Field-visit eligibility rules a supervisor's documented exception may waive: the
     approved exception visit is named in the record, and compliance reviews it."""
+
     def check(case):
         passed, explanation, inputs = func(case)
         if not passed and (visit := case.visit_exception()) is not None:
-            return True, _("Waived by documented exception (visit %(pk)s): %(explanation)s") % {"pk": visit.pk, "explanation": explanation}, {
-                **inputs, "waived_by_visit": visit.pk}
+            return (
+                True,
+                _("Waived by documented exception (visit %(pk)s): %(explanation)s")
+                % {"pk": visit.pk, "explanation": explanation},
+                {**inputs, "waived_by_visit": visit.pk},
+            )
         return passed, explanation, inputs
+
     check.__name__ = func.__name__
     return check
 
@@ -104,7 +112,8 @@ def field_visit_balance_reached(case):
     minimum = profile.field_visit_min_outstanding
     return (
         outstanding >= minimum,
-        _("Outstanding %(outstanding)s %(currency)s; a field visit needs at least %(minimum)s (%(label)s).") % {"outstanding": outstanding, "currency": case.account.currency, "minimum": minimum, "label": profile.label},
+        _("Outstanding %(outstanding)s %(currency)s; a field visit needs at least %(minimum)s (%(label)s).")
+        % {"outstanding": outstanding, "currency": case.account.currency, "minimum": minimum, "label": profile.label},
         {"outstanding": str(outstanding), "minimum": str(minimum), "profile": profile.label},
     )
 
@@ -127,7 +136,17 @@ def has_failed_remote_contact(case):
     )
     return (
         all_invalid or enough_attempts,
-        _("%(failed_attempts)s failed remote attempts over %(channels)s channels in the last %(field_visit_attempt_window_days)s days (needs %(field_visit_min_failed_attempts)s over %(field_visit_min_failed_channels)s); every contact point invalid: %(value)s.") % {"failed_attempts": failed_attempts, "channels": channels, "field_visit_attempt_window_days": profile.field_visit_attempt_window_days, "field_visit_min_failed_attempts": profile.field_visit_min_failed_attempts, "field_visit_min_failed_channels": profile.field_visit_min_failed_channels, "value": _("yes") if all_invalid else _("no")},
+        _(
+            "%(failed_attempts)s failed remote attempts over %(channels)s channels in the last %(field_visit_attempt_window_days)s days (needs %(field_visit_min_failed_attempts)s over %(field_visit_min_failed_channels)s); every contact point invalid: %(value)s."
+        )
+        % {
+            "failed_attempts": failed_attempts,
+            "channels": channels,
+            "field_visit_attempt_window_days": profile.field_visit_attempt_window_days,
+            "field_visit_min_failed_attempts": profile.field_visit_min_failed_attempts,
+            "field_visit_min_failed_channels": profile.field_visit_min_failed_channels,
+            "value": _("yes") if all_invalid else _("no"),
+        },
         {
             "failed_attempts": failed_attempts,
             "channels": channels,
@@ -142,7 +161,9 @@ def written_notice_sent(case):
     sent = case.written_notice_sent_at
     return (
         sent is not None,
-        _("Written notice sent %(localtime)s.") % {"localtime": format(timezone.localtime(sent), '%Y-%m-%d %H:%M')} if sent else _("No written notice has been sent."),
+        _("Written notice sent %(localtime)s.") % {"localtime": format(timezone.localtime(sent), "%Y-%m-%d %H:%M")}
+        if sent
+        else _("No written notice has been sent."),
         {"written_notice_sent_at": sent.isoformat() if sent else None},
     )
 
@@ -157,7 +178,8 @@ def notice_lead_time_elapsed(case):
     return (
         elapsed is not None and elapsed >= needed,
         (
-            _("Written notice sent %(days)s days ago; a field visit needs %(days2)s days' notice.") % {"days": elapsed.days, "days2": needed.days}
+            _("Written notice sent %(days)s days ago; a field visit needs %(days2)s days' notice.")
+            % {"days": elapsed.days, "days2": needed.days}
             if sent
             else _("No written notice has been sent.")
         ),
@@ -192,7 +214,11 @@ def has_running_arrangement(case):
 @guard
 def has_active_hold(case):
     active = case.active_holds().exists()
-    return (active, _("The case has an active hold.") if active else _("The case has no active hold."), {"active_hold": active})
+    return (
+        active,
+        _("The case has an active hold.") if active else _("The case has no active hold."),
+        {"active_hold": active},
+    )
 
 
 @guard
@@ -200,7 +226,7 @@ def no_active_hold(case):
     kinds = sorted(case.active_holds().values_list("kind", flat=True))
     return (
         not kinds,
-        _("Holds still active: %(items)s.") % {"items": ', '.join(kinds)} if kinds else _("No hold is active."),
+        _("Holds still active: %(items)s.") % {"items": ", ".join(kinds)} if kinds else _("No hold is active."),
         {"active_holds": kinds},
     )
 
@@ -210,6 +236,7 @@ def balance_cleared(case):
     outstanding = case.account.outstanding_total
     return (
         outstanding <= 0,
-        _("Outstanding %(outstanding)s %(currency)s.") % {"outstanding": outstanding, "currency": case.account.currency},
+        _("Outstanding %(outstanding)s %(currency)s.")
+        % {"outstanding": outstanding, "currency": case.account.currency},
         {"outstanding": str(outstanding)},
     )

@@ -8,6 +8,7 @@ its rules: the same source-state compare-and-set, the same guard numbers from th
 profile, and the same record per case (a CaseEvent naming the rule and its inputs, and a
 history row).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,16 +24,31 @@ from policy.selectors import current_profiles_by_code
 
 from . import services, signals
 from .models import (
-    OPEN_STATES, CaseEvent, CaseState, CollectionCase, Hold, Installment, LoanAccount, PromiseToPay,
-    RepaymentPlan, rung_called_for,
+    OPEN_STATES,
+    CaseEvent,
+    CaseState,
+    CollectionCase,
+    Hold,
+    Installment,
+    LoanAccount,
+    PromiseToPay,
+    RepaymentPlan,
+    rung_called_for,
 )
 from .models.arrangements import cases_with_running_arrangement
+
 BATCH = 5000
 
 # Automatic escalations, highest rung first so a case climbs at most one rung a night.
 AUTOMATIC_ESCALATIONS = [
-    (CaseState.PHONE, CaseState.WRITTEN_NOTICE, "escalate_to_written_notice", "written_notice_min_dpd",
-     "written_notice_dpd_reached", "a written notice"),
+    (
+        CaseState.PHONE,
+        CaseState.WRITTEN_NOTICE,
+        "escalate_to_written_notice",
+        "written_notice_min_dpd",
+        "written_notice_dpd_reached",
+        "a written notice",
+    ),
     (CaseState.REMINDER, CaseState.PHONE, "escalate_to_phone", "phone_min_dpd", "phone_dpd_reached", "phone calls"),
     (CaseState.NEW, CaseState.REMINDER, "start_reminders", "reminder_min_dpd", "reminder_dpd_reached", "reminders"),
 ]
@@ -40,7 +56,7 @@ AUTOMATIC_ESCALATIONS = [
 
 def _chunks(items, size=BATCH):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # --- days past due -----------------------------------------------------------------------
@@ -73,17 +89,30 @@ def recompute_days_past_due(today) -> int:
 
 # --- bulk case changes ----------------------------------------------------------------------
 
+
 def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rules_for, profile_label_for):
     """CaseEvents and history rows for cases just moved by a set-based UPDATE."""
     moved = list(CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now))
-    events = CaseEvent.objects.bulk_create([
-        CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.TRANSITION, transition=transition,
-                  from_state=from_state, to_state=to_state, reason=reason, rules=rules_for(case.pk),
-                  profile_label=profile_label_for(case.pk))
-        for case in moved
-    ], batch_size=1000)
-    history = CollectionCase.history.bulk_history_create(moved, update=True,
-                                                         default_change_reason=f"nightly: {transition}", default_date=now)
+    events = CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=case.pk,
+                at=now,
+                kind=CaseEvent.Kind.TRANSITION,
+                transition=transition,
+                from_state=from_state,
+                to_state=to_state,
+                reason=reason,
+                rules=rules_for(case.pk),
+                profile_label=profile_label_for(case.pk),
+            )
+            for case in moved
+        ],
+        batch_size=1000,
+    )
+    history = CollectionCase.history.bulk_history_create(
+        moved, update=True, default_change_reason=f"nightly: {transition}", default_date=now
+    )
     # Bulk writes send no signal: seal them in the audit ledger here.
     ledger_append_many([*events, *history])
     return len(moved)
@@ -91,12 +120,17 @@ def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rul
 
 def _dpd_rule_passed(rule: str, what: str, minimum: int, profile_label: str, dpd_of: dict[int, int]):
     """The guard result each moved case's event records: its days past due met the minimum."""
+
     def rules_for(pk: int) -> list[dict]:
-        return [{
-            "rule": rule, "passed": True,
-            "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile_label}).",
-            "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile_label},
-        }]
+        return [
+            {
+                "rule": rule,
+                "passed": True,
+                "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile_label}).",
+                "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile_label},
+            }
+        ]
+
     return rules_for
 
 
@@ -108,14 +142,17 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
     """Climb every case whose days-past-due guard holds, one rung per night (a case that
     changed state today waits), never for vulnerable borrowers unless the profile says so.
     The field-visit and legal rungs need people's approval and are never automatic."""
-    start_of_today = datetime.combine(timezone.localdate(now), datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    start_of_today = datetime.combine(
+        timezone.localdate(now), datetime.min.time(), tzinfo=timezone.get_current_timezone()
+    )
     counts = {}
     for source, target, transition, minimum_field, rule, what in AUTOMATIC_ESCALATIONS:
         moved = 0
         for code, profile in current_profiles_by_code().items():
             minimum = getattr(profile, minimum_field)
             eligible = CollectionCase.objects.filter(
-                state=source, account__borrower__policy_profile_code=code, account__days_past_due__gte=minimum)
+                state=source, account__borrower__policy_profile_code=code, account__days_past_due__gte=minimum
+            )
             if source != CaseState.NEW:
                 eligible = eligible.filter(state_changed_at__lt=start_of_today)
             if not profile.auto_escalate_vulnerable:
@@ -125,9 +162,14 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
                 dpd_of = dict(chunk)
                 ids = list(dpd_of)
                 CollectionCase.objects.filter(pk__in=ids, state=source).update(
-                    state=target, ladder_rung=target, state_changed_at=now)
+                    state=target, ladder_rung=target, state_changed_at=now
+                )
                 moved += _record_bulk(
-                    ids, transition=transition, from_state=source, to_state=target, now=now,
+                    ids,
+                    transition=transition,
+                    from_state=source,
+                    to_state=target,
+                    now=now,
                     reason="Nightly cycle.",
                     rules_for=_dpd_rule_passed(rule, what, minimum, profile.label, dpd_of),
                     profile_label_for=_same_for_every_case(profile.label),
@@ -140,8 +182,10 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
     """A case for every account at least one day overdue that has no open case. A written-off
     account is not reopened by the night: that decision was a supervisor's."""
     account_ids = list(
-        LoanAccount.objects.owing().filter(days_past_due__gte=1)
-        .exclude(cases__state__in=OPEN_STATES).exclude(cases__state=CaseState.WRITTEN_OFF)
+        LoanAccount.objects.owing()
+        .filter(days_past_due__gte=1)
+        .exclude(cases__state__in=OPEN_STATES)
+        .exclude(cases__state=CaseState.WRITTEN_OFF)
         .values_list("pk", flat=True)
     )
     opened = 0
@@ -149,16 +193,30 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
         # The partial unique index (one open case per account) makes a concurrent run harmless.
         CollectionCase.objects.bulk_create(
             [CollectionCase(account_id=pk, opened_at=now, state_changed_at=now) for pk in chunk],
-            batch_size=1000, ignore_conflicts=True)
-        created = list(CollectionCase.objects.filter(account_id__in=chunk, opened_at=now, state=CaseState.NEW)
-                       .exclude(events__kind=CaseEvent.Kind.OPENED))
-        events = CaseEvent.objects.bulk_create([
-            CaseEvent(case_id=case.pk, at=now, kind=CaseEvent.Kind.OPENED, to_state=CaseState.NEW,
-                      reason="Opened by the nightly cycle: the account is overdue.")
-            for case in created
-        ], batch_size=1000)
-        history = CollectionCase.history.bulk_history_create(created, default_change_reason="nightly: case opened",
-                                                             default_date=now)
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        created = list(
+            CollectionCase.objects.filter(account_id__in=chunk, opened_at=now, state=CaseState.NEW).exclude(
+                events__kind=CaseEvent.Kind.OPENED
+            )
+        )
+        events = CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=case.pk,
+                    at=now,
+                    kind=CaseEvent.Kind.OPENED,
+                    to_state=CaseState.NEW,
+                    reason="Opened by the nightly cycle: the account is overdue.",
+                )
+                for case in created
+            ],
+            batch_size=1000,
+        )
+        history = CollectionCase.history.bulk_history_create(
+            created, default_change_reason="nightly: case opened", default_date=now
+        )
         ledger_append_many([*events, *history])
         opened += len(created)
     return opened
@@ -167,23 +225,36 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
 def resolve_paid_cases(now: datetime) -> int:
     """Open cases whose balance reached zero (e.g. through the feed) are resolved, and
     nothing more is sent to them (signals.case_closed, per batch)."""
-    rows = list(CollectionCase.objects.open().filter(account__in=LoanAccount.objects.paid_off())
-                .values_list("pk", "state"))
+    rows = list(
+        CollectionCase.objects.open().filter(account__in=LoanAccount.objects.paid_off()).values_list("pk", "state")
+    )
     resolved = 0
     for chunk in _chunks(rows):
         for state in {state for _, state in chunk}:
             ids = [pk for pk, s in chunk if s == state]
             CollectionCase.objects.filter(pk__in=ids, state=state).update(
-                state=CaseState.RESOLVED, state_changed_at=now, closed_at=now)
+                state=CaseState.RESOLVED, state_changed_at=now, closed_at=now
+            )
             resolved += _record_bulk(
-                ids, transition="resolve", from_state=state, to_state=CaseState.RESOLVED, now=now,
+                ids,
+                transition="resolve",
+                from_state=state,
+                to_state=CaseState.RESOLVED,
+                now=now,
                 reason="Nightly cycle: the balance is paid.",
-                rules_for=lambda pk: [{"rule": "balance_cleared", "passed": True, "explanation": "Outstanding 0.",
-                                       "inputs": {"outstanding": "0"}}],
+                rules_for=lambda pk: [
+                    {
+                        "rule": "balance_cleared",
+                        "passed": True,
+                        "explanation": "Outstanding 0.",
+                        "inputs": {"outstanding": "0"},
+                    }
+                ],
                 profile_label_for=lambda pk: "",
             )
-        signals.case_closed.send(sender=CollectionCase, case_ids=[pk for pk, _ in chunk],
-                                 why="Case resolved: the balance is paid.")
+        signals.case_closed.send(
+            sender=CollectionCase, case_ids=[pk for pk, _ in chunk], why="Case resolved: the balance is paid."
+        )
     return resolved
 
 
@@ -213,19 +284,31 @@ def _release_holds(hold_ids, now: datetime) -> int:
     for hold in holds:
         hold.released_at, hold.released_by, hold.release_note = released_at, None, note
     Hold.objects.bulk_update(holds, ["released_at", "released_by", "release_note"], batch_size=1000)
-    history = Hold.history.bulk_history_create(holds, update=True, default_change_reason=f"hold released: {note}",
-                                               default_date=released_at)
-    events = CaseEvent.objects.bulk_create([
-        CaseEvent(case_id=hold.case_id, at=released_at, kind=CaseEvent.Kind.HOLD_RELEASED,
-                  reason=f"{hold.get_kind_display()}: {note}") for hold in holds
-    ], batch_size=1000)
+    history = Hold.history.bulk_history_create(
+        holds, update=True, default_change_reason=f"hold released: {note}", default_date=released_at
+    )
+    events = CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=hold.case_id,
+                at=released_at,
+                kind=CaseEvent.Kind.HOLD_RELEASED,
+                reason=f"{hold.get_kind_display()}: {note}",
+            )
+            for hold in holds
+        ],
+        batch_size=1000,
+    )
     ledger_append_many([*events, *history])
 
     # Cases on hold with no other hold still running return where release_from_hold would send them.
     case_ids = {hold.case_id for hold in holds}
     still_held = Hold.objects.active(now).filter(case_id__in=case_ids).values("case_id")
-    freed = list(CollectionCase.objects.filter(pk__in=case_ids, state=CaseState.ON_HOLD)
-                 .exclude(pk__in=still_held).select_related("account__borrower"))
+    freed = list(
+        CollectionCase.objects.filter(pk__in=case_ids, state=CaseState.ON_HOLD)
+        .exclude(pk__in=still_held)
+        .select_related("account__borrower")
+    )
     today = timezone.localdate(now)
     arranged = cases_with_running_arrangement([case.pk for case in freed], today)
     targets = defaultdict(list)
@@ -236,10 +319,20 @@ def _release_holds(hold_ids, now: datetime) -> int:
         label_of = {case.pk: case.policy_profile.label for case in cases}
         CollectionCase.objects.filter(pk__in=ids, state=CaseState.ON_HOLD).update(state=target, state_changed_at=now)
         _record_bulk(
-            ids, transition="release_from_hold", from_state=CaseState.ON_HOLD, to_state=target, now=now,
+            ids,
+            transition="release_from_hold",
+            from_state=CaseState.ON_HOLD,
+            to_state=target,
+            now=now,
             reason="Hold ended on its end date.",
-            rules_for=lambda pk: [{"rule": "no_active_hold", "passed": True, "explanation": "No hold is active.",
-                                   "inputs": {"active_holds": []}}],
+            rules_for=lambda pk: [
+                {
+                    "rule": "no_active_hold",
+                    "passed": True,
+                    "explanation": "No hold is active.",
+                    "inputs": {"active_holds": []},
+                }
+            ],
             profile_label_for=label_of.get,
         )
     return len(holds)
@@ -261,6 +354,7 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
 
 # --- promises and plans ------------------------------------------------------------------------
 
+
 @scheduled_job("check_promises")
 def check_promises(now: datetime | None = None) -> dict[str, int]:
     """Promises past their date and unpaid are broken, missed instalments break their plan;
@@ -269,24 +363,32 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic(), sealing_deferred():
-        broken_promises = list(PromiseToPay.objects.select_for_update()
-                               .filter(status=PromiseToPay.Status.PENDING, due_date__lt=today))
+        broken_promises = list(
+            PromiseToPay.objects.select_for_update().filter(status=PromiseToPay.Status.PENDING, due_date__lt=today)
+        )
         for promise in broken_promises:
             promise.status, promise.settled_at = PromiseToPay.Status.BROKEN, now
         PromiseToPay.objects.bulk_update(broken_promises, ["status", "settled_at"], batch_size=1000)
-        ledger_append_many(PromiseToPay.history.bulk_history_create(
-            broken_promises, update=True, default_change_reason="broken: not paid by its date"))
+        ledger_append_many(
+            PromiseToPay.history.bulk_history_create(
+                broken_promises, update=True, default_change_reason="broken: not paid by its date"
+            )
+        )
 
-        missed = Installment.objects.filter(status=Installment.Status.DUE, due_date__lt=today,
-                                            paid_amount__lt=F("amount"))
+        missed = Installment.objects.filter(
+            status=Installment.Status.DUE, due_date__lt=today, paid_amount__lt=F("amount")
+        )
         plan_ids = set(missed.values_list("plan_id", flat=True))
         missed_count = missed.update(status=Installment.Status.MISSED)
         broken_plans = list(RepaymentPlan.objects.running().filter(pk__in=plan_ids))
         for plan in broken_plans:
             plan.status = RepaymentPlan.Status.BROKEN
         RepaymentPlan.objects.bulk_update(broken_plans, ["status"])
-        ledger_append_many(RepaymentPlan.history.bulk_history_create(
-            broken_plans, update=True, default_change_reason="broken: instalment missed"))
+        ledger_append_many(
+            RepaymentPlan.history.bulk_history_create(
+                broken_plans, update=True, default_change_reason="broken: instalment missed"
+            )
+        )
 
     affected = {p.case_id for p in broken_promises} | {p.case_id for p in broken_plans}
     returned = follow_ups = 0
@@ -297,5 +399,10 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
             returned += 1
             planned = signals.arrangement_broken.send(sender=CollectionCase, case=case)
             follow_ups += sum(response is not None for _, response in planned)
-    return {"promises_broken": len(broken_promises), "instalments_missed": missed_count,
-            "plans_broken": len(broken_plans), "cases_returned": returned, "follow_ups": follow_ups}
+    return {
+        "promises_broken": len(broken_promises),
+        "instalments_missed": missed_count,
+        "plans_broken": len(broken_plans),
+        "cases_returned": returned,
+        "follow_ups": follow_ups,
+    }

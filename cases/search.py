@@ -7,10 +7,11 @@ matching condition is applied, each on an index: an OR of conditions across the 
 account, borrower and contact-point tables would make the database scan every case
 (seconds at a million cases).
 """
+
 from __future__ import annotations
 
-import phonenumbers
 from django.db.models import Q, QuerySet
+import phonenumbers
 
 from .models import Borrower, CollectionCase, ContactPoint, LoanAccount
 

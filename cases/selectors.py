@@ -1,5 +1,6 @@
 """Read queries for cases, with the row-level visibility rules in one place; the
 borrower's time zones; the case timeline."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ def case_page(case_id):
 
 # --- time zones and the timeline -------------------------------------------------------------
 
+
 def candidate_zones(borrower, points, profile) -> tuple[str, ...]:
     """The borrower's home zone and every zone their contact points suggest; the profile's
     fallback zones when nothing is known. The compliance engine judges calling hours in
@@ -83,7 +85,9 @@ def borrower_zone(case) -> ZoneInfo:
     """The zone to show the borrower's local time in: the first of the candidate zones the
     engine judges calling hours in (home zone, contact points' zones, profile fallback)."""
     borrower = case.account.borrower
-    zones = candidate_zones(borrower, list(borrower.contact_points.all()), current_profile(borrower.policy_profile_code))
+    zones = candidate_zones(
+        borrower, list(borrower.contact_points.all()), current_profile(borrower.policy_profile_code)
+    )
     return ZoneInfo(zones[0])
 
 
@@ -111,9 +115,13 @@ def case_timeline(case) -> list[TimelineEntry]:
         return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 
     entries = [
-        TimelineEntry(at=event.at, borrower_local=local(event.at), kind=event.get_kind_display(),
-                      actor=event.actor_label,
-                      summary=(f"{event.from_state} → {event.to_state}. " if event.to_state else "") + event.reason)
+        TimelineEntry(
+            at=event.at,
+            borrower_local=local(event.at),
+            kind=event.get_kind_display(),
+            actor=event.actor_label,
+            summary=(f"{event.from_state} → {event.to_state}. " if event.to_state else "") + event.reason,
+        )
         for event in case.events.select_related("actor")
     ]
     entries += case.contact_attempts.timeline_entries(local)

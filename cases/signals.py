@@ -6,6 +6,7 @@ case that they must act on, it sends one of these signals and they act in their
 ``AppConfig.ready`` receivers — synchronously, in the sender's transaction, so "no contact
 after payoff" holds the moment the payment commits, and a failure rolls it all back.
 """
+
 from django.dispatch import Signal
 
 # Cases closed (resolved, settled, written off): nothing more may be sent or visited.

@@ -1,4 +1,5 @@
 """The Celery app. Broker and schedule come from Django settings (CELERY_* keys)."""
+
 import os
 
 from celery import Celery

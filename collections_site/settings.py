@@ -5,6 +5,7 @@ Everything that differs between a laptop and production is read from the
 environment here, and only here (django-environ). With no environment at all the
 site runs embedded: SQLite in WAL mode and a file-system Celery broker under var/.
 """
+
 from datetime import timedelta
 import os
 from pathlib import Path
@@ -12,7 +13,8 @@ import secrets
 from urllib.parse import urlsplit, urlunsplit
 
 from celery.schedules import crontab
-from csp.constants import NONE as CSP_NONE, SELF as CSP_SELF
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,8 +184,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-visit-notices": {"task": _JOB, "args": ["send_visit_notices"], "schedule": 15 * 60.0},
     "compliance-scan": {"task": _JOB, "args": ["compliance_scan"], "schedule": crontab(hour=2, minute=30)},
     "verify-audit-chain": {"task": _JOB, "args": ["verify_audit_chain"], "schedule": crontab(hour=3, minute=30)},
-    "sample-cases-for-review": {"task": _JOB, "args": ["sample_cases_for_review"],
-                                "schedule": crontab(day_of_week="mon", hour=3, minute=0)},
+    "sample-cases-for-review": {
+        "task": _JOB,
+        "args": ["sample_cases_for_review"],
+        "schedule": crontab(day_of_week="mon", hour=3, minute=0),
+    },
 }
 
 # --- Compliance review -------------------------------------------------------------
@@ -262,8 +267,7 @@ AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Two-factor (TOTP, django-otp): members of these groups, superusers, and anyone who
 # enrolled a device must enter a token before any staff page (accounts/middleware.py).
-OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS",
-                               default=["Supervisor", "Compliance reviewer", "Administrator"])
+OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=["Supervisor", "Compliance reviewer", "Administrator"])
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Collections back office")
 # Signed-in sessions end after SESSION_COOKIE_AGE seconds without a request, and when
 # the browser closes.

@@ -3,6 +3,7 @@ Admin for the compliance workspace. Findings, samples and complaints change only
 ``compliance.services`` (ServiceForm); the access log and the audit ledger are read-only
 for everyone and never deleted. Two buttons: run the scan now, verify the audit chain.
 """
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,19 +11,19 @@ from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from audit.models import AccessLog, AuditLedger
 from cases.admin import CaseServiceAdminMixin
-from core.adminkit import HistoryAdmin, ServiceForm
-from core.jobs import run_job
 from cases.models import Borrower, CollectionCase
 from cases.selectors import visible_borrowers, visible_cases
 from contacts.models import ContactAttempt
+from core.adminkit import HistoryAdmin, ServiceForm
+from core.jobs import run_job
 
 from . import services
 from .dossier import admin_url
-from audit.models import AccessLog, AuditLedger
-
 from .models import Complaint, Finding, ReviewSample
 
 
@@ -40,19 +41,27 @@ def dossier_link(case):
 
 # --- findings ---------------------------------------------------------------------------------
 
+
 class ManualFindingForm(ServiceForm):
     class Meta:
         model = Finding
         fields = ["severity", "case", "agent", "summary"]
 
     def call_service(self, data):
-        return services.raise_finding(by=self.request_user, severity=data["severity"], summary=data["summary"],
-                                      case=data.get("case"), agent=data.get("agent"))
+        return services.raise_finding(
+            by=self.request_user,
+            severity=data["severity"],
+            summary=data["summary"],
+            case=data.get("case"),
+            agent=data.get("agent"),
+        )
 
 
 class FindingDecisionForm(ServiceForm):
-    decision = forms.ChoiceField(choices=[("confirm", "Confirm: a rule was bent"),
-                                          ("dismiss", "Dismiss (say why below)")], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        choices=[("confirm", "Confirm: a rule was bent"), ("dismiss", "Dismiss (say why below)")],
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = Finding
@@ -74,7 +83,7 @@ class RunButtonsMixin:
     def run_scan(self, request):
         self._post_with(request, "compliance.run_compliance_scan")
         run = run_job("compliance_scan", trigger="admin", by=request.user)
-        messages.success(request, _("Scan done: %(value)s new finding(s).") % {"value": run.counts['created']})
+        messages.success(request, _("Scan done: %(value)s new finding(s).") % {"value": run.counts["created"]})
         return redirect("admin:compliance_finding_changelist")
 
     def verify_chain(self, request):
@@ -82,7 +91,9 @@ class RunButtonsMixin:
         report = services.check_audit_chain(by=request.user)
         messages.add_message(request, messages.SUCCESS if report.ok else messages.ERROR, report.summary())
         listing = "auditledger" if request.POST.get("back") == "ledger" else "finding"
-        return redirect("admin:audit_auditledger_changelist" if listing == "auditledger" else "admin:compliance_finding_changelist")
+        return redirect(
+            "admin:audit_auditledger_changelist" if listing == "auditledger" else "admin:compliance_finding_changelist"
+        )
 
 
 @admin.register(Finding)
@@ -94,20 +105,35 @@ class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
     date_hierarchy = "detected_at"
     autocomplete_fields = ["case", "agent"]
     change_list_template = "compliance/admin/finding_change_list.html"
-    shown = ["rule", "severity", "status", "case_dossier", "borrower", "agent", "summary", "evidence_links",
-             "detected_at", "raised_by", "reviewer", "reviewed_at", "review_note"]
+    shown = [
+        "rule",
+        "severity",
+        "status",
+        "case_dossier",
+        "borrower",
+        "agent",
+        "summary",
+        "evidence_links",
+        "detected_at",
+        "raised_by",
+        "reviewer",
+        "reviewed_at",
+        "review_note",
+    ]
 
     def get_urls(self):
         return [
             path("run-scan/", self.admin_site.admin_view(self.run_scan), name="compliance_finding_run_scan"),
-            path("verify-chain/", self.admin_site.admin_view(self.verify_chain),
-                 name="compliance_finding_verify_chain"),
+            path(
+                "verify-chain/", self.admin_site.admin_view(self.verify_chain), name="compliance_finding_verify_chain"
+            ),
             *super().get_urls(),
         ]
 
     def _decidable(self, request, obj) -> bool:
-        return (obj is not None and obj.status == Finding.Status.OPEN
-                and request.user.has_perm("compliance.change_finding"))
+        return (
+            obj is not None and obj.status == Finding.Status.OPEN and request.user.has_perm("compliance.change_finding")
+        )
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -145,6 +171,7 @@ class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
 
 # --- review samples -----------------------------------------------------------------------------
 
+
 class QueueSampleForm(ServiceForm):
     class Meta:
         model = ReviewSample
@@ -162,8 +189,9 @@ class SampleReviewForm(ServiceForm):
 
     def call_service(self, data):
         answers = {name: data.get(name) for name, _ in ReviewSample.CHECKLIST}
-        return services.record_sample_review(self.instance, by=self.request_user, answers=answers,
-                                             verdict=data["verdict"], note=data.get("note", ""))
+        return services.record_sample_review(
+            self.instance, by=self.request_user, answers=answers, verdict=data["verdict"], note=data.get("note", "")
+        )
 
 
 @admin.register(ReviewSample)
@@ -199,9 +227,13 @@ class ReviewSampleAdmin(CaseServiceAdminMixin, HistoryAdmin):
 
 # --- complaints ---------------------------------------------------------------------------------
 
+
 class ComplaintForm(ServiceForm):
-    place_hold = forms.BooleanField(required=False, label=gettext_lazy("Stop the case while it is investigated"),
-                                    help_text=gettext_lazy("Places a complaint-investigation hold on the case."))
+    place_hold = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Stop the case while it is investigated"),
+        help_text=gettext_lazy("Places a complaint-investigation hold on the case."),
+    )
     hold_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
@@ -210,10 +242,18 @@ class ComplaintForm(ServiceForm):
 
     def call_service(self, data):
         return services.record_complaint(
-            by=self.request_user, borrower=data["borrower"], case=data.get("case"), channel=data["channel"],
-            category=data["category"], received_at=data.get("received_at"), description=data["description"],
-            attempts=data.get("attempts") or [], agent=data.get("agent"), place_hold=data.get("place_hold", False),
-            hold_note=data.get("hold_note", ""))
+            by=self.request_user,
+            borrower=data["borrower"],
+            case=data.get("case"),
+            channel=data["channel"],
+            category=data["category"],
+            received_at=data.get("received_at"),
+            description=data["description"],
+            attempts=data.get("attempts") or [],
+            agent=data.get("agent"),
+            place_hold=data.get("place_hold", False),
+            hold_note=data.get("hold_note", ""),
+        )
 
 
 class ResolveComplaintForm(ServiceForm):
@@ -233,8 +273,21 @@ class ComplaintAdmin(CaseServiceAdminMixin, HistoryAdmin):
     search_fields = ["=case__account__loan_number", "borrower__full_name"]
     autocomplete_fields = ["borrower", "case", "agent", "attempts"]
     date_hierarchy = "received_at"
-    context = ["borrower", "case_dossier", "channel", "category", "received_at", "description", "attempts", "agent",
-               "hold", "recorded_by", "recorded_at", "resolved_at", "resolved_by"]
+    context = [
+        "borrower",
+        "case_dossier",
+        "channel",
+        "category",
+        "received_at",
+        "description",
+        "attempts",
+        "agent",
+        "hold",
+        "recorded_by",
+        "recorded_at",
+        "resolved_at",
+        "resolved_by",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(borrower__in=visible_borrowers(request.user))
@@ -279,6 +332,7 @@ class ComplaintAdmin(CaseServiceAdminMixin, HistoryAdmin):
 
 # --- the access log and the ledger: read-only, kept ----------------------------------------------
 
+
 class ReadOnlyRecordAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
@@ -303,10 +357,17 @@ class AccessLogAdmin(ReadOnlyRecordAdmin):
     date_hierarchy = "at"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            borrower_full_name=Subquery(Borrower.objects.filter(pk=OuterRef("borrower_id")).values("full_name")[:1]),
-            case_loan_number=Subquery(CollectionCase.objects.filter(pk=OuterRef("case_id"))
-                                      .values("account__loan_number")[:1]),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                borrower_full_name=Subquery(
+                    Borrower.objects.filter(pk=OuterRef("borrower_id")).values("full_name")[:1]
+                ),
+                case_loan_number=Subquery(
+                    CollectionCase.objects.filter(pk=OuterRef("case_id")).values("account__loan_number")[:1]
+                ),
+            )
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -336,8 +397,10 @@ class AuditLedgerAdmin(RunButtonsMixin, ReadOnlyRecordAdmin):
     change_list_template = "compliance/admin/auditledger_change_list.html"
 
     def get_urls(self):
-        return [path("verify/", self.admin_site.admin_view(self.verify_chain), name="audit_auditledger_verify"),
-                *super().get_urls()]
+        return [
+            path("verify/", self.admin_site.admin_view(self.verify_chain), name="audit_auditledger_verify"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=gettext_lazy("entry hash"))
     def short_hash(self, obj):

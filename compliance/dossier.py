@@ -7,6 +7,7 @@ findings), the money and arrangements, and every history diff with its user and 
 A fixed number of queries whatever the case's length: one per kind of record and one
 per history table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,13 +20,21 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from core.masking import mask_national_id
 from cases.models import (
-    Borrower, CollectionCase, ContactPoint, Hold, Installment, LoanAccount, Payment, PromiseToPay, RepaymentPlan,
+    Borrower,
+    CollectionCase,
+    ContactPoint,
+    Hold,
+    Installment,
+    LoanAccount,
+    Payment,
+    PromiseToPay,
+    RepaymentPlan,
 )
-from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
-from policy.codes import Reason
 from cases.selectors import borrower_zone
+from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
+from core.masking import mask_national_id
+from policy.codes import Reason
 
 from .models import Complaint, Finding, ReviewSample
 from .selectors import field_visit_model
@@ -131,12 +140,21 @@ def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -
     text = attempt.message_text or (sent.body if sent is not None else "")
     template = attempt.template or (sent.template if sent is not None else None)
     return Entry(
-        at=attempt.started_at, borrower_local=clock.local(attempt.started_at), section="attempt",
-        kind=attempt.get_channel_display(), actor=who, summary=" · ".join(parts), details=details,
-        blocked=not attempt.allowed, overridden=attempt.was_overridden,
-        off_hours=Reason.OUTSIDE_HOURS in attempt.reasons, reasons=tuple(attempt.reasons),
-        template=f"{template.code} v{template.version}" if template else "", message_text=text,
-        record=f"contacts.ContactAttempt#{attempt.pk}", url=admin_url("contacts.ContactAttempt", attempt.pk),
+        at=attempt.started_at,
+        borrower_local=clock.local(attempt.started_at),
+        section="attempt",
+        kind=attempt.get_channel_display(),
+        actor=who,
+        summary=" · ".join(parts),
+        details=details,
+        blocked=not attempt.allowed,
+        overridden=attempt.was_overridden,
+        off_hours=Reason.OUTSIDE_HOURS in attempt.reasons,
+        reasons=tuple(attempt.reasons),
+        template=f"{template.code} v{template.version}" if template else "",
+        message_text=text,
+        record=f"contacts.ContactAttempt#{attempt.pk}",
+        url=admin_url("contacts.ContactAttempt", attempt.pk),
     )
 
 
@@ -144,10 +162,17 @@ def _event_entries(case, clock):
     for event in case.events.select_related("actor"):
         moved = f"{event.from_state} → {event.to_state}. " if event.to_state else ""
         yield Entry(
-            at=event.at, borrower_local=clock.local(event.at), section="event", kind=event.get_kind_display(),
-            actor=event.actor_label, summary=(moved + event.reason).strip(),
-            details=[f"{'✓' if rule.get('passed') else '✗'} {rule.get('rule')}: {rule.get('explanation', '')}"
-                     for rule in event.rules] + ([f"Profile {event.profile_label}."] if event.profile_label else []),
+            at=event.at,
+            borrower_local=clock.local(event.at),
+            section="event",
+            kind=event.get_kind_display(),
+            actor=event.actor_label,
+            summary=(moved + event.reason).strip(),
+            details=[
+                f"{'✓' if rule.get('passed') else '✗'} {rule.get('rule')}: {rule.get('explanation', '')}"
+                for rule in event.rules
+            ]
+            + ([f"Profile {event.profile_label}."] if event.profile_label else []),
             record=f"cases.CaseEvent#{event.pk}",
         )
 
@@ -159,12 +184,18 @@ def _unsent_message_entries(case, clock):
         at = message.sent_at or message.scheduled_for
         reasons = tuple(message.suppressed_reasons)
         yield Entry(
-            at=at, borrower_local=clock.local(at), section="message",
-            kind=f"{message.get_channel_display()} {message.get_purpose_display().lower()}", actor="system",
-            summary=f"{message.get_state_display()}" + (f": {', '.join(reasons)}" if reasons else "")
-                    + (f" — {message.last_error}" if message.last_error else ""),
-            reasons=reasons, template=f"{message.template.code} v{message.template.version}",
-            message_text=message.body, record=f"contacts.OutboundMessage#{message.pk}",
+            at=at,
+            borrower_local=clock.local(at),
+            section="message",
+            kind=f"{message.get_channel_display()} {message.get_purpose_display().lower()}",
+            actor="system",
+            summary=f"{message.get_state_display()}"
+            + (f": {', '.join(reasons)}" if reasons else "")
+            + (f" — {message.last_error}" if message.last_error else ""),
+            reasons=reasons,
+            template=f"{message.template.code} v{message.template.version}",
+            message_text=message.body,
+            record=f"contacts.OutboundMessage#{message.pk}",
             url=admin_url("contacts.OutboundMessage", message.pk),
         )
 
@@ -179,11 +210,15 @@ def _visit_entries(case, clock):
         missing = visit.missing_report_items() if hasattr(visit, "missing_report_items") else []
         state = visit.get_state_display() if hasattr(visit, "get_state_display") else getattr(visit, "state", "")
         yield Entry(
-            at=at, borrower_local=clock.local(at), section="visit", kind=f"Field visit ({state})",
+            at=at,
+            borrower_local=clock.local(at),
+            section="visit",
+            kind=f"Field visit ({state})",
             actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else "system",
             summary=getattr(visit, "reason", "") or str(visit),
             details=[f"Report missing: {', '.join(missing)}."] if missing and state else [],
-            record=f"visits.FieldVisit#{visit.pk}", url=admin_url("visits.FieldVisit", visit.pk),
+            record=f"visits.FieldVisit#{visit.pk}",
+            url=admin_url("visits.FieldVisit", visit.pk),
         )
 
 
@@ -191,40 +226,61 @@ def _complaint_entries(case, clock):
     about_this_case = Q(case=case) | Q(borrower_id=case.account.borrower_id, case__isnull=True)
     for complaint in Complaint.objects.filter(about_this_case).select_related("recorded_by", "agent"):
         yield Entry(
-            at=complaint.received_at, borrower_local=clock.local(complaint.received_at), section="complaint",
-            kind=f"Complaint: {complaint.get_category_display()}", actor=complaint.recorded_by.get_username(),
+            at=complaint.received_at,
+            borrower_local=clock.local(complaint.received_at),
+            section="complaint",
+            kind=f"Complaint: {complaint.get_category_display()}",
+            actor=complaint.recorded_by.get_username(),
             summary=complaint.description,
             details=([f"About {complaint.agent.get_username()}."] if complaint.agent_id else [])
-                    + ([f"Resolved {clock.local(complaint.resolved_at)}: {complaint.resolution}"]
-                       if complaint.resolved_at else ["Open."]),
-            record=f"compliance.Complaint#{complaint.pk}", url=admin_url("compliance.Complaint", complaint.pk),
+            + (
+                [f"Resolved {clock.local(complaint.resolved_at)}: {complaint.resolution}"]
+                if complaint.resolved_at
+                else ["Open."]
+            ),
+            record=f"compliance.Complaint#{complaint.pk}",
+            url=admin_url("compliance.Complaint", complaint.pk),
         )
 
 
 def _finding_entries(case, clock):
     for finding in case.findings.select_related("reviewer"):
         yield Entry(
-            at=finding.detected_at, borrower_local=clock.local(finding.detected_at), section="finding",
+            at=finding.detected_at,
+            borrower_local=clock.local(finding.detected_at),
+            section="finding",
             kind=f"Finding: {finding.get_rule_display()} ({finding.severity})",
             actor=finding.reviewer.get_username() if finding.reviewer_id else "scan",
-            summary=finding.summary, details=[f"{finding.get_status_display()}. {finding.review_note}".strip()],
-            record=f"compliance.Finding#{finding.pk}", url=admin_url("compliance.Finding", finding.pk),
+            summary=finding.summary,
+            details=[f"{finding.get_status_display()}. {finding.review_note}".strip()],
+            record=f"compliance.Finding#{finding.pk}",
+            url=admin_url("compliance.Finding", finding.pk),
         )
 
 
 # --- history diffs --------------------------------------------------------------------------
+
 
 def _history_sources(case: CollectionCase):
     """(model, filter on its history) for the case and every row related to it."""
     account_id, borrower_id = case.account_id, case.account.borrower_id
     plans = RepaymentPlan.objects.filter(case=case).values("pk")
     sources = [
-        (Borrower, Q(id=borrower_id)), (ContactPoint, Q(borrower_id=borrower_id)),
-        (ChannelOptOut, Q(borrower_id=borrower_id)), (LoanAccount, Q(id=account_id)),
-        (Payment, Q(account_id=account_id)), (CollectionCase, Q(id=case.pk)), (Hold, Q(case_id=case.pk)),
-        (PromiseToPay, Q(case_id=case.pk)), (RepaymentPlan, Q(case_id=case.pk)), (Installment, Q(plan_id__in=plans)),
-        (ContactAttempt, Q(case_id=case.pk)), (OutboundMessage, Q(case_id=case.pk)),
-        (Complaint, Q(case_id=case.pk)), (Finding, Q(case_id=case.pk)), (ReviewSample, Q(case_id=case.pk)),
+        (Borrower, Q(id=borrower_id)),
+        (ContactPoint, Q(borrower_id=borrower_id)),
+        (ChannelOptOut, Q(borrower_id=borrower_id)),
+        (LoanAccount, Q(id=account_id)),
+        (Payment, Q(account_id=account_id)),
+        (CollectionCase, Q(id=case.pk)),
+        (Hold, Q(case_id=case.pk)),
+        (PromiseToPay, Q(case_id=case.pk)),
+        (RepaymentPlan, Q(case_id=case.pk)),
+        (Installment, Q(plan_id__in=plans)),
+        (ContactAttempt, Q(case_id=case.pk)),
+        (OutboundMessage, Q(case_id=case.pk)),
+        (Complaint, Q(case_id=case.pk)),
+        (Finding, Q(case_id=case.pk)),
+        (ReviewSample, Q(case_id=case.pk)),
     ]
     FieldVisit = field_visit_model()
     if FieldVisit is not None and hasattr(FieldVisit, "history"):
@@ -259,11 +315,15 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
         pk_name = model._meta.pk.name
         historical = model.history.model
         compared = [f.name for f in historical.tracked_fields if f.editable and not f.many_to_many]
-        user_fields.update((label, f.name) for f in historical.tracked_fields
-                           if f.is_relation and f.related_model is User)
+        user_fields.update(
+            (label, f.name) for f in historical.tracked_fields if f.is_relation and f.related_model is User
+        )
         previous = {}
-        for record in (model.history.filter(condition).select_related("history_user")
-                       .order_by(pk_name, "history_date", "history_id")):
+        for record in (
+            model.history.filter(condition)
+            .select_related("history_user")
+            .order_by(pk_name, "history_date", "history_id")
+        ):
             object_id = getattr(record, pk_name)
             before = previous.get(object_id)
             changes = []
@@ -273,8 +333,14 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
             previous[object_id] = record
             found.append((label, object_id, record, changes))
 
-    user_ids = {value for label, _, _, changes in found for name, old, new in changes
-                if (label, name) in user_fields for value in (old, new) if value}
+    user_ids = {
+        value
+        for label, _, _, changes in found
+        for name, old, new in changes
+        if (label, name) in user_fields
+        for value in (old, new)
+        if value
+    }
     usernames = dict(User.objects.filter(pk__in=user_ids).values_list("pk", User.USERNAME_FIELD)) if user_ids else {}
 
     def shown(label, name, value, record):
@@ -289,12 +355,17 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
 
     history = [
         HistoryChange(
-            at=record.history_date, borrower_local=clock.local(record.history_date), model=label, object_id=object_id,
-            url=admin_url(label, object_id), change_type=CHANGE_TYPES.get(record.history_type, record.history_type),
+            at=record.history_date,
+            borrower_local=clock.local(record.history_date),
+            model=label,
+            object_id=object_id,
+            url=admin_url(label, object_id),
+            change_type=CHANGE_TYPES.get(record.history_type, record.history_type),
             user=record.history_user.get_username() if record.history_user_id else "system",
             reason=record.history_change_reason or "",
-            changes=[(name, shown(label, name, old, record), shown(label, name, new, record))
-                     for name, old, new in changes],
+            changes=[
+                (name, shown(label, name, old, record), shown(label, name, new, record)) for name, old, new in changes
+            ],
         )
         for label, object_id, record, changes in found
     ]
@@ -304,15 +375,20 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
 
 # --- the dossier --------------------------------------------------------------------------------
 
+
 def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Dossier:
     """Everything a reviewer needs about one case. Raises CollectionCase.DoesNotExist."""
-    case = (CollectionCase.objects.select_related("account__borrower", "assigned_collector")
-            .prefetch_related("account__borrower__contact_points").get(pk=case_id))
+    case = (
+        CollectionCase.objects.select_related("account__borrower", "assigned_collector")
+        .prefetch_related("account__borrower__contact_points")
+        .get(pk=case_id)
+    )
     account, borrower = case.account, case.account.borrower
     zone = borrower_zone(case)
     clock = _Clock(zone)
     attempts = case.contact_attempts.select_related(
-        "agent", "contact_point", "overridden_by", "template", "profile", "outbound_message__template")
+        "agent", "contact_point", "overridden_by", "template", "profile", "outbound_message__template"
+    )
     timeline = [
         *_event_entries(case, clock),
         *(_attempt_entry(attempt, clock, full_contact) for attempt in attempts),
@@ -323,15 +399,22 @@ def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Doss
     ]
     timeline.sort(key=lambda entry: entry.at)
     return Dossier(
-        case=case, account=account, borrower=borrower, profile_label=case.policy_profile.label, zone=str(zone),
+        case=case,
+        account=account,
+        borrower=borrower,
+        profile_label=case.policy_profile.label,
+        zone=str(zone),
         national_id=borrower.national_id if full_national_id else borrower.national_id_masked,
         contact_points=[(point, _shown_point(point, full_contact)) for point in borrower.contact_points.all()],
         timeline=timeline,
         payments=list(account.payments.select_related("recorded_by").order_by("paid_at", "pk")),
         holds=list(case.holds.select_related("placed_by", "released_by").order_by("starts_at", "pk")),
         promises=list(case.promises.select_related("created_by").order_by("created_at", "pk")),
-        plans=list(case.repayment_plans.select_related("created_by", "approved_by").prefetch_related("installments")
-                   .order_by("created_at", "pk")),
+        plans=list(
+            case.repayment_plans.select_related("created_by", "approved_by")
+            .prefetch_related("installments")
+            .order_by("created_at", "pk")
+        ),
         history=_history_changes(case, clock, full_national_id=full_national_id, full_contact=full_contact),
         other_cases=list(CollectionCase.objects.filter(account=account).exclude(pk=case.pk).order_by("-opened_at")),
         visits_included=field_visit_model() is not None,
@@ -340,8 +423,22 @@ def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Doss
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-CSV_HEADER = ["section", "at (UTC)", "borrower local time", "what", "who", "summary", "details", "blocked",
-              "overridden", "off hours", "reasons", "template", "message text", "record"]
+CSV_HEADER = [
+    "section",
+    "at (UTC)",
+    "borrower local time",
+    "what",
+    "who",
+    "summary",
+    "details",
+    "blocked",
+    "overridden",
+    "off hours",
+    "reasons",
+    "template",
+    "message text",
+    "record",
+]
 
 
 def _utc(instant: datetime | None) -> str:
@@ -354,29 +451,104 @@ def csv_rows(dossier: Dossier):
     yield CSV_HEADER
     flag = {True: "yes", False: ""}
     for entry in dossier.timeline:
-        yield [entry.section, _utc(entry.at), entry.borrower_local, entry.kind, entry.actor, entry.summary,
-               " | ".join(entry.details), flag[entry.blocked], flag[entry.overridden], flag[entry.off_hours],
-               " ".join(entry.reasons), entry.template, entry.message_text, entry.record]
+        yield [
+            entry.section,
+            _utc(entry.at),
+            entry.borrower_local,
+            entry.kind,
+            entry.actor,
+            entry.summary,
+            " | ".join(entry.details),
+            flag[entry.blocked],
+            flag[entry.overridden],
+            flag[entry.off_hours],
+            " ".join(entry.reasons),
+            entry.template,
+            entry.message_text,
+            entry.record,
+        ]
     for payment in dossier.payments:
-        yield ["payment", _utc(payment.paid_at), "", payment.get_source_display(),
-               payment.recorded_by.get_username() if payment.recorded_by_id else "system",
-               f"{payment.amount} {payment.currency} ({payment.reference})", f"recorded {_utc(payment.recorded_at)}",
-               "", "", "", "", "", "", f"cases.Payment#{payment.pk}"]
+        yield [
+            "payment",
+            _utc(payment.paid_at),
+            "",
+            payment.get_source_display(),
+            payment.recorded_by.get_username() if payment.recorded_by_id else "system",
+            f"{payment.amount} {payment.currency} ({payment.reference})",
+            f"recorded {_utc(payment.recorded_at)}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"cases.Payment#{payment.pk}",
+        ]
     for hold in dossier.holds:
-        yield ["hold", _utc(hold.starts_at), "", hold.get_kind_display(),
-               hold.placed_by.get_username() if hold.placed_by_id else "system", hold.note,
-               f"ends {_utc(hold.ends_at) or 'when released'}; released {_utc(hold.released_at) or 'no'}",
-               "", "", "", "", "", "", f"cases.Hold#{hold.pk}"]
+        yield [
+            "hold",
+            _utc(hold.starts_at),
+            "",
+            hold.get_kind_display(),
+            hold.placed_by.get_username() if hold.placed_by_id else "system",
+            hold.note,
+            f"ends {_utc(hold.ends_at) or 'when released'}; released {_utc(hold.released_at) or 'no'}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"cases.Hold#{hold.pk}",
+        ]
     for promise in dossier.promises:
-        yield ["promise", _utc(promise.created_at), "", promise.get_status_display(),
-               promise.created_by.get_username(), f"{promise.amount} {promise.currency} by {promise.due_date}",
-               promise.note, "", "", "", "", "", "", f"cases.PromiseToPay#{promise.pk}"]
+        yield [
+            "promise",
+            _utc(promise.created_at),
+            "",
+            promise.get_status_display(),
+            promise.created_by.get_username(),
+            f"{promise.amount} {promise.currency} by {promise.due_date}",
+            promise.note,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"cases.PromiseToPay#{promise.pk}",
+        ]
     for plan in dossier.plans:
-        yield ["plan", _utc(plan.created_at), "", plan.get_status_display(), plan.created_by.get_username(),
-               f"{plan.total_amount} {plan.currency}, {len(plan.installments.all())} instalments",
-               plan.note, "", "", "", "", "", "", f"cases.RepaymentPlan#{plan.pk}"]
+        yield [
+            "plan",
+            _utc(plan.created_at),
+            "",
+            plan.get_status_display(),
+            plan.created_by.get_username(),
+            f"{plan.total_amount} {plan.currency}, {len(plan.installments.all())} instalments",
+            plan.note,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"cases.RepaymentPlan#{plan.pk}",
+        ]
     for change in dossier.history:
-        yield ["history", _utc(change.at), change.borrower_local,
-               f"{change.model} #{change.object_id} {change.change_type}", change.user, change.reason,
-               " | ".join(f"{name}: {old} → {new}" for name, old, new in change.changes),
-               "", "", "", "", "", "", f"{change.model}#{change.object_id}"]
+        yield [
+            "history",
+            _utc(change.at),
+            change.borrower_local,
+            f"{change.model} #{change.object_id} {change.change_type}",
+            change.user,
+            change.reason,
+            " | ".join(f"{name}: {old} → {new}" for name, old, new in change.changes),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{change.model}#{change.object_id}",
+        ]

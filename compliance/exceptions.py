@@ -1,5 +1,6 @@
 """Named refusals of the compliance services. They extend the one base class of refusals,
 so the admin's ServiceForm shows them on the form like any other refusal."""
+
 from core.exceptions import ServiceError
 
 

@@ -3,6 +3,7 @@ Findings as the scan (and a reviewer) raise them: a candidate names its rule, su
 evidence; ``store_findings`` keeps the ones not raised before, by fingerprint, so raising
 the same thing twice never makes a second finding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit import ledger as audit
+
 from .models import Finding
 
 
@@ -46,15 +48,22 @@ class Candidate:
         return hashlib.sha256(f"{self.rule}|{subject}|{identity}".encode()).hexdigest()
 
     def to_finding(self, now: datetime) -> Finding:
-        return Finding(rule=self.rule, severity=self.severity, summary=self.summary,
-                       evidence=[e.as_dict() for e in self.evidence], case_id=self.case_id,
-                       borrower_id=self.borrower_id, agent_id=self.agent_id, fingerprint=self.fingerprint,
-                       detected_at=now)
+        return Finding(
+            rule=self.rule,
+            severity=self.severity,
+            summary=self.summary,
+            evidence=[e.as_dict() for e in self.evidence],
+            case_id=self.case_id,
+            borrower_id=self.borrower_id,
+            agent_id=self.agent_id,
+            fingerprint=self.fingerprint,
+            detected_at=now,
+        )
 
 
 def _chunks(items, size=500):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def store_findings(candidates, now: datetime | None = None) -> list[Finding]:
@@ -74,13 +83,15 @@ def store_findings(candidates, now: datetime | None = None) -> list[Finding]:
                     known.update(Finding.objects.filter(fingerprint__in=chunk).values_list("fingerprint", flat=True))
                 new = [c.to_finding(now) for fingerprint, c in wanted.items() if fingerprint not in known]
                 created = Finding.objects.bulk_create(new, batch_size=500)
-                history = Finding.history.bulk_history_create(created, default_change_reason="raised by the scan",
-                                                              default_date=now) or []
+                history = (
+                    Finding.history.bulk_history_create(
+                        created, default_change_reason="raised by the scan", default_date=now
+                    )
+                    or []
+                )
                 audit.ledger_append_many(history)
                 return created
         except IntegrityError:
             if last_try:
                 raise
     return []
-
-

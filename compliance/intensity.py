@@ -6,6 +6,7 @@ and off-hours attempts in their own colours.
 Off hours means the engine named ``outside_hours`` among the reasons: the attempt was
 refused for it, or a supervisor overrode that refusal.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,15 +18,16 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from policy.codes import Channel, Reason
-from contacts.models import ContactAttempt
 from cases.selectors import borrower_zone
+from contacts.models import ContactAttempt
+from policy.codes import Channel, Reason
 
 DEFAULT_DAYS = 30
 ROLLING_DAYS = 7
 
 
 # --- chart geometry ------------------------------------------------------------------------
+
 
 @dataclass
 class Segment:
@@ -95,19 +97,34 @@ def stacked_bar_chart(title: str, description: str, columns, caps, legend, *, wi
                 stacked += value
         bars.append(Bar(x=x, width=bar_width, title=tooltip, segments=drawn))
     step = max(1, ceil(len(columns) / 10))
-    x_labels = [(round(left + index * slot + slot / 2, 1), label)
-                for index, (label, _, _) in enumerate(columns) if index % step == 0]
+    x_labels = [
+        (round(left + index * slot + slot / 2, 1), label)
+        for index, (label, _, _) in enumerate(columns)
+        if index % step == 0
+    ]
     ticks = sorted({0, ceiling // 2, ceiling})
     return Chart(
-        title=title, description=description, width=width, height=height, left=left, top=top,
-        right=left + plot_width, baseline=baseline, tick_x=left - 4, label_y=baseline + 14, bars=bars,
+        title=title,
+        description=description,
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        right=left + plot_width,
+        baseline=baseline,
+        tick_x=left - 4,
+        label_y=baseline + 14,
+        bars=bars,
         caps=[CapLine(y=y_of(value), label=f"{label}: {value}", css=css) for label, value, css in caps],
-        y_ticks=[(y_of(tick), tick) for tick in ticks], x_labels=x_labels, legend=legend,
+        y_ticks=[(y_of(tick), tick) for tick in ticks],
+        x_labels=x_labels,
+        legend=legend,
         empty=not any(totals),
     )
 
 
 # --- counting ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Day:
@@ -143,19 +160,29 @@ def _days(attempts, zone: ZoneInfo, first: date, last: date) -> list[Day]:
     return list(by_day.values())
 
 
-DAILY_LEGEND = [("seg-allowed", "made"), ("seg-off-hours", "off hours (refused or overridden)"),
-                ("seg-blocked", "refused (other reasons)")]
+DAILY_LEGEND = [
+    ("seg-allowed", "made"),
+    ("seg-off-hours", "off hours (refused or overridden)"),
+    ("seg-blocked", "refused (other reasons)"),
+]
 
 
 def _daily_chart(days: list[Day], caps, title: str) -> Chart:
     columns = [
-        (f"{d.day:%m-%d}",
-         [(d.allowed, "seg-allowed"), (d.off_hours, "seg-off-hours"), (d.blocked, "seg-blocked")],
-         f"{d.day:%Y-%m-%d}: {d.total} attempts ({d.allowed} made, {d.off_hours} off hours, {d.blocked} refused)")
+        (
+            f"{d.day:%m-%d}",
+            [(d.allowed, "seg-allowed"), (d.off_hours, "seg-off-hours"), (d.blocked, "seg-blocked")],
+            f"{d.day:%Y-%m-%d}: {d.total} attempts ({d.allowed} made, {d.off_hours} off hours, {d.blocked} refused)",
+        )
         for d in days
     ]
-    return stacked_bar_chart(title, "Attempts per day; refused and off-hours attempts highlighted; "
-                                    "daily caps as lines.", columns, caps, DAILY_LEGEND)
+    return stacked_bar_chart(
+        title,
+        "Attempts per day; refused and off-hours attempts highlighted; daily caps as lines.",
+        columns,
+        caps,
+        DAILY_LEGEND,
+    )
 
 
 @dataclass
@@ -197,31 +224,58 @@ def case_intensity(case, *, days: int = DEFAULT_DAYS, now: datetime | None = Non
     zone = borrower_zone(case)
     first, last = _window(zone, days, now)
     profile = case.policy_profile
-    attempts = list(case.contact_attempts.filter(
-        direction=ContactAttempt.Direction.OUTBOUND,
-        started_at__gte=_start_of(first - timedelta(days=ROLLING_DAYS - 1), zone),
-        started_at__lt=_start_of(last + timedelta(days=1), zone),
-    ).values(*ATTEMPT_FIELDS))
+    attempts = list(
+        case.contact_attempts.filter(
+            direction=ContactAttempt.Direction.OUTBOUND,
+            started_at__gte=_start_of(first - timedelta(days=ROLLING_DAYS - 1), zone),
+            started_at__lt=_start_of(last + timedelta(days=1), zone),
+        ).values(*ATTEMPT_FIELDS)
+    )
     all_days = _days(attempts, zone, first - timedelta(days=ROLLING_DAYS - 1), last)
-    shown = all_days[ROLLING_DAYS - 1:]
-    daily_caps = [(label, value, "cap-daily") for label, value in (
-        ("connected calls per day", profile.connected_calls_per_day), ("SMS per day", profile.sms_per_day),
-        ("unanswered calls per number per day", profile.unanswered_calls_per_number_per_day)) if value]
-    weekly_caps = [(label, value, "cap-weekly") for label, value in (
-        ("attempts per borrower in 7 days", profile.attempts_per_borrower_7d),
-        ("calls per debt in 7 days", profile.calls_per_debt_7d)) if value]
+    shown = all_days[ROLLING_DAYS - 1 :]
+    daily_caps = [
+        (label, value, "cap-daily")
+        for label, value in (
+            ("connected calls per day", profile.connected_calls_per_day),
+            ("SMS per day", profile.sms_per_day),
+            ("unanswered calls per number per day", profile.unanswered_calls_per_number_per_day),
+        )
+        if value
+    ]
+    weekly_caps = [
+        (label, value, "cap-weekly")
+        for label, value in (
+            ("attempts per borrower in 7 days", profile.attempts_per_borrower_7d),
+            ("calls per debt in 7 days", profile.calls_per_debt_7d),
+        )
+        if value
+    ]
     rolling_columns = []
     for index, day in enumerate(shown, start=ROLLING_DAYS - 1):
-        window = all_days[index - ROLLING_DAYS + 1: index + 1]
+        window = all_days[index - ROLLING_DAYS + 1 : index + 1]
         calls, other = sum(d.calls for d in window), sum(d.other for d in window)
-        rolling_columns.append((f"{day.day:%m-%d}", [(calls, "seg-calls"), (other, "seg-other")],
-                                f"7 days to {day.day:%Y-%m-%d}: {calls} calls, {other} other contacts made"))
+        rolling_columns.append(
+            (
+                f"{day.day:%m-%d}",
+                [(calls, "seg-calls"), (other, "seg-other")],
+                f"7 days to {day.day:%Y-%m-%d}: {calls} calls, {other} other contacts made",
+            )
+        )
     rolling = stacked_bar_chart(
-        "Contacts made in the 7 days to each day", "Rolling seven-day totals against the weekly caps.",
-        rolling_columns, weekly_caps, [("seg-calls", "phone calls"), ("seg-other", "other channels")])
-    return Intensity(zone=str(zone), first=first, last=last, days=shown,
-                     daily=_daily_chart(shown, daily_caps, "Attempts per day (borrower's local days)"),
-                     rolling=rolling)
+        "Contacts made in the 7 days to each day",
+        "Rolling seven-day totals against the weekly caps.",
+        rolling_columns,
+        weekly_caps,
+        [("seg-calls", "phone calls"), ("seg-other", "other channels")],
+    )
+    return Intensity(
+        zone=str(zone),
+        first=first,
+        last=last,
+        days=shown,
+        daily=_daily_chart(shown, daily_caps, "Attempts per day (borrower's local days)"),
+        rolling=rolling,
+    )
 
 
 def agent_intensity(agent, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Intensity:
@@ -230,14 +284,18 @@ def agent_intensity(agent, *, days: int = DEFAULT_DAYS, now: datetime | None = N
     drawn on each case's own chart, linked from the table."""
     zone = timezone.get_current_timezone()
     first, last = _window(zone, days, now)
-    mine = ContactAttempt.objects.filter(agent=agent, started_at__gte=_start_of(first, zone),
-                                         started_at__lt=_start_of(last + timedelta(days=1), zone))
+    mine = ContactAttempt.objects.filter(
+        agent=agent, started_at__gte=_start_of(first, zone), started_at__lt=_start_of(last + timedelta(days=1), zone)
+    )
     rows = list(mine.values(*ATTEMPT_FIELDS, "case_id"))
     shown = _days(rows, zone, first, last)
     cases = list(
         mine.values("case_id", "case__account__loan_number")
-        .annotate(attempts=Count("pk"), blocked=Count("pk", filter=Q(allowed=False)),
-                  overridden=Count("pk", filter=Q(overridden_by__isnull=False)))
+        .annotate(
+            attempts=Count("pk"),
+            blocked=Count("pk", filter=Q(allowed=False)),
+            overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+        )
         .order_by("-blocked", "-attempts", "case_id")
     )
     off_hours = defaultdict(int)
@@ -246,5 +304,11 @@ def agent_intensity(agent, *, days: int = DEFAULT_DAYS, now: datetime | None = N
             off_hours[row["case_id"]] += 1
     for row in cases:
         row["off_hours"] = off_hours[row["case_id"]]
-    return Intensity(zone=str(zone), first=first, last=last, days=shown,
-                     daily=_daily_chart(shown, [], f"Attempts per day by {agent.get_username()}"), cases=cases)
+    return Intensity(
+        zone=str(zone),
+        first=first,
+        last=last,
+        days=shown,
+        daily=_daily_chart(shown, [], f"Attempts per day by {agent.get_username()}"),
+        cases=cases,
+    )

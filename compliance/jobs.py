@@ -1,4 +1,5 @@
 """The compliance workspace's scheduled jobs."""
+
 from core.jobs import scheduled_job
 
 from . import scan, services

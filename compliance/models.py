@@ -6,6 +6,7 @@ data, and the audit ledger that makes history tamper-evident.
 The rules live in ``compliance.services`` (decisions), ``compliance.scan`` (finding
 rules) and ``compliance.audit`` (the hash chain); these models hold data and constraints.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -50,25 +51,62 @@ class Finding(models.Model):
     rule = models.CharField(max_length=32, choices=Rule.choices, db_index=True, verbose_name=_("rule"))
     severity = models.CharField(max_length=8, choices=Severity.choices, verbose_name=_("severity"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
-    case = models.ForeignKey("cases.CollectionCase", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="findings", verbose_name=_("case"))
-    borrower = models.ForeignKey("cases.Borrower", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="findings", verbose_name=_("borrower"))
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="compliance_findings", help_text=_("The staff member the finding is about."), verbose_name=_("agent"))
+    case = models.ForeignKey(
+        "cases.CollectionCase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("case"),
+    )
+    borrower = models.ForeignKey(
+        "cases.Borrower",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("borrower"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compliance_findings",
+        help_text=_("The staff member the finding is about."),
+        verbose_name=_("agent"),
+    )
     summary = models.TextField(verbose_name=_("summary"))
-    evidence = models.JSONField(default=list, blank=True,
-                                help_text=_('Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, '
-                                          '"label": "…"}].'), verbose_name=_("evidence"))
+    evidence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, "label": "…"}].'),
+        verbose_name=_("evidence"),
+    )
     # The same rule, subject and evidence always give the same fingerprint: a scan run
     # twice finds the existing row instead of raising a duplicate.
     fingerprint = models.CharField(max_length=64, unique=True, verbose_name=_("fingerprint"))
     detected_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("detected at"))
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", help_text=_("Empty: raised by the nightly scan."), verbose_name=_("raised by"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("reviewer"))
-    review_note = models.TextField(blank=True, help_text=_("Why it was confirmed or dismissed."), verbose_name=_("review note"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: raised by the nightly scan."),
+        verbose_name=_("raised by"),
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    review_note = models.TextField(
+        blank=True, help_text=_("Why it was confirmed or dismissed."), verbose_name=_("review note")
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -80,8 +118,9 @@ class Finding(models.Model):
         ordering = ["-detected_at"]
         indexes = [models.Index(fields=["status", "severity"], name="finding_queue")]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="dismissed") | ~Q(review_note=""),
-                                   name="finding_dismissal_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(review_note=""), name="finding_dismissal_has_reason"
+            ),
         ]
         permissions = [("run_compliance_scan", "Can run the compliance scan on demand")]
 
@@ -107,17 +146,31 @@ class ReviewSample(models.Model):
         ("holds_honoured", _("Holds honoured")),
     ]
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("case"))
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("agent"))
-    week = models.DateField(help_text=_("Monday of the week the agent's work was sampled from."), verbose_name=_("week"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("case")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_samples", verbose_name=_("agent")
+    )
+    week = models.DateField(
+        help_text=_("Monday of the week the agent's work was sampled from."), verbose_name=_("week")
+    )
     contact_hours_respected = models.BooleanField(null=True, blank=True, verbose_name=_("contact hours respected"))
     caps_respected = models.BooleanField(null=True, blank=True, verbose_name=_("caps respected"))
     tone_professional = models.BooleanField(null=True, blank=True, verbose_name=_("tone professional"))
     no_third_party_disclosure = models.BooleanField(null=True, blank=True, verbose_name=_("no third party disclosure"))
     holds_honoured = models.BooleanField(null=True, blank=True, verbose_name=_("holds honoured"))
-    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.PENDING, db_index=True, verbose_name=_("verdict"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("reviewer"))
+    verdict = models.CharField(
+        max_length=10, choices=Verdict.choices, default=Verdict.PENDING, db_index=True, verbose_name=_("verdict")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
     reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
@@ -151,25 +204,62 @@ class Complaint(models.Model):
         WRONG_PERSON = "wrong_person", _("Wrong person contacted")
         FEES = "fees", _("Fees")
 
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("borrower"))
-    case = models.ForeignKey("cases.CollectionCase", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="complaints", verbose_name=_("case"))
+    borrower = models.ForeignKey(
+        "cases.Borrower", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("borrower")
+    )
+    case = models.ForeignKey(
+        "cases.CollectionCase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("case"),
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
     category = models.CharField(max_length=12, choices=Category.choices, verbose_name=_("category"))
-    description = models.TextField(help_text=_("What the borrower says happened, in their words where possible."), verbose_name=_("description"))
+    description = models.TextField(
+        help_text=_("What the borrower says happened, in their words where possible."), verbose_name=_("description")
+    )
     received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
-    attempts = models.ManyToManyField("contacts.ContactAttempt", blank=True, related_name="complaints",
-                                      help_text=_("The contacts complained about."), verbose_name=_("attempts"))
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="complaints_about", help_text=_("The staff member complained about."), verbose_name=_("agent"))
-    hold = models.ForeignKey("cases.Hold", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             help_text=_("The complaint-investigation hold placed when it was recorded."), verbose_name=_("hold"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    attempts = models.ManyToManyField(
+        "contacts.ContactAttempt",
+        blank=True,
+        related_name="complaints",
+        help_text=_("The contacts complained about."),
+        verbose_name=_("attempts"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_about",
+        help_text=_("The staff member complained about."),
+        verbose_name=_("agent"),
+    )
+    hold = models.ForeignKey(
+        "cases.Hold",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The complaint-investigation hold placed when it was recorded."),
+        verbose_name=_("hold"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
     resolution = models.TextField(blank=True, verbose_name=_("resolution"))
     resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
 
     history = HistoricalRecords()
 
@@ -179,8 +269,9 @@ class Complaint(models.Model):
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["resolved_at", "received_at"], name="complaint_open")]
         constraints = [
-            models.CheckConstraint(condition=Q(resolved_at__isnull=True) | ~Q(resolution=""),
-                                   name="complaint_resolution_has_text"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | ~Q(resolution=""), name="complaint_resolution_has_text"
+            ),
         ]
 
     def __str__(self):

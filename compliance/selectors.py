@@ -1,6 +1,7 @@
 """Read queries for the reviewer workspace: queues, the field-visit hook, the retention
 report. The dossier and the contact-intensity charts have their own modules
 (``compliance.dossier``, ``compliance.intensity``)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,27 +35,42 @@ def field_visit_model():
 
 # --- the workspace queues -------------------------------------------------------------------
 
+
 def findings_queue() -> QuerySet[Finding]:
     """Open findings, most severe first, then newest."""
-    rank = Case(*(When(severity=severity, then=Value(order)) for severity, order in SEVERITY_ORDER.items()),
-                default=Value(9), output_field=IntegerField())
-    return (Finding.objects.filter(status=Finding.Status.OPEN).annotate(severity_rank=rank)
-            .select_related("case__account", "agent", "borrower").order_by("severity_rank", "-detected_at", "-pk"))
+    rank = Case(
+        *(When(severity=severity, then=Value(order)) for severity, order in SEVERITY_ORDER.items()),
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    return (
+        Finding.objects.filter(status=Finding.Status.OPEN)
+        .annotate(severity_rank=rank)
+        .select_related("case__account", "agent", "borrower")
+        .order_by("severity_rank", "-detected_at", "-pk")
+    )
 
 
 def open_finding_counts() -> list[dict]:
-    return list(Finding.objects.filter(status=Finding.Status.OPEN).values("rule").annotate(n=Count("pk"))
-                .order_by("-n", "rule"))
+    return list(
+        Finding.objects.filter(status=Finding.Status.OPEN).values("rule").annotate(n=Count("pk")).order_by("-n", "rule")
+    )
 
 
 def samples_due() -> QuerySet[ReviewSample]:
-    return (ReviewSample.objects.filter(verdict=ReviewSample.Verdict.PENDING)
-            .select_related("case__account", "agent").order_by("week", "agent__username", "case_id"))
+    return (
+        ReviewSample.objects.filter(verdict=ReviewSample.Verdict.PENDING)
+        .select_related("case__account", "agent")
+        .order_by("week", "agent__username", "case_id")
+    )
 
 
 def open_complaints() -> QuerySet[Complaint]:
-    return (Complaint.objects.filter(resolved_at__isnull=True)
-            .select_related("borrower", "case__account", "agent", "hold").order_by("received_at"))
+    return (
+        Complaint.objects.filter(resolved_at__isnull=True)
+        .select_related("borrower", "case__account", "agent", "hold")
+        .order_by("received_at")
+    )
 
 
 def agents_to_watch(days: int = 30, now: datetime | None = None, limit: int = 15) -> list[dict]:
@@ -63,13 +79,17 @@ def agents_to_watch(days: int = 30, now: datetime | None = None, limit: int = 15
     return list(
         ContactAttempt.objects.filter(agent__isnull=False, started_at__gte=since)
         .values("agent_id", "agent__username")
-        .annotate(attempts=Count("pk"), blocked=Count("pk", filter=Q(allowed=False)),
-                  overridden=Count("pk", filter=Q(overridden_by__isnull=False)))
+        .annotate(
+            attempts=Count("pk"),
+            blocked=Count("pk", filter=Q(allowed=False)),
+            overridden=Count("pk", filter=Q(overridden_by__isnull=False)),
+        )
         .order_by("-blocked", "-overridden", "-attempts")[:limit]
     )
 
 
 # --- retention ----------------------------------------------------------------------------------
+
 
 def years_after(instant: datetime, years: int) -> datetime:
     try:
@@ -106,10 +126,12 @@ def retention_report(now: datetime | None = None) -> RetentionReport:
         .select_related("account__borrower")
         .annotate(
             last_event=Subquery(CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]),
-            last_attempt=Subquery(ContactAttempt.objects.filter(case=OuterRef("pk")).order_by("-started_at")
-                                  .values("started_at")[:1]),
-            last_payment=Subquery(Payment.objects.filter(account=OuterRef("account")).order_by("-paid_at")
-                                  .values("paid_at")[:1]),
+            last_attempt=Subquery(
+                ContactAttempt.objects.filter(case=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
+            ),
+            last_payment=Subquery(
+                Payment.objects.filter(account=OuterRef("account")).order_by("-paid_at").values("paid_at")[:1]
+            ),
         )
         .order_by("closed_at", "pk")
     )
@@ -125,10 +147,15 @@ def retention_report(now: datetime | None = None) -> RetentionReport:
     expired = defaultdict(list)
     for row in rows:
         expired[row.case.account.borrower_id].append(row)
-    case_totals = dict(CollectionCase.objects.filter(account__borrower_id__in=list(expired))
-                       .values("account__borrower_id").annotate(n=Count("pk")).values_list("account__borrower_id", "n"))
+    case_totals = dict(
+        CollectionCase.objects.filter(account__borrower_id__in=list(expired))
+        .values("account__borrower_id")
+        .annotate(n=Count("pk"))
+        .values_list("account__borrower_id", "n")
+    )
     borrowers = [
         (found[0].case.account.borrower, max(r.kept_until for r in found))
-        for borrower_id, found in expired.items() if len(found) == case_totals.get(borrower_id)
+        for borrower_id, found in expired.items()
+        if len(found) == case_totals.get(borrower_id)
     ]
     return RetentionReport(cases=rows, borrowers=borrowers)

@@ -4,6 +4,7 @@ on findings and samples, complaints, the weekly sample and the audit-chain check
 runs in one transaction, checks the acting user's permission and raises a named
 exception from ``compliance.exceptions``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import ledger as audit
 from cases import services as case_services
-from core.exceptions import NotPermitted
 from cases.models import CollectionCase, Hold
 from contacts.models import ContactAttempt
+from core.exceptions import NotPermitted
 
-from audit import ledger as audit
 from .exceptions import ComplaintError, FindingError, SampleError
 from .findings import Candidate, Evidence, store_findings
 from .models import Complaint, Finding, ReviewSample, Rule, Severity
@@ -30,10 +31,14 @@ _require = case_services._require
 
 # --- findings -------------------------------------------------------------------------------------
 
+
 def _open_finding(finding: Finding) -> Finding:
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.status != Finding.Status.OPEN:
-        raise FindingError(_("Finding %(pk)s is already %(lower)s.") % {"pk": finding.pk, "lower": finding.get_status_display().lower()})
+        raise FindingError(
+            _("Finding %(pk)s is already %(lower)s.")
+            % {"pk": finding.pk, "lower": finding.get_status_display().lower()}
+        )
     return finding
 
 
@@ -72,11 +77,21 @@ def raise_finding(*, by, severity: str, summary: str, case=None, agent=None) -> 
         raise FindingError(_("Unknown severity %(severity)r.") % {"severity": severity})
     if not (summary or "").strip():
         raise FindingError(_("Describe what was found."))
-    evidence = [Evidence("cases.CollectionCase", case.pk, f"Case {case.pk} · {case.account.loan_number}")] \
-        if case is not None else []
-    candidate = Candidate(Rule.MANUAL, severity, summary.strip(), evidence, case_id=case.pk if case else None,
-                          borrower_id=case.account.borrower_id if case else None,
-                          agent_id=agent.pk if agent else None, key=f"{by.pk}:{timezone.now().isoformat()}")
+    evidence = (
+        [Evidence("cases.CollectionCase", case.pk, f"Case {case.pk} · {case.account.loan_number}")]
+        if case is not None
+        else []
+    )
+    candidate = Candidate(
+        Rule.MANUAL,
+        severity,
+        summary.strip(),
+        evidence,
+        case_id=case.pk if case else None,
+        borrower_id=case.account.borrower_id if case else None,
+        agent_id=agent.pk if agent else None,
+        key=f"{by.pk}:{timezone.now().isoformat()}",
+    )
     finding = candidate.to_finding(timezone.now())
     finding.raised_by = by
     finding._history_user = by
@@ -87,10 +102,22 @@ def raise_finding(*, by, severity: str, summary: str, case=None, agent=None) -> 
 
 # --- complaints ---------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def record_complaint(*, by, borrower, channel: str, category: str, description: str, case=None,
-                     received_at: datetime | None = None, attempts=(), agent=None, place_hold: bool = False,
-                     hold_note: str = "") -> Complaint:
+def record_complaint(
+    *,
+    by,
+    borrower,
+    channel: str,
+    category: str,
+    description: str,
+    case=None,
+    received_at: datetime | None = None,
+    attempts=(),
+    agent=None,
+    place_hold: bool = False,
+    hold_note: str = "",
+) -> Complaint:
     """Record a borrower's complaint; with ``place_hold`` the case stops (a
     complaint-investigation hold) while it is looked into."""
     _require(by, "compliance.add_complaint", "record complaints")
@@ -108,7 +135,10 @@ def record_complaint(*, by, borrower, channel: str, category: str, description: 
     attempts = list(attempts)
     strangers = [a.pk for a in attempts if a.borrower_id != borrower.pk]
     if strangers:
-        raise ComplaintError(_("Contact attempt(s) %(items)s were not with %(borrower)s.") % {"items": ', '.join(map(str, strangers)), "borrower": borrower})
+        raise ComplaintError(
+            _("Contact attempt(s) %(items)s were not with %(borrower)s.")
+            % {"items": ", ".join(map(str, strangers)), "borrower": borrower}
+        )
     if place_hold and case is None:
         raise ComplaintError(_("A hold needs the case the complaint is about."))
     if case is not None:
@@ -116,8 +146,16 @@ def record_complaint(*, by, borrower, channel: str, category: str, description: 
         # Rows first, ledger last: the case is locked before the first history row takes
         # the ledger head (compliance/audit.py), as place_hold will want it.
         case = CollectionCase.objects.select_for_update().select_related("account").get(pk=case.pk)
-    complaint = Complaint(borrower=borrower, case=case, channel=channel, category=category,
-                          description=description.strip(), received_at=received_at, agent=agent, recorded_by=by)
+    complaint = Complaint(
+        borrower=borrower,
+        case=case,
+        channel=channel,
+        category=category,
+        description=description.strip(),
+        received_at=received_at,
+        agent=agent,
+        recorded_by=by,
+    )
     complaint._history_user = by
     complaint._change_reason = "complaint recorded"
     complaint.save()
@@ -125,8 +163,9 @@ def record_complaint(*, by, borrower, channel: str, category: str, description: 
     if place_hold:
         # Raises HoldError (shown on the form) when the case is closed; the complaint is
         # then not recorded either, so the user can decide without the hold.
-        note = hold_note.strip() or \
-            f"Complaint #{complaint.pk} ({complaint.get_category_display()}) under investigation."
+        note = (
+            hold_note.strip() or f"Complaint #{complaint.pk} ({complaint.get_category_display()}) under investigation."
+        )
         complaint.hold = case_services.place_hold(case, Hold.Kind.COMPLAINT_INVESTIGATION, by=by, note=note)
         complaint._history_user = by
         complaint._change_reason = "investigation hold placed"
@@ -155,6 +194,7 @@ def resolve_complaint(complaint: Complaint, *, by, resolution: str) -> Complaint
 
 # --- review samples ---------------------------------------------------------------------------------
 
+
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -168,9 +208,13 @@ def sample_cases_for_review(week: date | None = None, per_agent: int | None = No
     zone = timezone.get_current_timezone()
     start = datetime.combine(week, datetime.min.time(), tzinfo=zone)
     worked = defaultdict(set)
-    for agent_id, case_id in (ContactAttempt.objects.filter(agent__isnull=False, started_at__gte=start,
-                                                            started_at__lt=start + timedelta(days=7))
-                              .values_list("agent_id", "case_id").distinct()):
+    for agent_id, case_id in (
+        ContactAttempt.objects.filter(
+            agent__isnull=False, started_at__gte=start, started_at__lt=start + timedelta(days=7)
+        )
+        .values_list("agent_id", "case_id")
+        .distinct()
+    ):
         worked[agent_id].add(case_id)
     # An agent must not be able to predict which cases are drawn.
     draw = random.SystemRandom()
@@ -185,8 +229,12 @@ def sample_cases_for_review(week: date | None = None, per_agent: int | None = No
             for case_id in draw.sample(pool, min(max(wanted, 0), len(pool))):
                 new.append(ReviewSample(case_id=case_id, agent_id=agent_id, week=week))
         created = ReviewSample.objects.bulk_create(new)
-        audit.ledger_append_many(ReviewSample.history.bulk_history_create(
-            created, default_change_reason=f"sampled for the week of {week:%Y-%m-%d}") or [])
+        audit.ledger_append_many(
+            ReviewSample.history.bulk_history_create(
+                created, default_change_reason=f"sampled for the week of {week:%Y-%m-%d}"
+            )
+            or []
+        )
     return {"agents": len(worked), "sampled": len(created)}
 
 
@@ -199,7 +247,10 @@ def queue_sample(case, *, by, agent=None) -> ReviewSample:
         raise SampleError(_("Case %(pk)s has no collector; say whose work is reviewed.") % {"pk": case.pk})
     week = week_of(timezone.localdate())
     if ReviewSample.objects.filter(case=case, agent=agent, week=week).exists():
-        raise SampleError(_("Case %(pk)s is already sampled for %(username)s this week.") % {"pk": case.pk, "username": agent.get_username()})
+        raise SampleError(
+            _("Case %(pk)s is already sampled for %(username)s this week.")
+            % {"pk": case.pk, "username": agent.get_username()}
+        )
     sample = ReviewSample(case=case, agent=agent, week=week)
     sample._history_user = by
     sample._change_reason = "queued by a reviewer"
@@ -208,14 +259,17 @@ def queue_sample(case, *, by, agent=None) -> ReviewSample:
 
 
 @transaction.atomic
-def record_sample_review(sample: ReviewSample, *, by, answers: dict[str, bool], verdict: str,
-                         note: str = "") -> ReviewSample:
+def record_sample_review(
+    sample: ReviewSample, *, by, answers: dict[str, bool], verdict: str, note: str = ""
+) -> ReviewSample:
     """Every checklist question answered; a pass only when every answer is yes; a concern
     or a fail says why."""
     _require(by, "compliance.change_reviewsample", "review samples")
     sample = ReviewSample.objects.select_for_update().get(pk=sample.pk)
     if sample.verdict != ReviewSample.Verdict.PENDING:
-        raise SampleError(_("This sample was already reviewed (%(lower)s).") % {"lower": sample.get_verdict_display().lower()})
+        raise SampleError(
+            _("This sample was already reviewed (%(lower)s).") % {"lower": sample.get_verdict_display().lower()}
+        )
     if by.pk == sample.agent_id:
         raise NotPermitted(_("Nobody reviews their own work."))
     questions = dict(ReviewSample.CHECKLIST)
@@ -239,6 +293,7 @@ def record_sample_review(sample: ReviewSample, *, by, answers: dict[str, bool], 
 
 # --- the audit chain ---------------------------------------------------------------------------------
 
+
 def check_audit_chain(*, by=None) -> audit.ChainReport:
     """Verify the chain; a broken one is raised as a high-severity finding naming the
     first broken row (once per row and kind of damage)."""
@@ -247,10 +302,20 @@ def check_audit_chain(*, by=None) -> audit.ChainReport:
     report = audit.verify_chain()
     problem = report.first_problem
     if problem is not None:
-        evidence = [Evidence("compliance.AuditLedger", problem.seq, f"Ledger entry #{problem.seq}")] \
-            if problem.seq is not None and problem.kind not in ("gap", "head") else []
-        store_findings([Candidate(
-            Rule.AUDIT_CHAIN, Severity.HIGH, f"Audit chain broken: {problem}.", evidence,
-            key=f"{problem.kind}:{problem.table}:{problem.row_pk}:{problem.seq}",
-        )])
+        evidence = (
+            [Evidence("compliance.AuditLedger", problem.seq, f"Ledger entry #{problem.seq}")]
+            if problem.seq is not None and problem.kind not in ("gap", "head")
+            else []
+        )
+        store_findings(
+            [
+                Candidate(
+                    Rule.AUDIT_CHAIN,
+                    Severity.HIGH,
+                    f"Audit chain broken: {problem}.",
+                    evidence,
+                    key=f"{problem.kind}:{problem.table}:{problem.row_pk}:{problem.seq}",
+                )
+            ]
+        )
     return report

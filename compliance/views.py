@@ -1,17 +1,18 @@
 """The reviewer workspace: the landing page, the case dossier (printable, and as CSV), the
 contact-intensity charts and the retention report. Thin: reads come from the selectors,
 and every page showing a borrower's personal data writes an access-log row."""
+
 import csv
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from cases.admin import can_see_full_contact_details, can_see_full_national_id
 from audit.services import log_pii_access
+from cases.admin import can_see_full_contact_details, can_see_full_national_id
 from cases.models import CollectionCase
 from cases.selectors import visible_cases
 
@@ -41,9 +42,13 @@ def _page(request, template, title, **context):
 def workspace(request):
     _reviewers_only(request)
     return _page(
-        request, "compliance/workspace.html", _("Compliance review"),
-        findings=selectors.findings_queue()[:QUEUE_LENGTH], finding_counts=selectors.open_finding_counts(),
-        samples=selectors.samples_due()[:QUEUE_LENGTH], complaints=selectors.open_complaints()[:QUEUE_LENGTH],
+        request,
+        "compliance/workspace.html",
+        _("Compliance review"),
+        findings=selectors.findings_queue()[:QUEUE_LENGTH],
+        finding_counts=selectors.open_finding_counts(),
+        samples=selectors.samples_due()[:QUEUE_LENGTH],
+        complaints=selectors.open_complaints()[:QUEUE_LENGTH],
         agents=selectors.agents_to_watch(),
     )
 
@@ -52,8 +57,9 @@ def dossier_search(request):
     _reviewers_only(request)
     loan = request.GET.get("loan", "").strip()
     # A loan may have had several cases (paid, then overdue again): the newest first.
-    case = visible_cases(request.user).filter(account__loan_number=loan).order_by("-opened_at").first() \
-        if loan else None
+    case = (
+        visible_cases(request.user).filter(account__loan_number=loan).order_by("-opened_at").first() if loan else None
+    )
     if case is None:
         messages.error(request, f"No case for loan number {loan!r}." if loan else "Enter a loan number.")
         return redirect("compliance:workspace")
@@ -63,15 +69,22 @@ def dossier_search(request):
 def _dossier_for(request, case_id, where):
     case = _case(request, case_id)
     log_pii_access(request.user, case.account.borrower, where, request, case=case)
-    return dossiers.case_dossier(case.pk, full_national_id=can_see_full_national_id(request.user),
-                                 full_contact=can_see_full_contact_details(request.user))
+    return dossiers.case_dossier(
+        case.pk,
+        full_national_id=can_see_full_national_id(request.user),
+        full_contact=can_see_full_contact_details(request.user),
+    )
 
 
 def dossier(request, case_id):
     _reviewers_only(request)
     found = _dossier_for(request, case_id, "dossier")
-    return _page(request, "compliance/dossier.html", _("Dossier · case %(pk)s · %(loan_number)s") % {"pk": found.case.pk, "loan_number": found.account.loan_number},
-                 dossier=found)
+    return _page(
+        request,
+        "compliance/dossier.html",
+        _("Dossier · case %(pk)s · %(loan_number)s") % {"pk": found.case.pk, "loan_number": found.account.loan_number},
+        dossier=found,
+    )
 
 
 def _spreadsheet_safe(value) -> str:
@@ -104,15 +117,26 @@ def case_intensity(request, case_id):
     _reviewers_only(request)
     case = _case(request, case_id)
     log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
-    return _page(request, "compliance/case_intensity.html", _("Contact intensity · case %(pk)s") % {"pk": case.pk}, case=case,
-                 profile=case.policy_profile, intensity=intensity.case_intensity(case, days=_days(request)))
+    return _page(
+        request,
+        "compliance/case_intensity.html",
+        _("Contact intensity · case %(pk)s") % {"pk": case.pk},
+        case=case,
+        profile=case.policy_profile,
+        intensity=intensity.case_intensity(case, days=_days(request)),
+    )
 
 
 def agent_intensity(request, user_id):
     _reviewers_only(request)
     agent = get_object_or_404(get_user_model(), pk=user_id)
-    return _page(request, "compliance/agent_intensity.html", _("Contact intensity · %(username)s") % {"username": agent.get_username()},
-                 agent=agent, intensity=intensity.agent_intensity(agent, days=_days(request)))
+    return _page(
+        request,
+        "compliance/agent_intensity.html",
+        _("Contact intensity · %(username)s") % {"username": agent.get_username()},
+        agent=agent,
+        intensity=intensity.agent_intensity(agent, days=_days(request)),
+    )
 
 
 def retention(request):

@@ -1,23 +1,32 @@
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.admin import CaseServiceAdminMixin
+from cases.selectors import visible_borrowers, visible_cases
 from core.adminkit import HistoryAdmin, ServiceForm
 from core.exceptions import ServiceError
-from cases.selectors import visible_cases
 
 from . import services
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage
-from cases.selectors import visible_borrowers
 
 
 @admin.register(ContactAttempt)
 class ContactAttemptAdmin(HistoryAdmin):
     """Every attempt, allowed, blocked or overridden. Written only by record_attempt."""
 
-    list_display = ["started_at", "case", "channel", "agent", "outcome", "allowed", "reason_codes", "was_overridden",
-                    "profile"]
+    list_display = [
+        "started_at",
+        "case",
+        "channel",
+        "agent",
+        "outcome",
+        "allowed",
+        "reason_codes",
+        "was_overridden",
+        "profile",
+    ]
     list_filter = ["allowed", "channel", "outcome", "direction", "profile"]
     list_select_related = ["case__account", "agent", "profile", "overridden_by"]
     search_fields = ["=case__account__loan_number"]
@@ -66,15 +75,23 @@ class MessageTemplateAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         try:
             saved = services.save_template_version(
-                code=obj.code, channel=obj.channel, language=obj.language, subject=obj.subject, body=obj.body,
-                is_required_notice=obj.is_required_notice, by=request.user)
+                code=obj.code,
+                channel=obj.channel,
+                language=obj.language,
+                subject=obj.subject,
+                body=obj.body,
+                is_required_notice=obj.is_required_notice,
+                by=request.user,
+            )
         except ServiceError as refusal:  # validated by the form already; say so if not
             self.message_user(request, str(refusal), level=messages.ERROR)
             raise
         obj.pk = saved.pk
         obj.refresh_from_db()
         if change:
-            self.message_user(request, _("Saved as %(saved)s: a new version awaiting compliance approval.") % {"saved": saved})
+            self.message_user(
+                request, _("Saved as %(saved)s: a new version awaiting compliance approval.") % {"saved": saved}
+            )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -90,7 +107,11 @@ class MessageTemplateAdmin(HistoryAdmin):
             except ServiceError as refusal:
                 self.message_user(request, f"{template}: {refusal}", level=messages.ERROR)
             else:
-                self.message_user(request, _("%(code)s v%(version)s: approved.") % {"code": template.code, "version": template.version}, level=messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(code)s v%(version)s: approved.") % {"code": template.code, "version": template.version},
+                    level=messages.SUCCESS,
+                )
 
 
 class OptOutForm(ServiceForm):
@@ -102,8 +123,13 @@ class OptOutForm(ServiceForm):
         from .engine import ContactRequestError
 
         try:
-            return services.record_opt_out(data["borrower"], data["channel"], by=self.request_user,
-                                           contact_point=data.get("contact_point"), note=data.get("note", ""))
+            return services.record_opt_out(
+                data["borrower"],
+                data["channel"],
+                by=self.request_user,
+                contact_point=data.get("contact_point"),
+                note=data.get("note", ""),
+            )
         except ContactRequestError as error:
             raise forms.ValidationError(str(error)) from error
 

@@ -11,7 +11,9 @@ class ContactsConfig(AppConfig):
     def ready(self):
         from . import receivers
 
-        signals.case_closed.connect(receivers.suppress_messages_of_closed_cases,
-                                    dispatch_uid="contacts.suppress_messages_of_closed_cases")
-        signals.arrangement_broken.connect(receivers.follow_up_broken_arrangement,
-                                           dispatch_uid="contacts.follow_up_broken_arrangement")
+        signals.case_closed.connect(
+            receivers.suppress_messages_of_closed_cases, dispatch_uid="contacts.suppress_messages_of_closed_cases"
+        )
+        signals.arrangement_broken.connect(
+            receivers.follow_up_broken_arrangement, dispatch_uid="contacts.follow_up_broken_arrangement"
+        )

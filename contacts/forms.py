@@ -1,8 +1,8 @@
-from django.utils.translation import gettext as _, gettext_lazy
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import ContactPoint
-
 from policy.codes import Channel, Outcome
 
 
@@ -11,10 +11,13 @@ class LogContactForm(forms.Form):
     contact_point = forms.ModelChoiceField(queryset=ContactPoint.objects.none())
     # Not needed to check the rules before dialling; clean() asks for it when saving.
     outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
-    conversation = forms.BooleanField(required=False, help_text=gettext_lazy("A real telephone conversation with the borrower."))
+    conversation = forms.BooleanField(
+        required=False, help_text=gettext_lazy("A real telephone conversation with the borrower.")
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     override_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text=gettext_lazy("Supervisors only, and only for refusals the profile lets them override."),
     )
 
@@ -26,7 +29,8 @@ class LogContactForm(forms.Form):
             f"{point.get_kind_display()} {show_point(point)}"
             + (f" ({point.label})" if point.label else "")
             + (" · third party" if point.owner == ContactPoint.Owner.THIRD_PARTY else "")
-            + (" · invalid" if point.is_invalid else "") + (" · opted out" if point.opted_out else "")
+            + (" · invalid" if point.is_invalid else "")
+            + (" · opted out" if point.opted_out else "")
         )
         if not can_override:
             del self.fields["override_reason"]

@@ -1,7 +1,7 @@
 """The outbox's scheduled jobs, and the nightly cycle that ends with planning reminders."""
-from core.jobs import scheduled_job
 
 from cases import jobs as case_jobs
+from core.jobs import scheduled_job
 
 from . import outbox
 
@@ -20,5 +20,8 @@ def dispatch_outbox() -> dict[str, int]:
 @scheduled_job("nightly_cycle")
 def nightly_cycle(now=None) -> dict[str, dict]:
     """Everything the night does, in order (each step is also scheduled on its own)."""
-    return {"check_promises": case_jobs.check_promises(now), "refresh_delinquency": case_jobs.refresh_delinquency(now),
-            "plan_reminders": outbox.plan_reminders()}
+    return {
+        "check_promises": case_jobs.check_promises(now),
+        "refresh_delinquency": case_jobs.refresh_delinquency(now),
+        "plan_reminders": outbox.plan_reminders(),
+    }

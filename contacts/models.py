@@ -5,6 +5,7 @@ channel opt-outs and the outbox of messages waiting to leave.
 The codes they store (channels, outcomes, reason codes) are declared once in
 ``policy.codes``.
 """
+
 import string
 
 from django.conf import settings
@@ -24,32 +25,77 @@ class MessageTemplate(models.Model):
     exact version; editing writes a new, unapproved version."""
 
     VARIABLES = {
-        "borrower_name", "amount_due", "currency", "days_past_due", "due_date", "loan_number",
-        "lender_name", "hotline", "payment_instructions",
+        "borrower_name",
+        "amount_due",
+        "currency",
+        "days_past_due",
+        "due_date",
+        "loan_number",
+        "lender_name",
+        "hotline",
+        "payment_instructions",
         # field-visit notices
-        "visit_window", "visit_purpose", "agent_badges", "verification_code", "verify_url",
+        "visit_window",
+        "visit_purpose",
+        "agent_badges",
+        "verification_code",
+        "verify_url",
     }
     # POLICY.md "Prohibited content": words that have no place in a collection message.
     PROHIBITED = [
-        "arrest", "police", "jail", "prison", "criminal", "blacklist", "court order", "sue you",
-        "逮捕", "公安", "坐牢", "拘留", "黑名单", "犯罪", "法院传票",
+        "arrest",
+        "police",
+        "jail",
+        "prison",
+        "criminal",
+        "blacklist",
+        "court order",
+        "sue you",
+        "逮捕",
+        "公安",
+        "坐牢",
+        "拘留",
+        "黑名单",
+        "犯罪",
+        "法院传票",
     ]
 
-    code = models.SlugField(max_length=60, help_text=_("Stable name of the message, e.g. sms-reminder-dpd1."), verbose_name=_("code"))
+    code = models.SlugField(
+        max_length=60, help_text=_("Stable name of the message, e.g. sms-reminder-dpd1."), verbose_name=_("code")
+    )
     version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
-    language = models.CharField(max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")], verbose_name=_("language"))
+    language = models.CharField(
+        max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")], verbose_name=_("language")
+    )
     subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
-    body = models.TextField(help_text=format_lazy(_("Variables in braces: {}"), ", ".join(f"{{{v}}}" for v in sorted(VARIABLES))),
-                            verbose_name=_("body"))
+    body = models.TextField(
+        help_text=format_lazy(_("Variables in braces: {}"), ", ".join(f"{{{v}}}" for v in sorted(VARIABLES))),
+        verbose_name=_("body"),
+    )
     is_required_notice = models.BooleanField(
-        default=False, help_text=_("A notice the law requires even after a cease request (e.g. collection ends)."), verbose_name=_("is required notice"))
+        default=False,
+        help_text=_("A notice the law requires even after a cease request (e.g. collection ends)."),
+        verbose_name=_("is required notice"),
+    )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("approved by"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
 
     history = HistoricalRecords()
 
@@ -61,8 +107,11 @@ class MessageTemplate(models.Model):
         permissions = [("approve_messagetemplate", "Can approve message template versions")]
 
     def __str__(self):
-        return f"{self.code} v{self.version}" if self.is_approved else _("%(code)s v%(version)s (not approved)") % {
-            "code": self.code, "version": self.version}
+        return (
+            f"{self.code} v{self.version}"
+            if self.is_approved
+            else _("%(code)s v%(version)s (not approved)") % {"code": self.code, "version": self.version}
+        )
 
     @property
     def is_approved(self) -> bool:
@@ -83,25 +132,52 @@ class MessageTemplate(models.Model):
         except ValueError as error:
             raise ValidationError({"body": _("Unbalanced braces: %(error)s.") % {"error": error}}) from error
         if unknown:
-            raise ValidationError({"body": _("Unknown variables: %(unknown)s. Allowed: %(allowed)s.") % {
-                "unknown": ", ".join(f"{{{v}}}" for v in sorted(unknown)), "allowed": ", ".join(sorted(self.VARIABLES))}})
+            raise ValidationError(
+                {
+                    "body": _("Unknown variables: %(unknown)s. Allowed: %(allowed)s.")
+                    % {
+                        "unknown": ", ".join(f"{{{v}}}" for v in sorted(unknown)),
+                        "allowed": ", ".join(sorted(self.VARIABLES)),
+                    }
+                }
+            )
         text = f"{self.subject} {self.body}".lower()
         banned = [word for word in self.PROHIBITED if word in text]
         if banned:
-            raise ValidationError({"body": _("Prohibited content (threats, false consequences): %(words)s.") % {"words": ", ".join(banned)}})
+            raise ValidationError(
+                {
+                    "body": _("Prohibited content (threats, false consequences): %(words)s.")
+                    % {"words": ", ".join(banned)}
+                }
+            )
 
 
 class ChannelOptOut(models.Model):
     """The borrower asked not to be contacted on a channel (everywhere, or at one point)."""
 
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="channel_opt_outs", verbose_name=_("borrower"))
+    borrower = models.ForeignKey(
+        "cases.Borrower", on_delete=models.PROTECT, related_name="channel_opt_outs", verbose_name=_("borrower")
+    )
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
-    contact_point = models.ForeignKey("cases.ContactPoint", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", help_text=_("Empty: every contact point on this channel."), verbose_name=_("contact point"))
+    contact_point = models.ForeignKey(
+        "cases.ContactPoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: every contact point on this channel."),
+        verbose_name=_("contact point"),
+    )
     requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
     note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     history = HistoricalRecords()
 
@@ -118,8 +194,11 @@ class ContactAttemptQuerySet(models.QuerySet):
     def failed_remote(self, since):
         """Contacts that went out since ``since`` (calls, messages, letters; not visits)
         without reaching the borrower: the field-visit rule counts these."""
-        return (self.filter(allowed=True, direction="outbound", started_at__gte=since)
-                .exclude(channel=Channel.FIELD_VISIT).exclude(outcome__in=BORROWER_REACHED))
+        return (
+            self.filter(allowed=True, direction="outbound", started_at__gte=since)
+            .exclude(channel=Channel.FIELD_VISIT)
+            .exclude(outcome__in=BORROWER_REACHED)
+        )
 
     def timeline_entries(self, local) -> list[TimelineEntry]:
         """These attempts as lines of the case timeline (cases.selectors.case_timeline);
@@ -132,12 +211,18 @@ class ContactAttemptQuerySet(models.QuerySet):
                 summary = "Refused: " + " ".join(attempt.explanations)
             if attempt.was_overridden:
                 summary += f" (override by {attempt.overridden_by.get_username()}: {attempt.override_reason})"
-            entries.append(TimelineEntry(
-                at=attempt.started_at, borrower_local=local(attempt.started_at),
-                kind=attempt.get_channel_display(), actor=attempt.agent.get_username() if attempt.agent else "system",
-                summary=summary, blocked=not attempt.allowed, overridden=attempt.was_overridden,
-                reasons=tuple(attempt.reasons),
-            ))
+            entries.append(
+                TimelineEntry(
+                    at=attempt.started_at,
+                    borrower_local=local(attempt.started_at),
+                    kind=attempt.get_channel_display(),
+                    actor=attempt.agent.get_username() if attempt.agent else "system",
+                    summary=summary,
+                    blocked=not attempt.allowed,
+                    overridden=attempt.was_overridden,
+                    reasons=tuple(attempt.reasons),
+                )
+            )
         return entries
 
 
@@ -154,32 +239,74 @@ class ContactAttempt(models.Model):
         BORROWER = "borrower", _("Borrower")
         THIRD_PARTY = "third_party", _("Third party")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("case"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("case")
+    )
     # Denormalised from the case: the per-borrower budgets count across all their cases.
-    borrower = models.ForeignKey("cases.Borrower", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("borrower"))
+    borrower = models.ForeignKey(
+        "cases.Borrower", on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("borrower")
+    )
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
-    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND, verbose_name=_("direction"))
-    contact_point = models.ForeignKey("cases.ContactPoint", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="contact_attempts", verbose_name=_("contact point"))
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="contact_attempts", help_text=_("Empty: the system (scheduled message)."), verbose_name=_("agent"))
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, default=Direction.OUTBOUND, verbose_name=_("direction")
+    )
+    contact_point = models.ForeignKey(
+        "cases.ContactPoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_attempts",
+        verbose_name=_("contact point"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_attempts",
+        help_text=_("Empty: the system (scheduled message)."),
+        verbose_name=_("agent"),
+    )
     started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
     ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, verbose_name=_("outcome"))
-    conversation = models.BooleanField(default=False, help_text=_("A telephone conversation with the borrower took place."), verbose_name=_("conversation"))
-    party_reached = models.CharField(max_length=12, choices=Party.choices, default=Party.NONE, verbose_name=_("party reached"))
+    conversation = models.BooleanField(
+        default=False,
+        help_text=_("A telephone conversation with the borrower took place."),
+        verbose_name=_("conversation"),
+    )
+    party_reached = models.CharField(
+        max_length=12, choices=Party.choices, default=Party.NONE, verbose_name=_("party reached")
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
-    template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("template"))
-    message_text = models.TextField(blank=True, help_text=_("The exact text sent, for messages and letters."), verbose_name=_("message text"))
+    template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("template")
+    )
+    message_text = models.TextField(
+        blank=True, help_text=_("The exact text sent, for messages and letters."), verbose_name=_("message text")
+    )
     # The policy decision
     allowed = models.BooleanField(verbose_name=_("allowed"))
-    reasons = models.JSONField(default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons"))
+    reasons = models.JSONField(
+        default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons")
+    )
     explanations = models.JSONField(default=list, blank=True, verbose_name=_("explanations"))
     next_allowed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next allowed at"))
-    profile = models.ForeignKey("policy.PolicyProfile", on_delete=models.PROTECT, related_name="+",
-                                help_text=_("The profile version that judged this attempt."), verbose_name=_("profile"))
-    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", verbose_name=_("overridden by"))
+    profile = models.ForeignKey(
+        "policy.PolicyProfile",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The profile version that judged this attempt."),
+        verbose_name=_("profile"),
+    )
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("overridden by"),
+    )
     override_reason = models.TextField(blank=True, verbose_name=_("override reason"))
     recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
@@ -227,16 +354,31 @@ class OutboundMessage(models.Model):
         VISIT_NOTICE = "visit_notice", _("Field-visit notice")
         FOLLOW_UP = "follow_up", _("Follow-up")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages", verbose_name=_("case"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages", verbose_name=_("case")
+    )
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
-    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.REMINDER, verbose_name=_("purpose"))
-    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template"))
-    contact_point = models.ForeignKey("cases.ContactPoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("contact point"))
-    slot = models.DateTimeField(help_text=_("The cadence slot this message belongs to (part of its identity)."), verbose_name=_("slot"))
-    scheduled_for = models.DateTimeField(db_index=True, help_text=_("Not before this instant (moved on when the "
-                                         "engine says later)."), verbose_name=_("scheduled for"))
+    purpose = models.CharField(
+        max_length=16, choices=Purpose.choices, default=Purpose.REMINDER, verbose_name=_("purpose")
+    )
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template")
+    )
+    contact_point = models.ForeignKey(
+        "cases.ContactPoint", on_delete=models.PROTECT, related_name="+", verbose_name=_("contact point")
+    )
+    slot = models.DateTimeField(
+        help_text=_("The cadence slot this message belongs to (part of its identity)."), verbose_name=_("slot")
+    )
+    scheduled_for = models.DateTimeField(
+        db_index=True,
+        help_text=_("Not before this instant (moved on when the engine says later)."),
+        verbose_name=_("scheduled for"),
+    )
     idempotency_key = models.CharField(max_length=120, unique=True, verbose_name=_("idempotency key"))
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED, db_index=True, verbose_name=_("state"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.SCHEDULED, db_index=True, verbose_name=_("state")
+    )
     tries = models.PositiveSmallIntegerField(default=0, verbose_name=_("tries"))
     claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     claim_token = models.CharField(max_length=40, blank=True, verbose_name=_("claim token"))
@@ -244,13 +386,25 @@ class OutboundMessage(models.Model):
     suppressed_reasons = models.JSONField(default=list, blank=True, verbose_name=_("suppressed reasons"))
     subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
     body = models.TextField(blank=True, help_text=_("The exact text sent."), verbose_name=_("body"))
-    provider_message_id = models.CharField(max_length=120, blank=True, db_index=True, verbose_name=_("provider message id"))
+    provider_message_id = models.CharField(
+        max_length=120, blank=True, db_index=True, verbose_name=_("provider message id")
+    )
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
     delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
-    attempt = models.OneToOneField(ContactAttempt, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="outbound_message", verbose_name=_("attempt"))
-    context = models.JSONField(default=dict, blank=True,
-                               help_text=_("Extra template variables for this message (e.g. a visit's window and code)."), verbose_name=_("context"))
+    attempt = models.OneToOneField(
+        ContactAttempt,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_message",
+        verbose_name=_("attempt"),
+    )
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Extra template variables for this message (e.g. a visit's window and code)."),
+        verbose_name=_("context"),
+    )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()

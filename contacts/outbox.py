@@ -12,6 +12,7 @@ The outbox: planning reminders and delivering them exactly once.
   killed anywhere in between leaves the row claimed; after the lease another worker
   claims it and the gateway's idempotency makes the second send a no-op.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,16 +27,15 @@ from django.db.models import Q
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
 from audit.ledger import sealing_deferred
+from cases.models import Borrower, CaseState, CollectionCase, ContactPoint
+from cases.selectors import candidate_zones
+from policy.codes import Channel, Outcome
+from policy.selectors import current_profiles_by_code
 
 from . import engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
-from cases.selectors import candidate_zones
-from policy.codes import Channel, Outcome
-
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
-from policy.selectors import current_profiles_by_code
 from .services import render_template
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ State = OutboundMessage.State
 
 
 # --- planning ---------------------------------------------------------------------------
+
 
 def approved_templates() -> dict[str, MessageTemplate]:
     """The newest approved version of every template code."""
@@ -66,16 +67,25 @@ def slot_for(borrower, points, profile, day_offset: int = 0) -> datetime:
 
 
 def best_point(points, kind):
-    usable = [p for p in points if p.kind == kind and p.owner == ContactPoint.Owner.BORROWER
-              and not p.is_invalid and not p.opted_out]
+    usable = [
+        p
+        for p in points
+        if p.kind == kind and p.owner == ContactPoint.Owner.BORROWER and not p.is_invalid and not p.opted_out
+    ]
     usable.sort(key=lambda p: (not p.is_primary, not p.is_verified, p.pk))
     return usable[0] if usable else None
 
 
 def _message(case, channel, template, point, slot, purpose):
     return OutboundMessage(
-        case=case, channel=channel, template=template, contact_point=point, slot=slot, scheduled_for=slot,
-        purpose=purpose, idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot),
+        case=case,
+        channel=channel,
+        template=template,
+        contact_point=point,
+        slot=slot,
+        scheduled_for=slot,
+        purpose=purpose,
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot),
     )
 
 
@@ -96,12 +106,19 @@ def plan_reminders() -> dict[str, int]:
         if every:
             dpd_filter |= Q(account__days_past_due__gte=every, email_day=0)
         messaging = Q(state__in=[CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE]) & dpd_filter
-        letters = Q(state=CaseState.WRITTEN_NOTICE, written_notice_sent_at__isnull=True) \
-            if profile.letter_on_written_notice else Q(pk__in=[])
-        cases = (CollectionCase.objects.annotate(email_day=Mod("account__days_past_due", every or 1))
-                 .filter(messaging | letters, account__borrower__policy_profile_code=code,
-                         account__borrower__vulnerable=False)
-                 .select_related("account__borrower").prefetch_related("account__borrower__contact_points"))
+        letters = (
+            Q(state=CaseState.WRITTEN_NOTICE, written_notice_sent_at__isnull=True)
+            if profile.letter_on_written_notice
+            else Q(pk__in=[])
+        )
+        cases = (
+            CollectionCase.objects.annotate(email_day=Mod("account__days_past_due", every or 1))
+            .filter(
+                messaging | letters, account__borrower__policy_profile_code=code, account__borrower__vulnerable=False
+            )
+            .select_related("account__borrower")
+            .prefetch_related("account__borrower__contact_points")
+        )
         for case in cases:
             borrower = case.account.borrower
             points = list(borrower.contact_points.all())
@@ -111,8 +128,11 @@ def plan_reminders() -> dict[str, int]:
                 plans.append(("sms", Channel.SMS, "phone", OutboundMessage.Purpose.REMINDER))
             if every and dpd >= every and dpd % every == 0:
                 plans.append(("email", Channel.EMAIL, "email", OutboundMessage.Purpose.REMINDER))
-            if case.state == CaseState.WRITTEN_NOTICE and case.written_notice_sent_at is None \
-                    and profile.letter_on_written_notice:
+            if (
+                case.state == CaseState.WRITTEN_NOTICE
+                and case.written_notice_sent_at is None
+                and profile.letter_on_written_notice
+            ):
                 plans.append(("letter", Channel.LETTER, "postal", OutboundMessage.Purpose.LETTER))
             for key, channel, kind, purpose in plans:
                 template = template_for(key, borrower.language, templates)
@@ -142,13 +162,20 @@ def schedule_follow_up(case, purpose_key: str = "follow_up") -> OutboundMessage 
     if template is None or point is None:
         return None
     profile = current_profiles_by_code()[borrower.policy_profile_code]
-    message = _message(case, Channel.SMS, template, point, slot_for(borrower, points, profile, day_offset=1),
-                       OutboundMessage.Purpose.FOLLOW_UP)
+    message = _message(
+        case,
+        Channel.SMS,
+        template,
+        point,
+        slot_for(borrower, points, profile, day_offset=1),
+        OutboundMessage.Purpose.FOLLOW_UP,
+    )
     OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
     return OutboundMessage.objects.filter(idempotency_key=message.idempotency_key).first()
 
 
 # --- dispatching -------------------------------------------------------------------------
+
 
 def claim_due(now: datetime, batch: int) -> tuple[str, list[int]]:
     """Claim up to ``batch`` due messages for this worker. Rows another worker holds are
@@ -162,8 +189,7 @@ def claim_due(now: datetime, batch: int) -> tuple[str, list[int]]:
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         ids = list(candidates.values_list("pk", flat=True)[:batch])
-        OutboundMessage.objects.filter(due, pk__in=ids).update(
-            state=State.SENDING, claim_token=token, claimed_at=now)
+        OutboundMessage.objects.filter(due, pk__in=ids).update(state=State.SENDING, claim_token=token, claimed_at=now)
     return token, list(OutboundMessage.objects.filter(claim_token=token, pk__in=ids).values_list("pk", flat=True))
 
 
@@ -210,14 +236,24 @@ def deliver_many(message_ids: list[int], token: str) -> dict[int, str]:
 
 def _deliver_locked(message_ids, token) -> dict[int, str]:
     case_ids = set(OutboundMessage.objects.filter(pk__in=message_ids).values_list("case_id", flat=True))
-    borrower_ids = sorted(set(CollectionCase.objects.filter(pk__in=case_ids)
-                              .values_list("account__borrower_id", flat=True)))
+    borrower_ids = sorted(
+        set(CollectionCase.objects.filter(pk__in=case_ids).values_list("account__borrower_id", flat=True))
+    )
     # Same lock order as record_attempt: borrowers, then cases, then the messages.
     list(Borrower.objects.select_for_update().filter(pk__in=borrower_ids).order_by("pk").values_list("pk", flat=True))
-    cases = {case.pk: case for case in CollectionCase.objects.select_for_update().filter(pk__in=case_ids)
-             .select_related("account__borrower").order_by("pk")}
-    messages = list(OutboundMessage.objects.select_for_update().filter(pk__in=message_ids)
-                    .select_related("template", "contact_point").order_by("pk"))
+    cases = {
+        case.pk: case
+        for case in CollectionCase.objects.select_for_update()
+        .filter(pk__in=case_ids)
+        .select_related("account__borrower")
+        .order_by("pk")
+    }
+    messages = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=message_ids)
+        .select_related("template", "contact_point")
+        .order_by("pk")
+    )
     outcomes = {}
     mine = []
     for message in messages:
@@ -256,8 +292,17 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
 
 
 MESSAGE_FIELDS_SET_BY_DELIVERY = [
-    "state", "scheduled_for", "claim_token", "subject", "body", "provider_message_id", "sent_at", "attempt",
-    "last_error", "suppressed_reasons", "tries",
+    "state",
+    "scheduled_for",
+    "claim_token",
+    "subject",
+    "body",
+    "provider_message_id",
+    "sent_at",
+    "attempt",
+    "last_error",
+    "suppressed_reasons",
+    "tries",
 ]
 
 
@@ -269,11 +314,15 @@ def _save_messages(messages) -> None:
         return
     fields = [OutboundMessage._meta.get_field(name) for name in MESSAGE_FIELDS_SET_BY_DELIVERY]
     quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(OutboundMessage._meta.db_table)} SET "
-           + ", ".join(f"{quote(field.column)} = %s" for field in fields)
-           + f" WHERE {quote(OutboundMessage._meta.pk.column)} = %s")
-    rows = [[field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields] + [message.pk]
-            for message in messages]
+    sql = (
+        f"UPDATE {quote(OutboundMessage._meta.db_table)} SET "
+        + ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        + f" WHERE {quote(OutboundMessage._meta.pk.column)} = %s"
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields] + [message.pk]
+        for message in messages
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -285,26 +334,51 @@ def _judge(messages, cases, at) -> dict[int, engine.Decision]:
         groups[(message.channel, message.template_id)].append(message)
     decisions = {}
     for (channel, _), group in groups.items():
-        facts = engine.load_facts([cases[m.case_id] for m in group], channel, at,
-                                  {m.case_id: m.contact_point for m in group}, group[0].template)
+        facts = engine.load_facts(
+            [cases[m.case_id] for m in group],
+            channel,
+            at,
+            {m.case_id: m.contact_point for m in group},
+            group[0].template,
+        )
         for message, fact in zip(group, facts, strict=True):
             decisions[message.pk] = engine.decide(fact)
     return decisions
 
 
 def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
-    return recording.new_attempt(case, message.channel, decision, at=at, outcome=Outcome.SENT,
-                                 contact_point=message.contact_point, template=message.template, message_text=body)
+    return recording.new_attempt(
+        case,
+        message.channel,
+        decision,
+        at=at,
+        outcome=Outcome.SENT,
+        contact_point=message.contact_point,
+        template=message.template,
+        message_text=body,
+    )
 
 
 def _send(message, case, at, decision, attempts) -> str:
-    subject, body = render_template(message.template, case, lender_name=settings.LENDER_NAME,
-                                    hotline=settings.LENDER_HOTLINE,
-                                    payment_instructions=settings.PAYMENT_INSTRUCTIONS, extra=message.context)
+    subject, body = render_template(
+        message.template,
+        case,
+        lender_name=settings.LENDER_NAME,
+        hotline=settings.LENDER_HOTLINE,
+        payment_instructions=settings.PAYMENT_INSTRUCTIONS,
+        extra=message.context,
+    )
     try:
-        provider_id = get_gateway(message.channel).send(OutgoingMessage(
-            key=message.idempotency_key, channel=message.channel, to=message.contact_point.value,
-            subject=subject, body=body, case_id=case.pk))
+        provider_id = get_gateway(message.channel).send(
+            OutgoingMessage(
+                key=message.idempotency_key,
+                channel=message.channel,
+                to=message.contact_point.value,
+                subject=subject,
+                body=body,
+                case_id=case.pk,
+            )
+        )
     except GatewayError as error:
         # A failed send records no contact: the message is retried later, or given up.
         message.tries += 1
@@ -344,4 +418,3 @@ def record_delivery_receipt(provider_message_id: str, status: str, error: str = 
             raise ValueError(f"Unknown delivery status {status!r}.")
         message.save(update_fields=["state", "delivered_at", "last_error"])
     return message
-

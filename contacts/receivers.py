@@ -1,12 +1,14 @@
 """What the outbox does when the case book announces something (cases/signals.py)."""
-from .models import OutboundMessage
+
 from . import outbox
+from .models import OutboundMessage
 
 
 def suppress_messages_of_closed_cases(sender, case_ids, why, **kwargs) -> int:
     """No contact after payoff: every message not yet sent for these cases stays unsent."""
     return OutboundMessage.objects.filter(case_id__in=case_ids, state=OutboundMessage.State.SCHEDULED).update(
-        state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"])
+        state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"]
+    )
 
 
 def follow_up_broken_arrangement(sender, case, **kwargs):

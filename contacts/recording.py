@@ -11,6 +11,7 @@ whichever way it came in.
 Callers hold the borrower and case locks and run inside ``audited_atomic`` or
 ``sealing_deferred``: the ledger is appended when that block ends.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,9 +34,22 @@ def party_reached(outcome: str) -> str:
     return ContactAttempt.Party.NONE
 
 
-def new_attempt(case, channel: str, decision, *, at: datetime, outcome: str, by=None, contact_point=None,
-                conversation: bool = False, note: str = "", template=None, message_text: str = "",
-                overridden_by=None, override_reason: str = "") -> ContactAttempt:
+def new_attempt(
+    case,
+    channel: str,
+    decision,
+    *,
+    at: datetime,
+    outcome: str,
+    by=None,
+    contact_point=None,
+    conversation: bool = False,
+    note: str = "",
+    template=None,
+    message_text: str = "",
+    overridden_by=None,
+    override_reason: str = "",
+) -> ContactAttempt:
     """The attempt the engine's ``decision`` makes of this contact, not yet saved.
 
     A refused contact keeps what was tried (channel, point, note) and why it was refused,
@@ -45,15 +59,26 @@ def new_attempt(case, channel: str, decision, *, at: datetime, outcome: str, by=
     overridden = not decision.allowed and overridden_by is not None and bool(override_reason.strip())
     allowed = decision.allowed or overridden
     attempt = ContactAttempt(
-        case=case, borrower_id=case.account.borrower_id, channel=channel,
-        direction=ContactAttempt.Direction.OUTBOUND, contact_point=contact_point, agent=by, started_at=at,
+        case=case,
+        borrower_id=case.account.borrower_id,
+        channel=channel,
+        direction=ContactAttempt.Direction.OUTBOUND,
+        contact_point=contact_point,
+        agent=by,
+        started_at=at,
         outcome=outcome if allowed else "",
         conversation=bool(conversation or (channel == Channel.PHONE_CALL and outcome in BORROWER_REACHED))
-        if allowed else False,
+        if allowed
+        else False,
         party_reached=party_reached(outcome) if allowed else ContactAttempt.Party.NONE,
-        note=note, template=template, message_text=message_text if allowed else "",
-        allowed=allowed, reasons=list(decision.reasons), explanations=list(decision.explanations),
-        next_allowed_at=decision.next_allowed_at, profile=decision.profile,
+        note=note,
+        template=template,
+        message_text=message_text if allowed else "",
+        allowed=allowed,
+        reasons=list(decision.reasons),
+        explanations=list(decision.explanations),
+        next_allowed_at=decision.next_allowed_at,
+        profile=decision.profile,
         overridden_by=overridden_by if overridden else None,
         override_reason=override_reason if overridden else "",
     )
@@ -81,8 +106,11 @@ def store_attempts(attempts: list[ContactAttempt], *, cases, by=None) -> None:
     for attempt in allowed:
         if attempt.channel == Channel.LETTER:
             first_letters.setdefault(attempt.case_id, attempt.started_at)
-    noticed = [cases[case_id] for case_id in first_letters
-               if cases[case_id].state == CaseState.WRITTEN_NOTICE and cases[case_id].written_notice_sent_at is None]
+    noticed = [
+        cases[case_id]
+        for case_id in first_letters
+        if cases[case_id].state == CaseState.WRITTEN_NOTICE and cases[case_id].written_notice_sent_at is None
+    ]
     for at, group in _by_time(noticed, first_letters).items():
         case_services.record_written_notices(group, sent_at=at, by=by)
 
@@ -99,11 +127,13 @@ def _apply_outcome(attempt: ContactAttempt, case, by) -> None:
     placer = by if by is not None and by.has_perm("cases.place_hold") else None
     said_by = f"on a {attempt.get_channel_display().lower()} with {by.get_username() if by else 'the system'}"
     if attempt.outcome == Outcome.REQUESTS_CEASE:
-        case_services.place_hold(case, Hold.Kind.CEASE_COMMUNICATION, by=placer,
-                                 note=f"Borrower asked for no further contact {said_by}.")
+        case_services.place_hold(
+            case, Hold.Kind.CEASE_COMMUNICATION, by=placer, note=f"Borrower asked for no further contact {said_by}."
+        )
     elif attempt.outcome == Outcome.DISPUTES_DEBT:
-        case_services.place_hold(case, Hold.Kind.DISPUTE, by=placer,
-                                 note=f"Borrower disputed the debt {said_by}. {attempt.note}".strip())
+        case_services.place_hold(
+            case, Hold.Kind.DISPUTE, by=placer, note=f"Borrower disputed the debt {said_by}. {attempt.note}".strip()
+        )
     elif attempt.outcome == Outcome.WRONG_NUMBER and attempt.contact_point is not None:
         point = attempt.contact_point
         point.is_invalid = True

@@ -1,4 +1,5 @@
 """Read queries for contacts: the collector's work queue, recent attempts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,7 +30,10 @@ def work_queue(agent, at: datetime | None = None):
     )
     phones = {}
     for point in ContactPoint.objects.filter(
-            borrower__in={c.account.borrower_id for c in cases}, kind="phone", owner="borrower", is_invalid=False,
+        borrower__in={c.account.borrower_id for c in cases},
+        kind="phone",
+        owner="borrower",
+        is_invalid=False,
     ).order_by("-is_primary", "pk"):
         phones.setdefault(point.borrower_id, point)
     points = {case.pk: phones.get(case.account.borrower_id) for case in cases}
@@ -39,8 +43,13 @@ def work_queue(agent, at: datetime | None = None):
         row = {"case": case, "phone": points[case.pk], "decision": decisions[case.pk]}
         (now if row["decision"].allowed and row["phone"] is not None else later).append(row)
     far_future = datetime.max.replace(tzinfo=timezone.get_current_timezone())
-    now.sort(key=lambda r: (-r["case"].account.days_past_due, -r["case"].account.outstanding_total,
-                            r["case"].promise_due or far_future.date()))
+    now.sort(
+        key=lambda r: (
+            -r["case"].account.days_past_due,
+            -r["case"].account.outstanding_total,
+            r["case"].promise_due or far_future.date(),
+        )
+    )
     later.sort(key=lambda r: r["decision"].next_allowed_at or far_future)
     return now, later
 

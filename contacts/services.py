@@ -3,6 +3,7 @@ State-changing rules for contacts: recording attempts through the compliance eng
 versioned policy profiles and message templates, opt-outs. Each runs in one transaction
 and raises a named exception a person can read.
 """
+
 from __future__ import annotations
 
 import string
@@ -12,14 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic
-
 from cases import services as case_services
-from core.exceptions import ServiceError
-from core.exceptions import NotPermitted
 from cases.models import Borrower, CollectionCase
+from core.exceptions import NotPermitted, ServiceError
+from policy.codes import Channel, Outcome
 
 from . import engine, recording
-from policy.codes import Channel, Outcome
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate
 
 
@@ -38,13 +37,27 @@ class TemplateError(ServiceError):
 
 # --- contact attempts ------------------------------------------------------------------------
 
+
 def check_contact(case, channel, at=None, contact_point=None, agent=None, template=None) -> engine.Decision:
     """What the engine would say, without recording anything (the "check" button)."""
     return engine.evaluate(case, channel, at, contact_point=contact_point, agent=agent, template=template)
 
 
-def record_attempt(case, channel, outcome, *, by, at=None, contact_point=None, conversation=False, note="",
-                   template=None, message_text="", overridden_by=None, override_reason="") -> ContactAttempt:
+def record_attempt(
+    case,
+    channel,
+    outcome,
+    *,
+    by,
+    at=None,
+    contact_point=None,
+    conversation=False,
+    note="",
+    template=None,
+    message_text="",
+    overridden_by=None,
+    override_reason="",
+) -> ContactAttempt:
     """Judge and record one outbound contact made by ``by`` (None: the system).
 
     Locks the borrower and the case (so two agents cannot both slip under a cap), asks
@@ -54,23 +67,49 @@ def record_attempt(case, channel, outcome, *, by, at=None, contact_point=None, c
     roll back their own transaction. A supervisor may override a refusal whose every
     reason the profile lists as overridable, with a written reason.
     """
-    attempt, decision = _judge_and_store(case, channel, outcome, by, at, contact_point, conversation, note,
-                                         template, message_text, overridden_by, override_reason)
+    attempt, decision = _judge_and_store(
+        case,
+        channel,
+        outcome,
+        by,
+        at,
+        contact_point,
+        conversation,
+        note,
+        template,
+        message_text,
+        overridden_by,
+        override_reason,
+    )
     if not attempt.allowed:
         raise ContactBlocked(decision, attempt)
     return attempt
 
 
 @audited_atomic
-def _judge_and_store(case, channel, outcome, by, at, contact_point, conversation, note, template, message_text,
-                     overridden_by, override_reason):
+def _judge_and_store(
+    case,
+    channel,
+    outcome,
+    by,
+    at,
+    contact_point,
+    conversation,
+    note,
+    template,
+    message_text,
+    overridden_by,
+    override_reason,
+):
     if by is not None:
         case_services._require(by, "contacts.add_contactattempt", "record contact attempts")
         case_services._require_case_access(by, case)
     if outcome and outcome not in Outcome.values:
         raise engine.ContactRequestError(_("Unknown outcome %(outcome)r.") % {"outcome": outcome})
     if channel != Channel.FIELD_VISIT and contact_point is None:
-        raise engine.ContactRequestError(_("A %(lower)s needs a contact point.") % {"lower": Channel(channel).label.lower()})
+        raise engine.ContactRequestError(
+            _("A %(lower)s needs a contact point.") % {"lower": Channel(channel).label.lower()}
+        )
     if not outcome:
         raise engine.ContactRequestError(_("Say what happened (the outcome)."))
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
@@ -82,13 +121,26 @@ def _judge_and_store(case, channel, outcome, by, at, contact_point, conversation
     decision = engine.evaluate(case, channel, at, contact_point=contact_point, agent=by, template=template)
     if not decision.allowed and override_reason.strip() and overridden_by is not None:
         if not overridden_by.has_perm("contacts.override_contact_policy"):
-            raise NotPermitted(_("%(username)s may not override contact refusals.") % {"username": overridden_by.get_username()})
+            raise NotPermitted(
+                _("%(username)s may not override contact refusals.") % {"username": overridden_by.get_username()}
+            )
         if not decision.overridable:
             overridden_by = None  # a refusal no one may override stays a refusal
     attempt = recording.new_attempt(
-        case, channel, decision, at=at, outcome=outcome, by=by, contact_point=contact_point,
-        conversation=conversation, note=note, template=template, message_text=message_text,
-        overridden_by=overridden_by, override_reason=override_reason)
+        case,
+        channel,
+        decision,
+        at=at,
+        outcome=outcome,
+        by=by,
+        contact_point=contact_point,
+        conversation=conversation,
+        note=note,
+        template=template,
+        message_text=message_text,
+        overridden_by=overridden_by,
+        override_reason=override_reason,
+    )
     recording.store_attempts([attempt], cases={case.pk: case}, by=by)
     return attempt, decision
 
@@ -108,13 +160,24 @@ def record_opt_out(borrower, channel, *, by, contact_point=None, note="") -> Cha
 
 # --- message templates --------------------------------------------------------------------
 
+
 @audited_atomic
-def save_template_version(*, code, channel, language, body, by, subject="", is_required_notice=False) -> MessageTemplate:
+def save_template_version(
+    *, code, channel, language, body, by, subject="", is_required_notice=False
+) -> MessageTemplate:
     """A new, unapproved version of template ``code`` (the first one is version 1)."""
     versions = MessageTemplate.objects.select_for_update().filter(code=code)
     latest = max(versions.values_list("version", flat=True), default=0)
-    template = MessageTemplate(code=code, version=latest + 1, channel=channel, language=language, subject=subject,
-                               body=body, is_required_notice=is_required_notice, created_by=by)
+    template = MessageTemplate(
+        code=code,
+        version=latest + 1,
+        channel=channel,
+        language=language,
+        subject=subject,
+        body=body,
+        is_required_notice=is_required_notice,
+        created_by=by,
+    )
     try:
         template.full_clean()
     except ValidationError as error:
@@ -146,18 +209,32 @@ class _OnlyAllowed(dict):
         raise TemplateError(_("Variable {%(key)s} is not allowed.") % {"key": key})
 
 
-def render_template(template: MessageTemplate, case: CollectionCase, *, lender_name: str = "", hotline: str = "",
-                    payment_instructions: str = "", extra: dict | None = None) -> tuple[str, str]:
+def render_template(
+    template: MessageTemplate,
+    case: CollectionCase,
+    *,
+    lender_name: str = "",
+    hotline: str = "",
+    payment_instructions: str = "",
+    extra: dict | None = None,
+) -> tuple[str, str]:
     """(subject, body) for ``case``, from an approved version, with allow-listed variables
     only; ``extra`` supplies message-specific ones (a visit's window and code)."""
     if not template.is_approved:
-        raise TemplateError(_("%(code)s v%(version)s is not approved and cannot be sent.") % {"code": template.code, "version": template.version})
+        raise TemplateError(
+            _("%(code)s v%(version)s is not approved and cannot be sent.")
+            % {"code": template.code, "version": template.version}
+        )
     account = case.account
     values = _OnlyAllowed(
-        borrower_name=account.borrower.full_name, amount_due=f"{account.outstanding_total:,.2f}",
-        currency=account.currency, days_past_due=str(account.days_past_due),
+        borrower_name=account.borrower.full_name,
+        amount_due=f"{account.outstanding_total:,.2f}",
+        currency=account.currency,
+        days_past_due=str(account.days_past_due),
         due_date=account.oldest_unpaid_due_date.isoformat() if account.oldest_unpaid_due_date else "",
-        loan_number=account.loan_number, lender_name=lender_name, hotline=hotline,
+        loan_number=account.loan_number,
+        lender_name=lender_name,
+        hotline=hotline,
         payment_instructions=payment_instructions,
     )
     for name, value in (extra or {}).items():

@@ -1,5 +1,6 @@
 """Staff pages for contact work: log a contact (checked before it is saved) and the
 collector's work queue. Thin: the rules live in contacts.services and contacts.engine."""
+
 import hashlib
 import hmac
 import json
@@ -8,25 +9,24 @@ import logging
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from audit.services import log_pii_access
 from cases.admin import can_see_full_contact_details
-from core.exceptions import ServiceError
 from cases.models import CollectionCase
 from cases.selectors import borrower_zone, case_timeline, visible_cases
-
-from . import outbox, selectors, services
-from .forms import LogContactForm
+from core.exceptions import ServiceError
 from policy.codes import Outcome
 
-from .models import OutboundMessage
+from . import outbox, selectors, services
 from .engine import ContactRequestError
-from audit.services import log_pii_access
+from .forms import LogContactForm
+from .models import OutboundMessage
 
 security_log = logging.getLogger("collections.security")
 
@@ -47,23 +47,37 @@ def log_contact(request, case_id):
     if full:  # the form lists the borrower's numbers and addresses in full
         log_pii_access(request.user, case.account.borrower, "log contact", request, case=case)
     can_override = request.user.has_perm("contacts.override_contact_policy")
-    form = LogContactForm(request.POST or None, case=case, can_override=can_override,
-                          show_point=lambda p: p.value if full else p.masked_value)
+    form = LogContactForm(
+        request.POST or None,
+        case=case,
+        can_override=can_override,
+        show_point=lambda p: p.value if full else p.masked_value,
+    )
     decision = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if "save" not in request.POST:
-                decision = services.check_contact(case, data["channel"], contact_point=data["contact_point"],
-                                                  agent=request.user)
+                decision = services.check_contact(
+                    case, data["channel"], contact_point=data["contact_point"], agent=request.user
+                )
             else:
                 attempt = services.record_attempt(
-                    case, data["channel"], data["outcome"], by=request.user, contact_point=data["contact_point"],
-                    conversation=data["conversation"], note=data["note"],
+                    case,
+                    data["channel"],
+                    data["outcome"],
+                    by=request.user,
+                    contact_point=data["contact_point"],
+                    conversation=data["conversation"],
+                    note=data["note"],
                     overridden_by=request.user if data.get("override_reason") else None,
                     override_reason=data.get("override_reason", ""),
                 )
-                messages.success(request, _("%(channel)s logged: %(outcome)s.") % {"channel": attempt.get_channel_display(), "outcome": attempt.get_outcome_display()})
+                messages.success(
+                    request,
+                    _("%(channel)s logged: %(outcome)s.")
+                    % {"channel": attempt.get_channel_display(), "outcome": attempt.get_outcome_display()},
+                )
                 if attempt.outcome == Outcome.PROMISE_TO_PAY:
                     return redirect(f"{reverse('admin:cases_promisetopay_add')}?case={case.pk}")
                 return redirect("admin:cases_collectioncase_change", case.pk)
@@ -75,19 +89,29 @@ def log_contact(request, case_id):
         except ServiceError as error:
             form.add_error(None, str(error))
     context = {
-        **admin.site.each_context(request), "title": _("Log contact · %(case)s") % {"case": case}, "case": case, "form": form,
-        "decision": decision, "timeline": case_timeline(case), "now": timezone.now(),
+        **admin.site.each_context(request),
+        "title": _("Log contact · %(case)s") % {"case": case},
+        "case": case,
+        "form": form,
+        "decision": decision,
+        "timeline": case_timeline(case),
+        "now": timezone.now(),
         "borrower_zone": borrower_zone(case),
     }
     return render(request, "contacts/log_contact.html", context)
 
 
 def work_queue(request):
-    if not (request.user.has_perm("contacts.add_contactattempt") and request.user.has_perm("cases.change_collectioncase")):
+    if not (
+        request.user.has_perm("contacts.add_contactattempt") and request.user.has_perm("cases.change_collectioncase")
+    ):
         raise Http404(_("Work queues are for collectors."))
     contactable, later = selectors.work_queue(request.user)
     context = {
-        **admin.site.each_context(request), "title": _("My work queue"), "contactable": contactable, "later": later,
+        **admin.site.each_context(request),
+        "title": _("My work queue"),
+        "contactable": contactable,
+        "later": later,
         "now": timezone.now(),
     }
     return render(request, "contacts/work_queue.html", context)
@@ -102,13 +126,15 @@ def delivery_receipt(request):
     expected = hmac.new(settings.GATEWAY_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
     given = request.headers.get("X-Signature", "")
     if not hmac.compare_digest(expected, given):
-        security_log.warning("delivery receipt with a bad signature from %s refused",
-                             request.META.get("REMOTE_ADDR", "?"))
+        security_log.warning(
+            "delivery receipt with a bad signature from %s refused", request.META.get("REMOTE_ADDR", "?")
+        )
         return JsonResponse({"error": "bad signature"}, status=403)
     try:
         payload = json.loads(request.body)
-        message = outbox.record_delivery_receipt(str(payload["message_id"]), str(payload["status"]),
-                                                 str(payload.get("error", "")))
+        message = outbox.record_delivery_receipt(
+            str(payload["message_id"]), str(payload["status"]), str(payload.get("error", ""))
+        )
     except (ValueError, KeyError, TypeError) as error:
         return JsonResponse({"error": f"bad receipt: {error}"}, status=400)
     except OutboundMessage.DoesNotExist:

@@ -1,4 +1,5 @@
 """Job runs in the admin, with a button to run the nightly cycle now."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -28,8 +29,10 @@ class JobRunAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        return [path("run-nightly/", self.admin_site.admin_view(self.run_nightly), name="core_jobrun_run_nightly"),
-                *super().get_urls()]
+        return [
+            path("run-nightly/", self.admin_site.admin_view(self.run_nightly), name="core_jobrun_run_nightly"),
+            *super().get_urls(),
+        ]
 
     def run_nightly(self, request):
         """Queue the nightly cycle on the workers (POST only, supervisors and administrators)."""

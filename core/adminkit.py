@@ -3,6 +3,7 @@ The admin toolkit every app builds its pages with: history shown read-only and n
 reverted, read-only inlines, forms whose save is a service call (a refusal shows on the
 form), and the viewer of the request for column callables that mask personal data.
 """
+
 import threading
 
 from django import forms
@@ -13,7 +14,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .exceptions import ServiceError
 from .paginators import EstimatedCountPaginator
-
 
 # The user a request is rendered for, per thread: list and read-only column callables
 # get only the object, and ModelAdmin instances are shared between threads.

@@ -6,6 +6,7 @@ follow the model to its new app."""
 def move_content_types(old_app: str, new_app: str, models: list[str]):
     """A RunPython forward function renaming the content types of ``models`` (lower-case
     model names) from ``old_app`` to ``new_app``."""
+
     def forward(apps, schema_editor):
         ContentType = apps.get_model("contenttypes", "ContentType")
         using = schema_editor.connection.alias

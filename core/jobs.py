@@ -10,12 +10,13 @@ and every way of starting one — Celery beat (``core.tasks.run_scheduled_job``)
 ``run_job``, which keeps a JobRun: when, what it did (the counts it returned), or the
 error that stopped it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import logging
 import traceback
-from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -42,9 +43,11 @@ _registry: dict[str, Job] = {}
 
 def scheduled_job(name: str, *, record_empty: bool = True):
     """Register the decorated function as the job ``name``; it returns a dict of counts."""
+
     def register(func):
         _registry[name] = Job(name=name, func=func, record_empty=record_empty)
         return func
+
     return register
 
 
@@ -59,8 +62,9 @@ def get_job(name: str) -> Job:
         raise UnknownJob(f"No job {name!r}; the jobs are: {', '.join(sorted(_registry))}.") from None
 
 
-def run_job(name: str, func: Callable[..., dict] | None = None, *, trigger: str = "beat", by=None,
-            **kwargs) -> JobRun | None:
+def run_job(
+    name: str, func: Callable[..., dict] | None = None, *, trigger: str = "beat", by=None, **kwargs
+) -> JobRun | None:
     """Run the job ``name`` (or ``func`` under that name) and keep a JobRun of it.
 
     Returns the run, or None for a job that keeps no record of an empty run and found

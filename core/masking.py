@@ -1,4 +1,5 @@
 """Masked renderings of personal data for roles that do not need the full value."""
+
 import phonenumbers
 
 
@@ -7,7 +8,7 @@ def mask_middle(value: str, keep_start: int, keep_end: int, mask: str = "*") -> 
         return ""
     if len(value) <= keep_start + keep_end:
         return mask * len(value)
-    return value[:keep_start] + mask * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
+    return value[:keep_start] + mask * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
 
 
 def mask_national_id(value: str) -> str:

@@ -1,4 +1,5 @@
 """Runs of the scheduled jobs: the one model of the ground floor."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -15,14 +16,22 @@ class JobRun(models.Model):
         FAILED = "failed", _("Failed")
 
     job = models.CharField(max_length=60, db_index=True, verbose_name=_("job"))
-    trigger = models.CharField(max_length=20, default="beat", help_text=_("beat, admin, command or test"), verbose_name=_("trigger"))
+    trigger = models.CharField(
+        max_length=20, default="beat", help_text=_("beat, admin, command or test"), verbose_name=_("trigger")
+    )
     started_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
     counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
     error = models.TextField(blank=True, verbose_name=_("error"))
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("started by"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
 
     class Meta:
         verbose_name = _("job run")

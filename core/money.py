@@ -1,5 +1,6 @@
 """Amounts of money as the reader's locale writes them: ¥1,234.50 in Chinese, CN¥1,234.50
 in English (Babel's CLDR data), always with the account's own currency."""
+
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency

@@ -1,4 +1,5 @@
 """Admin pagination that stays fast on tables of millions of rows."""
+
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -21,8 +22,10 @@ class EstimatedCountPaginator(Paginator):
             connection = connections[queryset.db]
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                                   [queryset.model._meta.db_table])
+                    cursor.execute(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                        [queryset.model._meta.db_table],
+                    )
                     row = cursor.fetchone()
                 if row and row[0] >= ESTIMATE_ABOVE_ROWS:
                     return int(row[0])

@@ -6,6 +6,7 @@ Each app declares what the roles may do with its own models in its ``roles.py``
 way the admin finds ``admin.py``, and ``sync_roles`` makes the groups hold exactly those
 permissions. Data migrations call it whenever models or permissions are added.
 """
+
 from importlib import import_module, util
 
 from django.apps import apps as global_apps

@@ -1,4 +1,5 @@
 """One Celery task runs every scheduled job by name (the beat schedule names the job)."""
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 

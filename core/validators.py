@@ -1,4 +1,5 @@
 """Field validators shared by every app."""
+
 from functools import lru_cache
 import zoneinfo
 
@@ -13,8 +14,9 @@ def known_time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value and value not in known_time_zones():
-        raise ValidationError(_("%(value)r is not an IANA time zone (e.g. Asia/Shanghai, America/New_York).")
-                              % {"value": value})
+        raise ValidationError(
+            _("%(value)r is not an IANA time zone (e.g. Asia/Shanghai, America/New_York).") % {"value": value}
+        )
 
 
 def validate_time_zone_list(value: str) -> None:

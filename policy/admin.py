@@ -11,8 +11,16 @@ from .models import PolicyProfile
 class PolicyProfileAdmin(SimpleHistoryAdmin):
     """Saving an edit writes a new version; the version that judged past decisions stays."""
 
-    list_display = ["code", "version", "name", "contact_window_start", "contact_window_end", "created_at", "created_by",
-                    "change_note"]
+    list_display = [
+        "code",
+        "version",
+        "name",
+        "contact_window_start",
+        "contact_window_end",
+        "created_at",
+        "created_by",
+        "change_note",
+    ]
     list_filter = ["code"]
     readonly_fields = ["version", "created_at", "created_by"]
 

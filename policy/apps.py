@@ -16,6 +16,9 @@ class PolicyConfig(AppConfig):
             clear_profile_cache()
             transaction.on_commit(clear_profile_cache)
 
-        post_save.connect(profiles_changed, sender=PolicyProfile, weak=False, dispatch_uid="clear-profile-cache-on-save")
-        post_delete.connect(profiles_changed, sender=PolicyProfile, weak=False,
-                            dispatch_uid="clear-profile-cache-on-delete")
+        post_save.connect(
+            profiles_changed, sender=PolicyProfile, weak=False, dispatch_uid="clear-profile-cache-on-save"
+        )
+        post_delete.connect(
+            profiles_changed, sender=PolicyProfile, weak=False, dispatch_uid="clear-profile-cache-on-delete"
+        )

@@ -3,6 +3,7 @@ The shared codes every app speaks: policy profiles, contact channels and outcome
 the compliance engine's reason codes. Stored as these strings, rendered through their
 labels in the reader's language.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +37,13 @@ class Reason(models.TextChoices):
 # Refusals no supervisor can override: they protect the borrower's own requests,
 # closed debts, and the escalation ladder.
 NEVER_OVERRIDABLE = {
-    Reason.CEASE_REQUESTED, Reason.CHANNEL_OPT_OUT, Reason.CASE_ON_HOLD, Reason.CASE_CLOSED,
-    Reason.STAGE_NOT_REACHED, Reason.NO_APPROVED_VISIT, Reason.INVALID_CONTACT_POINT,
+    Reason.CEASE_REQUESTED,
+    Reason.CHANNEL_OPT_OUT,
+    Reason.CASE_ON_HOLD,
+    Reason.CASE_CLOSED,
+    Reason.STAGE_NOT_REACHED,
+    Reason.NO_APPROVED_VISIT,
+    Reason.INVALID_CONTACT_POINT,
     Reason.TEMPLATE_NOT_APPROVED,
 }
 
@@ -54,8 +60,12 @@ class Channel(models.TextChoices):
 ELECTRONIC_CHANNELS = {Channel.SMS, Channel.EMAIL, Channel.SOCIAL}
 # Which kind of contact point each channel reaches.
 CHANNEL_POINT_KIND = {
-    Channel.PHONE_CALL: "phone", Channel.SMS: "phone", Channel.EMAIL: "email",
-    Channel.LETTER: "postal", Channel.SOCIAL: "social", Channel.FIELD_VISIT: "postal",
+    Channel.PHONE_CALL: "phone",
+    Channel.SMS: "phone",
+    Channel.EMAIL: "email",
+    Channel.LETTER: "postal",
+    Channel.SOCIAL: "social",
+    Channel.FIELD_VISIT: "postal",
 }
 
 
@@ -77,8 +87,13 @@ class Outcome(models.TextChoices):
 
 # Outcomes in which someone answered: connected calls (CN) and "reached the borrower".
 BORROWER_REACHED = {
-    Outcome.RIGHT_PARTY, Outcome.PROMISE_TO_PAY, Outcome.REFUSED_TO_PAY, Outcome.DISPUTES_DEBT,
-    Outcome.REQUESTS_CEASE, Outcome.HARDSHIP, Outcome.CALLBACK,
+    Outcome.RIGHT_PARTY,
+    Outcome.PROMISE_TO_PAY,
+    Outcome.REFUSED_TO_PAY,
+    Outcome.DISPUTES_DEBT,
+    Outcome.REQUESTS_CEASE,
+    Outcome.HARDSHIP,
+    Outcome.CALLBACK,
 }
 CONNECTED = BORROWER_REACHED | {Outcome.THIRD_PARTY, Outcome.WRONG_NUMBER}
 UNANSWERED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL}

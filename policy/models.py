@@ -6,6 +6,7 @@ A profile is versioned, never edited in place: saving a change writes a new vers
 attempt can name the exact version that judged it and a later change never
 re-judges the past.
 """
+
 from datetime import date, time
 from decimal import Decimal
 
@@ -50,10 +51,17 @@ class PolicyProfile(models.Model):
     code = models.CharField(max_length=16, choices=ProfileCode.choices, verbose_name=_("code"))
     version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
-    sources = models.TextField(blank=True, help_text=_("Regulations and policies behind the numbers."), verbose_name=_("sources"))
+    sources = models.TextField(
+        blank=True, help_text=_("Regulations and policies behind the numbers."), verbose_name=_("sources")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     change_note = models.CharField(max_length=255, blank=True, verbose_name=_("change note"))
 
@@ -63,9 +71,12 @@ class PolicyProfile(models.Model):
     written_notice_min_dpd = _days(30, "Days past due before a formal letter.")
     field_visit_min_dpd = _days(90, "Days past due before a field visit may be requested.")
     field_visit_min_outstanding = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("10000.00"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Smallest outstanding balance (account currency) worth a field visit."), verbose_name=_("field visit min outstanding"),
+        help_text=_("Smallest outstanding balance (account currency) worth a field visit."),
+        verbose_name=_("field visit min outstanding"),
     )
     field_visit_min_failed_attempts = _days(6, "Failed remote attempts needed before a visit.")
     field_visit_min_failed_channels = _days(2, "Distinct channels those failed attempts must span.")
@@ -82,51 +93,94 @@ class PolicyProfile(models.Model):
     retention_years = _days(5, "Years records are kept after the last activity.")
 
     # --- Contact rules (POLICY.md "Profiles shipped") --------------------------------
-    contact_window_start = models.TimeField(default=time(8, 0), help_text=_("Borrower-local time contact may start."), verbose_name=_("contact window start"))
-    contact_window_end = models.TimeField(default=time(22, 0), help_text=_("Borrower-local time contact must stop."), verbose_name=_("contact window end"))
-    fallback_time_zones = models.CharField(
-        max_length=200, default="Asia/Shanghai", validators=[validate_time_zone_list],
-        help_text=_("Zones assumed when nothing about the borrower says where they are (space-separated; "
-        "contact must be allowed in all of them)."), verbose_name=_("fallback time zones"),
+    contact_window_start = models.TimeField(
+        default=time(8, 0),
+        help_text=_("Borrower-local time contact may start."),
+        verbose_name=_("contact window start"),
     )
-    holidays = models.TextField(blank=True, validators=[validate_holidays],
-                                help_text=_("Borrower-local dates with no contact, one YYYY-MM-DD per line."), verbose_name=_("holidays"))
+    contact_window_end = models.TimeField(
+        default=time(22, 0), help_text=_("Borrower-local time contact must stop."), verbose_name=_("contact window end")
+    )
+    fallback_time_zones = models.CharField(
+        max_length=200,
+        default="Asia/Shanghai",
+        validators=[validate_time_zone_list],
+        help_text=_(
+            "Zones assumed when nothing about the borrower says where they are (space-separated; "
+            "contact must be allowed in all of them)."
+        ),
+        verbose_name=_("fallback time zones"),
+    )
+    holidays = models.TextField(
+        blank=True,
+        validators=[validate_holidays],
+        help_text=_("Borrower-local dates with no contact, one YYYY-MM-DD per line."),
+        verbose_name=_("holidays"),
+    )
     connected_calls_per_day = _limit("Connected calls per borrower per day (CN: 3).")
     unanswered_calls_per_number_per_day = _limit("Unanswered calls per number per day (CN: 6).")
     sms_per_day = _limit("Text messages per borrower per day.")
     calls_per_debt_7d = _limit("Calls per debt in any rolling 7 days (Reg F: 7 placed calls).")
     calls_count_busy = models.BooleanField(
-        default=True, help_text=_("Count calls that never connected because of a busy line or network failure "
-        "(Reg F counts only calls placed, so it does not)."), verbose_name=_("calls count busy"),
+        default=True,
+        help_text=_(
+            "Count calls that never connected because of a busy line or network failure "
+            "(Reg F counts only calls placed, so it does not)."
+        ),
+        verbose_name=_("calls count busy"),
     )
-    sms_counts_as_call = models.BooleanField(default=False, help_text=_("Texts count toward the call limit (US-MA)."), verbose_name=_("sms counts as call"))
+    sms_counts_as_call = models.BooleanField(
+        default=False, help_text=_("Texts count toward the call limit (US-MA)."), verbose_name=_("sms counts as call")
+    )
     calls_to_workplace_30d = _limit("Calls to numbers other than personal ones per 30 days (US-MA: 2).")
     attempts_per_borrower_7d = _limit("Attempts on all channels per borrower in 7 days (CN policy: 10).")
-    conversation_wait_days = _limit("Days without calls after a telephone conversation, the conversation day "
-                                    "being day 1 (Reg F: 7).")
+    conversation_wait_days = _limit(
+        "Days without calls after a telephone conversation, the conversation day being day 1 (Reg F: 7)."
+    )
     third_party_contact_allowed = models.BooleanField(default=True, verbose_name=_("third party contact allowed"))
     third_party_max_per_person = _limit("Contacts per third party (Reg F: once, for location only).")
     third_party_requires_unreachable = models.BooleanField(
-        default=False, help_text=_("Third parties only when the borrower is unreachable (CN)."), verbose_name=_("third party requires unreachable"))
+        default=False,
+        help_text=_("Third parties only when the borrower is unreachable (CN)."),
+        verbose_name=_("third party requires unreachable"),
+    )
     unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
     # --- Field visits (POLICY.md "field visit") ----------------------------------------
     visit_min_staff = _days(1, "Staff who must attend a field visit together (CN: 2).")
     visits_per_30_days = _days(1, "Field visits per case in any 30 days.")
     visit_notice_lead_hours = _days(48, "Hours the pre-visit notice must precede the visit window.")
-    visit_notice_channels = models.CharField(max_length=40, default="sms letter",
-                                             help_text=_("Channels the pre-visit notice goes by (space-separated)."), verbose_name=_("visit notice channels"))
-    no_visit_if_vulnerable = models.BooleanField(default=False, help_text=_("UK-FCA: no visit to a vulnerable borrower."), verbose_name=_("no visit if vulnerable"))
+    visit_notice_channels = models.CharField(
+        max_length=40,
+        default="sms letter",
+        help_text=_("Channels the pre-visit notice goes by (space-separated)."),
+        verbose_name=_("visit notice channels"),
+    )
+    no_visit_if_vulnerable = models.BooleanField(
+        default=False,
+        help_text=_("UK-FCA: no visit to a vulnerable borrower."),
+        verbose_name=_("no visit if vulnerable"),
+    )
 
     # --- Reminder cadence (plan_reminders) -------------------------------------------
     reminder_sms_dpd = models.CharField(
-        max_length=100, default="1 3 7", blank=True,
-        help_text=_("Days past due on which an SMS reminder is planned (space-separated)."), verbose_name=_("reminder sms dpd"))
+        max_length=100,
+        default="1 3 7",
+        blank=True,
+        help_text=_("Days past due on which an SMS reminder is planned (space-separated)."),
+        verbose_name=_("reminder sms dpd"),
+    )
     reminder_email_every_days = _limit("An email reminder every N days past due (empty: none).")
     letter_on_written_notice = models.BooleanField(
-        default=True, help_text=_("Plan the formal letter when a case reaches the written-notice rung."), verbose_name=_("letter on written notice"))
+        default=True,
+        help_text=_("Plan the formal letter when a case reaches the written-notice rung."),
+        verbose_name=_("letter on written notice"),
+    )
     overridable_reasons = models.CharField(
-        max_length=200, blank=True, validators=[validate_overridable],
-        help_text=_("Reason codes a supervisor may override with a written reason (space-separated)."), verbose_name=_("overridable reasons"),
+        max_length=200,
+        blank=True,
+        validators=[validate_overridable],
+        help_text=_("Reason codes a supervisor may override with a written reason (space-separated)."),
+        verbose_name=_("overridable reasons"),
     )
 
     # The tables keep the names they had when profiles lived in the contacts app: the

@@ -1,4 +1,5 @@
 """The policy profiles in force: the newest version of each code."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .models import PolicyProfile
-
 
 # The current profiles are read by every compliance decision and change a few times a
 # year, so each process keeps them for a few seconds rather than asking the database on

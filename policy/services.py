@@ -1,4 +1,5 @@
 """Writing a policy profile: every change is a new version, never an edit in place."""
+
 from __future__ import annotations
 
 from audit.ledger import audited_atomic

@@ -1,5 +1,6 @@
 """Applies a signed-in person's language preference (after LocaleMiddleware, which only
 knows the cookie and the browser's Accept-Language)."""
+
 from django.utils import translation
 
 from .languages import SESSION_KEY, preferred_language

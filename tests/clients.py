@@ -1,4 +1,5 @@
 """Signed-in test clients, as the site itself signs people in."""
+
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice

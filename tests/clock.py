@@ -1,4 +1,5 @@
 """Instants for tests: in a borrower's own zone, relative to today, and a frozen clock."""
+
 from datetime import datetime, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo

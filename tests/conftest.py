@@ -4,6 +4,7 @@ Shared fixtures: staff users per role, and a factory for cases at a given delinq
 Service markers: tests marked ``postgres`` or ``redis`` skip on the embedded default
 and *fail* when REQUIRE_SERVICES=1 (CI) finds the service missing.
 """
+
 import os
 from pathlib import Path
 import subprocess
@@ -15,7 +16,6 @@ import pytest
 
 from policy.codes import Channel
 from tests.factories import ROLES, approved_template, create_case, make_field_agent, make_user
-
 
 
 def _service_missing(marker: str) -> str | None:
@@ -99,11 +99,15 @@ def plain_http():
     """The test client and the live server speak plain http. Production defaults (DEBUG
     off) redirect to https and mark cookies Secure; switch off only those (and the idle
     timeout), before the session-scoped live server loads its middleware."""
-    plain = override_settings(SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False,
-                              # Many tests sign in now and then freeze the clock days ahead;
-                              # idle expiry is tested with the real 30 minutes in
-                              # tests/accounts/test_sessions.py.
-                              SESSION_COOKIE_AGE=30 * 24 * 3600)
+    plain = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        # Many tests sign in now and then freeze the clock days ahead;
+        # idle expiry is tested with the real 30 minutes in
+        # tests/accounts/test_sessions.py.
+        SESSION_COOKIE_AGE=30 * 24 * 3600,
+    )
     plain.enable()
     yield
     plain.disable()
@@ -158,24 +162,35 @@ def users_by_role(db):
 @pytest.fixture
 def agents(db):
     """Two field agents covering Shanghai."""
-    return [make_field_agent(badge=f"SH-00{number}", username=f"agent{number}", last_name=f"Liu{number}")
-            for number in (1, 2)]
+    return [
+        make_field_agent(badge=f"SH-00{number}", username=f"agent{number}", last_name=f"Liu{number}")
+        for number in (1, 2)
+    ]
 
 
 @pytest.fixture
 def notice_templates(db):
     """The approved visit notices (and the required "visit called off" one)."""
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    return {code: approved_template(code, channel, body, required_notice=code == "sms-visit-cancelled",
-                                    author=author, reviewer=reviewer)
-            for code, channel, body in [
-                ("sms-visit-notice", Channel.SMS,
-                 "{borrower_name}您好，我司工作人员（工号{agent_badges}）将于{visit_window}上门，"
-                 "目的：{visit_purpose}。核验码{verification_code}，可在{verify_url}核实。"),
-                ("letter-visit-notice", Channel.LETTER,
-                 "{borrower_name}：上门时间{visit_window}，工号{agent_badges}，核验码{verification_code}。"),
-                ("sms-visit-cancelled", Channel.SMS, "{borrower_name}您好，原定{visit_window}的上门拜访已取消。"),
-            ]}
+    return {
+        code: approved_template(
+            code, channel, body, required_notice=code == "sms-visit-cancelled", author=author, reviewer=reviewer
+        )
+        for code, channel, body in [
+            (
+                "sms-visit-notice",
+                Channel.SMS,
+                "{borrower_name}您好，我司工作人员（工号{agent_badges}）将于{visit_window}上门，"
+                "目的：{visit_purpose}。核验码{verification_code}，可在{verify_url}核实。",
+            ),
+            (
+                "letter-visit-notice",
+                Channel.LETTER,
+                "{borrower_name}：上门时间{visit_window}，工号{agent_badges}，核验码{verification_code}。",
+            ),
+            ("sms-visit-cancelled", Channel.SMS, "{borrower_name}您好，原定{visit_window}的上门拜访已取消。"),
+        ]
+    }
 
 
 @pytest.fixture
@@ -191,5 +206,3 @@ def fresh_profile_cache():
     clear_profile_cache()
     yield
     clear_profile_cache()
-
-

@@ -5,6 +5,7 @@ fewest arguments, through the services where the services own the rule (a case i
 opened by ``open_case``, climbs by ``escalate``), directly where the row is history
 (a contact that already happened).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,17 +30,22 @@ _numbers = itertools.count(1)
 
 # --- people ---------------------------------------------------------------------------------
 
+
 def make_user(role: str | None, username: str | None = None) -> User:
     """A staff user in ``role`` (a group from roles.py), or in none."""
-    user = User.objects.create_user(username or f"{(role or 'user').lower().replace(' ', '_')}{next(_numbers)}",
-                                    password="pw-for-tests-1", is_staff=True)
+    user = User.objects.create_user(
+        username or f"{(role or 'user').lower().replace(' ', '_')}{next(_numbers)}",
+        password="pw-for-tests-1",
+        is_staff=True,
+    )
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
 
 
-def make_field_agent(*, badge: str | None = None, regions: str = "Shanghai, Suzhou", username: str | None = None,
-                     last_name: str = "Liu") -> FieldAgent:
+def make_field_agent(
+    *, badge: str | None = None, regions: str = "Shanghai, Suzhou", username: str | None = None, last_name: str = "Liu"
+) -> FieldAgent:
     user = make_user("Field agent", username=username)
     user.first_name, user.last_name = "Qiang", last_name
     user.save()
@@ -48,34 +54,55 @@ def make_field_agent(*, badge: str | None = None, regions: str = "Shanghai, Suzh
 
 # --- the book: borrower, contact point, account, case ---------------------------------------
 
-def make_borrower(*, profile: str = "CN", zone: str = "Asia/Shanghai", vulnerable: bool = False,
-                  name: str | None = None) -> Borrower:
+
+def make_borrower(
+    *, profile: str = "CN", zone: str = "Asia/Shanghai", vulnerable: bool = False, name: str | None = None
+) -> Borrower:
     number = next(_numbers)
     return Borrower.objects.create(
-        full_name=name or f"测试 Borrower {number}", national_id=f"11010119900307{number:04d}",
-        policy_profile_code=profile, home_time_zone=zone, vulnerable=vulnerable)
+        full_name=name or f"测试 Borrower {number}",
+        national_id=f"11010119900307{number:04d}",
+        policy_profile_code=profile,
+        home_time_zone=zone,
+        vulnerable=vulnerable,
+    )
 
 
-def make_contact_point(borrower: Borrower, value: str | None = None, *, kind: str = "phone",
-                       primary: bool = False, **fields) -> ContactPoint:
+def make_contact_point(
+    borrower: Borrower, value: str | None = None, *, kind: str = "phone", primary: bool = False, **fields
+) -> ContactPoint:
     """A validated contact point (numbers are normalised and checked as the admin would)."""
-    point = ContactPoint(borrower=borrower, kind=kind, value=value or f"+86138{next(_numbers):08d}",
-                         is_primary=primary, **fields)
+    point = ContactPoint(
+        borrower=borrower, kind=kind, value=value or f"+86138{next(_numbers):08d}", is_primary=primary, **fields
+    )
     point.full_clean()
     point.save()
     return point
 
 
-def make_account(borrower: Borrower, *, dpd: int = 10, outstanding: Decimal = Decimal("5000.00"),
-                 currency: str = "CNY") -> LoanAccount:
+def make_account(
+    borrower: Borrower, *, dpd: int = 10, outstanding: Decimal = Decimal("5000.00"), currency: str = "CNY"
+) -> LoanAccount:
     return LoanAccount.objects.create(
-        borrower=borrower, loan_number=f"T-{next(_numbers):06d}", product="Consumer loan", currency=currency,
-        principal=outstanding, outstanding_principal=outstanding,
-        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=dpd) if dpd else None)
+        borrower=borrower,
+        loan_number=f"T-{next(_numbers):06d}",
+        product="Consumer loan",
+        currency=currency,
+        principal=outstanding,
+        outstanding_principal=outstanding,
+        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=dpd) if dpd else None,
+    )
 
 
-def create_case(*, dpd: int = 10, outstanding: Decimal = Decimal("5000.00"), profile: str = "CN",
-                collector: User | None = None, vulnerable: bool = False, currency: str = "CNY") -> CollectionCase:
+def create_case(
+    *,
+    dpd: int = 10,
+    outstanding: Decimal = Decimal("5000.00"),
+    profile: str = "CN",
+    collector: User | None = None,
+    vulnerable: bool = False,
+    currency: str = "CNY",
+) -> CollectionCase:
     """An open case on a new borrower with one primary mobile number, opened by the service."""
     borrower = make_borrower(profile=profile, vulnerable=vulnerable)
     ContactPoint.objects.create(borrower=borrower, kind="phone", value=f"+86138{next(_numbers):08d}", is_primary=True)
@@ -107,19 +134,45 @@ def phone_case(profile="CN", zone="Asia/Shanghai", dpd=40, rung=CaseState.PHONE,
 
 # --- contacts that already happened ----------------------------------------------------------
 
-def make_attempt(case, at, *, agent=None, allowed=True, reasons=(), channel=Channel.PHONE_CALL,
-                 outcome=Outcome.NO_ANSWER, point=None, conversation=False, overridden_by=None, override_reason="",
-                 profile=None, message_text="", template=None) -> ContactAttempt:
+
+def make_attempt(
+    case,
+    at,
+    *,
+    agent=None,
+    allowed=True,
+    reasons=(),
+    channel=Channel.PHONE_CALL,
+    outcome=Outcome.NO_ANSWER,
+    point=None,
+    conversation=False,
+    overridden_by=None,
+    override_reason="",
+    profile=None,
+    message_text="",
+    template=None,
+) -> ContactAttempt:
     """A contact attempt that already happened, stored (with its history row) as
     record_attempt would store it, at any instant — for the scans, dossiers and caps."""
     borrower = case.account.borrower
     if point is None and channel in (Channel.PHONE_CALL, Channel.SMS):
         point = borrower.contact_points.filter(kind="phone").first()
     made = ContactAttempt(
-        case=case, borrower=borrower, channel=channel, started_at=at, agent=agent, contact_point=point,
-        outcome=outcome if allowed else "", conversation=conversation, allowed=allowed, reasons=list(reasons),
-        explanations=[f"refused: {reason}" for reason in reasons], overridden_by=overridden_by,
-        override_reason=override_reason, message_text=message_text, template=template,
+        case=case,
+        borrower=borrower,
+        channel=channel,
+        started_at=at,
+        agent=agent,
+        contact_point=point,
+        outcome=outcome if allowed else "",
+        conversation=conversation,
+        allowed=allowed,
+        reasons=list(reasons),
+        explanations=[f"refused: {reason}" for reason in reasons],
+        overridden_by=overridden_by,
+        override_reason=override_reason,
+        message_text=message_text,
+        template=template,
         profile=profile or current_profile(borrower.policy_profile_code),
     )
     made._history_user = agent
@@ -128,15 +181,30 @@ def make_attempt(case, at, *, agent=None, allowed=True, reasons=(), channel=Chan
     return made
 
 
-def past(case, at, *, channel=Channel.PHONE_CALL, outcome=Outcome.NO_ANSWER, point=None, conversation=False,
-         allowed=True, other_case=None) -> ContactAttempt:
+def past(
+    case,
+    at,
+    *,
+    channel=Channel.PHONE_CALL,
+    outcome=Outcome.NO_ANSWER,
+    point=None,
+    conversation=False,
+    allowed=True,
+    other_case=None,
+) -> ContactAttempt:
     """A contact that already happened on ``case`` (or the same borrower's ``other_case``),
     to the case's first point by default: history for the caps."""
     target = other_case or case
     return ContactAttempt.objects.create(
-        case=target, borrower_id=target.account.borrower_id, channel=channel, started_at=at, outcome=outcome,
+        case=target,
+        borrower_id=target.account.borrower_id,
+        channel=channel,
+        started_at=at,
+        outcome=outcome,
         contact_point=point if point is not None else (case.points[0] if channel in ("phone_call", "sms") else None),
-        conversation=conversation, allowed=allowed, profile=current_profile(target.account.borrower.policy_profile_code),
+        conversation=conversation,
+        allowed=allowed,
+        profile=current_profile(target.account.borrower.policy_profile_code),
     )
 
 
@@ -146,10 +214,15 @@ def add_failed_attempts(case, calls=4, texts=2) -> None:
     point = case.account.borrower.contact_points.filter(kind="phone").first()
     for day in range(calls + texts):
         ContactAttempt.objects.create(
-            case=case, borrower_id=case.account.borrower_id, allowed=True, profile=profile, contact_point=point,
+            case=case,
+            borrower_id=case.account.borrower_id,
+            allowed=True,
+            profile=profile,
+            contact_point=point,
             channel=Channel.PHONE_CALL if day < calls else Channel.SMS,
             outcome=Outcome.NO_ANSWER if day < calls else Outcome.SENT,
-            started_at=timezone.now() - timedelta(days=day + 1))
+            started_at=timezone.now() - timedelta(days=day + 1),
+        )
 
 
 def eligible_case(*, dpd=95, outstanding=Decimal("20000"), calls=4, texts=2, notice_days_ago=10, collector=None):
@@ -169,9 +242,26 @@ def eligible_case(*, dpd=95, outstanding=Decimal("20000"), calls=4, texts=2, not
 
 # --- messages ----------------------------------------------------------------------------------
 
-def approved_template(code: str, channel: str, body: str, *, language: str = "zh-hans", subject: str = "",
-                      required_notice: bool = False, author=None, reviewer=None) -> MessageTemplate:
+
+def approved_template(
+    code: str,
+    channel: str,
+    body: str,
+    *,
+    language: str = "zh-hans",
+    subject: str = "",
+    required_notice: bool = False,
+    author=None,
+    reviewer=None,
+) -> MessageTemplate:
     """A template version written by an administrator and approved by a reviewer."""
-    template = save_template_version(code=code, channel=channel, language=language, body=body, subject=subject,
-                                     by=author or make_user("Administrator"), is_required_notice=required_notice)
+    template = save_template_version(
+        code=code,
+        channel=channel,
+        language=language,
+        body=body,
+        subject=subject,
+        by=author or make_user("Administrator"),
+        is_required_notice=required_notice,
+    )
     return approve_template(template, by=reviewer or make_user("Compliance reviewer"))

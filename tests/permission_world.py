@@ -1,6 +1,7 @@
 """The world the permission matrix (tests/test_permission_matrix.py) and the masking tests
 run in: one of every record, all hanging off one case assigned to collector ``C``, and how
 a cell of the matrix is requested in a savepoint rolled back afterwards."""
+
 import copy
 from datetime import timedelta
 from decimal import Decimal
@@ -31,11 +32,19 @@ from tests.factories import create_case, make_attempt, make_user
 from visits.models import FieldAgent, FieldVisit, VisitState
 
 ACTORS = ["anon", "C", "Cx", "F", "Fx", "S", "R", "A"]
-ROLE_OF = {"C": "Collector", "Cx": "Collector", "F": "Field agent", "Fx": "Field agent", "S": "Supervisor",
-           "R": "Compliance reviewer", "A": "Administrator"}
+ROLE_OF = {
+    "C": "Collector",
+    "Cx": "Collector",
+    "F": "Field agent",
+    "Fx": "Field agent",
+    "S": "Supervisor",
+    "R": "Compliance reviewer",
+    "A": "Administrator",
+}
 
 
 # --- the world ----------------------------------------------------------------------------------
+
 
 class World(dict):
     __getattr__ = dict.__getitem__
@@ -53,45 +62,76 @@ def build_world() -> World:
     w.case, w.account, w.borrower = case, case.account, case.account.borrower
     w.phone = w.borrower.contact_points.get(kind="phone")
     w.postal = ContactPoint.objects.create(borrower=w.borrower, kind="postal", value="上海市黄浦区人民路1号")
-    w.payment = case_services.record_payment(w.account, Decimal("10.00"), timezone.now() - timedelta(days=1),
-                                             "MATRIX-1", by=w.S)
+    w.payment = case_services.record_payment(
+        w.account, Decimal("10.00"), timezone.now() - timedelta(days=1), "MATRIX-1", by=w.S
+    )
     w.event = CaseEvent.objects.filter(case=case).first()
-    w.hold = Hold.objects.create(case=case, kind=Hold.Kind.DISPUTE, placed_by=w.S, released_at=timezone.now(),
-                                 released_by=w.S)
-    w.promise = PromiseToPay.objects.create(case=case, amount=Decimal("50"), currency="CNY",
-                                            due_date=timezone.localdate() + timedelta(days=3), created_by=w.C,
-                                            status=PromiseToPay.Status.KEPT)
-    w.plan = RepaymentPlan.objects.create(case=case, total_amount=Decimal("100"), currency="CNY", created_by=w.C,
-                                          beyond_policy=True)
-    w.installment = Installment.objects.create(plan=w.plan, sequence=1, amount=Decimal("100"),
-                                               due_date=timezone.localdate() + timedelta(days=30))
+    w.hold = Hold.objects.create(
+        case=case, kind=Hold.Kind.DISPUTE, placed_by=w.S, released_at=timezone.now(), released_by=w.S
+    )
+    w.promise = PromiseToPay.objects.create(
+        case=case,
+        amount=Decimal("50"),
+        currency="CNY",
+        due_date=timezone.localdate() + timedelta(days=3),
+        created_by=w.C,
+        status=PromiseToPay.Status.KEPT,
+    )
+    w.plan = RepaymentPlan.objects.create(
+        case=case, total_amount=Decimal("100"), currency="CNY", created_by=w.C, beyond_policy=True
+    )
+    w.installment = Installment.objects.create(
+        plan=w.plan, sequence=1, amount=Decimal("100"), due_date=timezone.localdate() + timedelta(days=30)
+    )
     w.jobrun = JobRun.objects.create(job="nightly_cycle")
     w.user, w.group = w.C, Group.objects.get(name="Collector")
     w.profile = PolicyProfile.objects.get(pk=current_profile("CN").pk)
-    w.template = MessageTemplate.objects.create(code="matrix-sms", channel="sms", language="en", body="Please pay.",
-                                                created_by=w.A)
+    w.template = MessageTemplate.objects.create(
+        code="matrix-sms", channel="sms", language="en", body="Please pay.", created_by=w.A
+    )
     w.optout = ChannelOptOut.objects.create(borrower=w.borrower, channel=Channel.SMS, recorded_by=w.C)
     w.attempt = make_attempt(case, timezone.now() - timedelta(days=2), agent=w.C)
     w.outbound = OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=w.template, contact_point=w.phone, slot=timezone.now(),
-        scheduled_for=timezone.now(), idempotency_key="matrix-1", state=OutboundMessage.State.SUPPRESSED)
+        case=case,
+        channel=Channel.SMS,
+        template=w.template,
+        contact_point=w.phone,
+        slot=timezone.now(),
+        scheduled_for=timezone.now(),
+        idempotency_key="matrix-1",
+        state=OutboundMessage.State.SUPPRESSED,
+    )
     window = dict(window_start=timezone.now() - timedelta(hours=1), window_end=timezone.now() + timedelta(hours=1))
-    w.visit = FieldVisit.objects.create(case=case, requested_by=w.C, reason="Numbers changed.",
-                                        address="上海市黄浦区人民路1号", **window)
-    w.live_visit = FieldVisit.objects.create(case=case, requested_by=w.C, reason="Earlier request.",
-                                             address="上海市黄浦区人民路1号", state=VisitState.IN_PROGRESS,
-                                             approver=w.S, checked_in_at=timezone.now(), **window)
+    w.visit = FieldVisit.objects.create(
+        case=case, requested_by=w.C, reason="Numbers changed.", address="上海市黄浦区人民路1号", **window
+    )
+    w.live_visit = FieldVisit.objects.create(
+        case=case,
+        requested_by=w.C,
+        reason="Earlier request.",
+        address="上海市黄浦区人民路1号",
+        state=VisitState.IN_PROGRESS,
+        approver=w.S,
+        checked_in_at=timezone.now(),
+        **window,
+    )
     for visit in (w.visit, w.live_visit):
         visit.agents.set([w.agent_F])
     w.finding = compliance_services.raise_finding(by=w.R, severity="low", summary="Tone", case=case)
     w.sample = compliance_services.queue_sample(case, by=w.R, agent=w.C)
     w.complaint = compliance_services.record_complaint(
-        by=w.R, borrower=w.borrower, channel=Complaint.Channel.values[0], category=Complaint.Category.values[0],
-        description="Called too often.", case=case)
+        by=w.R,
+        borrower=w.borrower,
+        channel=Complaint.Channel.values[0],
+        category=Complaint.Category.values[0],
+        description="Called too often.",
+        case=case,
+    )
     w.accesslog = log_pii_access(w.S, w.borrower, "matrix")
     w.ledger = AuditLedger.objects.order_by("seq").first()
-    sign_in_record = dict(username=w.C.username, ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*",
-                          path_info="/admin/login/")
+    sign_in_record = dict(
+        username=w.C.username, ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*", path_info="/admin/login/"
+    )
     w.axes_attempt = AccessAttempt.objects.create(failures_since_start=1, **sign_in_record)
     w.axes_log = AxesAccessLog.objects.create(**sign_in_record)
     w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
@@ -101,6 +141,7 @@ def build_world() -> World:
 
 
 # --- requesting ------------------------------------------------------------------------------
+
 
 def args_for(entry, w):
     name, obj = entry["name"], entry["obj"]
@@ -144,7 +185,6 @@ def client_for(w, actor) -> Client:
     if actor != "anon":
         sign_in(client, w[actor])
     return client
-
 
 
 def key(entry) -> str:

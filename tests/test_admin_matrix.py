@@ -2,6 +2,7 @@
 
 A change to roles.py or an admin's permissions that widens access fails here first.
 """
+
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
@@ -55,21 +56,35 @@ PAGES = [
     ("visits_fieldvisit_add", set()),
     ("visits_fieldagent_changelist", EVERYONE),
     ("visits_fieldagent_add", {S, A}),
-    ("compliance_finding_changelist", {R}), ("compliance_finding_add", {R}),
-    ("compliance_reviewsample_changelist", {R}), ("compliance_reviewsample_add", {R}),
-    ("compliance_complaint_changelist", {S, R}), ("compliance_complaint_add", {S, R}),
-    ("audit_accesslog_changelist", {R}), ("audit_accesslog_add", set()),
-    ("audit_auditledger_changelist", {R}), ("audit_auditledger_add", set()),
+    ("compliance_finding_changelist", {R}),
+    ("compliance_finding_add", {R}),
+    ("compliance_reviewsample_changelist", {R}),
+    ("compliance_reviewsample_add", {R}),
+    ("compliance_complaint_changelist", {S, R}),
+    ("compliance_complaint_add", {S, R}),
+    ("audit_accesslog_changelist", {R}),
+    ("audit_accesslog_add", set()),
+    ("audit_auditledger_changelist", {R}),
+    ("audit_auditledger_add", set()),
     # Sign-in security: administrators unlock sign-ins and remove lost authenticators.
-    ("axes_accessattempt_changelist", {R, A}), ("axes_accessattempt_add", set()),
-    ("axes_accesslog_changelist", {R, A}), ("axes_accesslog_add", set()),
-    ("axes_accessfailurelog_changelist", set()), ("axes_accessfailurelog_add", set()),
-    ("otp_totp_totpdevice_changelist", {A}), ("otp_totp_totpdevice_add", set()),
+    ("axes_accessattempt_changelist", {R, A}),
+    ("axes_accessattempt_add", set()),
+    ("axes_accesslog_changelist", {R, A}),
+    ("axes_accesslog_add", set()),
+    ("axes_accessfailurelog_changelist", set()),
+    ("axes_accessfailurelog_add", set()),
+    ("otp_totp_totpdevice_changelist", {A}),
+    ("otp_totp_totpdevice_add", set()),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)
-WORK_PAGES = [("contacts:work_queue", {C, S}, 404), ("cases:import_feed", {A}, 403),
-              ("visits:inbox", {S}, 403), ("visits:mine", {F}, 403), ("compliance:workspace", {R}, 403)]
+WORK_PAGES = [
+    ("contacts:work_queue", {C, S}, 404),
+    ("cases:import_feed", {A}, 403),
+    ("visits:inbox", {S}, 403),
+    ("visits:mine", {F}, 403),
+    ("compliance:workspace", {R}, 403),
+]
 
 
 def test_table_covers_every_registered_admin():

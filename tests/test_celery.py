@@ -1,5 +1,6 @@
 """A real Celery worker (in a thread) picks a task off the configured broker:
 the file-system broker on the embedded default, Redis when REDIS_URL is set."""
+
 from datetime import timedelta
 import threading
 import time
@@ -12,8 +13,8 @@ import pytest
 
 from cases import services
 from cases.models import CaseState, CollectionCase, Hold
-from core.tasks import run_scheduled_job
 from collections_site.celery import app
+from core.tasks import run_scheduled_job
 from tests.factories import climb_to, create_case
 
 
@@ -28,8 +29,12 @@ def isolated_broker(tmp_path_factory):
     original = app.conf.broker_transport_options
     _drop_broker_connections()
     # The worker looks for new files ten times a second (kombu's default is once a second).
-    app.conf.broker_transport_options = {**original, "data_folder_in": str(queue), "data_folder_out": str(queue),
-                                         "polling_interval": 0.1}
+    app.conf.broker_transport_options = {
+        **original,
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "polling_interval": 0.1,
+    }
     yield
     _drop_broker_connections()
     app.conf.broker_transport_options = original
@@ -60,8 +65,9 @@ class Worker:
         """Send ``task`` through the broker and return the state the worker ended it in."""
         result = task.delay(*args)
         with self.changed:
-            assert self.changed.wait_for(lambda: result.id in self.finished, timeout=timeout), \
+            assert self.changed.wait_for(lambda: result.id in self.finished, timeout=timeout), (
                 f"the worker did not finish {task.name}{args} within {timeout} s"
+            )
             return self.finished.pop(result.id)
 
 
@@ -102,22 +108,31 @@ def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(w
     from unittest import mock
 
     from contacts.gateways.file import delivered
-    from policy.codes import Channel
     from contacts.models import OutboundMessage
     from contacts.services import approve_template, save_template_version
-    from tests.factories import make_user
+    from policy.codes import Channel
     from tests.clock import NEW_YORK, local
-    from tests.factories import phone_case
+    from tests.factories import make_user, phone_case
 
     settings.OUTBOX_DIR = tmp_path / "outbox"
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = approve_template(save_template_version(code="sms-reminder-en", channel=Channel.SMS, language="en",
-                                                      by=author, body="Hello {borrower_name}"), by=reviewer)
+    template = approve_template(
+        save_template_version(
+            code="sms-reminder-en", channel=Channel.SMS, language="en", by=author, body="Hello {borrower_name}"
+        ),
+        by=reviewer,
+    )
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",), rung=CaseState.REMINDER)
     slot = local(NEW_YORK, hour=7, minute=30)
     message = OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=template, contact_point=case.points[0], slot=slot, scheduled_for=slot,
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot))
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=case.points[0],
+        slot=slot,
+        scheduled_for=slot,
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot),
+    )
 
     def run_on_worker(at):
         """The worker's clock (this process's) reads ``at`` until it has run the dispatch."""

@@ -2,15 +2,15 @@
 "view full" permissions — or, for a visit address, the people who need it to do the
 visit — and only on a single record's page, which leaves a row on the access log. Lists
 show many people at once, so they mask for every role."""
+
 from django.test import Client
 from django.urls import reverse
 import pytest
 
-from core.masking import mask_national_id, mask_phone, mask_text
 from audit.models import AccessLog
-from tests.permission_world import ACTORS, build_world
-
+from core.masking import mask_national_id, mask_phone, mask_text
 from tests.clients import sign_in
+from tests.permission_world import ACTORS, build_world
 
 ADDRESS = "上海市黄浦区人民路1号"
 # Who sees what in full (cases/roles.py): national ID S, R; phone and address C, F, S, R.
@@ -74,7 +74,7 @@ def test_every_page_that_shows_a_value_in_full_is_on_the_access_log(db, actor):
             continue
         before = AccessLog.objects.filter(user=w[actor], borrower_id=w.borrower.pk).count()
         page = fetch(client, w, name, obj)
-        shows_full = (w.borrower.national_id in page or w.phone.value in page or ADDRESS in page)
+        shows_full = w.borrower.national_id in page or w.phone.value in page or ADDRESS in page
         logged = AccessLog.objects.filter(user=w[actor], borrower_id=w.borrower.pk).count() > before
         assert logged or not shows_full, f"{name} shows personal data in full to {actor} without logging it"
 

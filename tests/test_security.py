@@ -1,5 +1,6 @@
 """Browser-facing security: headers on every response, no inline script or style in our
 templates, CSRF protection everywhere but the signed provider webhook."""
+
 from pathlib import Path
 import re
 
@@ -43,8 +44,11 @@ def test_staff_pages_carry_the_policy_too(db):
 
 def test_no_inline_script_or_style_in_our_templates():
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
-    offenders = [f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
-                 for path in TEMPLATES.rglob("*.html") for match in inline.finditer(path.read_text())]
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in TEMPLATES.rglob("*.html")
+        for match in inline.finditer(path.read_text())
+    ]
     assert offenders == []
 
 
@@ -57,6 +61,9 @@ def _views(patterns, prefix=""):
 
 
 def test_only_the_signed_webhook_skips_csrf():
-    exempt = {route for route, view in _views(get_resolver("collections_site.urls").url_patterns)
-              if getattr(view, "csrf_exempt", False)}
+    exempt = {
+        route
+        for route, view in _views(get_resolver("collections_site.urls").url_patterns)
+        if getattr(view, "csrf_exempt", False)
+    }
     assert exempt == {"work/hooks/delivery/"}

@@ -1,4 +1,5 @@
 """Settings come from the environment; the embedded default needs no server."""
+
 import json
 import os
 from pathlib import Path
@@ -57,7 +58,9 @@ def test_secret_key_is_generated_once_and_kept_under_var(tmp_path):
 
 
 def test_redis_url_switches_broker_and_cache(tmp_path):
-    config = probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
+    config = probe(
+        tmp_path, REDIS_URL="redis://127.0.0.1:6379/3", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
+    )
     assert config["broker"] == "redis://127.0.0.1:6379/3"
     assert "RedisCache" in config["cache"]
     assert config["db"] == "django.db.backends.postgresql" and config["options"] == {}
@@ -86,16 +89,32 @@ SECURITY_PROBE = (
     "'AXES_FAILURE_LIMIT', 'OTP_REQUIRED_GROUPS')} | {'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), "
     "'cooloff_minutes': s.AXES_COOLOFF_TIME.total_seconds() / 60}))"
 )
-PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "collections.example.com",
-              "SECRET_KEY": "k7#Qm2$vXp9!Lr4^Wz8&Tn3*Hb6(Jd1)Fs5_Gc0+Ye7-Ua2=Ro9~Ki4"}
-SECURITY_VARIABLES = ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE",
-                      "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE", "AXES_FAILURE_LIMIT",
-                      "AXES_COOLOFF_MINUTES", "OTP_REQUIRED_GROUPS", "ALLOWED_HOSTS")
+PRODUCTION = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "collections.example.com",
+    "SECRET_KEY": "k7#Qm2$vXp9!Lr4^Wz8&Tn3*Hb6(Jd1)Fs5_Gc0+Ye7-Ua2=Ro9~Ki4",
+}
+SECURITY_VARIABLES = (
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_PROXY_SSL_HEADER",
+    "SESSION_COOKIE_AGE",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
+    "OTP_REQUIRED_GROUPS",
+    "ALLOWED_HOSTS",
+)
 
 
 def _run(tmp_path, args, **env):
-    clean = {k: v for k, v in os.environ.items()
-             if k not in (*NOT_PASSED_ON, "DJANGO_ALLOW_ASYNC_UNSAFE", *SECURITY_VARIABLES)}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (*NOT_PASSED_ON, "DJANGO_ALLOW_ASYNC_UNSAFE", *SECURITY_VARIABLES)
+    }
     clean.update(DJANGO_SETTINGS_MODULE="collections_site.settings", VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 
@@ -123,8 +142,14 @@ def test_production_is_secure_by_default(tmp_path):
 def test_local_http_and_proxy_are_configurable(tmp_path):
     local = json.loads(_run(tmp_path, ["-c", SECURITY_PROBE], DEBUG="true").stdout.strip().splitlines()[-1])
     assert not local["SECURE_SSL_REDIRECT"] and not local["SESSION_COOKIE_SECURE"] and local["SECURE_HSTS_SECONDS"] == 0
-    behind_proxy = _run(tmp_path, ["-c", SECURITY_PROBE], SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
-                        SESSION_COOKIE_AGE="900", AXES_FAILURE_LIMIT="3", **PRODUCTION)
+    behind_proxy = _run(
+        tmp_path,
+        ["-c", SECURITY_PROBE],
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        SESSION_COOKIE_AGE="900",
+        AXES_FAILURE_LIMIT="3",
+        **PRODUCTION,
+    )
     config = json.loads(behind_proxy.stdout.strip().splitlines()[-1])
     assert config["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert config["SESSION_COOKIE_AGE"] == 900 and config["AXES_FAILURE_LIMIT"] == 3

@@ -9,6 +9,7 @@ and a function-level import of another app (the way a cycle hides) is allowed on
 Celery ``tasks.py`` module; migrations are not checked. Run: ``python tools/check_layers.py``
 (exit 1 and one line per violation), or through the test suite (tests/test_layers.py).
 """
+
 from __future__ import annotations
 
 import ast
@@ -67,11 +68,15 @@ def violations() -> list[str]:
                     if target == app or target not in FLOORS:
                         continue
                     if FLOORS[target] >= floor:
-                        found.append(f"{where}:{node.lineno}: {app} (floor {floor}) imports {target} "
-                                     f"(floor {FLOORS[target]}): dependencies flow down only")
+                        found.append(
+                            f"{where}:{node.lineno}: {app} (floor {floor}) imports {target} "
+                            f"(floor {FLOORS[target]}): dependencies flow down only"
+                        )
                     elif id(node) not in top_level and path.name != "tasks.py":
-                        found.append(f"{where}:{node.lineno}: function-level import of {target}: import it at "
-                                     "the top of the module (a hidden import is how a cycle hides)")
+                        found.append(
+                            f"{where}:{node.lineno}: function-level import of {target}: import it at "
+                            "the top of the module (a hidden import is how a cycle hides)"
+                        )
     return found
 
 

@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
 
-from core.adminkit import HistoryAdmin, ReadOnlyInline
+from audit.services import log_pii_access
 from cases.admin import CollectionCaseAdmin, can_see_full_contact_details
-from core.masking import mask_text
 from cases.selectors import visible_cases
+from core.adminkit import HistoryAdmin, ReadOnlyInline
+from core.masking import mask_text
 
 from .models import FieldAgent, FieldVisit, VisitNotice
-from audit.services import log_pii_access
 
 
 @admin.register(FieldAgent)
@@ -89,8 +89,16 @@ class FieldVisitAdmin(HistoryAdmin):
 
 class FieldVisitInline(ReadOnlyInline):
     model = FieldVisit
-    fields = ["state", "window_start", "window_end", "requested_by", "approver", "exception", "notice_sent_at",
-              "checked_in_at"]
+    fields = [
+        "state",
+        "window_start",
+        "window_end",
+        "requested_by",
+        "approver",
+        "exception",
+        "notice_sent_at",
+        "checked_in_at",
+    ]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Field visits")
 

@@ -11,7 +11,9 @@ class VisitsConfig(AppConfig):
     def ready(self):
         from . import receivers
 
-        signals.case_closed.connect(receivers.cancel_visits_of_closed_cases,
-                                    dispatch_uid="visits.cancel_visits_of_closed_cases")
-        signals.case_put_on_hold.connect(receivers.cancel_visits_of_held_case,
-                                         dispatch_uid="visits.cancel_visits_of_held_case")
+        signals.case_closed.connect(
+            receivers.cancel_visits_of_closed_cases, dispatch_uid="visits.cancel_visits_of_closed_cases"
+        )
+        signals.case_put_on_hold.connect(
+            receivers.cancel_visits_of_held_case, dispatch_uid="visits.cancel_visits_of_held_case"
+        )

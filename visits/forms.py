@@ -1,20 +1,29 @@
-from django.utils.translation import gettext as _, gettext_lazy
 from datetime import datetime
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import FieldAgent, FieldVisit
 
 
 class RequestVisitForm(forms.Form):
-    window_start = forms.DateTimeField(help_text=gettext_lazy("Borrower-local date and time the window opens (YYYY-MM-DD HH:MM)."))
+    window_start = forms.DateTimeField(
+        help_text=gettext_lazy("Borrower-local date and time the window opens (YYYY-MM-DD HH:MM).")
+    )
     window_end = forms.DateTimeField(help_text=gettext_lazy("When it closes (at most four hours later)."))
     address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("Why remote contact is not enough (numbers changed, calls refused…)."))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Why remote contact is not enough (numbers changed, calls refused…)."),
+    )
     exception_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False,
-        help_text=gettext_lazy("Supervisors only: the documented reason to visit although eligibility fails. Flagged for compliance."))
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=gettext_lazy(
+            "Supervisors only: the documented reason to visit although eligibility fails. Flagged for compliance."
+        ),
+    )
 
     def __init__(self, *args, zone, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,8 +42,9 @@ class RequestVisitForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    agents = forms.ModelMultipleChoiceField(queryset=FieldAgent.objects.none(), required=False,
-                                            widget=forms.CheckboxSelectMultiple)
+    agents = forms.ModelMultipleChoiceField(
+        queryset=FieldAgent.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, visit, **kwargs):
@@ -44,14 +54,25 @@ class DecisionForm(forms.Form):
 
 
 class ReportForm(forms.ModelForm):
-    promise_amount = forms.DecimalField(required=False, min_value=0, decimal_places=2,
-                                        help_text=gettext_lazy("If a promise to pay was agreed."))
+    promise_amount = forms.DecimalField(
+        required=False, min_value=0, decimal_places=2, help_text=gettext_lazy("If a promise to pay was agreed.")
+    )
     promise_due = forms.DateField(required=False)
 
     class Meta:
         model = FieldVisit
-        fields = ["identity_verified", "identity_method", "willingness", "ability", "next_steps", "conduct_attested",
-                  "payment_reference", "agreement_file", "receipt_file", "report_note"]
+        fields = [
+            "identity_verified",
+            "identity_method",
+            "willingness",
+            "ability",
+            "next_steps",
+            "conduct_attested",
+            "payment_reference",
+            "agreement_file",
+            "receipt_file",
+            "report_note",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -61,5 +82,8 @@ class ReportForm(forms.ModelForm):
 
 
 class VerifyForm(forms.Form):
-    code = forms.CharField(max_length=20, label=gettext_lazy("Verification code"),
-                           help_text=gettext_lazy("The code on your visit notice, also shown by the visitor."))
+    code = forms.CharField(
+        max_length=20,
+        label=gettext_lazy("Verification code"),
+        help_text=gettext_lazy("The code on your visit notice, also shown by the visitor."),
+    )

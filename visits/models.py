@@ -4,6 +4,7 @@ eligibility snapshot, approved by a supervisor who did not request it, announced
 borrower in advance, carried out by at least the profile's number of agents inside the
 announced window, reported step by step, and verifiable by the borrower at /verify/.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -30,10 +31,21 @@ class FieldAgent(models.Model):
     """A person who may be sent on visits: own staff or a field partner's, with the badge
     the borrower can check."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_agent", verbose_name=_("user"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_agent", verbose_name=_("user")
+    )
     badge_number = models.CharField(max_length=30, unique=True, verbose_name=_("badge number"))
-    partner = models.CharField(max_length=100, blank=True, help_text=_("Field partner company; empty for own staff."), verbose_name=_("partner"))
-    regions = models.CharField(max_length=300, help_text=_("Regions covered, comma-separated (e.g. Shanghai, Beijing)."), verbose_name=_("regions"))
+    partner = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Field partner company; empty for own staff."),
+        verbose_name=_("partner"),
+    )
+    regions = models.CharField(
+        max_length=300,
+        help_text=_("Regions covered, comma-separated (e.g. Shanghai, Beijing)."),
+        verbose_name=_("regions"),
+    )
     photo = models.FileField(upload_to="agent-photos/", blank=True, verbose_name=_("photo"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
@@ -98,17 +110,37 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
         PARTLY = "partly", _("Partly able")
         UNABLE = "unable", _("Unable to pay now")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="field_visits", verbose_name=_("case"))
-    state = FSMField(default=VisitState.REQUESTED, choices=VisitState.choices, protected=True, db_index=True, verbose_name=_("state"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="field_visits", verbose_name=_("case")
+    )
+    state = FSMField(
+        default=VisitState.REQUESTED, choices=VisitState.choices, protected=True, db_index=True, verbose_name=_("state")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
     reason = models.TextField(verbose_name=_("reason"))
-    eligibility = models.JSONField(default=dict, help_text=_("What held when it was requested: DPD, balance, "
-                                   "failed remote attempts by channel, invalid points, notice date, coverage."), verbose_name=_("eligibility"))
-    exception = models.BooleanField(default=False, help_text=_("Requested although eligibility failed (documented)."), verbose_name=_("exception"))
+    eligibility = models.JSONField(
+        default=dict,
+        help_text=_(
+            "What held when it was requested: DPD, balance, "
+            "failed remote attempts by channel, invalid points, notice date, coverage."
+        ),
+        verbose_name=_("eligibility"),
+    )
+    exception = models.BooleanField(
+        default=False, help_text=_("Requested although eligibility failed (documented)."), verbose_name=_("exception")
+    )
     exception_reason = models.TextField(blank=True, verbose_name=_("exception reason"))
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("approver"))
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approver"),
+    )
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
     window_start = models.DateTimeField(verbose_name=_("window start"))
@@ -119,25 +151,60 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
     notice_channels = models.CharField(max_length=40, blank=True, verbose_name=_("notice channels"))
     checked_in_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked in at"))
     checked_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked out at"))
-    check_in_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in latitude"))
-    check_in_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in longitude"))
-    verification_code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_verification_code, verbose_name=_("verification code"))
+    check_in_latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in latitude")
+    )
+    check_in_longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in longitude")
+    )
+    verification_code = models.CharField(
+        max_length=CODE_LENGTH, unique=True, default=new_verification_code, verbose_name=_("verification code")
+    )
     # The report, in the lender's own steps
     identity_verified = models.BooleanField(default=False, verbose_name=_("identity verified"))
-    identity_method = models.CharField(max_length=200, blank=True, help_text=_("How: ID card seen, face match…"), verbose_name=_("identity method"))
-    willingness = models.CharField(max_length=10, choices=Willingness.choices, blank=True, verbose_name=_("willingness"))
+    identity_method = models.CharField(
+        max_length=200, blank=True, help_text=_("How: ID card seen, face match…"), verbose_name=_("identity method")
+    )
+    willingness = models.CharField(
+        max_length=10, choices=Willingness.choices, blank=True, verbose_name=_("willingness")
+    )
     ability = models.CharField(max_length=10, choices=Ability.choices, blank=True, verbose_name=_("ability"))
-    promise = models.ForeignKey("cases.PromiseToPay", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("promise"))
-    plan = models.ForeignKey("cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    promise = models.ForeignKey(
+        "cases.PromiseToPay",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("promise"),
+    )
+    plan = models.ForeignKey(
+        "cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
+    )
     agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True, verbose_name=_("agreement file"))
     receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True, verbose_name=_("receipt file"))
-    payment_reference = models.CharField(max_length=64, blank=True, help_text=_("If paid on the spot."), verbose_name=_("payment reference"))
-    next_steps = models.TextField(blank=True, help_text=_("What the borrower was told happens next."), verbose_name=_("next steps"))
-    conduct_attested = models.BooleanField(default=False, help_text=_("The agent attests the visit was polite and lawful."), verbose_name=_("conduct attested"))
+    payment_reference = models.CharField(
+        max_length=64, blank=True, help_text=_("If paid on the spot."), verbose_name=_("payment reference")
+    )
+    next_steps = models.TextField(
+        blank=True, help_text=_("What the borrower was told happens next."), verbose_name=_("next steps")
+    )
+    conduct_attested = models.BooleanField(
+        default=False,
+        help_text=_("The agent attests the visit was polite and lawful."),
+        verbose_name=_("conduct attested"),
+    )
     report_note = models.TextField(blank=True, verbose_name=_("report note"))
-    end_reason = models.TextField(blank=True, help_text=_("Why it was rejected, aborted or cancelled."), verbose_name=_("end reason"))
-    attempt = models.OneToOneField("contacts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="field_visit", verbose_name=_("attempt"))
+    end_reason = models.TextField(
+        blank=True, help_text=_("Why it was rejected, aborted or cancelled."), verbose_name=_("end reason")
+    )
+    attempt = models.OneToOneField(
+        "contacts.ContactAttempt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="field_visit",
+        verbose_name=_("attempt"),
+    )
 
     history = HistoricalRecords(m2m_fields=[agents])
 
@@ -181,9 +248,13 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
 
     # --- the state machine ---------------------------------------------------------
 
-    @transition(field=state, source=VisitState.REQUESTED, target=VisitState.APPROVED,
-                conditions=[guards.window_leaves_time_for_notice, guards.enough_agents_assigned],
-                permission=_approver_may_decide)
+    @transition(
+        field=state,
+        source=VisitState.REQUESTED,
+        target=VisitState.APPROVED,
+        conditions=[guards.window_leaves_time_for_notice, guards.enough_agents_assigned],
+        permission=_approver_may_decide,
+    )
     def approve(self):
         pass
 
@@ -191,30 +262,48 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
     def reject(self):
         pass
 
-    @transition(field=state, source=VisitState.APPROVED, target=VisitState.NOTIFIED,
-                conditions=[guards.notice_sent_in_time])
+    @transition(
+        field=state, source=VisitState.APPROVED, target=VisitState.NOTIFIED, conditions=[guards.notice_sent_in_time]
+    )
     def mark_notified(self):
         pass
 
-    @transition(field=state, source=VisitState.NOTIFIED, target=VisitState.IN_PROGRESS,
-                conditions=[guards.notice_sent_in_time, guards.inside_visit_window, guards.enough_agents_assigned,
-                            guards.contact_allowed_now],
-                permission="visits.carry_out_fieldvisit")
+    @transition(
+        field=state,
+        source=VisitState.NOTIFIED,
+        target=VisitState.IN_PROGRESS,
+        conditions=[
+            guards.notice_sent_in_time,
+            guards.inside_visit_window,
+            guards.enough_agents_assigned,
+            guards.contact_allowed_now,
+        ],
+        permission="visits.carry_out_fieldvisit",
+    )
     def check_in(self):
         self.checked_in_at = timezone.now()
 
-    @transition(field=state, source=VisitState.IN_PROGRESS, target=VisitState.COMPLETED,
-                conditions=[guards.report_complete], permission="visits.carry_out_fieldvisit")
+    @transition(
+        field=state,
+        source=VisitState.IN_PROGRESS,
+        target=VisitState.COMPLETED,
+        conditions=[guards.report_complete],
+        permission="visits.carry_out_fieldvisit",
+    )
     def complete(self):
         self.checked_out_at = timezone.now()
 
-    @transition(field=state, source=VisitState.IN_PROGRESS, target=VisitState.ABORTED,
-                permission="visits.carry_out_fieldvisit")
+    @transition(
+        field=state, source=VisitState.IN_PROGRESS, target=VisitState.ABORTED, permission="visits.carry_out_fieldvisit"
+    )
     def abort(self):
         self.checked_out_at = timezone.now()
 
-    @transition(field=state, source=[VisitState.REQUESTED, VisitState.APPROVED, VisitState.NOTIFIED],
-                target=VisitState.CANCELLED)
+    @transition(
+        field=state,
+        source=[VisitState.REQUESTED, VisitState.APPROVED, VisitState.NOTIFIED],
+        target=VisitState.CANCELLED,
+    )
     def cancel(self):
         pass
 
@@ -230,8 +319,9 @@ class VisitNotice(models.Model):
         CANCELLATION = "cancellation", _("Visit called off")
 
     visit = models.ForeignKey(FieldVisit, on_delete=models.PROTECT, related_name="notices", verbose_name=_("visit"))
-    message = models.OneToOneField("contacts.OutboundMessage", on_delete=models.PROTECT, related_name="visit_notice",
-                                   verbose_name=_("message"))
+    message = models.OneToOneField(
+        "contacts.OutboundMessage", on_delete=models.PROTECT, related_name="visit_notice", verbose_name=_("message")
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
 
     class Meta:

@@ -1,5 +1,6 @@
 """What field visits do when the case book announces something (cases/signals.py):
 nobody knocks on the door of a paid, closed or held case."""
+
 from .models import FieldVisit
 from .services import cancel_visit
 

@@ -1,13 +1,15 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import LIVE_STATES, FieldAgent, FieldVisit, VisitState
 from cases.selectors import borrower_zone
+
+from .models import LIVE_STATES, FieldAgent, FieldVisit, VisitState
 
 
 def visits_with_details():
     return FieldVisit.objects.select_related("case__account__borrower", "requested_by", "approver").prefetch_related(
-        Prefetch("agents", queryset=FieldAgent.objects.select_related("user")))
+        Prefetch("agents", queryset=FieldAgent.objects.select_related("user"))
+    )
 
 
 def pending_requests():
@@ -22,13 +24,18 @@ def visits_for_agent(user):
 def verification(code: str) -> dict:
     """What the borrower may see for a code: who, badge, photo, lender, window. Nothing
     about the debt, nothing about the borrower."""
-    visit = (FieldVisit.objects.filter(verification_code=code.strip().upper())
-             .prefetch_related(Prefetch("agents", queryset=FieldAgent.objects.select_related("user"))).first())
+    visit = (
+        FieldVisit.objects.filter(verification_code=code.strip().upper())
+        .prefetch_related(Prefetch("agents", queryset=FieldAgent.objects.select_related("user")))
+        .first()
+    )
     if visit is None:
         return {"status": "unknown"}
     now = timezone.now()
-    agents = [{"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "",
-               "partner": a.partner} for a in visit.agents.all()]
+    agents = [
+        {"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "", "partner": a.partner}
+        for a in visit.agents.all()
+    ]
     # In the borrower's own time, as on their notice (the page's viewer is the borrower).
     zone = borrower_zone(visit.case)
     start, end = visit.window_start.astimezone(zone), visit.window_end.astimezone(zone)

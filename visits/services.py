@@ -3,6 +3,7 @@ Field-visit services (DESIGN.md API): request, approve/reject, send the notice, 
 complete, abort, cancel. Each checks permission and case access, runs in one transaction,
 records a CaseEvent, and raises VisitRefused with a readable sentence.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,19 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic, sealing_deferred
-
 from cases import guards as case_guards
 from cases import services as case_services
-from core.exceptions import ServiceError
-from core.exceptions import NotPermitted
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase
-from policy.codes import Channel, Outcome
+from cases.selectors import borrower_zone
 from contacts.models import OutboundMessage
+from contacts.outbox import approved_templates, best_point, template_for
 from contacts.services import ContactBlocked, record_attempt
+from core.exceptions import NotPermitted, ServiceError
+from policy.codes import Channel, Outcome
 
 from .models import COUNTED_STATES, FieldAgent, FieldVisit, VisitNotice, VisitState
-from cases.selectors import borrower_zone
-from contacts.outbox import best_point, approved_templates, template_for
 
 
 class VisitRefused(ServiceError):
@@ -37,6 +36,7 @@ class VisitRefused(ServiceError):
 
 
 # --- eligibility ---------------------------------------------------------------------------
+
 
 def failed_attempts_by_channel(case, days: int) -> dict[str, int]:
     since = timezone.now() - timedelta(days=days)
@@ -51,21 +51,38 @@ def covering_agents(region: str):
 def eligibility(case) -> dict:
     """The snapshot kept with a request: every rule, its inputs, and whether it held."""
     profile = case.policy_profile
-    rules = [g.evaluate(case) for g in (case_guards.field_visit_dpd_reached, case_guards.field_visit_balance_reached,
-                                        case_guards.has_failed_remote_contact, case_guards.notice_lead_time_elapsed)]
+    rules = [
+        g.evaluate(case)
+        for g in (
+            case_guards.field_visit_dpd_reached,
+            case_guards.field_visit_balance_reached,
+            case_guards.has_failed_remote_contact,
+            case_guards.notice_lead_time_elapsed,
+        )
+    ]
     region = case.account.borrower.region or case.account.region
     agents = covering_agents(region)
     checks = [{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in rules]
-    checks.append({"rule": "region_covered", "passed": bool(agents),
-                   "explanation": (_("Region %(region)s: covered by %(agents)s.") % {
-                       "region": region or _("(unknown)"), "agents": ", ".join(a.badge_number for a in agents)}
-                       if agents else _("Region %(region)s: no field partner or own staff covers it.") % {
-                       "region": region or _("(unknown)")}),
-                   "inputs": {"region": region, "agents": [a.badge_number for a in agents]}})
+    checks.append(
+        {
+            "rule": "region_covered",
+            "passed": bool(agents),
+            "explanation": (
+                _("Region %(region)s: covered by %(agents)s.")
+                % {"region": region or _("(unknown)"), "agents": ", ".join(a.badge_number for a in agents)}
+                if agents
+                else _("Region %(region)s: no field partner or own staff covers it.")
+                % {"region": region or _("(unknown)")}
+            ),
+            "inputs": {"region": region, "agents": [a.badge_number for a in agents]},
+        }
+    )
     points = list(case.account.borrower.contact_points.all())
     return {
-        "days_past_due": case.account.days_past_due, "outstanding": str(case.account.outstanding_total),
-        "currency": case.account.currency, "profile": profile.label,
+        "days_past_due": case.account.days_past_due,
+        "outstanding": str(case.account.outstanding_total),
+        "currency": case.account.currency,
+        "profile": profile.label,
         "failed_attempts_by_channel": failed_attempts_by_channel(case, profile.field_visit_attempt_window_days),
         "invalid_contact_points": sum(1 for p in points if p.is_invalid),
         "contact_points": len(points),
@@ -83,17 +100,27 @@ def _hard_limits(case, profile):
         yield _("A visit may be requested only once the case has reached the written-notice rung.")
     if case.account.borrower.vulnerable and profile.no_visit_if_vulnerable:
         yield _("The borrower is vulnerable: %(label)s allows no field visit.") % {"label": profile.label}
-    recent = case.field_visits.filter(state__in=COUNTED_STATES,
-                                      requested_at__gte=timezone.now() - timedelta(days=30)).count()
+    recent = case.field_visits.filter(
+        state__in=COUNTED_STATES, requested_at__gte=timezone.now() - timedelta(days=30)
+    ).count()
     if recent >= profile.visits_per_30_days:
-        yield _("%(recent)s visit(s) in the last 30 days (limit %(visits_per_30_days)s).") % {"recent": recent, "visits_per_30_days": profile.visits_per_30_days}
+        yield _("%(recent)s visit(s) in the last 30 days (limit %(visits_per_30_days)s).") % {
+            "recent": recent,
+            "visits_per_30_days": profile.visits_per_30_days,
+        }
 
 
 # --- the workflow ---------------------------------------------------------------------------
 
+
 def _event(visit, by, reason):
-    CaseEvent.objects.create(case_id=visit.case_id, kind=CaseEvent.Kind.VISIT, actor=by,
-                             transition=f"visit:{visit.state}", reason=f"Visit {visit.pk}: {reason}")
+    CaseEvent.objects.create(
+        case_id=visit.case_id,
+        kind=CaseEvent.Kind.VISIT,
+        actor=by,
+        transition=f"visit:{visit.state}",
+        reason=f"Visit {visit.pk}: {reason}",
+    )
 
 
 def _check_window(case, start: datetime, end: datetime):
@@ -107,8 +134,16 @@ def _check_window(case, start: datetime, end: datetime):
     zone = borrower_zone(case)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.date() != local_end.date() or not (
-            profile.contact_window_start <= local_start.time() and local_end.time() <= profile.contact_window_end):
-        raise VisitRefused(_("Visits happen between %(contact_window_start)s and %(contact_window_end)s borrower-local (%(key)s).") % {"contact_window_start": format(profile.contact_window_start, '%H:%M'), "contact_window_end": format(profile.contact_window_end, '%H:%M'), "key": zone.key})
+        profile.contact_window_start <= local_start.time() and local_end.time() <= profile.contact_window_end
+    ):
+        raise VisitRefused(
+            _("Visits happen between %(contact_window_start)s and %(contact_window_end)s borrower-local (%(key)s).")
+            % {
+                "contact_window_start": format(profile.contact_window_start, "%H:%M"),
+                "contact_window_end": format(profile.contact_window_end, "%H:%M"),
+                "key": zone.key,
+            }
+        )
 
 
 @audited_atomic
@@ -126,12 +161,23 @@ def request_visit(case, *, by, reason, window_start, window_end, address, agents
     snapshot = eligibility(case)
     failed = [check for check in snapshot["checks"] if not check["passed"]]
     if failed and not exception_reason.strip():
-        raise VisitRefused(_("Not eligible for a field visit: %(items)s") % {"items": " ".join(c["explanation"] for c in failed)}, failed)
+        raise VisitRefused(
+            _("Not eligible for a field visit: %(items)s") % {"items": " ".join(c["explanation"] for c in failed)},
+            failed,
+        )
     if failed:
         case_services._require(by, "visits.request_visit_exception", "request a visit as an exception")
-    visit = FieldVisit(case=case, requested_by=by, reason=reason, eligibility=snapshot, exception=bool(failed),
-                       exception_reason=exception_reason if failed else "", window_start=window_start,
-                       window_end=window_end, address=address)
+    visit = FieldVisit(
+        case=case,
+        requested_by=by,
+        reason=reason,
+        eligibility=snapshot,
+        exception=bool(failed),
+        exception_reason=exception_reason if failed else "",
+        window_start=window_start,
+        window_end=window_end,
+        address=address,
+    )
     visit._history_user = by
     visit.save()
     if agents:
@@ -147,9 +193,15 @@ def _transition(visit, name, *, by, reason=""):
         case_services._require_case_access(by, visit.case)
     found = next((t for t in visit.get_all_state_transitions() if t.name == name and t.source == visit.state), None)
     if found is None:
-        raise VisitRefused(_("A visit that is %(lower)s cannot be %(replace)s.") % {"lower": visit.get_state_display().lower(), "replace": name.replace('_', ' ')})
+        raise VisitRefused(
+            _("A visit that is %(lower)s cannot be %(replace)s.")
+            % {"lower": visit.get_state_display().lower(), "replace": name.replace("_", " ")}
+        )
     if by is not None and not found.has_perm(visit, by):
-        raise NotPermitted(_("%(username)s may not %(replace)s this visit.") % {"username": by.get_username(), "replace": name.replace('_', ' ')})
+        raise NotPermitted(
+            _("%(username)s may not %(replace)s this visit.")
+            % {"username": by.get_username(), "replace": name.replace("_", " ")}
+        )
     failed = [r for r in (c.evaluate(visit) for c in found.conditions) if not r.passed]
     if failed:
         raise VisitRefused(" ".join(r.explanation for r in failed), failed)
@@ -175,8 +227,9 @@ def approve_visit(visit, *, by, note="", agents=None) -> FieldVisit:
     visit.save(update_fields=["approver", "decided_at", "decision_note"])
     case = CollectionCase.objects.get(pk=visit.case_id)
     if case.state == CaseState.WRITTEN_NOTICE:
-        case_services.apply_transition(case, "escalate_to_field_visit", by=by,
-                                       reason=f"Field visit {visit.pk} approved by {by.get_username()}.")
+        case_services.apply_transition(
+            case, "escalate_to_field_visit", by=by, reason=f"Field visit {visit.pk} approved by {by.get_username()}."
+        )
     return visit
 
 
@@ -221,16 +274,24 @@ def send_notice(visit) -> list[OutboundMessage]:
         if template is None or point is None:
             continue
         now = timezone.now()
-        message = OutboundMessage(case=case, channel=channel, template=template, contact_point=point, slot=now,
-                                  scheduled_for=now, purpose=OutboundMessage.Purpose.VISIT_NOTICE,
-                                  context=_visit_context(visit),
-                                  idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}"))
+        message = OutboundMessage(
+            case=case,
+            channel=channel,
+            template=template,
+            contact_point=point,
+            slot=now,
+            scheduled_for=now,
+            purpose=OutboundMessage.Purpose.VISIT_NOTICE,
+            context=_visit_context(visit),
+            idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}"),
+        )
         message.save()
         VisitNotice.objects.create(visit=visit, message=message, kind=VisitNotice.Kind.ANNOUNCEMENT)
         messages.append(message)
     if not messages:
-        raise VisitRefused(_("No approved notice template or usable contact point for the borrower: the visit cannot "
-                           "be announced."))
+        raise VisitRefused(
+            _("No approved notice template or usable contact point for the borrower: the visit cannot be announced.")
+        )
     visit.notice_channels = " ".join(m.channel for m in messages)
     visit.save(update_fields=["notice_channels"])
     _event(visit, None, f"notice queued by {visit.notice_channels}")
@@ -247,11 +308,16 @@ def sync_notices() -> dict[str, int]:
             counts["queued"] += 1
         except VisitRefused:
             counts["not_possible"] += 1
-    first_sent = (VisitNotice.objects.filter(kind=VisitNotice.Kind.ANNOUNCEMENT,
-                                             message__state__in=[OutboundMessage.State.SENT,
-                                                                 OutboundMessage.State.DELIVERED])
-                  .filter(visit__state=VisitState.APPROVED).exclude(visit__notice_channels="")
-                  .select_related("message", "visit").order_by("visit_id", "message__sent_at"))
+    first_sent = (
+        VisitNotice.objects.filter(
+            kind=VisitNotice.Kind.ANNOUNCEMENT,
+            message__state__in=[OutboundMessage.State.SENT, OutboundMessage.State.DELIVERED],
+        )
+        .filter(visit__state=VisitState.APPROVED)
+        .exclude(visit__notice_channels="")
+        .select_related("message", "visit")
+        .order_by("visit_id", "message__sent_at")
+    )
     sent_by_visit = {}
     for notice in first_sent:
         sent_by_visit.setdefault(notice.visit_id, notice)
@@ -264,8 +330,9 @@ def sync_notices() -> dict[str, int]:
                 counts["notified"] += 1
             except VisitRefused:
                 # Sent too late for the announced window: the visit cannot go ahead.
-                cancel_visit(visit, by=None, why="The notice left too late for the announced window.",
-                             tell_borrower=True)
+                cancel_visit(
+                    visit, by=None, why="The notice left too late for the announced window.", tell_borrower=True
+                )
     return counts
 
 
@@ -284,15 +351,28 @@ def check_in(visit, *, by, lat=None, lon=None) -> FieldVisit:
     except VisitRefused as refusal:
         if any(r.rule == "contact_allowed_now" for r in refusal.failed):
             try:  # stored as a blocked contact, outside the rolled-back check-in
-                record_attempt(visit.case, Channel.FIELD_VISIT, Outcome.RIGHT_PARTY, by=by,
-                               note=f"Refused check-in to visit {visit.pk}")
+                record_attempt(
+                    visit.case,
+                    Channel.FIELD_VISIT,
+                    Outcome.RIGHT_PARTY,
+                    by=by,
+                    note=f"Refused check-in to visit {visit.pk}",
+                )
             except ContactBlocked:
                 pass
         raise
 
 
-REPORT_FIELDS = ["identity_verified", "identity_method", "willingness", "ability", "next_steps", "conduct_attested",
-                 "payment_reference", "report_note"]
+REPORT_FIELDS = [
+    "identity_verified",
+    "identity_method",
+    "willingness",
+    "ability",
+    "next_steps",
+    "conduct_attested",
+    "payment_reference",
+    "report_note",
+]
 
 
 @audited_atomic
@@ -311,20 +391,31 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
     visit._history_user = by
     visit.save()
     case = CollectionCase.objects.select_related("account__borrower").get(pk=visit.case_id)
-    outcome = Outcome.PROMISE_TO_PAY if report.get("promise_amount") or report.get("installments") else (
-        Outcome.RIGHT_PARTY if visit.identity_verified else Outcome.THIRD_PARTY)
+    outcome = (
+        Outcome.PROMISE_TO_PAY
+        if report.get("promise_amount") or report.get("installments")
+        else (Outcome.RIGHT_PARTY if visit.identity_verified else Outcome.THIRD_PARTY)
+    )
     # Recorded while the visit is still in progress: the contact happened at check-in, under
     # an approved visit. If the report turns out incomplete, all of this rolls back.
-    attempt = record_attempt(case, Channel.FIELD_VISIT, outcome, by=by, at=visit.checked_in_at,
-                             note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip())
+    attempt = record_attempt(
+        case,
+        Channel.FIELD_VISIT,
+        outcome,
+        by=by,
+        at=visit.checked_in_at,
+        note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip(),
+    )
     visit = _transition(visit, "complete", by=by, reason="report filed")
     visit.attempt = attempt
     if report.get("promise_amount"):
-        visit.promise = case_services.record_promise(case, report["promise_amount"], report["promise_due"], by=by,
-                                                     note=f"Agreed on field visit {visit.pk}.")
+        visit.promise = case_services.record_promise(
+            case, report["promise_amount"], report["promise_due"], by=by, note=f"Agreed on field visit {visit.pk}."
+        )
     elif report.get("installments"):
-        visit.plan = case_services.agree_repayment_plan(case, report["installments"], by=by,
-                                                        note=f"Agreed on field visit {visit.pk}.")
+        visit.plan = case_services.agree_repayment_plan(
+            case, report["installments"], by=by, note=f"Agreed on field visit {visit.pk}."
+        )
     visit.save(update_fields=["attempt", "promise", "plan"])
     return visit
 
@@ -349,7 +440,8 @@ def cancel_visit(visit, *, by, why, tell_borrower=True) -> FieldVisit:
     visit = _transition(visit, "cancel", by=by, reason=why)
     FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
     OutboundMessage.objects.filter(visit_notice__visit=visit, state=OutboundMessage.State.SCHEDULED).update(
-        state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["visit_cancelled"])
+        state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["visit_cancelled"]
+    )
     if announced and tell_borrower:
         _queue_cancellation_notice(visit)
     return visit
@@ -364,7 +456,14 @@ def _queue_cancellation_notice(visit):
         return
     now = timezone.now()
     message = OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=template, contact_point=point, slot=now, scheduled_for=now,
-        purpose=OutboundMessage.Purpose.VISIT_NOTICE, context=_visit_context(visit),
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}-cancelled"))
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=point,
+        slot=now,
+        scheduled_for=now,
+        purpose=OutboundMessage.Purpose.VISIT_NOTICE,
+        context=_visit_context(visit),
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, now, f"-visit{visit.pk}-cancelled"),
+    )
     VisitNotice.objects.create(visit=visit, message=message, kind=VisitNotice.Kind.CANCELLATION)

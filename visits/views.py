@@ -1,4 +1,5 @@
 """Pages for field visits. Thin: rules are in visits.services."""
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
@@ -8,14 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import log_pii_access
+from cases.selectors import borrower_zone, case_timeline, visible_cases
 from core.exceptions import ServiceError
-from cases.selectors import visible_cases
-from cases.selectors import borrower_zone, case_timeline
 
 from . import selectors, services
 from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
 from .models import VisitState
-from audit.services import log_pii_access
 
 
 def _page(request, template, **context):
@@ -31,6 +31,7 @@ def _log_address_seen(request, visits, where):
 
 # --- the borrower's side: is this visitor really from the lender? ------------------------------
 
+
 def verify(request):
     """Public. Shows who is coming and when — never anything about the debt or the borrower —
     and warns clearly when the code is unknown or the visit is not now. Rate-limited per
@@ -42,18 +43,23 @@ def verify(request):
         key = f"verify-attempts:{client}"
         attempts = cache.get(key, 0)
         if attempts >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
-            response = render(request, "visits/verify.html", {"form": form, "throttled": True,
-                                                               "hotline": settings.LENDER_HOTLINE})
+            response = render(
+                request, "visits/verify.html", {"form": form, "throttled": True, "hotline": settings.LENDER_HOTLINE}
+            )
             response.status_code = 429
             return response
         result = selectors.verification(form.cleaned_data["code"])
         if result["status"] == "unknown":
             cache.set(key, attempts + 1, settings.VERIFY_WINDOW_SECONDS)
-    return render(request, "visits/verify.html", {"form": form, "result": result, "hotline": settings.LENDER_HOTLINE,
-                                                  "lender": settings.LENDER_NAME})
+    return render(
+        request,
+        "visits/verify.html",
+        {"form": form, "result": result, "hotline": settings.LENDER_HOTLINE, "lender": settings.LENDER_NAME},
+    )
 
 
 # --- staff ------------------------------------------------------------------------------------
+
 
 def request_visit(request, case_id):
     if not request.user.has_perm("visits.add_fieldvisit"):
@@ -67,24 +73,38 @@ def request_visit(request, case_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visit = services.request_visit(case, by=request.user, reason=data["reason"], window_start=data["window_start"],
-                                           window_end=data["window_end"], address=data["address"],
-                                           exception_reason=data["exception_reason"])
+            visit = services.request_visit(
+                case,
+                by=request.user,
+                reason=data["reason"],
+                window_start=data["window_start"],
+                window_end=data["window_end"],
+                address=data["address"],
+                exception_reason=data["exception_reason"],
+            )
         except ServiceError as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, _("Visit %(pk)s requested; a supervisor decides.") % {"pk": visit.pk})
             return redirect("admin:cases_collectioncase_change", case.pk)
-    return _page(request, "visits/request.html", title=_("Request a field visit · %(case)s") % {"case": case}, case=case, form=form,
-                 eligibility=services.eligibility(case), zone=zone)
+    return _page(
+        request,
+        "visits/request.html",
+        title=_("Request a field visit · %(case)s") % {"case": case},
+        case=case,
+        form=form,
+        eligibility=services.eligibility(case),
+        zone=zone,
+    )
 
 
 def inbox(request):
     """The supervisor's approval inbox: pending requests with their eligibility snapshot."""
     if not request.user.has_perm("visits.approve_fieldvisit"):
         raise PermissionDenied
-    return _page(request, "visits/inbox.html", title=_("Field visits awaiting a decision"),
-                 visits=selectors.pending_requests())
+    return _page(
+        request, "visits/inbox.html", title=_("Field visits awaiting a decision"), visits=selectors.pending_requests()
+    )
 
 
 def decide(request, visit_id):
@@ -105,8 +125,14 @@ def decide(request, visit_id):
             return redirect("visits:inbox")
         except ServiceError as refusal:
             form.add_error(None, str(refusal))
-    return _page(request, "visits/decide.html", title=_("Decide on visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form,
-                 timeline=case_timeline(visit.case))
+    return _page(
+        request,
+        "visits/decide.html",
+        title=_("Decide on visit %(pk)s") % {"pk": visit.pk},
+        visit=visit,
+        form=form,
+        timeline=case_timeline(visit.case),
+    )
 
 
 def my_visits(request):
@@ -126,8 +152,9 @@ def act(request, visit_id):
     action = request.POST.get("action")
     try:
         if action == "check_in":
-            services.check_in(visit, by=request.user, lat=request.POST.get("lat") or None,
-                              lon=request.POST.get("lon") or None)
+            services.check_in(
+                visit, by=request.user, lat=request.POST.get("lat") or None, lon=request.POST.get("lon") or None
+            )
             messages.success(request, _("Checked in to visit %(pk)s.") % {"pk": visit.pk})
         elif action == "abort":
             services.abort_visit(visit, by=request.user, why=request.POST.get("why", ""))
@@ -135,7 +162,13 @@ def act(request, visit_id):
         elif action == "report":
             form = ReportForm(request.POST, request.FILES, instance=visit)
             if not form.is_valid():
-                return _page(request, "visits/report.html", title=_("Report visit %(pk)s") % {"pk": visit.pk}, visit=visit, form=form)
+                return _page(
+                    request,
+                    "visits/report.html",
+                    title=_("Report visit %(pk)s") % {"pk": visit.pk},
+                    visit=visit,
+                    form=form,
+                )
             data = form.cleaned_data
             services.complete_visit(visit, by=request.user, report={**data})
             messages.success(request, _("Visit %(pk)s completed.") % {"pk": visit.pk})
@@ -151,5 +184,10 @@ def report_form(request, visit_id):
         raise PermissionDenied
     visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id, state=VisitState.IN_PROGRESS)
     _log_address_seen(request, [visit], "visit report")
-    return _page(request, "visits/report.html", title=_("Report visit %(pk)s") % {"pk": visit.pk}, visit=visit,
-                 form=ReportForm(instance=visit))
+    return _page(
+        request,
+        "visits/report.html",
+        title=_("Report visit %(pk)s") % {"pk": visit.pk},
+        visit=visit,
+        form=ReportForm(instance=visit),
+    )

@@ -18,16 +18,44 @@ One module per concern, the names below importable from ``bench.book``:
 - ``writer``: ``BookWriter``, which generates it case by case;
 - ``load``: ``generate``, which loads it through COPY and times it.
 """
+
 from .load import CHUNK, generate
 from .shape import (
-    BLOCK_RATE, CALL_OUTCOMES, CHANNEL_MIX, EXPLANATIONS, HOLD_KINDS, POINT_KIND, PROFILE_SPREAD, REACHED, REFUSALS,
-    RUNG_FROM_DPD, RUNG_START_DPD, STATE_SPREAD,
+    BLOCK_RATE,
+    CALL_OUTCOMES,
+    CHANNEL_MIX,
+    EXPLANATIONS,
+    HOLD_KINDS,
+    POINT_KIND,
+    PROFILE_SPREAD,
+    REACHED,
+    REFUSALS,
+    RUNG_FROM_DPD,
+    RUNG_START_DPD,
+    STATE_SPREAD,
 )
 from .tables import BOOK_MODELS, DAY, TABLE_COLUMNS, Clock
 from .writer import LOAN_PREFIX, BookWriter
 
 __all__ = [
-    "CHUNK", "generate", "BLOCK_RATE", "CALL_OUTCOMES", "CHANNEL_MIX", "EXPLANATIONS", "HOLD_KINDS", "POINT_KIND",
-    "PROFILE_SPREAD", "REACHED", "REFUSALS", "RUNG_FROM_DPD", "RUNG_START_DPD", "STATE_SPREAD", "BOOK_MODELS", "DAY",
-    "TABLE_COLUMNS", "Clock", "LOAN_PREFIX", "BookWriter",
+    "CHUNK",
+    "generate",
+    "BLOCK_RATE",
+    "CALL_OUTCOMES",
+    "CHANNEL_MIX",
+    "EXPLANATIONS",
+    "HOLD_KINDS",
+    "POINT_KIND",
+    "PROFILE_SPREAD",
+    "REACHED",
+    "REFUSALS",
+    "RUNG_FROM_DPD",
+    "RUNG_START_DPD",
+    "STATE_SPREAD",
+    "BOOK_MODELS",
+    "DAY",
+    "TABLE_COLUMNS",
+    "Clock",
+    "LOAN_PREFIX",
+    "BookWriter",
 ]

@@ -3,6 +3,7 @@ Loading the synthetic book and timing it: ``generate`` has a ``BookWriter`` prod
 book case by case, flushes it to PostgreSQL through the COPY loader (``bench.bulk``) in
 chunks, then resets the sequences and vacuums, and reports the row counts and timings.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,15 +32,21 @@ def generate(cases: int, *, seed: int, staff, templates, progress) -> dict:
             if number % CHUNK == 0 or number == cases:
                 loader.flush()
                 elapsed = time.perf_counter() - started
-                progress(f"generated {number:,}/{cases:,} cases ({number / elapsed:,.0f}/s), "
-                         f"{writer.counts[ContactAttempt._meta.db_table]:,} contact attempts")
+                progress(
+                    f"generated {number:,}/{cases:,} cases ({number / elapsed:,.0f}/s), "
+                    f"{writer.counts[ContactAttempt._meta.db_table]:,} contact attempts"
+                )
     loaded = time.perf_counter() - started
     progress(f"COPY done in {loaded:.0f} s (indexes rebuilt in {loader.index_seconds:.0f} s); resetting sequences")
     reset_sequences(BOOK_MODELS)
     progress("VACUUM ANALYZE")
     vacuum_started = time.perf_counter()
     vacuum_analyze(BOOK_MODELS)
-    timings = {"copy_seconds": round(loaded - loader.index_seconds, 1), "index_seconds": round(loader.index_seconds, 1),
-               "vacuum_seconds": round(time.perf_counter() - vacuum_started, 1),
-               "seconds": round(time.perf_counter() - started, 1), "fk_triggers_off": loader.triggers_off}
+    timings = {
+        "copy_seconds": round(loaded - loader.index_seconds, 1),
+        "index_seconds": round(loader.index_seconds, 1),
+        "vacuum_seconds": round(time.perf_counter() - vacuum_started, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+        "fk_triggers_off": loader.triggers_off,
+    }
     return {**writer.counts, **timings}

@@ -5,6 +5,7 @@ channel mix of contact attempts by rung, call outcomes, the engine's refusals an
 explanations, and the kinds of hold (bench/README.md, "The synthetic book", tabulates
 them). Only numbers and names here; ``writer`` draws from them.
 """
+
 from __future__ import annotations
 
 from cases.models import CaseState
@@ -26,10 +27,22 @@ STATE_SPREAD = [
     (CaseState.WRITTEN_OFF, 0.04, (300, 400)),
 ]
 PROFILE_SPREAD = [("CN", 70), ("US-REGF", 10), ("US-MA", 8), ("UK-FCA", 12)]
-RUNG_FROM_DPD = [(180, CaseState.LEGAL), (90, CaseState.FIELD_VISIT), (30, CaseState.WRITTEN_NOTICE),
-                 (8, CaseState.PHONE), (1, CaseState.REMINDER), (0, CaseState.NEW)]
-RUNG_START_DPD = {CaseState.NEW: 0, CaseState.REMINDER: 1, CaseState.PHONE: 8, CaseState.WRITTEN_NOTICE: 30,
-                  CaseState.FIELD_VISIT: 90, CaseState.LEGAL: 180}
+RUNG_FROM_DPD = [
+    (180, CaseState.LEGAL),
+    (90, CaseState.FIELD_VISIT),
+    (30, CaseState.WRITTEN_NOTICE),
+    (8, CaseState.PHONE),
+    (1, CaseState.REMINDER),
+    (0, CaseState.NEW),
+]
+RUNG_START_DPD = {
+    CaseState.NEW: 0,
+    CaseState.REMINDER: 1,
+    CaseState.PHONE: 8,
+    CaseState.WRITTEN_NOTICE: 30,
+    CaseState.FIELD_VISIT: 90,
+    CaseState.LEGAL: 180,
+}
 
 # Contact attempts: channel mix by rung, phone-call outcomes, and refusals.
 CHANNEL_MIX = {
@@ -40,16 +53,32 @@ CHANNEL_MIX = {
     CaseState.FIELD_VISIT: [("phone_call", 55), ("sms", 15), ("email", 10), ("letter", 10), ("field_visit", 10)],
     CaseState.LEGAL: [("phone_call", 55), ("sms", 15), ("email", 10), ("letter", 10), ("field_visit", 10)],
 }
-CALL_OUTCOMES = [("no_answer", 42), ("busy", 9), ("voicemail", 8), ("right_party", 12), ("promise_to_pay", 8),
-                 ("refused_to_pay", 5), ("callback", 6), ("wrong_number", 3), ("third_party", 2), ("hardship", 3),
-                 ("disputes_debt", 1), ("requests_cease", 1)]
-REACHED = {"right_party", "promise_to_pay", "refused_to_pay", "callback", "hardship", "disputes_debt",
-           "requests_cease"}
+CALL_OUTCOMES = [
+    ("no_answer", 42),
+    ("busy", 9),
+    ("voicemail", 8),
+    ("right_party", 12),
+    ("promise_to_pay", 8),
+    ("refused_to_pay", 5),
+    ("callback", 6),
+    ("wrong_number", 3),
+    ("third_party", 2),
+    ("hardship", 3),
+    ("disputes_debt", 1),
+    ("requests_cease", 1),
+]
+REACHED = {"right_party", "promise_to_pay", "refused_to_pay", "callback", "hardship", "disputes_debt", "requests_cease"}
 BLOCK_RATE = 0.08
 # channel -> [(reason, weight, hours until allowed or None)]
 REFUSALS = {
-    "phone_call": [("outside_hours", 35, 10), ("weekly_cap", 20, 72), ("daily_cap", 20, 14),
-                   ("post_conversation_wait", 15, 120), ("holiday", 5, 24), ("case_on_hold", 5, None)],
+    "phone_call": [
+        ("outside_hours", 35, 10),
+        ("weekly_cap", 20, 72),
+        ("daily_cap", 20, 14),
+        ("post_conversation_wait", 15, 120),
+        ("holiday", 5, 24),
+        ("case_on_hold", 5, None),
+    ],
     "sms": [("outside_hours", 40, 10), ("daily_cap", 30, 14), ("channel_opt_out", 20, None), ("holiday", 10, 24)],
     "email": [("channel_opt_out", 60, None), ("outside_hours", 40, 10)],
     "letter": [("case_on_hold", 100, None)],
@@ -66,8 +95,13 @@ EXPLANATIONS = {
     "no_approved_visit": "No approved field visit for this case.",
 }
 POINT_KIND = {"phone_call": "phone", "sms": "phone", "email": "email", "letter": "postal", "field_visit": "postal"}
-HOLD_KINDS = [("dispute", 25), ("hardship", 25), ("cease_communication", 15), ("complaint_investigation", 10),
-              ("breathing_space", 25)]
+HOLD_KINDS = [
+    ("dispute", 25),
+    ("hardship", 25),
+    ("cease_communication", 15),
+    ("complaint_investigation", 10),
+    ("breathing_space", 25),
+]
 
 
 def _cumulative(pairs):

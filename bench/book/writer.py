@@ -4,6 +4,7 @@ and their contact points, the loan, the case and its events, its contact history
 its payments, promise or plan, or hold) as COPY text into the tables' buffers, drawing
 from the shares in ``shape`` with a seeded random generator, so one seed gives one book.
 """
+
 from __future__ import annotations
 
 from bisect import bisect
@@ -14,8 +15,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.models import (
-    LADDER, NEXT_RUNG_TRANSITION, Borrower, CaseEvent, CaseState, CollectionCase, ContactPoint, Hold, Installment,
-    LoanAccount, Payment, PromiseToPay, RepaymentPlan,
+    LADDER,
+    NEXT_RUNG_TRANSITION,
+    Borrower,
+    CaseEvent,
+    CaseState,
+    CollectionCase,
+    ContactPoint,
+    Hold,
+    Installment,
+    LoanAccount,
+    Payment,
+    PromiseToPay,
+    RepaymentPlan,
 )
 from contacts.models import ChannelOptOut, ContactAttempt
 from policy.selectors import current_profiles_by_code
@@ -23,8 +35,19 @@ from policy.selectors import current_profiles_by_code
 from .. import names
 from ..bulk import NULL, Table, escape, next_ids
 from .shape import (
-    BLOCK_RATE, CALL_OUTCOMES, CHANNEL_MIX, EXPLANATIONS, HOLD_KINDS, POINT_KIND, PROFILE_SPREAD, REACHED,
-    REFUSALS, RUNG_START_DPD, STATE_SPREAD, _cumulative, _rung_for,
+    BLOCK_RATE,
+    CALL_OUTCOMES,
+    CHANNEL_MIX,
+    EXPLANATIONS,
+    HOLD_KINDS,
+    POINT_KIND,
+    PROFILE_SPREAD,
+    REACHED,
+    REFUSALS,
+    RUNG_START_DPD,
+    STATE_SPREAD,
+    _cumulative,
+    _rung_for,
 )
 from .tables import BOOK_MODELS, DAY, TABLE_COLUMNS, Clock, _money
 
@@ -55,10 +78,12 @@ class BookWriter:
         self.profiles = _cumulative(PROFILE_SPREAD)
         self.channel_mix = {rung: _cumulative(mix) for rung, mix in CHANNEL_MIX.items()}
         self.call_outcomes = _cumulative(CALL_OUTCOMES)
-        self.refusals = {channel: (_cumulative([((r, h), w) for r, w, h in rows]))
-                         for channel, rows in REFUSALS.items()}
-        self.refusal_text = {reason: (escape(f'["{reason}"]'), escape(f'["{text}"]'))
-                             for reason, text in EXPLANATIONS.items()}
+        self.refusals = {
+            channel: (_cumulative([((r, h), w) for r, w, h in rows])) for channel, rows in REFUSALS.items()
+        }
+        self.refusal_text = {
+            reason: (escape(f'["{reason}"]'), escape(f'["{text}"]')) for reason, text in EXPLANATIONS.items()
+        }
         self.hold_kinds = _cumulative(HOLD_KINDS)
         self.us_areas = [area for area in names.US_AREAS if area not in names.MA_AREAS]
 
@@ -77,14 +102,16 @@ class BookWriter:
         rng, clock = self.rng, self.clock
         code = self._pick(self.profiles)
         bid = self._id(Borrower)
-        mix = (number * 7919 + 104729) % 10 ** 8  # distinct per borrower, not sequential
+        mix = (number * 7919 + 104729) % 10**8  # distinct per borrower, not sequential
         if code == "CN":
             given = "".join(rng.choice(names.CN_GIVEN_CHARS) for _ in range(1 if rng.random() < 0.35 else 2))
             name, language, offset = rng.choice(names.CN_SURNAMES) + given, "zh-hans", 8
             zone = "Asia/Shanghai" if rng.random() < 0.9 else ""
             region = rng.choice(names.CN_REGIONS)
             born = 6000 + (number // 10000 * 37) % 12000
-            national_id = f"{rng.randint(110000, 659000)}{(date(1960, 1, 1) + timedelta(days=born)):%Y%m%d}{number % 10000:04d}"
+            national_id = (
+                f"{rng.randint(110000, 659000)}{(date(1960, 1, 1) + timedelta(days=born)):%Y%m%d}{number % 10000:04d}"
+            )
             phone, phone_zone = f"+86{rng.choice(names.CN_MOBILE_PREFIXES)}{mix:08d}", "Asia/Shanghai"
             email = f"u{bid}@example.cn"
             address = f"{region}{rng.choice(names.CN_STREETS)}{rng.randint(1, 999)}号"
@@ -94,16 +121,16 @@ class BookWriter:
             if code == "UK-FCA":
                 zone, offset, phone_zone = "Europe/London", 0, ""
                 region = rng.choice(names.UK_CITIES)
-                national_id = f"{'ABCEGHJKLMNPRSTWXYZ'[number // 10 ** 6 % 19]}{'ABCEGHJKLMNPRSTWXYZ'[number // (19 * 10 ** 6) % 19]}{number % 10 ** 6:06d}C"
-                phone = f"+44{rng.choice(names.UK_MOBILE_PREFIXES)}{mix % 10 ** 6:06d}"
+                national_id = f"{'ABCEGHJKLMNPRSTWXYZ'[number // 10**6 % 19]}{'ABCEGHJKLMNPRSTWXYZ'[number // (19 * 10**6) % 19]}{number % 10**6:06d}C"
+                phone = f"+44{rng.choice(names.UK_MOBILE_PREFIXES)}{mix % 10**6:06d}"
                 address = f"{rng.randint(1, 200)} {rng.choice(names.EN_STREETS)}, {region}"
             else:
                 area = rng.choice(names.MA_AREAS if code == "US-MA" else self.us_areas)
                 region, phone_zone, offset = names.US_AREAS[area]
                 zone = phone_zone if rng.random() < 0.8 else ""
-                ssn = (number * 7919 + 12345) % 10 ** 9
-                national_id = f"{ssn // 10 ** 6:03d}-{ssn // 10 ** 4 % 100:02d}-{ssn % 10 ** 4:04d}"
-                phone = f"+1{area}{200 + mix // 10 ** 4 % 800:03d}{mix % 10 ** 4:04d}"
+                ssn = (number * 7919 + 12345) % 10**9
+                national_id = f"{ssn // 10**6:03d}-{ssn // 10**4 % 100:02d}-{ssn % 10**4:04d}"
+                phone = f"+1{area}{200 + mix // 10**4 % 800:03d}{mix % 10**4:04d}"
                 address = f"{rng.randint(1, 9999)} {rng.choice(names.EN_STREETS)}, {region}"
             email = f"{first.lower().replace(chr(39), '')}.{last.lower().replace(chr(39), '')}{bid}@example.com"
         vulnerable = rng.random() < 0.04
@@ -118,12 +145,16 @@ class BookWriter:
         pid = self._id(ContactPoint)
         invalid = rng.random() < 0.03
         opted_out = rng.random() < 0.01
-        cp.add(f"{pid}\t{bid}\tphone\t{phone}\tmobile\tborrower\t\t{phone_zone}\t{'t' if rng.random() < 0.7 else 'f'}\t"
-               f"t\tf\t{'t' if invalid else 'f'}\t{'t' if opted_out else 'f'}\t{created}")
+        cp.add(
+            f"{pid}\t{bid}\tphone\t{phone}\tmobile\tborrower\t\t{phone_zone}\t{'t' if rng.random() < 0.7 else 'f'}\t"
+            f"t\tf\t{'t' if invalid else 'f'}\t{'t' if opted_out else 'f'}\t{created}"
+        )
         points["phone"] = pid
         if rng.random() < 0.6:
             pid = self._id(ContactPoint)
-            cp.add(f"{pid}\t{bid}\temail\t{email}\tpersonal\tborrower\t\t\tt\tt\tf\tf\t{'t' if rng.random() < 0.02 else 'f'}\t{created}")
+            cp.add(
+                f"{pid}\t{bid}\temail\t{email}\tpersonal\tborrower\t\t\tt\tt\tf\tf\t{'t' if rng.random() < 0.02 else 'f'}\t{created}"
+            )
             points["email"] = pid
         if rng.random() < 0.35:
             pid = self._id(ContactPoint)
@@ -133,18 +164,30 @@ class BookWriter:
             pid = self._id(ContactPoint)
             workplace = rng.random() < 0.4
             second = phone[:-4] + f"{(int(phone[-4:]) + 1) % 10000:04d}"
-            cp.add(f"{pid}\t{bid}\tphone\t{second}\t{'work' if workplace else 'home'}\tborrower\t\t{phone_zone}\tf\t"
-                   f"f\t{'t' if workplace else 'f'}\t{'t' if rng.random() < 0.15 else 'f'}\tf\t{created}")
+            cp.add(
+                f"{pid}\t{bid}\tphone\t{second}\t{'work' if workplace else 'home'}\tborrower\t\t{phone_zone}\tf\t"
+                f"f\t{'t' if workplace else 'f'}\t{'t' if rng.random() < 0.15 else 'f'}\tf\t{created}"
+            )
         if rng.random() < 0.03:
             pid = self._id(ContactPoint)
             relative = phone[:-4] + f"{(int(phone[-4:]) + 2) % 10000:04d}"
-            cp.add(f"{pid}\t{bid}\tphone\t{relative}\tspouse\tthird_party\tspouse\t{phone_zone}\tf\tf\tf\tf\tf\t{created}")
+            cp.add(
+                f"{pid}\t{bid}\tphone\t{relative}\tspouse\tthird_party\tspouse\t{phone_zone}\tf\tf\tf\tf\tf\t{created}"
+            )
         if rng.random() < 0.025:
             self.tables[ChannelOptOut].add(
                 f"{self._id(ChannelOptOut)}\t{bid}\tsms\t{clock.at(clock.now - rng.randint(1, 300) * DAY)}\t"
-                "Replied TD to a reminder.")
-        return {"id": bid, "code": code, "language": language, "offset": offset, "name": name, "points": points,
-                "region": region}
+                "Replied TD to a reminder."
+            )
+        return {
+            "id": bid,
+            "code": code,
+            "language": language,
+            "offset": offset,
+            "name": name,
+            "points": points,
+            "region": region,
+        }
 
     # --- the loan and its case -----------------------------------------------------------
 
@@ -179,8 +222,13 @@ class BookWriter:
             f"{_money(principal)}\t{_money(outstanding)}\t{_money(interest)}\t{_money(fees)}\t{due}\t{stored}\t"
             f"{borrower['region']}\t{clock.at(clock.now - DAY)}"
         )
-        return {"id": aid, "currency": currency, "principal": principal, "owing": outstanding + interest + fees,
-                "loan_number": f"{LOAN_PREFIX}{number:09d}"}
+        return {
+            "id": aid,
+            "currency": currency,
+            "principal": principal,
+            "owing": outstanding + interest + fees,
+            "loan_number": f"{LOAN_PREFIX}{number:09d}",
+        }
 
     def case(self, number: int) -> None:
         rng, clock = self.rng, self.clock
@@ -223,10 +271,15 @@ class BookWriter:
             state_changed = now - rng.randint(1, min(dpd - 2, 50)) * DAY
         notice = NULL
         if LADDER.index(rung) >= LADDER.index(CaseState.WRITTEN_NOTICE) and (
-                rung != CaseState.WRITTEN_NOTICE or rng.random() < 0.85):
+            rung != CaseState.WRITTEN_NOTICE or rng.random() < 0.85
+        ):
             notice = clock.at(min(max(opened_at, midnight - (dpd - 31) * DAY + 10 * 3600), now - 600))
-        account = self.account(borrower, number, None if state == CaseState.RESOLVED else dpd,
-                               paid_off=state == CaseState.RESOLVED or paid_today)
+        account = self.account(
+            borrower,
+            number,
+            None if state == CaseState.RESOLVED else dpd,
+            paid_off=state == CaseState.RESOLVED or paid_today,
+        )
         collector = self.collectors[number % len(self.collectors)]
         cid = self._id(CollectionCase)
         self.tables[CollectionCase].add(
@@ -247,8 +300,10 @@ class BookWriter:
 
     def _events(self, cid, state, rung, opened_at, state_changed, collector):
         clock, events = self.clock, self.tables[CaseEvent]
-        events.add(f"{self._id(CaseEvent)}\t{cid}\t{clock.at(opened_at)}\topened\t\\N\t\t\tnew\t"
-                   "Opened by the nightly cycle: the account is overdue.")
+        events.add(
+            f"{self._id(CaseEvent)}\t{cid}\t{clock.at(opened_at)}\topened\t\\N\t\t\tnew\t"
+            "Opened by the nightly cycle: the account is overdue."
+        )
         if state == CaseState.NEW:
             return
         if state in LADDER:
@@ -259,11 +314,15 @@ class BookWriter:
         else:
             previous = rung
             transition, actor = {
-                CaseState.ARRANGEMENT: ("start_arrangement", collector), CaseState.ON_HOLD: ("put_on_hold", self.supervisor),
-                CaseState.RESOLVED: ("resolve", NULL), CaseState.WRITTEN_OFF: ("write_off", self.supervisor),
+                CaseState.ARRANGEMENT: ("start_arrangement", collector),
+                CaseState.ON_HOLD: ("put_on_hold", self.supervisor),
+                CaseState.RESOLVED: ("resolve", NULL),
+                CaseState.WRITTEN_OFF: ("write_off", self.supervisor),
             }[state]
-        events.add(f"{self._id(CaseEvent)}\t{cid}\t{clock.at(state_changed)}\ttransition\t{actor}\t{transition}\t"
-                   f"{previous}\t{state}\tNightly cycle.")
+        events.add(
+            f"{self._id(CaseEvent)}\t{cid}\t{clock.at(state_changed)}\ttransition\t{actor}\t{transition}\t"
+            f"{previous}\t{state}\tNightly cycle."
+        )
 
     # --- the contact history ----------------------------------------------------------------
 
@@ -315,9 +374,11 @@ class BookWriter:
             else:
                 template = self.template_ids.get((channel, language)) or NULL
                 if not blocked:
-                    text = (f"{borrower['name']}您好，您的贷款{loan}已逾期，请及时还款。回复TD退订。"
-                            if language == "zh-hans" else
-                            f"Hello {borrower['name']}, loan {loan} is past due. Reply STOP to opt out.")
+                    text = (
+                        f"{borrower['name']}您好，您的贷款{loan}已逾期，请及时还款。回复TD退订。"
+                        if language == "zh-hans"
+                        else f"Hello {borrower['name']}, loan {loan} is past due. Reply STOP to opt out."
+                    )
             if blocked:
                 reasons, explanations = self.refusal_text[reason]
                 until = clock.at(started + wait_hours * 3600) if wait_hours else NULL
@@ -326,10 +387,12 @@ class BookWriter:
                 reasons = explanations = "[]"
                 until, allowed = NULL, "t"
             at = clock.at(started)
-            table.add(f"{self._id(ContactAttempt)}\t{cid}\t{bid}\t{channel}\t{direction}\t"
-                      f"{NULL if point is None else point}\t{agent}\t{at}\t{ended}\t{outcome}\t"
-                      f"{conversation}\t{party}\t{template}\t{text}\t{allowed}\t{reasons}\t{explanations}\t{until}\t"
-                      f"{profile}\t{at}")
+            table.add(
+                f"{self._id(ContactAttempt)}\t{cid}\t{bid}\t{channel}\t{direction}\t"
+                f"{NULL if point is None else point}\t{agent}\t{at}\t{ended}\t{outcome}\t"
+                f"{conversation}\t{party}\t{template}\t{text}\t{allowed}\t{reasons}\t{explanations}\t{until}\t"
+                f"{profile}\t{at}"
+            )
 
     # --- payments, promises, plans, holds -------------------------------------------------------
 
@@ -340,8 +403,10 @@ class BookWriter:
 
         def pay(cents, at):
             pid = self._id(Payment)
-            payments.add(f"{pid}\t{aid}\tBENCH-PAY-{pid}\t{_money(max(cents, 1))}\t{currency}\t{clock.at(at)}\tfeed\t"
-                         f"{_money(max(cents, 1))}\t{clock.at(at)}")
+            payments.add(
+                f"{pid}\t{aid}\tBENCH-PAY-{pid}\t{_money(max(cents, 1))}\t{currency}\t{clock.at(at)}\tfeed\t"
+                f"{_money(max(cents, 1))}\t{clock.at(at)}"
+            )
 
         if state == CaseState.RESOLVED:
             pay(account["principal"], closed_at)
@@ -357,21 +422,26 @@ class BookWriter:
                 due = clock.day(-rng.randint(1, 14))
                 self.tables[PromiseToPay].add(
                     f"{self._id(PromiseToPay)}\t{cid}\t{_money(owing * 3 // 10)}\t{currency}\t{due}\tpending\t"
-                    f"Borrower will pay after payday.\t{clock.at(state_changed)}\t{collector}")
+                    f"Borrower will pay after payday.\t{clock.at(state_changed)}\t{collector}"
+                )
             else:
                 plan = self._id(RepaymentPlan)
                 self.tables[RepaymentPlan].add(
                     f"{plan}\t{cid}\tactive\t{_money(owing)}\t{currency}\tFour monthly instalments.\t"
-                    f"{clock.at(state_changed)}\t{collector}")
+                    f"{clock.at(state_changed)}\t{collector}"
+                )
                 for sequence in range(1, 5):
                     self.tables[Installment].add(
                         f"{self._id(Installment)}\t{plan}\t{sequence}\t{clock.day(-30 * sequence + 10)}\t"
-                        f"{_money(owing // 4)}\tdue")
+                        f"{_money(owing // 4)}\tdue"
+                    )
         elif state == CaseState.ON_HOLD:
             kind = self._pick(self.hold_kinds)
             ends = NULL
             if kind == "breathing_space":
                 # 60 days of breathing space; a few ran out today and await the release job.
                 ends = clock.at(now - 3600 if rng.random() < 0.03 else state_changed + 60 * DAY)
-            self.tables[Hold].add(f"{self._id(Hold)}\t{cid}\t{kind}\t{clock.at(state_changed)}\t{ends}\t"
-                                  f"Placed on the bench book.\t{self.supervisor}")
+            self.tables[Hold].add(
+                f"{self._id(Hold)}\t{cid}\t{kind}\t{clock.at(state_changed)}\t{ends}\t"
+                f"Placed on the bench book.\t{self.supervisor}"
+            )

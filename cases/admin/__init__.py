@@ -16,18 +16,41 @@ else's case, not just a hidden link); every state change goes through
 Django's autodiscovery imports this package, so importing it registers every model
 admin; other apps import the names below from ``cases.admin``.
 """
+
 from .access import CaseServiceAdminMixin, can_see_full_contact_details, can_see_full_national_id
 from .accounts import LoanAccountAdmin, PaymentAdmin
 from .arrangements import InstallmentAdmin, InstallmentInline, PromiseForm, PromiseToPayAdmin, RepaymentPlanAdmin
 from .borrowers import BorrowerAdmin, ContactPointAdmin, ContactPointInline
 from .case import (
-    CaseEventAdmin, CollectionCaseAdmin, CollectionCaseForm, HoldInline, PromiseInline, RepaymentPlanInline,
+    CaseEventAdmin,
+    CollectionCaseAdmin,
+    CollectionCaseForm,
+    HoldInline,
+    PromiseInline,
+    RepaymentPlanInline,
 )
 from .holds import HoldAdmin, HoldForm
 
 __all__ = [
-    "CaseServiceAdminMixin", "can_see_full_contact_details", "can_see_full_national_id", "LoanAccountAdmin",
-    "PaymentAdmin", "InstallmentAdmin", "InstallmentInline", "PromiseForm", "PromiseToPayAdmin", "RepaymentPlanAdmin",
-    "BorrowerAdmin", "ContactPointAdmin", "ContactPointInline", "CaseEventAdmin", "CollectionCaseAdmin",
-    "CollectionCaseForm", "HoldInline", "PromiseInline", "RepaymentPlanInline", "HoldAdmin", "HoldForm",
+    "CaseServiceAdminMixin",
+    "can_see_full_contact_details",
+    "can_see_full_national_id",
+    "LoanAccountAdmin",
+    "PaymentAdmin",
+    "InstallmentAdmin",
+    "InstallmentInline",
+    "PromiseForm",
+    "PromiseToPayAdmin",
+    "RepaymentPlanAdmin",
+    "BorrowerAdmin",
+    "ContactPointAdmin",
+    "ContactPointInline",
+    "CaseEventAdmin",
+    "CollectionCaseAdmin",
+    "CollectionCaseForm",
+    "HoldInline",
+    "PromiseInline",
+    "RepaymentPlanInline",
+    "HoldAdmin",
+    "HoldForm",
 ]

@@ -4,6 +4,7 @@ work pages of the apps built on it): the two permission checks that decide wheth
 national ID or a contact detail is shown in full or masked, and the add-page mixin
 that limits a service form's case choices to the user's own book.
 """
+
 from core.adminkit import ServiceAdminMixin
 
 from .. import selectors

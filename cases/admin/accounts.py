@@ -2,6 +2,7 @@
 Admin for loan accounts and the payments applied to them: the user's own book only;
 payments are read-only here (they arrive through ``services.record_payment``).
 """
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,15 @@ from ..models import LoanAccount, Payment
 
 @admin.register(LoanAccount)
 class LoanAccountAdmin(HistoryAdmin):
-    list_display = ["loan_number", "borrower", "product", "currency", "outstanding", "days_past_due", "oldest_unpaid_due_date"]
+    list_display = [
+        "loan_number",
+        "borrower",
+        "product",
+        "currency",
+        "outstanding",
+        "days_past_due",
+        "oldest_unpaid_due_date",
+    ]
     list_filter = ["currency", "product"]
     list_select_related = ["borrower"]
     search_fields = ["=loan_number", "borrower__full_name"]

@@ -3,6 +3,7 @@ Admin for arrangements: promises to pay (recorded through ``services.record_prom
 and repayment plans with their instalments (a plan beyond policy is approved from the
 list through ``services.approve_repayment_plan``); never edited.
 """
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,9 @@ class PromiseForm(ServiceForm):
         fields = ["case", "amount", "due_date", "note"]
 
     def call_service(self, data):
-        return services.record_promise(data["case"], data["amount"], data["due_date"], by=self.request_user,
-                                       note=data.get("note", ""))
+        return services.record_promise(
+            data["case"], data["amount"], data["due_date"], by=self.request_user, note=data.get("note", "")
+        )
 
 
 @admin.register(PromiseToPay)
@@ -77,7 +79,9 @@ class RepaymentPlanAdmin(HistoryAdmin):
             try:
                 services.approve_repayment_plan(plan, by=request.user)
             except ServiceError as refusal:
-                self.message_user(request, _("Plan %(pk)s: %(refusal)s") % {"pk": plan.pk, "refusal": refusal}, level=messages.ERROR)
+                self.message_user(
+                    request, _("Plan %(pk)s: %(refusal)s") % {"pk": plan.pk, "refusal": refusal}, level=messages.ERROR
+                )
             else:
                 self.message_user(request, _("Plan %(pk)s: approved.") % {"pk": plan.pk}, level=messages.SUCCESS)
 

@@ -4,6 +4,7 @@ Admin for borrowers and their contact points.
 Personal data is masked unless the user may see it in full (``.access``); opening a
 borrower's or a contact point's page with that right is logged (compliance access log).
 """
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,17 @@ from .access import can_see_full_contact_details, can_see_full_national_id
 
 class ContactPointInline(ReadOnlyInline):
     model = ContactPoint
-    fields = ["kind", "shown_value", "label", "owner", "time_zone", "is_primary", "is_verified", "is_invalid", "opted_out"]
+    fields = [
+        "kind",
+        "shown_value",
+        "label",
+        "owner",
+        "time_zone",
+        "is_primary",
+        "is_verified",
+        "is_invalid",
+        "opted_out",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("value"))
@@ -35,9 +46,17 @@ class ContactPointInline(ReadOnlyInline):
 # logged (audit.services.log_pii_access). Exact-match search still finds by the
 # full value.
 
+
 @admin.register(Borrower)
 class BorrowerAdmin(HistoryAdmin):
-    list_display = ["full_name", "masked_national_id", "home_time_zone", "language", "policy_profile_code", "vulnerable"]
+    list_display = [
+        "full_name",
+        "masked_national_id",
+        "home_time_zone",
+        "language",
+        "policy_profile_code",
+        "vulnerable",
+    ]
     list_filter = ["policy_profile_code", "language", "vulnerable"]
     # National IDs are searched by exact match only (no partial probing of PII).
     search_fields = ["full_name", "=national_id"]
@@ -62,8 +81,11 @@ class BorrowerAdmin(HistoryAdmin):
         return obj.national_id if can_see_full_national_id(viewer()) else obj.national_id_masked
 
     def get_fields(self, request, obj=None):
-        fields = [field for field in super().get_fields(request, obj)
-                  if field not in ("shown_national_id", "masked_national_id")]
+        fields = [
+            field
+            for field in super().get_fields(request, obj)
+            if field not in ("shown_national_id", "masked_national_id")
+        ]
         if not can_see_full_national_id(request.user) and obj is not None:
             fields = ["shown_national_id" if field == "national_id" else field for field in fields]
         return fields

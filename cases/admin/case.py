@@ -6,6 +6,7 @@ the read-only inlines of its holds, promises and plans, and its event history.
 A collector gets a 404 for someone else's case, not just a hidden link; opening a case
 page is logged (compliance access log).
 """
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
@@ -62,8 +63,16 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
     fsm_fields = ["state"]
     form = CollectionCaseForm
     change_form_template = "admin/cases/collectioncase/change_form.html"
-    list_display = ["id", "loan_number", "borrower_name", "state", "days_past_due", "outstanding",
-                    "assigned_collector", "state_changed_at"]
+    list_display = [
+        "id",
+        "loan_number",
+        "borrower_name",
+        "state",
+        "days_past_due",
+        "outstanding",
+        "assigned_collector",
+        "state_changed_at",
+    ]
     list_filter = ["state", "ladder_rung", "account__borrower__policy_profile_code", "account__currency"]
     list_select_related = ["account__borrower", "assigned_collector"]
     # Searched by cases.search (each kind of term on its own index), not by these fields;
@@ -71,8 +80,17 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
     search_fields = ["=account__loan_number"]
     search_help_text = _("A loan number, a phone number, a national ID, or the start of the borrower's name.")
     autocomplete_fields = ["assigned_collector"]
-    fields = ["summary", "state", "ladder_rung", "assigned_collector", "opened_at", "state_changed_at",
-              "closed_at", "written_notice_sent_at", "timeline"]
+    fields = [
+        "summary",
+        "state",
+        "ladder_rung",
+        "assigned_collector",
+        "opened_at",
+        "state_changed_at",
+        "closed_at",
+        "written_notice_sent_at",
+        "timeline",
+    ]
     inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
 
     # Apps built on the case book add their own inlines here (visits/admin.py adds the
@@ -116,16 +134,21 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         account = obj.account
         borrower = account.borrower
         user = viewer()
-        return render_to_string("admin/cases/collectioncase/summary.html", {
-            "case": obj, "account": account, "borrower": borrower,
-            "national_id": borrower.national_id if can_see_full_national_id(user) else borrower.national_id_masked,
-            "contact_points": [
-                (point, point.value if can_see_full_contact_details(user) else point.masked_value)
-                for point in borrower.contact_points.all()
-            ],
-            "payments": account.payments.all()[:5],
-            "profile": obj.policy_profile,
-        })
+        return render_to_string(
+            "admin/cases/collectioncase/summary.html",
+            {
+                "case": obj,
+                "account": account,
+                "borrower": borrower,
+                "national_id": borrower.national_id if can_see_full_national_id(user) else borrower.national_id_masked,
+                "contact_points": [
+                    (point, point.value if can_see_full_contact_details(user) else point.masked_value)
+                    for point in borrower.contact_points.all()
+                ],
+                "payments": account.payments.all()[:5],
+                "profile": obj.policy_profile,
+            },
+        )
 
     @admin.display(description=_("contact timeline"))
     def timeline(self, obj):
@@ -184,7 +207,12 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         except ServiceError as refusal:
             self.message_user(request, str(refusal), level=messages.ERROR)
             return False
-        self.message_user(request, _("%(transition_label)s: case is now %(state)s.") % {"transition_label": services.transition_label(transition_name), "state": obj.get_state_display()}, level=messages.SUCCESS)
+        self.message_user(
+            request,
+            _("%(transition_label)s: case is now %(state)s.")
+            % {"transition_label": services.transition_label(transition_name), "state": obj.get_state_display()},
+            level=messages.SUCCESS,
+        )
         return True
 
 

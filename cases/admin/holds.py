@@ -3,6 +3,7 @@ Admin for holds (disputes, hardship, breathing space…): placed through
 ``services.place_hold`` from the add page and released through ``services.release_hold``
 from the list; never edited.
 """
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,14 @@ class HoldForm(ServiceForm):
         fields = ["case", "kind", "ends_at", "note", "evidence"]
 
     def call_service(self, data):
-        return services.place_hold(data["case"], data["kind"], by=self.request_user, until=data.get("ends_at"),
-                                   note=data.get("note", ""), evidence=data.get("evidence"))
+        return services.place_hold(
+            data["case"],
+            data["kind"],
+            by=self.request_user,
+            until=data.get("ends_at"),
+            note=data.get("note", ""),
+            evidence=data.get("evidence"),
+        )
 
 
 @admin.register(Hold)

@@ -20,6 +20,7 @@ One module per step, the names below importable from ``cases.imports``:
 - ``run``: the all-or-nothing frame and the JobRun each run leaves;
 - ``results``: ``RowError`` and ``ImportResult``, what an import reports.
 """
+
 from .accounts import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts
 from .feed import import_csv
 from .payments import PAYMENT_COLUMNS, PAYMENT_REQUIRED, import_payments
@@ -29,7 +30,19 @@ from .results import ImportResult, RowError
 from .run import CHANGE_REASON
 
 __all__ = [
-    "ACCOUNT_COLUMNS", "ACCOUNT_REQUIRED", "import_accounts", "import_csv", "PAYMENT_COLUMNS", "PAYMENT_REQUIRED",
-    "import_payments", "EXTRA_CELLS", "InvalidCsv", "read_csv", "ISO_DATE", "LARGEST_AMOUNT", "ImportResult",
-    "RowError", "CHANGE_REASON",
+    "ACCOUNT_COLUMNS",
+    "ACCOUNT_REQUIRED",
+    "import_accounts",
+    "import_csv",
+    "PAYMENT_COLUMNS",
+    "PAYMENT_REQUIRED",
+    "import_payments",
+    "EXTRA_CELLS",
+    "InvalidCsv",
+    "read_csv",
+    "ISO_DATE",
+    "LARGEST_AMOUNT",
+    "ImportResult",
+    "RowError",
+    "CHANGE_REASON",
 ]

@@ -3,6 +3,7 @@ Importing accounts: each record checked (its cells, then against the stored book
 account keeps its currency and its borrower), then written as an upsert by loan number
 with its borrower (matched by national ID) and any contact point not already on file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,12 +22,32 @@ from .results import ImportResult, RowError
 from .run import _run, _stamp
 
 ACCOUNT_COLUMNS = (
-    "loan_number", "borrower_name", "national_id", "date_of_birth", "phone", "email", "postal_address",
-    "home_time_zone", "language", "policy_profile_code", "region", "product", "currency", "principal",
-    "outstanding_principal", "outstanding_interest", "outstanding_fees", "oldest_unpaid_due_date",
+    "loan_number",
+    "borrower_name",
+    "national_id",
+    "date_of_birth",
+    "phone",
+    "email",
+    "postal_address",
+    "home_time_zone",
+    "language",
+    "policy_profile_code",
+    "region",
+    "product",
+    "currency",
+    "principal",
+    "outstanding_principal",
+    "outstanding_interest",
+    "outstanding_fees",
+    "oldest_unpaid_due_date",
 )
 ACCOUNT_REQUIRED = (
-    "loan_number", "borrower_name", "product", "currency", "principal", "outstanding_principal",
+    "loan_number",
+    "borrower_name",
+    "product",
+    "currency",
+    "principal",
+    "outstanding_principal",
     "policy_profile_code",
 )
 
@@ -88,7 +109,11 @@ def _check_account(record: _Record) -> _AccountRow:
     }
     _check_principal(record, account["principal"], account["outstanding_principal"])
     parsed = _AccountRow(
-        line=record.line, loan_number=loan_number, national_id=national_id, borrower=borrower, account=account,
+        line=record.line,
+        loan_number=loan_number,
+        national_id=national_id,
+        borrower=borrower,
+        account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
     )
     _check_against_book(record, parsed)
@@ -136,14 +161,18 @@ def _check_against_book(record: _Record, parsed: _AccountRow) -> None:
         return
     currency = parsed.account["currency"]
     if currency and currency != existing.currency:
-        record.error("currency", f"{parsed.loan_number} is kept in {existing.currency}; the feed cannot change it "
-                                 f"to {currency}.")
+        record.error(
+            "currency", f"{parsed.loan_number} is kept in {existing.currency}; the feed cannot change it to {currency}."
+        )
     on_file = existing.borrower.national_id
     if not parsed.national_id or parsed.national_id == on_file:
         return
     if on_file or Borrower.objects.filter(national_id=parsed.national_id).exists():
-        record.error("national_id", f"{parsed.loan_number} belongs to another borrower than the one with this "
-                                    "national ID; correct the borrower in the admin, not through the feed.")
+        record.error(
+            "national_id",
+            f"{parsed.loan_number} belongs to another borrower than the one with this "
+            "national ID; correct the borrower in the admin, not through the feed.",
+        )
 
 
 def _write_account(row: _AccountRow, by) -> str:

@@ -2,6 +2,7 @@
 The entry point for an uploaded file of the loan feed (the ``import_loans`` command and
 the staff import page): read it as CSV and import it as accounts or payments.
 """
+
 from __future__ import annotations
 
 from django.utils import timezone

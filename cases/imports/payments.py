@@ -3,6 +3,7 @@ Importing payments: each record checked (a known loan number, an amount above 0,
 timestamp with its UTC offset), then recorded through ``services.record_payment``
 exactly as a payment from the feed is in the product.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -52,7 +53,10 @@ def _check_payment(record: _Record) -> _PaymentRow:
     if amount == 0:
         record.error("amount", "A payment amount must be more than 0.")
     return _PaymentRow(
-        line=record.line, account=account, amount=amount, paid_at=record.aware_datetime("paid_at"),
+        line=record.line,
+        account=account,
+        amount=amount,
+        paid_at=record.aware_datetime("paid_at"),
         reference=record.text("reference", required=True, max_length=_max_length(Payment, "reference")),
     )
 
@@ -60,6 +64,5 @@ def _check_payment(record: _Record) -> _PaymentRow:
 def _write_payment(row: _PaymentRow, by) -> str:
     already_recorded = Payment.objects.filter(reference=row.reference).exists()
     # by=None: the lender's system is the payer's witness; who ran the import is on the JobRun.
-    services.record_payment(row.account, row.amount, row.paid_at, row.reference, by=None,
-                            source=Payment.Source.FEED)
+    services.record_payment(row.account, row.amount, row.paid_at, row.reference, by=None, source=Payment.Source.FEED)
     return "unchanged" if already_recorded else "created"

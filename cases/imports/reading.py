@@ -3,10 +3,11 @@ Reading the uploaded file: UTF-8 (with or without BOM) CSV into one dict of stri
 strings per record, refusing a file whose header is wrong (``InvalidCsv``) before any
 record is looked at.
 """
+
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
+import csv
 import io
 
 from .results import RowError
@@ -39,8 +40,8 @@ def read_csv(file, *, columns: Iterable[str] = (), required: Iterable[str] = ())
     for values in reader:
         values = [value.strip() for value in values]
         row = {name: (values[index] if index < len(values) else "") for index, name in enumerate(header) if name}
-        if any(values[len(header):]):
-            row[EXTRA_CELLS] = values[len(header):]
+        if any(values[len(header) :]):
+            row[EXTRA_CELLS] = values[len(header) :]
         rows.append(row)
     return rows
 
@@ -51,18 +52,26 @@ def _decoded(data) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InvalidCsv([RowError(line, "", "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")]) from exc
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidCsv(
+            [RowError(line, "", "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")]
+        ) from exc
 
 
 def _check_header(header: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> None:
-    errors = [RowError(1, name, "Required column is missing from the header.") for name in required
-              if name not in header]
+    errors = [
+        RowError(1, name, "Required column is missing from the header.") for name in required if name not in header
+    ]
     if columns:
         # Blank header cells are tolerated: spreadsheets often export a trailing comma.
-        errors += [RowError(1, name, f"Unknown column {name!r}; expected some of: {', '.join(columns)}.")
-                   for name in header if name and name not in columns]
-    errors += [RowError(1, name, "Column appears twice in the header.")
-               for name in sorted({name for name in header if name and header.count(name) > 1})]
+        errors += [
+            RowError(1, name, f"Unknown column {name!r}; expected some of: {', '.join(columns)}.")
+            for name in header
+            if name and name not in columns
+        ]
+    errors += [
+        RowError(1, name, "Column appears twice in the header.")
+        for name in sorted({name for name in header if name and header.count(name) > 1})
+    ]
     if errors:
         raise InvalidCsv(errors)

@@ -3,6 +3,7 @@ Checking one CSV record: ``_Record`` reads a record's cells as text, choices, am
 dates and timestamps, and collects what is wrong with each as a ``RowError``;
 ``_records`` yields the records of a file, skipping blank ones and flagging extra cells.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -106,8 +107,11 @@ def _records(rows: Iterable[dict]):
         record = _Record(line, values)
         if extra:
             # Usually an unquoted comma inside a value (1,000.00), which shifts every cell after it.
-            record.error("", f"{len(extra)} more cell(s) than the header has columns; quote values that "
-                             "contain commas and write amounts without thousands separators.")
+            record.error(
+                "",
+                f"{len(extra)} more cell(s) than the header has columns; quote values that "
+                "contain commas and write amounts without thousands separators.",
+            )
         yield record
 
 

@@ -3,6 +3,7 @@ What an import reports: each problem by line and column (``RowError``), and the 
 of a run (``ImportResult``). Line numbers are spreadsheet row numbers: the header is
 line 1, the first record line 2.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ clean file, in one transaction, each row in a savepoint so every refusal is repo
 any refusal rolling the whole file back; and leave a JobRun for each run, failed ones
 included, outside that transaction.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -38,8 +39,15 @@ def _run(job: str, rows, check, write, *, by, trigger: str) -> ImportResult:
         except _WriteRefused as refused:
             result = ImportResult(errors=refused.errors)
         except Exception as crash:
-            _record_run(job, ImportResult(), by=by, trigger=trigger, rows=count, started_at=started_at,
-                        error=f"Nothing imported: the import stopped on {crash!r}"[:1000])
+            _record_run(
+                job,
+                ImportResult(),
+                by=by,
+                trigger=trigger,
+                rows=count,
+                started_at=started_at,
+                error=f"Nothing imported: the import stopped on {crash!r}"[:1000],
+            )
             raise
     # Outside the import transaction, so a rolled-back import still leaves its record.
     _record_run(job, result, by=by, trigger=trigger, rows=count, started_at=started_at)
@@ -63,15 +71,25 @@ def _write_all(checked: list, write, result: ImportResult, by) -> None:
         raise _WriteRefused(refusals)
 
 
-def _record_run(job: str, result: ImportResult, *, by, trigger: str, rows: int, started_at,
-                error: str = "") -> JobRun:
-    counts = {"rows": rows, "created": result.created, "updated": result.updated,
-              "unchanged": result.unchanged, "errors": len(result.errors)}
+def _record_run(job: str, result: ImportResult, *, by, trigger: str, rows: int, started_at, error: str = "") -> JobRun:
+    counts = {
+        "rows": rows,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "errors": len(result.errors),
+    }
     if result.errors:
         error = f"Nothing imported: {len(result.errors)} error(s); first: {result.errors[0]}"[:1000]
     return JobRun.objects.create(
-        job=job, trigger=trigger, started_at=started_at, finished_at=timezone.now(), counts=counts,
-        status=JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED, error=error, started_by=by,
+        job=job,
+        trigger=trigger,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        counts=counts,
+        status=JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED,
+        error=error,
+        started_by=by,
     )
 
 

@@ -8,18 +8,49 @@ one module per concept:
 - ``arrangements``: promises to pay and repayment plans;
 - ``holds``: what stops collection (disputes, hardship, breathing space…).
 """
+
 from .accounts import MONEY, NON_NEGATIVE, Currency, LoanAccount, Payment
 from .arrangements import Installment, PromiseToPay, RepaymentPlan
 from .borrowers import PROFILE_PHONE_REGION, Borrower, ContactPoint, Language, normalise_phone
 from .case import (
-    CLOSED_STATES, LADDER, NEXT_RUNG_TRANSITION, OPEN_STATES, RUNG_DPD_GUARDS, SIDE_STATES, CaseEvent, CaseState,
-    CollectionCase, rung_called_for, state_after_hold,
+    CLOSED_STATES,
+    LADDER,
+    NEXT_RUNG_TRANSITION,
+    OPEN_STATES,
+    RUNG_DPD_GUARDS,
+    SIDE_STATES,
+    CaseEvent,
+    CaseState,
+    CollectionCase,
+    rung_called_for,
+    state_after_hold,
 )
 from .holds import Hold
 
 __all__ = [
-    "MONEY", "NON_NEGATIVE", "Currency", "LoanAccount", "Payment", "Installment", "PromiseToPay", "RepaymentPlan",
-    "PROFILE_PHONE_REGION", "Borrower", "ContactPoint", "Language", "normalise_phone", "CLOSED_STATES", "LADDER",
-    "NEXT_RUNG_TRANSITION", "OPEN_STATES", "RUNG_DPD_GUARDS", "SIDE_STATES", "CaseEvent", "CaseState",
-    "CollectionCase", "rung_called_for", "state_after_hold", "Hold",
+    "MONEY",
+    "NON_NEGATIVE",
+    "Currency",
+    "LoanAccount",
+    "Payment",
+    "Installment",
+    "PromiseToPay",
+    "RepaymentPlan",
+    "PROFILE_PHONE_REGION",
+    "Borrower",
+    "ContactPoint",
+    "Language",
+    "normalise_phone",
+    "CLOSED_STATES",
+    "LADDER",
+    "NEXT_RUNG_TRANSITION",
+    "OPEN_STATES",
+    "RUNG_DPD_GUARDS",
+    "SIDE_STATES",
+    "CaseEvent",
+    "CaseState",
+    "CollectionCase",
+    "rung_called_for",
+    "state_after_hold",
+    "Hold",
 ]

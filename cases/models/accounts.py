@@ -1,4 +1,5 @@
 """The loan account (its balance and days past due) and the payments applied to it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,14 +19,12 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
-
 class Currency(models.TextChoices):
     CNY = "CNY", _("Chinese yuan")
     USD = "USD", _("US dollar")
     GBP = "GBP", _("Pound sterling")
     EUR = "EUR", _("Euro")
     HKD = "HKD", _("Hong Kong dollar")
-
 
 
 class LoanAccountQuerySet(models.QuerySet):
@@ -43,16 +42,31 @@ OWING_TOTAL = F("outstanding_principal") + F("outstanding_interest") + F("outsta
 
 
 class LoanAccount(models.Model):
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("borrower"))
-    loan_number = models.CharField(max_length=40, unique=True, help_text=_("The lender's external loan number."), verbose_name=_("loan number"))
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("borrower")
+    )
+    loan_number = models.CharField(
+        max_length=40, unique=True, help_text=_("The lender's external loan number."), verbose_name=_("loan number")
+    )
     product = models.CharField(max_length=100, verbose_name=_("product"))
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY, verbose_name=_("currency"))
+    currency = models.CharField(
+        max_length=3, choices=Currency.choices, default=Currency.CNY, verbose_name=_("currency")
+    )
     principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE, verbose_name=_("principal"))
-    outstanding_principal = models.DecimalField(**MONEY, validators=NON_NEGATIVE, verbose_name=_("outstanding principal"))
-    outstanding_interest = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding interest"))
-    outstanding_fees = models.DecimalField(**MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding fees"))
+    outstanding_principal = models.DecimalField(
+        **MONEY, validators=NON_NEGATIVE, verbose_name=_("outstanding principal")
+    )
+    outstanding_interest = models.DecimalField(
+        **MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding interest")
+    )
+    outstanding_fees = models.DecimalField(
+        **MONEY, default=Decimal("0"), validators=NON_NEGATIVE, verbose_name=_("outstanding fees")
+    )
     oldest_unpaid_due_date = models.DateField(
-        null=True, blank=True, help_text=_("Due date of the oldest unpaid instalment; empty when nothing is overdue."), verbose_name=_("oldest unpaid due date")
+        null=True,
+        blank=True,
+        help_text=_("Due date of the oldest unpaid instalment; empty when nothing is overdue."),
+        verbose_name=_("oldest unpaid due date"),
     )
     # Derived from oldest_unpaid_due_date; stored so lists and the nightly cycle can
     # filter and sort on it. Refreshed on save and by the nightly cycle.
@@ -94,8 +108,12 @@ class Payment(models.Model):
         MANUAL = "manual", _("Recorded by staff")
         FIELD_VISIT = "field_visit", _("Guided on a field visit")
 
-    account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account"))
-    reference = models.CharField(max_length=64, unique=True, help_text=_("External reference; a repeat is ignored."), verbose_name=_("reference"))
+    account = models.ForeignKey(
+        LoanAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
+    )
+    reference = models.CharField(
+        max_length=64, unique=True, help_text=_("External reference; a repeat is ignored."), verbose_name=_("reference")
+    )
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))
     currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
     paid_at = models.DateTimeField(verbose_name=_("paid at"))
@@ -104,10 +122,17 @@ class Payment(models.Model):
     applied_fees = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied fees"))
     applied_interest = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied interest"))
     applied_principal = models.DecimalField(**MONEY, default=Decimal("0"), verbose_name=_("applied principal"))
-    unapplied = models.DecimalField(**MONEY, default=Decimal("0"), help_text=_("Overpayment held as credit."), verbose_name=_("unapplied"))
+    unapplied = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text=_("Overpayment held as credit."), verbose_name=_("unapplied")
+    )
     recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     history = HistoricalRecords()

@@ -1,5 +1,6 @@
 """Arrangements: a promise to pay by a date, or a repayment plan in instalments. While
 one is running the case sits in ``arrangement`` instead of on its rung."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,14 +43,20 @@ class PromiseToPay(models.Model):
         BROKEN = "broken", _("Broken")
         CANCELLED = "cancelled", _("Cancelled")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="promises", verbose_name=_("case"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="promises", verbose_name=_("case")
+    )
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))
     currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
     due_date = models.DateField(verbose_name=_("due date"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
 
     history = HistoricalRecords()
@@ -74,16 +81,31 @@ class RepaymentPlan(models.Model):
         BROKEN = "broken", _("Broken")
         CANCELLED = "cancelled", _("Cancelled")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="repayment_plans", verbose_name=_("case"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True, verbose_name=_("status"))
-    total_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("total amount"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="repayment_plans", verbose_name=_("case")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True, verbose_name=_("status")
+    )
+    total_amount = models.DecimalField(
+        **MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("total amount")
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices, verbose_name=_("currency"))
-    beyond_policy = models.BooleanField(default=False, help_text=_("Needs a supervisor's approval before it runs."), verbose_name=_("beyond policy"))
+    beyond_policy = models.BooleanField(
+        default=False, help_text=_("Needs a supervisor's approval before it runs."), verbose_name=_("beyond policy")
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
 
@@ -106,7 +128,9 @@ class Installment(models.Model):
         PAID = "paid", _("Paid")
         MISSED = "missed", _("Missed")
 
-    plan = models.ForeignKey(RepaymentPlan, on_delete=models.PROTECT, related_name="installments", verbose_name=_("plan"))
+    plan = models.ForeignKey(
+        RepaymentPlan, on_delete=models.PROTECT, related_name="installments", verbose_name=_("plan")
+    )
     sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
     due_date = models.DateField(verbose_name=_("due date"))
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount"))

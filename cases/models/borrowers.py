@@ -1,4 +1,5 @@
 """The borrower and the contact points that reach them (phones in E.164)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -31,17 +32,30 @@ class Borrower(models.Model):
     national_id = models.CharField(max_length=32, blank=True, verbose_name=_("national ID"))
     date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
     home_time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
-        help_text=_("IANA zone. Leave blank when unknown: contact is then allowed only when "
-        "allowed in every zone the contact points suggest."), verbose_name=_("home time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "IANA zone. Leave blank when unknown: contact is then allowed only when "
+            "allowed in every zone the contact points suggest."
+        ),
+        verbose_name=_("home time zone"),
     )
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS, verbose_name=_("language"))
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ZH_HANS, verbose_name=_("language")
+    )
     vulnerable = models.BooleanField(
-        default=False, help_text=_("Specialist handling: no automatic escalation, no field visits where the profile says so."), verbose_name=_("vulnerable")
+        default=False,
+        help_text=_("Specialist handling: no automatic escalation, no field visits where the profile says so."),
+        verbose_name=_("vulnerable"),
     )
     vulnerability_note = models.TextField(blank=True, verbose_name=_("vulnerability note"))
-    policy_profile_code = models.CharField(max_length=16, choices=ProfileCode.choices, default=ProfileCode.CN, verbose_name=_("policy profile code"))
-    region = models.CharField(max_length=100, blank=True, help_text=_("Province/state or city, for field coverage."), verbose_name=_("region"))
+    policy_profile_code = models.CharField(
+        max_length=16, choices=ProfileCode.choices, default=ProfileCode.CN, verbose_name=_("policy profile code")
+    )
+    region = models.CharField(
+        max_length=100, blank=True, help_text=_("Province/state or city, for field coverage."), verbose_name=_("region")
+    )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()
@@ -75,22 +89,39 @@ class ContactPoint(models.Model):
         BORROWER = "borrower", _("Borrower")
         THIRD_PARTY = "third_party", _("Third party")
 
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_points", verbose_name=_("borrower"))
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="contact_points", verbose_name=_("borrower")
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
-    value = models.CharField(max_length=255, help_text=_("Phones are stored in E.164 (+8613812345678)."), verbose_name=_("value"))
-    label = models.CharField(max_length=50, blank=True, help_text=_("mobile, home, work, WeChat…"), verbose_name=_("label"))
+    value = models.CharField(
+        max_length=255, help_text=_("Phones are stored in E.164 (+8613812345678)."), verbose_name=_("value")
+    )
+    label = models.CharField(
+        max_length=50, blank=True, help_text=_("mobile, home, work, WeChat…"), verbose_name=_("label")
+    )
     owner = models.CharField(max_length=12, choices=Owner.choices, default=Owner.BORROWER, verbose_name=_("owner"))
     third_party_relation = models.CharField(max_length=50, blank=True, verbose_name=_("third party relation"))
     time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
-        help_text=_("Zone this point suggests (from the phone number's area where it has one)."), verbose_name=_("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Zone this point suggests (from the phone number's area where it has one)."),
+        verbose_name=_("time zone"),
     )
     is_verified = models.BooleanField(default=False, verbose_name=_("is verified"))
     is_primary = models.BooleanField(default=False, verbose_name=_("is primary"))
-    is_workplace = models.BooleanField(default=False, help_text=_("A work number, not a personal one (US-MA counts these apart)."), verbose_name=_("is workplace"))
-    is_invalid = models.BooleanField(default=False, help_text=_("e.g. number no longer in service"), verbose_name=_("is invalid"))
+    is_workplace = models.BooleanField(
+        default=False,
+        help_text=_("A work number, not a personal one (US-MA counts these apart)."),
+        verbose_name=_("is workplace"),
+    )
+    is_invalid = models.BooleanField(
+        default=False, help_text=_("e.g. number no longer in service"), verbose_name=_("is invalid")
+    )
     invalid_since = models.DateTimeField(null=True, blank=True, verbose_name=_("invalid since"))
-    opted_out = models.BooleanField(default=False, help_text=_("The borrower asked not to be contacted here."), verbose_name=_("opted out"))
+    opted_out = models.BooleanField(
+        default=False, help_text=_("The borrower asked not to be contacted here."), verbose_name=_("opted out")
+    )
     opted_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opted out at"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
@@ -114,7 +145,11 @@ class ContactPoint(models.Model):
     def clean(self):
         super().clean()
         if self.kind == self.Kind.PHONE:
-            region = PROFILE_PHONE_REGION.get(getattr(self.borrower, "policy_profile_code", ""), "CN") if self.borrower_id else "CN"
+            region = (
+                PROFILE_PHONE_REGION.get(getattr(self.borrower, "policy_profile_code", ""), "CN")
+                if self.borrower_id
+                else "CN"
+            )
             self.value, suggested_zone = normalise_phone(self.value, region)
             if not self.time_zone and suggested_zone:
                 self.time_zone = suggested_zone
@@ -146,7 +181,13 @@ def normalise_phone(raw: str, region: str) -> tuple[str, str]:
     except phonenumbers.NumberParseException as exc:
         raise ValidationError({"value": _("Not a phone number: %(error)s.") % {"error": exc}}) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError({"value": _("%(number)s is not a valid phone number for %(region)s or its own country code.")
-                               % {"number": raw, "region": region}})
+        raise ValidationError(
+            {
+                "value": _("%(number)s is not a valid phone number for %(region)s or its own country code.")
+                % {"number": raw, "region": region}
+            }
+        )
     zones = [z for z in phone_zones.time_zones_for_number(number) if z in known_time_zones()]
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), (zones[0] if len(zones) == 1 else "")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), (
+        zones[0] if len(zones) == 1 else ""
+    )

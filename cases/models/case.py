@@ -6,6 +6,7 @@ then one method per transition with its guards (``cases/guards.py``) and permiss
 State changes go through ``cases.services``; the FSM field is protected, so nothing
 can set a state directly.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,8 +42,12 @@ class CaseState(models.TextChoices):
 
 # The escalation ladder, lowest rung first. A case climbs one rung at a time.
 LADDER = [
-    CaseState.NEW, CaseState.REMINDER, CaseState.PHONE,
-    CaseState.WRITTEN_NOTICE, CaseState.FIELD_VISIT, CaseState.LEGAL,
+    CaseState.NEW,
+    CaseState.REMINDER,
+    CaseState.PHONE,
+    CaseState.WRITTEN_NOTICE,
+    CaseState.FIELD_VISIT,
+    CaseState.LEGAL,
 ]
 SIDE_STATES = [CaseState.ARRANGEMENT, CaseState.ON_HOLD]
 CLOSED_STATES = [CaseState.RESOLVED, CaseState.WRITTEN_OFF]
@@ -65,7 +70,7 @@ def rung_called_for(case) -> str:
     above where it was (no rung is skipped), lower if payments reduced its delinquency.
     """
     reached = LADDER.index(case.ladder_rung)
-    for rung in reversed(LADDER[1: reached + 1]):
+    for rung in reversed(LADDER[1 : reached + 1]):
         if RUNG_DPD_GUARDS[rung](case):
             return rung
     return CaseState.NEW
@@ -86,14 +91,24 @@ class CaseQuerySet(models.QuerySet):
 
 class CollectionCase(ConcurrentTransitionMixin, models.Model):
     account = models.ForeignKey(LoanAccount, on_delete=models.PROTECT, related_name="cases", verbose_name=_("account"))
-    state = FSMField(default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True, verbose_name=_("state"))
+    state = FSMField(
+        default=CaseState.NEW, choices=CaseState.choices, protected=True, db_index=True, verbose_name=_("state")
+    )
     ladder_rung = models.CharField(
-        max_length=20, choices=[(s.value, s.label) for s in LADDER], default=CaseState.NEW,
-        help_text=_("Highest rung reached; kept while the case is in a side state."), verbose_name=_("ladder rung"),
+        max_length=20,
+        choices=[(s.value, s.label) for s in LADDER],
+        default=CaseState.NEW,
+        help_text=_("Highest rung reached; kept while the case is in a side state."),
+        verbose_name=_("ladder rung"),
     )
     assigned_collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases",
-        limit_choices_to={"groups__name": "Collector", "is_active": True}, verbose_name=_("assigned collector"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        limit_choices_to={"groups__name": "Collector", "is_active": True},
+        verbose_name=_("assigned collector"),
     )
     opened_at = models.DateTimeField(default=timezone.now, verbose_name=_("opened at"))
     state_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("state changed at"))
@@ -188,76 +203,137 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
 
     # --- the escalation ladder ---------------------------------------------------
 
-    @transition(field=state, source=CaseState.NEW, target=CaseState.REMINDER,
-                conditions=[guards.reminder_dpd_reached], permission="cases.escalate_case",
-                custom={"label": _("Start reminders")})
+    @transition(
+        field=state,
+        source=CaseState.NEW,
+        target=CaseState.REMINDER,
+        conditions=[guards.reminder_dpd_reached],
+        permission="cases.escalate_case",
+        custom={"label": _("Start reminders")},
+    )
     def start_reminders(self):
         self.ladder_rung = CaseState.REMINDER
 
-    @transition(field=state, source=CaseState.REMINDER, target=CaseState.PHONE,
-                conditions=[guards.phone_dpd_reached], permission="cases.escalate_case",
-                custom={"label": _("Escalate to phone calls")})
+    @transition(
+        field=state,
+        source=CaseState.REMINDER,
+        target=CaseState.PHONE,
+        conditions=[guards.phone_dpd_reached],
+        permission="cases.escalate_case",
+        custom={"label": _("Escalate to phone calls")},
+    )
     def escalate_to_phone(self):
         self.ladder_rung = CaseState.PHONE
 
-    @transition(field=state, source=CaseState.PHONE, target=CaseState.WRITTEN_NOTICE,
-                conditions=[guards.written_notice_dpd_reached], permission="cases.escalate_case",
-                custom={"label": _("Escalate to written notice")})
+    @transition(
+        field=state,
+        source=CaseState.PHONE,
+        target=CaseState.WRITTEN_NOTICE,
+        conditions=[guards.written_notice_dpd_reached],
+        permission="cases.escalate_case",
+        custom={"label": _("Escalate to written notice")},
+    )
     def escalate_to_written_notice(self):
         self.ladder_rung = CaseState.WRITTEN_NOTICE
 
-    @transition(field=state, source=CaseState.WRITTEN_NOTICE, target=CaseState.FIELD_VISIT,
-                conditions=[guards.field_visit_dpd_reached, guards.field_visit_balance_reached,
-                            guards.has_failed_remote_contact, guards.notice_lead_time_elapsed,
-                            guards.has_approved_field_visit],
-                permission="cases.escalate_case", custom={"label": _("Escalate to field visit")})
+    @transition(
+        field=state,
+        source=CaseState.WRITTEN_NOTICE,
+        target=CaseState.FIELD_VISIT,
+        conditions=[
+            guards.field_visit_dpd_reached,
+            guards.field_visit_balance_reached,
+            guards.has_failed_remote_contact,
+            guards.notice_lead_time_elapsed,
+            guards.has_approved_field_visit,
+        ],
+        permission="cases.escalate_case",
+        custom={"label": _("Escalate to field visit")},
+    )
     def escalate_to_field_visit(self):
         self.ladder_rung = CaseState.FIELD_VISIT
 
-    @transition(field=state, source=CaseState.FIELD_VISIT, target=CaseState.LEGAL,
-                conditions=[guards.legal_dpd_reached, guards.written_notice_sent],
-                permission="cases.refer_to_legal",
-                custom={"label": _("Refer to legal"), "form": "cases.forms.TransitionReasonForm"})
+    @transition(
+        field=state,
+        source=CaseState.FIELD_VISIT,
+        target=CaseState.LEGAL,
+        conditions=[guards.legal_dpd_reached, guards.written_notice_sent],
+        permission="cases.refer_to_legal",
+        custom={"label": _("Refer to legal"), "form": "cases.forms.TransitionReasonForm"},
+    )
     def refer_to_legal(self):
         self.ladder_rung = CaseState.LEGAL
 
     # --- side states: entered and left by the services, not by buttons ----------
 
-    @transition(field=state, source=LADDER, target=CaseState.ARRANGEMENT,
-                conditions=[guards.has_running_arrangement], custom={"admin": False})
+    @transition(
+        field=state,
+        source=LADDER,
+        target=CaseState.ARRANGEMENT,
+        conditions=[guards.has_running_arrangement],
+        custom={"admin": False},
+    )
     def start_arrangement(self):
         pass
 
-    @transition(field=state, source=CaseState.ARRANGEMENT, target=GET_STATE(rung_called_for, states=LADDER),
-                custom={"admin": False})
+    @transition(
+        field=state,
+        source=CaseState.ARRANGEMENT,
+        target=GET_STATE(rung_called_for, states=LADDER),
+        custom={"admin": False},
+    )
     def end_arrangement(self):
         pass
 
-    @transition(field=state, source=LADDER + [CaseState.ARRANGEMENT], target=CaseState.ON_HOLD,
-                conditions=[guards.has_active_hold], custom={"admin": False})
+    @transition(
+        field=state,
+        source=LADDER + [CaseState.ARRANGEMENT],
+        target=CaseState.ON_HOLD,
+        conditions=[guards.has_active_hold],
+        custom={"admin": False},
+    )
     def put_on_hold(self):
         pass
 
-    @transition(field=state, source=CaseState.ON_HOLD,
-                target=GET_STATE(state_after_hold, states=LADDER + [CaseState.ARRANGEMENT]),
-                conditions=[guards.no_active_hold], custom={"admin": False})
+    @transition(
+        field=state,
+        source=CaseState.ON_HOLD,
+        target=GET_STATE(state_after_hold, states=LADDER + [CaseState.ARRANGEMENT]),
+        conditions=[guards.no_active_hold],
+        custom={"admin": False},
+    )
     def release_from_hold(self):
         pass
 
     # --- terminal states: nothing leaves them ------------------------------------
 
-    @transition(field=state, source=OPEN_STATES, target=CaseState.RESOLVED,
-                conditions=[guards.balance_cleared], custom={"admin": False})
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=CaseState.RESOLVED,
+        conditions=[guards.balance_cleared],
+        custom={"admin": False},
+    )
     def resolve(self):
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=OPEN_STATES, target=CaseState.RESOLVED, permission="cases.settle_case",
-                custom={"label": _("Close as settled"), "form": "cases.forms.TransitionReasonForm"})
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=CaseState.RESOLVED,
+        permission="cases.settle_case",
+        custom={"label": _("Close as settled"), "form": "cases.forms.TransitionReasonForm"},
+    )
     def settle(self):
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=OPEN_STATES, target=CaseState.WRITTEN_OFF, permission="cases.write_off_case",
-                custom={"label": _("Write off"), "form": "cases.forms.TransitionReasonForm"})
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=CaseState.WRITTEN_OFF,
+        permission="cases.write_off_case",
+        custom={"label": _("Write off"), "form": "cases.forms.TransitionReasonForm"},
+    )
     def write_off(self):
         self.closed_at = timezone.now()
 
@@ -297,14 +373,24 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("Empty when the system acted (nightly cycle, payment feed)."), verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system acted (nightly cycle, payment feed)."),
+        verbose_name=_("actor"),
     )
     transition = models.CharField(max_length=50, blank=True, verbose_name=_("transition"))
     from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
     to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
     reason = models.TextField(blank=True, verbose_name=_("reason"))
-    rules = models.JSONField(default=list, blank=True, help_text=_("Each guard checked: rule, passed, explanation, inputs."), verbose_name=_("rules"))
+    rules = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Each guard checked: rule, passed, explanation, inputs."),
+        verbose_name=_("rules"),
+    )
     profile_label = models.CharField(max_length=32, blank=True, verbose_name=_("profile label"))
 
     class Meta:

@@ -1,5 +1,6 @@
 """Holds: what stops collection on a case (dispute, hardship, cease request, breathing
 space, bankruptcy, death, a complaint under investigation)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,7 +17,9 @@ class HoldQuerySet(models.QuerySet):
     def active(self, at: datetime | None = None):
         """Holds in force at ``at`` (now): started, not released, not past their end."""
         at = at or timezone.now()
-        return self.filter(released_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        return self.filter(released_at__isnull=True, starts_at__lte=at).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at)
+        )
 
     def expired(self, at: datetime | None = None):
         """Unreleased holds whose end date has passed (the nightly cycle releases them)."""
@@ -33,18 +36,32 @@ class Hold(models.Model):
         DECEASED = "deceased", _("Deceased")
         COMPLAINT_INVESTIGATION = "complaint_investigation", _("Complaint under investigation")
 
-    case = models.ForeignKey("cases.CollectionCase", on_delete=models.PROTECT, related_name="holds", verbose_name=_("case"))
+    case = models.ForeignKey(
+        "cases.CollectionCase", on_delete=models.PROTECT, related_name="holds", verbose_name=_("case")
+    )
     kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
     starts_at = models.DateTimeField(default=timezone.now, verbose_name=_("starts at"))
-    ends_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: until released."), verbose_name=_("ends at"))
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty: until released."), verbose_name=_("ends at")
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
     evidence = models.FileField(upload_to="hold-evidence/%Y/%m/", blank=True, verbose_name=_("evidence"))
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("placed by"),
     )
     released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
     released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("released by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("released by"),
     )
     release_note = models.TextField(blank=True, verbose_name=_("release note"))
 

@@ -13,29 +13,71 @@ One module per concept (as ``cases.models``), every name below importable from
 - ``holds``: placing and releasing holds;
 - ``arrangements``: promises to pay and repayment plans.
 """
+
 from core.exceptions import NotPermitted
 
 from ..exceptions import (
-    CaseAlreadyOpen, CaseChangedConcurrently, HoldError, InvalidPayment, PaymentConflict, PlanError, PromiseError,
+    CaseAlreadyOpen,
+    CaseChangedConcurrently,
+    HoldError,
+    InvalidPayment,
+    PaymentConflict,
+    PlanError,
+    PromiseError,
     TransitionRefused,
 )
 from .access import _actor, _require, _require_case_access, _stamp
 from .arrangements import agree_repayment_plan, approve_repayment_plan, record_promise
 from .case import (
-    COLLECTOR_GROUP, _transition_for, apply_transition, assign_case, check_transition, collectors, escalate,
-    open_case, record_written_notice, record_written_notices, transition_label,
+    COLLECTOR_GROUP,
+    _transition_for,
+    apply_transition,
+    assign_case,
+    check_transition,
+    collectors,
+    escalate,
+    open_case,
+    record_written_notice,
+    record_written_notices,
+    transition_label,
 )
 from .holds import place_hold, release_expired_holds, release_hold
 from .payments import _as_money, _settle_promises, record_payment
 
 __all__ = [
     # The refusals these services raise, as callers have caught them from here.
-    "NotPermitted", "CaseAlreadyOpen", "CaseChangedConcurrently", "HoldError", "InvalidPayment", "PaymentConflict",
-    "PlanError", "PromiseError", "TransitionRefused",
+    "NotPermitted",
+    "CaseAlreadyOpen",
+    "CaseChangedConcurrently",
+    "HoldError",
+    "InvalidPayment",
+    "PaymentConflict",
+    "PlanError",
+    "PromiseError",
+    "TransitionRefused",
     # Other apps' services apply the same checks (contacts, visits, compliance).
-    "_actor", "_require", "_require_case_access", "_stamp",
-    "agree_repayment_plan", "approve_repayment_plan", "record_promise", "COLLECTOR_GROUP", "_transition_for",
-    "apply_transition", "assign_case", "check_transition", "collectors", "escalate", "open_case",
-    "record_written_notice", "record_written_notices", "transition_label", "place_hold", "release_expired_holds",
-    "release_hold", "_as_money", "_settle_promises", "record_payment",
+    "_actor",
+    "_require",
+    "_require_case_access",
+    "_stamp",
+    "agree_repayment_plan",
+    "approve_repayment_plan",
+    "record_promise",
+    "COLLECTOR_GROUP",
+    "_transition_for",
+    "apply_transition",
+    "assign_case",
+    "check_transition",
+    "collectors",
+    "escalate",
+    "open_case",
+    "record_written_notice",
+    "record_written_notices",
+    "transition_label",
+    "place_hold",
+    "release_expired_holds",
+    "release_hold",
+    "_as_money",
+    "_settle_promises",
+    "record_payment",
 ]

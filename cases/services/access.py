@@ -4,6 +4,7 @@ permission and the case is in their book (the same rule as what they can see), a
 and why for the history row the next save writes. ``by=None`` is the system acting.
 Other apps' services apply the same two checks (``_require``, ``_require_case_access``).
 """
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -21,7 +22,9 @@ def _require(by, perm: str, doing: str) -> None:
 def _require_case_access(by, case) -> None:
     """A collector acts only on cases assigned to them (same rule as what they can see)."""
     if by is not None and not visible_cases(by).filter(pk=case.pk).exists():
-        raise NotPermitted(_("Case %(pk)s is not in %(username)s's book.") % {"pk": case.pk, "username": by.get_username()})
+        raise NotPermitted(
+            _("Case %(pk)s is not in %(username)s's book.") % {"pk": case.pk, "username": by.get_username()}
+        )
 
 
 def _actor(by) -> str:

@@ -3,6 +3,7 @@ Arrangements: a promise to pay, or a repayment plan in instalments (one beyond t
 profile's policy waits for a supervisor other than who agreed it); either moves a case
 on the ladder to ``arrangement``.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,26 +37,37 @@ def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: st
     if amount <= 0:
         raise PromiseError(_("The promised amount must be positive."))
     if amount > case.account.outstanding_total:
-        raise PromiseError(_("The promise exceeds the outstanding %(outstanding_total)s %(currency)s.") % {"outstanding_total": case.account.outstanding_total, "currency": case.account.currency})
+        raise PromiseError(
+            _("The promise exceeds the outstanding %(outstanding_total)s %(currency)s.")
+            % {"outstanding_total": case.account.outstanding_total, "currency": case.account.currency}
+        )
     if due_date < today:
         raise PromiseError(_("A promise cannot be due in the past."))
     horizon = case.policy_profile.promise_max_days
     if (due_date - today).days > horizon:
-        raise PromiseError(_("A promise may be at most %(horizon)s days ahead; agree a repayment plan instead.") % {"horizon": horizon})
-    promise = PromiseToPay(case=case, amount=amount, currency=case.account.currency, due_date=due_date,
-                           note=note, created_by=by)
+        raise PromiseError(
+            _("A promise may be at most %(horizon)s days ahead; agree a repayment plan instead.") % {"horizon": horizon}
+        )
+    promise = PromiseToPay(
+        case=case, amount=amount, currency=case.account.currency, due_date=due_date, note=note, created_by=by
+    )
     _stamp(promise, by, "promise recorded")
     promise.save()
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PROMISE, actor=by,
-                             reason=f"{amount} {promise.currency} by {due_date:%Y-%m-%d}. {note}".strip())
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.PROMISE,
+        actor=by,
+        reason=f"{amount} {promise.currency} by {due_date:%Y-%m-%d}. {note}".strip(),
+    )
     if case.state in LADDER:
         apply_transition(case, "start_arrangement", by=None, reason=f"Promise to pay recorded by {_actor(by)}.")
     return promise
 
 
 @audited_atomic
-def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, Decimal]], *, by,
-                         note: str = "") -> RepaymentPlan:
+def agree_repayment_plan(
+    case: CollectionCase, installments: list[tuple[date, Decimal]], *, by, note: str = ""
+) -> RepaymentPlan:
     """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
     _require(by, "cases.add_repaymentplan", "agree repayment plans")
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
@@ -74,7 +86,11 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
         raise PlanError(_("Every instalment must be a positive amount."))
     beyond_policy = len(installments) > case.policy_profile.plan_max_installments
     plan = RepaymentPlan(
-        case=case, total_amount=sum(amounts), currency=case.account.currency, created_by=by, note=note,
+        case=case,
+        total_amount=sum(amounts),
+        currency=case.account.currency,
+        created_by=by,
+        note=note,
         beyond_policy=beyond_policy,
         status=RepaymentPlan.Status.PROPOSED if beyond_policy else RepaymentPlan.Status.ACTIVE,
     )
@@ -84,9 +100,13 @@ def agree_repayment_plan(case: CollectionCase, installments: list[tuple[date, De
         Installment(plan=plan, sequence=number, due_date=due, amount=amount)
         for number, (due, amount) in enumerate(zip(dates, amounts, strict=True), start=1)
     )
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PLAN, actor=by,
-                             reason=f"{len(amounts)} instalments, {plan.total_amount} {plan.currency}"
-                                    + (" — awaiting supervisor approval" if beyond_policy else ""))
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.PLAN,
+        actor=by,
+        reason=f"{len(amounts)} instalments, {plan.total_amount} {plan.currency}"
+        + (" — awaiting supervisor approval" if beyond_policy else ""),
+    )
     if plan.status == RepaymentPlan.Status.ACTIVE and case.state in LADDER:
         apply_transition(case, "start_arrangement", by=None, reason=f"Repayment plan agreed by {_actor(by)}.")
     return plan
@@ -97,7 +117,10 @@ def approve_repayment_plan(plan: RepaymentPlan, *, by) -> RepaymentPlan:
     _require(by, "cases.approve_repayment_plan", "approve repayment plans")
     plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != RepaymentPlan.Status.PROPOSED:
-        raise PlanError(_("Plan %(pk)s is %(lower)s, not awaiting approval.") % {"pk": plan.pk, "lower": plan.get_status_display().lower()})
+        raise PlanError(
+            _("Plan %(pk)s is %(lower)s, not awaiting approval.")
+            % {"pk": plan.pk, "lower": plan.get_status_display().lower()}
+        )
     if by is not None and by.pk == plan.created_by_id:
         raise NotPermitted(_("A plan beyond policy must be approved by someone other than who agreed it."))
     plan.status = RepaymentPlan.Status.ACTIVE

@@ -3,6 +3,7 @@ The case's own life: its state transitions (guards, permission, lock, the case e
 and the signals that stop contact on a closed or held case), opening a case, assigning
 it to a collector, and recording the written notice.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -57,27 +58,39 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     current = CollectionCase.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
     if current != case.state:
         raise CaseChangedConcurrently(
-            _("Case %(pk)s moved from %(state)s to %(label)s while you were looking at it; reload and try again.") % {"pk": case.pk, "state": case.get_state_display(), "label": CaseState(current).label}
+            _("Case %(pk)s moved from %(state)s to %(label)s while you were looking at it; reload and try again.")
+            % {"pk": case.pk, "state": case.get_state_display(), "label": CaseState(current).label}
         )
     found = _transition_for(case, name)
     if found is None:
-        raise TransitionRefused(_("'%(transition_label)s' is not possible from %(state)s.") % {"transition_label": transition_label(name), "state": case.get_state_display()})
+        raise TransitionRefused(
+            _("'%(transition_label)s' is not possible from %(state)s.")
+            % {"transition_label": transition_label(name), "state": case.get_state_display()}
+        )
     _require_case_access(by, case)
     if by is not None and not found.has_perm(case, by):
-        raise NotPermitted(_("%(username)s may not '%(transition_label)s'.") % {"username": by.get_username(), "transition_label": transition_label(name)})
-    borrower = case.account.borrower
-    if by is None and name in NEXT_RUNG_TRANSITION.values() and borrower.vulnerable \
-            and not case.policy_profile.auto_escalate_vulnerable:
-        raise TransitionRefused(
-            _("The borrower is marked vulnerable: specialist handling, no automatic escalation.")
+        raise NotPermitted(
+            _("%(username)s may not '%(transition_label)s'.")
+            % {"username": by.get_username(), "transition_label": transition_label(name)}
         )
+    borrower = case.account.borrower
+    if (
+        by is None
+        and name in NEXT_RUNG_TRANSITION.values()
+        and borrower.vulnerable
+        and not case.policy_profile.auto_escalate_vulnerable
+    ):
+        raise TransitionRefused(_("The borrower is marked vulnerable: specialist handling, no automatic escalation."))
     if found.custom.get("form") and not reason.strip():
-        raise TransitionRefused(_("'%(transition_label)s' needs a written reason.") % {"transition_label": transition_label(name)})
+        raise TransitionRefused(
+            _("'%(transition_label)s' needs a written reason.") % {"transition_label": transition_label(name)}
+        )
     results = [condition.evaluate(case) for condition in found.conditions]
     failed = [result for result in results if not result.passed]
     if failed:
         raise TransitionRefused(
-            _("'%(transition_label)s' refused: %(items)s") % {"transition_label": transition_label(name), "items": " ".join(result.explanation for result in failed)},
+            _("'%(transition_label)s' refused: %(items)s")
+            % {"transition_label": transition_label(name), "items": " ".join(result.explanation for result in failed)},
             failed_guards=failed,
         )
     from_state = case.state
@@ -88,10 +101,17 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     try:
         case.save()
     except django_fsm.ConcurrentTransition:
-        raise CaseChangedConcurrently(_("Case %(pk)s was changed by someone else; reload and try again.") % {"pk": case.pk}) from None
+        raise CaseChangedConcurrently(
+            _("Case %(pk)s was changed by someone else; reload and try again.") % {"pk": case.pk}
+        ) from None
     CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.TRANSITION, actor=by, transition=name,
-        from_state=from_state, to_state=case.state, reason=reason,
+        case=case,
+        kind=CaseEvent.Kind.TRANSITION,
+        actor=by,
+        transition=name,
+        from_state=from_state,
+        to_state=case.state,
+        reason=reason,
         rules=[{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in results],
         profile_label=case.policy_profile.label,
     )
@@ -109,23 +129,34 @@ def escalate(case: CollectionCase, *, by, reason: str = "") -> CollectionCase:
     """Climb exactly one rung of the ladder. Raises TransitionRefused naming the failed guard."""
     name = NEXT_RUNG_TRANSITION.get(case.state)
     if name is None:
-        raise TransitionRefused(_("A case in '%(state)s' has no next rung to climb.") % {"state": case.get_state_display()})
+        raise TransitionRefused(
+            _("A case in '%(state)s' has no next rung to climb.") % {"state": case.get_state_display()}
+        )
     return apply_transition(case, name, by=by, reason=reason)
 
 
 @audited_atomic
 def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCase:
     if CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).exists():
-        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number})
+        raise CaseAlreadyOpen(
+            _("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number}
+        )
     case = CollectionCase(account=account, assigned_collector=collector)
     _stamp(case, by, "case opened")
     try:
         with transaction.atomic():
             case.save()
     except IntegrityError:
-        raise CaseAlreadyOpen(_("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number}) from None
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.OPENED, actor=by, to_state=case.state,
-                             reason=f"{account.days_past_due} days past due")
+        raise CaseAlreadyOpen(
+            _("Account %(loan_number)s already has an open case.") % {"loan_number": account.loan_number}
+        ) from None
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.OPENED,
+        actor=by,
+        to_state=case.state,
+        reason=f"{account.days_past_due} days past due",
+    )
     return case
 
 
@@ -141,7 +172,9 @@ def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
     _stamp(case, by, "assigned")
     case.save(update_fields=["assigned_collector"])
     CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.ASSIGNMENT, actor=by,
+        case=case,
+        kind=CaseEvent.Kind.ASSIGNMENT,
+        actor=by,
         reason=f"{previous.get_username() if previous else 'nobody'} → {collector.get_username() if collector else 'nobody'}",
     )
     return case
@@ -155,8 +188,9 @@ def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -
     case.written_notice_sent_at = sent_at
     _stamp(case, by, "written notice sent")
     case.save(update_fields=["written_notice_sent_at"])
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTICE, actor=by,
-                             reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}")
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.NOTICE, actor=by, reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}"
+    )
     return case
 
 
@@ -169,12 +203,20 @@ def record_written_notices(cases: list[CollectionCase], *, sent_at: datetime, by
     for case in cases:
         case.written_notice_sent_at = sent_at
     CollectionCase.objects.filter(pk__in=[case.pk for case in cases]).update(written_notice_sent_at=sent_at)
-    history = CollectionCase.history.bulk_history_create(cases, update=True, default_user=by,
-                                                         default_change_reason="written notice sent")
-    events = CaseEvent.objects.bulk_create([
-        CaseEvent(case=case, kind=CaseEvent.Kind.NOTICE, actor=by,
-                  reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}")
-        for case in cases])
+    history = CollectionCase.history.bulk_history_create(
+        cases, update=True, default_user=by, default_change_reason="written notice sent"
+    )
+    events = CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=case,
+                kind=CaseEvent.Kind.NOTICE,
+                actor=by,
+                reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}",
+            )
+            for case in cases
+        ]
+    )
     ledger_append_many([*history, *events])
 
 

@@ -3,6 +3,7 @@ Holds (disputes, hardship, breathing space…): placing one moves the case to
 ``on_hold``; releasing the last one returns it to its rung or arrangement; holds whose
 end date has passed are released in bulk by the nightly job.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,16 @@ from .case import apply_transition
 
 
 @audited_atomic
-def place_hold(case: CollectionCase, kind: str, *, by, until: datetime | None = None, note: str = "",
-               evidence=None, starts_at: datetime | None = None) -> Hold:
+def place_hold(
+    case: CollectionCase,
+    kind: str,
+    *,
+    by,
+    until: datetime | None = None,
+    note: str = "",
+    evidence=None,
+    starts_at: datetime | None = None,
+) -> Hold:
     """Stop collection activity on the case: it moves to ``on_hold`` until released."""
     _require(by, "cases.place_hold", "place holds")
     if kind not in Hold.Kind.values:
@@ -28,7 +37,10 @@ def place_hold(case: CollectionCase, kind: str, *, by, until: datetime | None = 
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
-        raise HoldError(_("Case %(pk)s is %(lower)s; a closed case takes no hold.") % {"pk": case.pk, "lower": case.get_state_display().lower()})
+        raise HoldError(
+            _("Case %(pk)s is %(lower)s; a closed case takes no hold.")
+            % {"pk": case.pk, "lower": case.get_state_display().lower()}
+        )
     starts_at = starts_at or timezone.now()
     if kind == Hold.Kind.BREATHING_SPACE and until is None:
         until = starts_at + timezone.timedelta(days=case.policy_profile.breathing_space_days)
@@ -41,8 +53,9 @@ def place_hold(case: CollectionCase, kind: str, *, by, until: datetime | None = 
         hold.evidence = evidence
     _stamp(hold, by, f"{kind} hold placed")
     hold.save()
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_PLACED, actor=by,
-                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.HOLD_PLACED, actor=by, reason=f"{hold.get_kind_display()}: {note}".strip(": ")
+    )
     if case.state != CaseState.ON_HOLD and hold.is_active:
         apply_transition(case, "put_on_hold", by=None, reason=f"{hold.get_kind_display()} hold placed by {_actor(by)}.")
     return hold
@@ -62,11 +75,13 @@ def release_hold(hold: Hold, *, by, note: str = "") -> Hold:
     _stamp(hold, by, "hold released")
     hold.save(update_fields=["released_at", "released_by", "release_note"])
     case = CollectionCase.objects.get(pk=hold.case_id)
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HOLD_RELEASED, actor=by,
-                             reason=f"{hold.get_kind_display()}: {note}".strip(": "))
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.HOLD_RELEASED, actor=by, reason=f"{hold.get_kind_display()}: {note}".strip(": ")
+    )
     if case.state == CaseState.ON_HOLD and not case.active_holds().exists():
-        apply_transition(case, "release_from_hold", by=None,
-                         reason=f"{hold.get_kind_display()} hold released by {_actor(by)}.")
+        apply_transition(
+            case, "release_from_hold", by=None, reason=f"{hold.get_kind_display()} hold released by {_actor(by)}."
+        )
     return hold
 
 

@@ -3,6 +3,7 @@ Recording a payment: applied to fees, then interest, then principal; idempotent 
 external reference; the promises it covers kept, and a case whose balance it clears
 resolved, in the same transaction.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,16 @@ def _as_money(amount) -> Decimal:
 
 
 @audited_atomic
-def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: str, *,
-                   by=None, source: str = Payment.Source.FEED, currency: str | None = None) -> Payment:
+def record_payment(
+    account: LoanAccount,
+    amount,
+    paid_at: datetime,
+    reference: str,
+    *,
+    by=None,
+    source: str = Payment.Source.FEED,
+    currency: str | None = None,
+) -> Payment:
     """Apply a payment to the account: fees, then interest, then principal.
 
     Idempotent by ``reference``: the same payment arriving twice is recorded once (the
@@ -55,12 +64,21 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
     # Lock the account: concurrent payments to one account apply one after the other.
     account = LoanAccount.objects.select_for_update().get(pk=account.pk)
     if currency != account.currency:
-        raise InvalidPayment(_("Payment in %(currency)s for an account in %(currency2)s.") % {"currency": currency, "currency2": account.currency})
+        raise InvalidPayment(
+            _("Payment in %(currency)s for an account in %(currency2)s.")
+            % {"currency": currency, "currency2": account.currency}
+        )
     existing = Payment.objects.filter(reference=reference).first()
     if existing is not None:
         if existing.account_id != account.pk or existing.amount != amount:
             raise PaymentConflict(
-                _("Reference %(reference)s was already recorded as %(amount)s %(currency)s on %(loan_number)s.") % {"reference": reference, "amount": existing.amount, "currency": existing.currency, "loan_number": existing.account.loan_number}
+                _("Reference %(reference)s was already recorded as %(amount)s %(currency)s on %(loan_number)s.")
+                % {
+                    "reference": reference,
+                    "amount": existing.amount,
+                    "currency": existing.currency,
+                    "loan_number": existing.account.loan_number,
+                }
             )
         return existing
 
@@ -75,23 +93,37 @@ def record_payment(account: LoanAccount, amount, paid_at: datetime, reference: s
     if cleared:
         account.oldest_unpaid_due_date = None
     payment = Payment(
-        account=account, reference=reference, amount=amount, currency=currency, paid_at=paid_at,
-        source=source, applied_fees=applied["fees"], applied_interest=applied["interest"],
-        applied_principal=applied["principal"], unapplied=remaining, recorded_by=by,
+        account=account,
+        reference=reference,
+        amount=amount,
+        currency=currency,
+        paid_at=paid_at,
+        source=source,
+        applied_fees=applied["fees"],
+        applied_interest=applied["interest"],
+        applied_principal=applied["principal"],
+        unapplied=remaining,
+        recorded_by=by,
     )
     _stamp(payment, by, f"payment {reference}")
     try:
         with transaction.atomic():
             payment.save()
     except IntegrityError:
-        raise PaymentConflict(_("Reference %(reference)s is already used by another account's payment.") % {"reference": reference}) from None
+        raise PaymentConflict(
+            _("Reference %(reference)s is already used by another account's payment.") % {"reference": reference}
+        ) from None
     _stamp(account, by, f"payment {reference}")
     account.save()
 
     case = CollectionCase.objects.filter(account=account).exclude(state__in=CLOSED_STATES).first()
     if case is not None:
-        CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PAYMENT, actor=by,
-                                 reason=f"{amount} {currency} ({reference}); outstanding now {account.outstanding_total}")
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.PAYMENT,
+            actor=by,
+            reason=f"{amount} {currency} ({reference}); outstanding now {account.outstanding_total}",
+        )
         _settle_promises(case, by=by, fully_paid=cleared)
         if cleared:
             # All contact stops at once (signals.case_closed): nothing scheduled may leave
@@ -106,8 +138,9 @@ def _settle_promises(case: CollectionCase, *, by, fully_paid: bool) -> None:
     """Pending promises covered by the payments made since they were given are kept."""
     now = timezone.now()
     for promise in case.promises.filter(status=PromiseToPay.Status.PENDING):
-        paid_since = Payment.objects.filter(account=case.account_id, paid_at__gte=promise.created_at) \
-            .aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        paid_since = Payment.objects.filter(account=case.account_id, paid_at__gte=promise.created_at).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0")
         if fully_paid or paid_since >= promise.amount:
             promise.status = PromiseToPay.Status.KEPT
             promise.settled_at = now

@@ -14,13 +14,32 @@ explanations, next_allowed_at). It works in two steps:
 Every number comes from the borrower's policy profile (POLICY.md); comments cite the rule.
 Inbound contacts (the borrower calling us) are not judged.
 """
+
 from .facts import evaluate, evaluate_many, load_facts, reached_borrower
 from .rules import (
-    CHANNEL_MIN_RUNG, CHANNELS_WITHOUT_HOURS, RULES, ContactRequestError, Decision, Facts, Refusal, decide,
+    CHANNEL_MIN_RUNG,
+    CHANNELS_WITHOUT_HOURS,
+    RULES,
+    ContactRequestError,
+    Decision,
+    Facts,
+    Refusal,
+    decide,
     next_open_instant,
 )
 
 __all__ = [
-    "evaluate", "evaluate_many", "load_facts", "reached_borrower", "CHANNEL_MIN_RUNG", "CHANNELS_WITHOUT_HOURS",
-    "RULES", "ContactRequestError", "Decision", "Facts", "Refusal", "decide", "next_open_instant",
+    "evaluate",
+    "evaluate_many",
+    "load_facts",
+    "reached_borrower",
+    "CHANNEL_MIN_RUNG",
+    "CHANNELS_WITHOUT_HOURS",
+    "RULES",
+    "ContactRequestError",
+    "Decision",
+    "Facts",
+    "Refusal",
+    "decide",
+    "next_open_instant",
 ]

@@ -4,10 +4,11 @@ queue in a fixed handful of queries (counts are SQL aggregates, never a Python l
 the contact history), so the cost does not grow with the history or the queue; and the
 entry points ``evaluate`` and ``evaluate_many``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .rules import HISTORY_WINDOW, WEEK, ContactRequestError, Decision, Facts, d
 
 # --- loading the facts -----------------------------------------------------------------
 
+
 def _check_request(case, channel, point, template):
     if channel not in Channel.values:
         raise ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
@@ -31,9 +33,15 @@ def _check_request(case, channel, point, template):
         if point.borrower_id != case.account.borrower_id:
             raise ContactRequestError(_("That contact point belongs to another borrower."))
         if point.kind != CHANNEL_POINT_KIND[channel]:
-            raise ContactRequestError(_("A %(lower)s needs a %(value)s contact point, not a %(kind)s.") % {"lower": Channel(channel).label.lower(), "value": CHANNEL_POINT_KIND[channel], "kind": point.kind})
+            raise ContactRequestError(
+                _("A %(lower)s needs a %(value)s contact point, not a %(kind)s.")
+                % {"lower": Channel(channel).label.lower(), "value": CHANNEL_POINT_KIND[channel], "kind": point.kind}
+            )
     if template is not None and template.channel != channel:
-        raise ContactRequestError(_("Template %(code)s is for %(channel)s, not %(channel2)s.") % {"code": template.code, "channel": template.channel, "channel2": channel})
+        raise ContactRequestError(
+            _("Template %(code)s is for %(channel)s, not %(channel2)s.")
+            % {"code": template.code, "channel": template.channel, "channel2": channel}
+        )
 
 
 def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -> list[Facts]:
@@ -59,12 +67,22 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
         point = points.get(case.pk)
         _check_request(case, channel, point, template)
         zones = candidate_zones(borrower, points_by_borrower[borrower.pk], profile)
-        facts.append(Facts(
-            case=case, channel=channel, at=at, profile=profile, contact_point=point, template=template, zones=zones,
-            borrower_points=points_by_borrower[borrower.pk], active_holds=holds_by_case[case.pk],
-            opted_out=(borrower.pk, None) in opt_outs or (point is not None and (borrower.pk, point.pk) in opt_outs),
-            outstanding=case.account.outstanding_total,
-        ))
+        facts.append(
+            Facts(
+                case=case,
+                channel=channel,
+                at=at,
+                profile=profile,
+                contact_point=point,
+                template=template,
+                zones=zones,
+                borrower_points=points_by_borrower[borrower.pk],
+                active_holds=holds_by_case[case.pk],
+                opted_out=(borrower.pk, None) in opt_outs
+                or (point is not None and (borrower.pk, point.pk) in opt_outs),
+                outstanding=case.account.outstanding_total,
+            )
+        )
     _load_counts(facts, channel, at)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
@@ -86,6 +104,7 @@ def _contact_points(cases, borrower_ids) -> dict[int, list[ContactPoint]]:
 # spent three times as long being compiled as being answered (check_contact is on every
 # collector's screen and in every outbox batch). Plain SQL that SQLite and PostgreSQL
 # both speak; values pass through the backend's own datetime adaptation.
+
 
 def _to_db(instant: datetime):
     return connection.ops.adapt_datetimefield_value(instant)
@@ -145,10 +164,19 @@ def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
         f"AND a.started_at > %s AND a.started_at <= %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*borrower_ids, ContactAttempt.Direction.OUTBOUND, _to_db(at - HISTORY_WINDOW),
-                             _to_db(max(at, timezone.now()))])
-        return [(borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace))
-                for borrower, case, point, channel, outcome, started, conversation, workplace in cursor.fetchall()]
+        cursor.execute(
+            sql,
+            [
+                *borrower_ids,
+                ContactAttempt.Direction.OUTBOUND,
+                _to_db(at - HISTORY_WINDOW),
+                _to_db(max(at, timezone.now())),
+            ],
+        )
+        return [
+            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace))
+            for borrower, case, point, channel, outcome, started, conversation, workplace in cursor.fetchall()
+        ]
 
 
 def _load_counts(facts: list[Facts], channel, at):
@@ -169,8 +197,16 @@ def _load_counts(facts: list[Facts], channel, at):
         day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
         point_id = f.contact_point.pk if f.contact_point is not None else None
         times = {"debt_calls_7d": [], "workplace_calls_30d": [], "attempts_7d": []}
-        for _borrower, case_id, row_point_id, row_channel, outcome, started_at, conversation, is_workplace in \
-                rows_of_borrower[f.case.account.borrower_id]:
+        for (
+            _borrower,
+            case_id,
+            row_point_id,
+            row_channel,
+            outcome,
+            started_at,
+            conversation,
+            is_workplace,
+        ) in rows_of_borrower[f.case.account.borrower_id]:
             today = day_start <= started_at < day_end
             call = row_channel == Channel.PHONE_CALL
             # Reg F counts calls placed, not network failures (calls_count_busy).
@@ -189,10 +225,15 @@ def _load_counts(facts: list[Facts], channel, at):
                 if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
                     f.last_conversation_at = started_at
         f.attempts_7d, f.debt_calls_7d, f.workplace_calls_30d = (
-            len(times["attempts_7d"]), len(times["debt_calls_7d"]), len(times["workplace_calls_30d"]))
-        for name, limit in (("debt_calls_7d", profile.calls_per_debt_7d),
-                            ("workplace_calls_30d", profile.calls_to_workplace_30d),
-                            ("attempts_7d", profile.attempts_per_borrower_7d)):
+            len(times["attempts_7d"]),
+            len(times["debt_calls_7d"]),
+            len(times["workplace_calls_30d"]),
+        )
+        for name, limit in (
+            ("debt_calls_7d", profile.calls_per_debt_7d),
+            ("workplace_calls_30d", profile.calls_to_workplace_30d),
+            ("attempts_7d", profile.attempts_per_borrower_7d),
+        ):
             if limit is not None and limit > 0 and len(times[name]) >= limit:
                 f.kth_recent[name] = sorted(times[name], reverse=True)[limit - 1]
 
@@ -201,20 +242,27 @@ def _load_third_party_facts(facts: list[Facts]):
     """Third-party contacts so far, and whether the borrower counts as unreachable."""
     for f in facts:  # third-party contacts are rare and judged one at a time
         f.third_party_contacts = ContactAttempt.objects.filter(
-            contact_point=f.contact_point, allowed=True, direction=ContactAttempt.Direction.OUTBOUND).count()
+            contact_point=f.contact_point, allowed=True, direction=ContactAttempt.Direction.OUTBOUND
+        ).count()
         own_phones = [p for p in f.borrower_points if p.kind == "phone" and p.owner == ContactPoint.Owner.BORROWER]
         needed = f.profile.unreachable_failed_calls
         recent = list(
             ContactAttempt.objects.filter(
-                borrower_id=f.case.account.borrower_id, channel=Channel.PHONE_CALL, allowed=True,
-                contact_point__owner=ContactPoint.Owner.BORROWER, started_at__lte=f.at,
-            ).order_by("-started_at").values_list("outcome", flat=True)[:needed]
+                borrower_id=f.case.account.borrower_id,
+                channel=Channel.PHONE_CALL,
+                allowed=True,
+                contact_point__owner=ContactPoint.Owner.BORROWER,
+                started_at__lte=f.at,
+            )
+            .order_by("-started_at")
+            .values_list("outcome", flat=True)[:needed]
         )
         all_invalid = bool(own_phones) and all(p.is_invalid for p in own_phones)
         f.borrower_unreachable = all_invalid or (len(recent) == needed and all(o in FAILED_REMOTE for o in recent))
 
 
 # --- entry points ------------------------------------------------------------------------
+
 
 def evaluate(case, channel, at=None, contact_point=None, agent=None, template=None) -> Decision:
     """May ``channel`` contact about ``case`` happen at ``at`` (default now), through

@@ -8,16 +8,16 @@ the rules are tested on hand-built facts (tests/contacts/test_rules.py).
 Adding a rule is adding a function to RULES and a test. Every number comes from the
 borrower's policy profile (POLICY.md); comments cite the rule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from typing import TYPE_CHECKING
 
 from cases.models import CLOSED_STATES, LADDER, CaseState, ContactPoint, Hold
 from policy.codes import Channel, Reason
@@ -72,8 +72,11 @@ class Decision:
     def explain(self) -> str:
         if self.allowed:
             return "Allowed."
-        when = (f" Allowed again from {timezone.localtime(self.next_allowed_at):%Y-%m-%d %H:%M %Z}."
-                if self.next_allowed_at else " Not allowed until the reasons above are resolved.")
+        when = (
+            f" Allowed again from {timezone.localtime(self.next_allowed_at):%Y-%m-%d %H:%M %Z}."
+            if self.next_allowed_at
+            else " Not allowed until the reasons above are resolved."
+        )
         return " ".join(self.explanations) + when
 
 
@@ -117,11 +120,14 @@ class Facts:
 # --- rules ---------------------------------------------------------------------------
 # Each takes Facts and returns a Refusal or None. Order is the order reasons are shown.
 
+
 def case_closed(f: Facts):
     # "After full repayment all contact must stop at once" (DESIGN.md): a paid balance
     # blocks contact even before the case is formally resolved.
     if f.case.state in CLOSED_STATES:
-        return Refusal(Reason.CASE_CLOSED, _("The case is %(lower)s.") % {"lower": f.case.get_state_display().lower()}, None)
+        return Refusal(
+            Reason.CASE_CLOSED, _("The case is %(lower)s.") % {"lower": f.case.get_state_display().lower()}, None
+        )
     if f.outstanding is not None and f.outstanding <= 0:
         return Refusal(Reason.CASE_CLOSED, _("The debt is paid in full."), None)
     return None
@@ -154,8 +160,11 @@ def case_on_hold(f: Facts):
 def channel_opt_out(f: Facts):
     point = f.contact_point
     if f.opted_out or (point is not None and point.opted_out):
-        return Refusal(Reason.CHANNEL_OPT_OUT,
-                       _("The borrower opted out of %(lower)s contact here.") % {"lower": Channel(f.channel).label.lower()}, None)
+        return Refusal(
+            Reason.CHANNEL_OPT_OUT,
+            _("The borrower opted out of %(lower)s contact here.") % {"lower": Channel(f.channel).label.lower()},
+            None,
+        )
     return None
 
 
@@ -169,8 +178,12 @@ def stage_not_reached(f: Facts):
     rung = f.case.state if f.case.state in LADDER else f.case.ladder_rung
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):
-        return Refusal(Reason.STAGE_NOT_REACHED,
-                       _("%(label)s needs the '%(label2)s' rung; the case is on '%(label3)s'.") % {"label": Channel(f.channel).label, "label2": needed.label, "label3": CaseState(rung).label}, None)
+        return Refusal(
+            Reason.STAGE_NOT_REACHED,
+            _("%(label)s needs the '%(label2)s' rung; the case is on '%(label3)s'.")
+            % {"label": Channel(f.channel).label, "label2": needed.label, "label3": CaseState(rung).label},
+            None,
+        )
     return None
 
 
@@ -182,8 +195,12 @@ def no_approved_visit(f: Facts):
 
 def template_not_approved(f: Facts):
     if f.template is not None and not f.template.is_approved:
-        return Refusal(Reason.TEMPLATE_NOT_APPROVED,
-                       _("Template %(code)s v%(version)s is not approved by compliance.") % {"code": f.template.code, "version": f.template.version}, None)
+        return Refusal(
+            Reason.TEMPLATE_NOT_APPROVED,
+            _("Template %(code)s v%(version)s is not approved by compliance.")
+            % {"code": f.template.code, "version": f.template.version},
+            None,
+        )
     return None
 
 
@@ -196,12 +213,27 @@ def third_party_limit(f: Facts):
         return Refusal(Reason.THIRD_PARTY_LIMIT, _("This profile allows no third-party contact."), None)
     if p.third_party_max_per_person is not None and f.third_party_contacts >= p.third_party_max_per_person:
         # Reg F 1006.10: a third party is contacted once, for location information.
-        return Refusal(Reason.THIRD_PARTY_LIMIT,
-                       _("This third party was already contacted %(third_party_contacts)s time(s) (limit %(third_party_max_per_person)s).") % {"third_party_contacts": f.third_party_contacts, "third_party_max_per_person": p.third_party_max_per_person}, None)
+        return Refusal(
+            Reason.THIRD_PARTY_LIMIT,
+            _(
+                "This third party was already contacted %(third_party_contacts)s time(s) (limit %(third_party_max_per_person)s)."
+            )
+            % {
+                "third_party_contacts": f.third_party_contacts,
+                "third_party_max_per_person": p.third_party_max_per_person,
+            },
+            None,
+        )
     if p.third_party_requires_unreachable and not f.borrower_unreachable:
         # CBA 2026 guideline: third parties only when the borrower is out of contact.
-        return Refusal(Reason.THIRD_PARTY_LIMIT,
-                       _("The borrower is reachable: third parties only after %(unreachable_failed_calls)s consecutive failed calls or when every number is invalid.") % {"unreachable_failed_calls": p.unreachable_failed_calls}, None)
+        return Refusal(
+            Reason.THIRD_PARTY_LIMIT,
+            _(
+                "The borrower is reachable: third parties only after %(unreachable_failed_calls)s consecutive failed calls or when every number is invalid."
+            )
+            % {"unreachable_failed_calls": p.unreachable_failed_calls},
+            None,
+        )
     return None
 
 
@@ -210,12 +242,40 @@ def daily_cap(f: Facts):
     tomorrow = f.next_local_midnight()
     if f.channel == Channel.PHONE_CALL:
         if p.connected_calls_per_day is not None and f.connected_calls_today >= p.connected_calls_per_day:
-            return Refusal(Reason.DAILY_CAP, _("%(connected_calls_today)s connected calls with this borrower today (limit %(connected_calls_per_day)s).") % {"connected_calls_today": f.connected_calls_today, "connected_calls_per_day": p.connected_calls_per_day}, tomorrow)
-        if (p.unanswered_calls_per_number_per_day is not None and f.contact_point is not None
-                and f.unanswered_to_point_today >= p.unanswered_calls_per_number_per_day):
-            return Refusal(Reason.DAILY_CAP, _("%(unanswered_to_point_today)s unanswered calls to this number today (limit %(unanswered_calls_per_number_per_day)s).") % {"unanswered_to_point_today": f.unanswered_to_point_today, "unanswered_calls_per_number_per_day": p.unanswered_calls_per_number_per_day}, tomorrow)
+            return Refusal(
+                Reason.DAILY_CAP,
+                _(
+                    "%(connected_calls_today)s connected calls with this borrower today (limit %(connected_calls_per_day)s)."
+                )
+                % {
+                    "connected_calls_today": f.connected_calls_today,
+                    "connected_calls_per_day": p.connected_calls_per_day,
+                },
+                tomorrow,
+            )
+        if (
+            p.unanswered_calls_per_number_per_day is not None
+            and f.contact_point is not None
+            and f.unanswered_to_point_today >= p.unanswered_calls_per_number_per_day
+        ):
+            return Refusal(
+                Reason.DAILY_CAP,
+                _(
+                    "%(unanswered_to_point_today)s unanswered calls to this number today (limit %(unanswered_calls_per_number_per_day)s)."
+                )
+                % {
+                    "unanswered_to_point_today": f.unanswered_to_point_today,
+                    "unanswered_calls_per_number_per_day": p.unanswered_calls_per_number_per_day,
+                },
+                tomorrow,
+            )
     if f.channel == Channel.SMS and p.sms_per_day is not None and f.sms_today >= p.sms_per_day:
-        return Refusal(Reason.DAILY_CAP, _("%(sms_today)s text message(s) to this borrower today (limit %(sms_per_day)s).") % {"sms_today": f.sms_today, "sms_per_day": p.sms_per_day}, tomorrow)
+        return Refusal(
+            Reason.DAILY_CAP,
+            _("%(sms_today)s text message(s) to this borrower today (limit %(sms_per_day)s).")
+            % {"sms_today": f.sms_today, "sms_per_day": p.sms_per_day},
+            tomorrow,
+        )
     return None
 
 
@@ -230,14 +290,32 @@ def weekly_cap(f: Facts):
         if p.calls_to_workplace_30d is not None and to_workplace:
             # 940 CMR 7.04(1)(f): 2 calls in 30 days to numbers other than personal ones.
             if f.workplace_calls_30d >= p.calls_to_workplace_30d:
-                return Refusal(Reason.WEEKLY_CAP, _("%(workplace_calls_30d)s calls to work numbers in 30 days (limit %(calls_to_workplace_30d)s).") % {"workplace_calls_30d": f.workplace_calls_30d, "calls_to_workplace_30d": p.calls_to_workplace_30d},
-                               f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW)
+                return Refusal(
+                    Reason.WEEKLY_CAP,
+                    _("%(workplace_calls_30d)s calls to work numbers in 30 days (limit %(calls_to_workplace_30d)s).")
+                    % {
+                        "workplace_calls_30d": f.workplace_calls_30d,
+                        "calls_to_workplace_30d": p.calls_to_workplace_30d,
+                    },
+                    f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW,
+                )
         elif p.calls_per_debt_7d is not None and f.debt_calls_7d >= p.calls_per_debt_7d:
             # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
-            return Refusal(Reason.WEEKLY_CAP, _("%(debt_calls_7d)s calls about this debt in 7 days (limit %(calls_per_debt_7d)s).") % {"debt_calls_7d": f.debt_calls_7d, "calls_per_debt_7d": p.calls_per_debt_7d},
-                           f.kth_recent["debt_calls_7d"] + WEEK)
+            return Refusal(
+                Reason.WEEKLY_CAP,
+                _("%(debt_calls_7d)s calls about this debt in 7 days (limit %(calls_per_debt_7d)s).")
+                % {"debt_calls_7d": f.debt_calls_7d, "calls_per_debt_7d": p.calls_per_debt_7d},
+                f.kth_recent["debt_calls_7d"] + WEEK,
+            )
     if p.attempts_per_borrower_7d is not None and f.attempts_7d >= p.attempts_per_borrower_7d:
-        return Refusal(Reason.WEEKLY_CAP, _("%(attempts_7d)s contacts with this borrower on all channels in 7 days (limit %(attempts_per_borrower_7d)s).") % {"attempts_7d": f.attempts_7d, "attempts_per_borrower_7d": p.attempts_per_borrower_7d}, f.kth_recent["attempts_7d"] + WEEK)
+        return Refusal(
+            Reason.WEEKLY_CAP,
+            _(
+                "%(attempts_7d)s contacts with this borrower on all channels in 7 days (limit %(attempts_per_borrower_7d)s)."
+            )
+            % {"attempts_7d": f.attempts_7d, "attempts_per_borrower_7d": p.attempts_per_borrower_7d},
+            f.kth_recent["attempts_7d"] + WEEK,
+        )
     return None
 
 
@@ -249,14 +327,21 @@ def post_conversation_wait(f: Facts):
         return None
     # With several candidate zones, wait for the latest midnight among them.
     until = max(
-        datetime.combine(f.last_conversation_at.astimezone(ZoneInfo(zone)).date() + timedelta(days=days), time(0),
-                         tzinfo=ZoneInfo(zone))
+        datetime.combine(
+            f.last_conversation_at.astimezone(ZoneInfo(zone)).date() + timedelta(days=days),
+            time(0),
+            tzinfo=ZoneInfo(zone),
+        )
         for zone in f.zones
     )
     if f.at < until:
         spoke = timezone.localtime(f.last_conversation_at, f.day_zone)
-        return Refusal(Reason.POST_CONVERSATION_WAIT,
-                       _("Spoke with the borrower on %(spoke)s; no calls for %(days)s days from that day.") % {"spoke": format(spoke, '%Y-%m-%d'), "days": days}, until)
+        return Refusal(
+            Reason.POST_CONVERSATION_WAIT,
+            _("Spoke with the borrower on %(spoke)s; no calls for %(days)s days from that day.")
+            % {"spoke": format(spoke, "%Y-%m-%d"), "days": days},
+            until,
+        )
     return None
 
 
@@ -283,7 +368,9 @@ def next_open_instant(f: Facts, after: datetime) -> datetime | None:
         tz = ZoneInfo(zone)
         first_day = after.astimezone(tz).date()
         for offset in range(0, 15):
-            candidates.add(datetime.combine(first_day + timedelta(days=offset), f.profile.contact_window_start, tzinfo=tz))
+            candidates.add(
+                datetime.combine(first_day + timedelta(days=offset), f.profile.contact_window_start, tzinfo=tz)
+            )
     for candidate in sorted(c for c in candidates if c >= after):
         if _open_at(f, candidate):
             return candidate
@@ -299,20 +386,41 @@ def contact_hours(f: Facts):
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if _closed_days(f, zone, local.date()):
-            return Refusal(Reason.HOLIDAY, _("%(local)s is a public holiday in %(zone)s.") % {"local": format(local, '%Y-%m-%d'), "zone": zone},
-                           next_open_instant(f, f.at))
+            return Refusal(
+                Reason.HOLIDAY,
+                _("%(local)s is a public holiday in %(zone)s.") % {"local": format(local, "%Y-%m-%d"), "zone": zone},
+                next_open_instant(f, f.at),
+            )
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if not (start <= local.time() < end):
-            return Refusal(Reason.OUTSIDE_HOURS,
-                           _("It is %(local)s for the borrower (%(zone)s); contact only %(start)s–%(end)s.") % {"local": format(local, '%H:%M'), "zone": zone, "start": format(start, '%H:%M'), "end": format(end, '%H:%M')},
-                           next_open_instant(f, f.at))
+            return Refusal(
+                Reason.OUTSIDE_HOURS,
+                _("It is %(local)s for the borrower (%(zone)s); contact only %(start)s–%(end)s.")
+                % {
+                    "local": format(local, "%H:%M"),
+                    "zone": zone,
+                    "start": format(start, "%H:%M"),
+                    "end": format(end, "%H:%M"),
+                },
+                next_open_instant(f, f.at),
+            )
     return None
 
 
 RULES = [
-    case_closed, cease_requested, case_on_hold, channel_opt_out, invalid_contact_point, stage_not_reached,
-    no_approved_visit, template_not_approved, third_party_limit, daily_cap, weekly_cap, post_conversation_wait,
+    case_closed,
+    cease_requested,
+    case_on_hold,
+    channel_opt_out,
+    invalid_contact_point,
+    stage_not_reached,
+    no_approved_visit,
+    template_not_approved,
+    third_party_limit,
+    daily_cap,
+    weekly_cap,
+    post_conversation_wait,
     contact_hours,
 ]
 
@@ -328,8 +436,11 @@ def decide(f: Facts) -> Decision:
         next_at = waited if f.channel in CHANNELS_WITHOUT_HOURS else next_open_instant(f, waited)
     reasons = tuple(refusal.reason for refusal in refusals)
     return Decision(
-        allowed=False, reasons=reasons, explanations=tuple(r.explanation for r in refusals), next_allowed_at=next_at,
-        profile=f.profile, overridable=set(reasons) <= f.profile.overridable, zones=f.zones,
+        allowed=False,
+        reasons=reasons,
+        explanations=tuple(r.explanation for r in refusals),
+        next_allowed_at=next_at,
+        profile=f.profile,
+        overridable=set(reasons) <= f.profile.overridable,
+        zones=f.zones,
     )
-
-

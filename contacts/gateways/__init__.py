@@ -1,4 +1,5 @@
 """Outbound gateways, chosen per channel by settings.CONTACT_GATEWAYS, like EMAIL_BACKEND."""
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 

@@ -23,8 +23,12 @@ class EmailGateway(BaseGateway):
         provider_id = f"<{message.key}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
         if marker.exists():
             return provider_id
-        email = EmailMessage(subject=message.subject, body=message.body, to=[message.to],
-                             headers={"Message-ID": provider_id, "X-Idempotency-Key": message.key})
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            to=[message.to],
+            headers={"Message-ID": provider_id, "X-Idempotency-Key": message.key},
+        )
         try:
             email.send(fail_silently=False)
         except OSError as error:

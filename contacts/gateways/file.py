@@ -25,9 +25,16 @@ class FileGateway(BaseGateway):
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{message.key}.json"
         provider_id = f"file-{message.key}"
-        record = {"id": provider_id, "key": message.key, "channel": message.channel, "to": message.to,
-                  "subject": message.subject, "body": message.body, "case_id": message.case_id,
-                  "written_at": timezone.now().isoformat()}
+        record = {
+            "id": provider_id,
+            "key": message.key,
+            "channel": message.channel,
+            "to": message.to,
+            "subject": message.subject,
+            "body": message.body,
+            "case_id": message.case_id,
+            "written_at": timezone.now().isoformat(),
+        }
         with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False, indent=1)
             temporary = handle.name

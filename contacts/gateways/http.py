@@ -24,12 +24,25 @@ class HttpGateway(BaseGateway):
             raise PermanentGatewayError("GATEWAY_HTTP_URL is not set.")
 
     def send(self, message: OutgoingMessage) -> str:
-        payload = json.dumps({"to": message.to, "subject": message.subject, "body": message.body,
-                              "channel": message.channel, "reference": message.key}).encode()
-        request = urllib.request.Request(self.url, data=payload, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {self.token}",
-            "Idempotency-Key": message.key,
-        })
+        payload = json.dumps(
+            {
+                "to": message.to,
+                "subject": message.subject,
+                "body": message.body,
+                "channel": message.channel,
+                "reference": message.key,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            self.url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.token}",
+                "Idempotency-Key": message.key,
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return str(json.loads(response.read())["id"])

@@ -1,4 +1,5 @@
 """Login lockout (django-axes): repeated wrong passwords for one username from one address."""
+
 from datetime import timedelta
 
 from axes.models import AccessAttempt
@@ -10,8 +11,9 @@ from tests.factories import make_user
 
 
 def attempt(client, username, password, address="10.1.1.1"):
-    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"},
-                       REMOTE_ADDR=address)
+    return client.post(
+        reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=address
+    )
 
 
 def test_settings(settings):

@@ -1,4 +1,5 @@
 """Signed-in sessions end after 30 minutes without a request, and with the browser."""
+
 from datetime import timedelta
 from unittest import mock
 

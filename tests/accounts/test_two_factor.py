@@ -1,4 +1,5 @@
 """Two-factor sign-in: roles in OTP_REQUIRED_GROUPS see no staff page before a TOTP token."""
+
 import time
 
 from django.test import Client
@@ -13,9 +14,17 @@ from tests.factories import ROLES, make_user
 ENFORCED = ["Supervisor", "Compliance reviewer", "Administrator"]
 OPTIONAL = ["Collector", "Field agent"]
 # Every staff area: the admin, the work pages, visits, compliance, imports.
-STAFF_PAGES = ["admin:index", "admin:cases_collectioncase_changelist", "admin:auth_user_changelist",
-               "admin:password_change", "contacts:work_queue", "visits:inbox", "visits:mine",
-               "compliance:workspace", "cases:import_feed"]
+STAFF_PAGES = [
+    "admin:index",
+    "admin:cases_collectioncase_changelist",
+    "admin:auth_user_changelist",
+    "admin:password_change",
+    "contacts:work_queue",
+    "visits:inbox",
+    "visits:mine",
+    "compliance:workspace",
+    "cases:import_feed",
+]
 
 
 def password_only(user) -> Client:
@@ -53,8 +62,11 @@ def test_the_real_login_form_leads_to_the_token_page(db):
     user = make_user("Supervisor")
     device_for(user)
     client = Client()
-    response = client.post(reverse("admin:login"), {"username": user.username, "password": "pw-for-tests-1",
-                                                    "next": "/admin/"}, follow=True)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": "pw-for-tests-1", "next": "/admin/"},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == f"{reverse('accounts:verify')}?next=%2Fadmin%2F"
     assert b'name="token"' in response.content and response.status_code == 200
 
@@ -94,8 +106,9 @@ def test_a_token_is_good_once(db):
 def test_next_never_leaves_the_site(db):
     user = make_user("Supervisor")
     device = device_for(user)
-    response = password_only(user).post(f"{reverse('accounts:verify')}?next=https://evil.example/",
-                                        {"token": current_code(device)})
+    response = password_only(user).post(
+        f"{reverse('accounts:verify')}?next=https://evil.example/", {"token": current_code(device)}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
 
 
@@ -116,7 +129,9 @@ def test_enforced_user_enrols_with_a_token_from_the_new_device(db):
     assert page.context["otpauth_uri"].startswith("otpauth://totp/") and b"<svg" in page.content
     assert page.context["secret"].replace(" ", "") in page.context["otpauth_uri"]
     assert client.get(reverse("accounts:enrol")).context["device"] == device  # same secret on reload
-    refused = client.post(reverse("accounts:enrol"), {"token": "000000" if current_code(device) != "000000" else "111111"})
+    refused = client.post(
+        reverse("accounts:enrol"), {"token": "000000" if current_code(device) != "000000" else "111111"}
+    )
     assert refused.status_code == 200 and b"not right" in refused.content
     time.sleep(1.1)
     response = client.post(f"{reverse('accounts:enrol')}?next=/imports/feed/", {"token": current_code(device)})

@@ -3,6 +3,7 @@ The scale benchmark end to end on a tiny book: generation, every measurement, an
 report in which every section produced a number (timings are not asserted here: the
 numbers that matter come from `manage.py bench` on a real-size book, bench/README.md).
 """
+
 from django.db import connection
 import phonenumbers
 import pytest
@@ -13,6 +14,7 @@ from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
 from contacts.models import ContactAttempt
 
 pytestmark = pytest.mark.postgres
+
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

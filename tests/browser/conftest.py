@@ -3,6 +3,7 @@
 They skip when no chromium is installed, and fail instead when REQUIRE_SERVICES=1 (CI,
 whose .ci/run installs it). Screenshots of every page land in test-artifacts/browser/.
 """
+
 import os
 from pathlib import Path
 import shutil
@@ -34,10 +35,18 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             # The machine has no network beyond localhost: keep chromium from trying.
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
         # Database calls made while Playwright runs get a connection of their own (Django's
@@ -91,5 +100,3 @@ def unused_code(device) -> str:
 
 def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-

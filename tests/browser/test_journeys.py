@@ -1,4 +1,5 @@
 """Each role's part, in a real browser on a live server."""
+
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
@@ -11,8 +12,7 @@ from contacts.models import ContactAttempt
 from policy.codes import Outcome
 from tests.browser.conftest import shot
 from tests.clock import SHANGHAI, local
-from tests.factories import past, phone_case
-from tests.factories import eligible_case
+from tests.factories import eligible_case, past, phone_case
 from visits import services as visit_services
 from visits.models import FieldVisit, VisitState
 
@@ -82,15 +82,22 @@ def test_collector_works_the_queue_logs_calls_and_records_a_promise(page_for, li
     assert ContactAttempt.objects.get(case=reachable, allowed=True).outcome == Outcome.PROMISE_TO_PAY
 
 
-def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_server, clock, collector, supervisor,
-                                                                agents, notice_templates, settings, tmp_path):
+def test_supervisor_approves_agent_visits_and_borrower_verifies(
+    page_for, live_server, clock, collector, supervisor, agents, notice_templates, settings, tmp_path
+):
     from contacts import outbox
 
     settings.OUTBOX_DIR = tmp_path / "outbox"
     case = eligible_case(collector=collector)
     start, end = clock.on(day=3), clock.on(day=3, hour=12)
-    visit = visit_services.request_visit(case, by=collector, reason="Numbers changed; letters unanswered.", window_start=start,
-                                         window_end=end, address="上海市黄浦区人民路1号")
+    visit = visit_services.request_visit(
+        case,
+        by=collector,
+        reason="Numbers changed; letters unanswered.",
+        window_start=start,
+        window_end=end,
+        address="上海市黄浦区人民路1号",
+    )
     clock.at = clock.on(day=1)  # the notice leaves exactly 48 hours before the window
 
     boss = page_for(supervisor)
@@ -144,8 +151,8 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(page_for, live_s
 
 
 def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, clock, collector, reviewer):
-    from compliance import services as compliance_services
     from audit.models import AccessLog
+    from compliance import services as compliance_services
     from compliance.models import Complaint
     from tests.factories import make_attempt
 
@@ -154,8 +161,13 @@ def test_reviewer_finds_a_case_and_reads_its_dossier(page_for, live_server, cloc
     make_attempt(case, clock.on(day=-1, hour=22), agent=collector, allowed=False, reasons=["outside_hours"])
     past(case, clock.on(hour=9), outcome=Outcome.RIGHT_PARTY)
     compliance_services.record_complaint(
-        by=reviewer, borrower=case.account.borrower, channel=Complaint.Channel.values[0],
-        category=Complaint.Category.values[0], description="Called me late at night.", case=case)
+        by=reviewer,
+        borrower=case.account.borrower,
+        channel=Complaint.Channel.values[0],
+        category=Complaint.Category.values[0],
+        description="Called me late at night.",
+        case=case,
+    )
 
     page = page_for(reviewer)
     page.goto(f"{live_server.url}/compliance/")

@@ -1,7 +1,8 @@
 """The case admin per role: who sees which rows, who may change what, history read-only."""
+
 from datetime import timedelta
-import re
 from decimal import Decimal
+import re
 
 from django.contrib import admin
 from django.urls import reverse
@@ -10,8 +11,8 @@ import pytest
 
 from cases import services
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
-from tests.factories import climb_to, create_case, make_user
 from tests.clients import client_for
+from tests.factories import climb_to, create_case, make_user
 
 
 def change_url(case):
@@ -141,10 +142,14 @@ def test_collector_cannot_reassign(db, collector, other_collector):
 def test_hold_add_page_shows_service_refusal_on_the_form(db, collector):
     case = create_case(collector=collector)
     client = client_for(collector)
-    response = client.post(reverse("admin:cases_hold_add"), {"case": case.pk, "kind": Hold.Kind.HARDSHIP, "note": "job loss"})
+    response = client.post(
+        reverse("admin:cases_hold_add"), {"case": case.pk, "kind": Hold.Kind.HARDSHIP, "note": "job loss"}
+    )
     assert response.status_code == 200 and b"evidence file" in response.content
     assert not Hold.objects.exists()
-    response = client.post(reverse("admin:cases_hold_add"), {"case": case.pk, "kind": Hold.Kind.DISPUTE, "note": "fees"})
+    response = client.post(
+        reverse("admin:cases_hold_add"), {"case": case.pk, "kind": Hold.Kind.DISPUTE, "note": "fees"}
+    )
     assert response.status_code == 302
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ON_HOLD
 
@@ -186,8 +191,9 @@ def _case_in(state, supervisor, collector):
 
 
 @pytest.mark.parametrize("state", CaseState.values)
-def test_case_page_renders_in_every_state_with_bounded_queries(db, supervisor, collector, other_collector,
-                                                                django_assert_max_num_queries, state):
+def test_case_page_renders_in_every_state_with_bounded_queries(
+    db, supervisor, collector, other_collector, django_assert_max_num_queries, state
+):
     case = _case_in(state, supervisor, collector)
     assert CollectionCase.objects.get(pk=case.pk).state == state
     client = client_for(supervisor)
@@ -226,15 +232,19 @@ def test_case_list_query_count_does_not_grow_with_rows(db, supervisor, collector
 def test_search_by_exact_loan_number(db, supervisor):
     wanted = create_case()
     other = create_case()
-    page = client_for(supervisor).get(reverse("admin:cases_collectioncase_changelist"),
-                                      {"q": wanted.account.loan_number}).content.decode()
+    page = (
+        client_for(supervisor)
+        .get(reverse("admin:cases_collectioncase_changelist"), {"q": wanted.account.loan_number})
+        .content.decode()
+    )
     assert wanted.account.loan_number in page and other.account.loan_number not in page
 
 
 def test_collector_cannot_act_on_another_collectors_case_even_by_crafted_post(db, collector, other_collector):
     theirs = create_case(dpd=20, collector=other_collector)
-    response = client_for(collector).post(reverse("admin:cases_hold_add"),
-                                          {"case": theirs.pk, "kind": Hold.Kind.DISPUTE, "note": "x"})
+    response = client_for(collector).post(
+        reverse("admin:cases_hold_add"), {"case": theirs.pk, "kind": Hold.Kind.DISPUTE, "note": "x"}
+    )
     assert response.status_code == 200 and not Hold.objects.exists()
     with pytest.raises(services.NotPermitted):
         services.place_hold(theirs, Hold.Kind.DISPUTE, by=collector)

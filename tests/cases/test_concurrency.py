@@ -1,4 +1,5 @@
 """Two people acting on one case at once: one wins, the other is told clearly."""
+
 from decimal import Decimal
 import threading
 
@@ -83,9 +84,9 @@ def test_conflicting_transitions_at_once_one_wins_one_gets_a_clear_error(supervi
 def test_the_same_payment_arriving_twice_at_once_is_recorded_once():
     case = create_case(dpd=40)
     paid_at = timezone.now()
-    outcomes = _run_together(*[
-        (lambda: services.record_payment(case.account, Decimal("700.00"), paid_at, "RACE-1")) for _ in range(4)
-    ])
+    outcomes = _run_together(
+        *[(lambda: services.record_payment(case.account, Decimal("700.00"), paid_at, "RACE-1")) for _ in range(4)]
+    )
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     assert Payment.objects.filter(reference="RACE-1").count() == 1
     assert case.account.__class__.objects.get(pk=case.account_id).outstanding_total == Decimal("4300.00")

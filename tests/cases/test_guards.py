@@ -1,16 +1,18 @@
 """Each rung's guard: allowed at its threshold, refused one below, and no rung skipped."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 import pytest
 
 from cases import guards, services
 from cases.exceptions import TransitionRefused
-from core.exceptions import ServiceError
-from core.exceptions import NotPermitted
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint
+from core.exceptions import NotPermitted, ServiceError
 from policy.models import PolicyProfile
 from policy.services import save_profile_version
 from tests.factories import climb_to, create_case
@@ -112,8 +114,9 @@ def test_legal_referral_needs_dpd_notice_and_a_supervisor(db, supervisor, collec
     assert case.state == CaseState.LEGAL
 
     younger = create_case(dpd=179)
-    CollectionCase.objects.filter(pk=younger.pk).update(state=CaseState.FIELD_VISIT, ladder_rung=CaseState.FIELD_VISIT,
-                                                        written_notice_sent_at=timezone.now())
+    CollectionCase.objects.filter(pk=younger.pk).update(
+        state=CaseState.FIELD_VISIT, ladder_rung=CaseState.FIELD_VISIT, written_notice_sent_at=timezone.now()
+    )
     with pytest.raises(TransitionRefused, match="179 days past due"):
         services.escalate(CollectionCase.objects.get(pk=younger.pk), by=supervisor, reason="too early for legal")
 
@@ -139,8 +142,18 @@ def test_unknown_transition_names_are_refused(db, supervisor):
         services.apply_transition(case, "delete", by=supervisor)
 
 
-TRANSITIONS = ["start_reminders", "escalate_to_phone", "escalate_to_written_notice", "escalate_to_field_visit",
-               "refer_to_legal", "start_arrangement", "end_arrangement", "put_on_hold", "release_from_hold", "resolve"]
+TRANSITIONS = [
+    "start_reminders",
+    "escalate_to_phone",
+    "escalate_to_written_notice",
+    "escalate_to_field_visit",
+    "refer_to_legal",
+    "start_arrangement",
+    "end_arrangement",
+    "put_on_hold",
+    "release_from_hold",
+    "resolve",
+]
 
 
 @pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 
 from cases import services
 from cases.exceptions import HoldError, PlanError, PromiseError
-from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase, Hold, LoanAccount, RepaymentPlan
+from core.exceptions import NotPermitted
 from tests.factories import climb_to, create_case
 
 
@@ -23,13 +23,20 @@ def test_hold_parks_the_case_and_release_returns_it_to_its_rung(db, collector, s
     services.release_hold(hold, by=supervisor, note="Statement sent, dispute answered")
     case = reload(case)
     assert case.state == CaseState.WRITTEN_NOTICE
-    assert [e.kind for e in case.events.order_by("pk")][-4:] == ["hold_placed", "transition", "hold_released", "transition"]
+    assert [e.kind for e in case.events.order_by("pk")][-4:] == [
+        "hold_placed",
+        "transition",
+        "hold_released",
+        "transition",
+    ]
 
 
 def test_release_returns_to_a_lower_rung_when_payments_cut_delinquency(db, collector, supervisor):
     case = climb_to(create_case(dpd=35, collector=collector), CaseState.WRITTEN_NOTICE, by=collector)
     hold = services.place_hold(case, Hold.Kind.COMPLAINT_INVESTIGATION, by=collector)
-    LoanAccount.objects.filter(pk=case.account.pk).update(oldest_unpaid_due_date=timezone.localdate() - timedelta(days=10))
+    LoanAccount.objects.filter(pk=case.account.pk).update(
+        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=10)
+    )
     services.release_hold(hold, by=supervisor)
     assert reload(case).state == CaseState.PHONE  # 10 DPD: phone rung, not the letter
 
@@ -60,7 +67,8 @@ def test_breathing_space_defaults_to_the_profile_length_and_expires(db, supervis
 
 
 def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_send_it(
-        db, collector, supervisor, django_assert_max_num_queries):
+    db, collector, supervisor, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -84,7 +92,11 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
     assert reload(doubly_held).state == CaseState.ON_HOLD  # the cease request has no end
     event = reload(plain[0]).events.order_by("pk").last()
     assert (event.transition, event.from_state, event.to_state, event.rules[0]["rule"]) == (
-        "release_from_hold", CaseState.ON_HOLD, CaseState.PHONE, "no_active_hold")
+        "release_from_hold",
+        CaseState.ON_HOLD,
+        CaseState.PHONE,
+        "no_active_hold",
+    )
     released = Hold.objects.get(case=plain[0])
     assert released.release_note == "ended on its end date" and released.history.first().history_type == "~"
     assert AuditLedger.objects.count() > ledger_before  # bulk writes are sealed too
@@ -95,11 +107,14 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
         assert services.release_expired_holds(now=ends + timedelta(days=1)) == 6
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"kind": "holiday"}, "Unknown hold kind"),
-    ({"kind": Hold.Kind.HARDSHIP}, "evidence"),
-    ({"kind": Hold.Kind.DISPUTE, "until": "past"}, "end after it starts"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"kind": "holiday"}, "Unknown hold kind"),
+        ({"kind": Hold.Kind.HARDSHIP}, "evidence"),
+        ({"kind": Hold.Kind.DISPUTE, "until": "past"}, "end after it starts"),
+    ],
+)
 def test_bad_holds_are_refused(db, collector, kwargs, message):
     case = create_case(dpd=20, collector=collector)
     if kwargs.get("until") == "past":
@@ -111,8 +126,9 @@ def test_bad_holds_are_refused(db, collector, kwargs, message):
 
 def test_hardship_with_evidence_is_accepted(db, collector):
     case = create_case(dpd=20, collector=collector)
-    hold = services.place_hold(case, Hold.Kind.HARDSHIP, by=collector,
-                               evidence=ContentFile(b"discharge letter", name="letter.txt"))
+    hold = services.place_hold(
+        case, Hold.Kind.HARDSHIP, by=collector, evidence=ContentFile(b"discharge letter", name="letter.txt")
+    )
     assert hold.evidence.name.startswith("hold-evidence/")
 
 
@@ -131,12 +147,15 @@ def test_hold_during_arrangement_returns_to_the_arrangement(db, collector, super
     assert reload(case).state == CaseState.ARRANGEMENT
 
 
-@pytest.mark.parametrize("amount, days, message", [
-    (Decimal("0"), 3, "positive"),
-    (Decimal("6000"), 3, "exceeds"),
-    (Decimal("100"), -1, "past"),
-    (Decimal("100"), 31, "at most 30 days"),
-])
+@pytest.mark.parametrize(
+    "amount, days, message",
+    [
+        (Decimal("0"), 3, "positive"),
+        (Decimal("6000"), 3, "exceeds"),
+        (Decimal("100"), -1, "past"),
+        (Decimal("100"), 31, "at most 30 days"),
+    ],
+)
 def test_bad_promises_are_refused(db, collector, amount, days, message):
     case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
     with pytest.raises(PromiseError, match=message):
@@ -147,8 +166,9 @@ def test_bad_promises_are_refused(db, collector, amount, days, message):
 def test_plan_within_policy_runs_at_once(db, collector):
     case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
     today = timezone.localdate()
-    plan = services.agree_repayment_plan(case, [(today + timedelta(days=30 * i), Decimal("500")) for i in range(1, 7)],
-                                         by=collector)
+    plan = services.agree_repayment_plan(
+        case, [(today + timedelta(days=30 * i), Decimal("500")) for i in range(1, 7)], by=collector
+    )
     assert plan.status == RepaymentPlan.Status.ACTIVE and plan.installments.count() == 6
     assert plan.total_amount == Decimal("3000")
     assert reload(case).state == CaseState.ARRANGEMENT
@@ -157,8 +177,9 @@ def test_plan_within_policy_runs_at_once(db, collector):
 def test_plan_beyond_policy_waits_for_another_persons_approval(db, collector, supervisor):
     case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
     today = timezone.localdate()
-    plan = services.agree_repayment_plan(case, [(today + timedelta(days=30 * i), Decimal("400")) for i in range(1, 9)],
-                                         by=supervisor)
+    plan = services.agree_repayment_plan(
+        case, [(today + timedelta(days=30 * i), Decimal("400")) for i in range(1, 9)], by=supervisor
+    )
     assert plan.status == RepaymentPlan.Status.PROPOSED and plan.beyond_policy
     assert reload(case).state == CaseState.PHONE
     with pytest.raises(NotPermitted):
@@ -175,4 +196,6 @@ def test_plan_dates_must_be_in_order(db, collector):
     case = create_case(dpd=20, collector=collector)
     today = timezone.localdate()
     with pytest.raises(PlanError, match="in order"):
-        services.agree_repayment_plan(case, [(today + timedelta(days=20), 1), (today + timedelta(days=10), 1)], by=collector)
+        services.agree_repayment_plan(
+            case, [(today + timedelta(days=20), 1), (today + timedelta(days=10), 1)], by=collector
+        )

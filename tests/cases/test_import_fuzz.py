@@ -5,6 +5,7 @@ Whatever arrives, the import either takes every record or none — with line-and
 messages for what it refused — and raises nothing; the command raises only its
 CommandError and the page answers 200 or 302, never a server error. A refused file
 changes nothing in the book (only its JobRun is kept)."""
+
 import csv
 import io
 import os
@@ -15,29 +16,63 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 import pytest
 
 from cases.imports import ACCOUNT_COLUMNS, PAYMENT_COLUMNS, import_csv
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount, Payment
 from core.models import JobRun
-from tests.feeds import SMITH, WANG
-from tests.factories import make_user
-
 from tests.clients import sign_in
+from tests.factories import make_user
+from tests.feeds import SMITH, WANG
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = hypothesis_settings(max_examples=40, deadline=None, derandomize=True,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 junk = st.one_of(
     st.text(max_size=40),
     st.text(min_size=200, max_size=2000),
-    st.sampled_from(["", " ", "-1", "1e309", "NaN", "Infinity", "0.001", "1,000.00", "9" * 40, "=HYPERLINK(\"x\")",
-                     "2026-02-30", "2026-13-01", "26/11/2026", "2026-11-20T10:15:00", "2026-11-20T10:15:00+99:00",
-                     "Mars/Olympus", "XX", "cn", "usd", '"', '""', "\n", "\r\n", "a\x00b", "\u202e", "😀" * 30,
-                     "+86 138 0000 0000", "not-an-email@", "L-1001"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "-1",
+            "1e309",
+            "NaN",
+            "Infinity",
+            "0.001",
+            "1,000.00",
+            "9" * 40,
+            '=HYPERLINK("x")',
+            "2026-02-30",
+            "2026-13-01",
+            "26/11/2026",
+            "2026-11-20T10:15:00",
+            "2026-11-20T10:15:00+99:00",
+            "Mars/Olympus",
+            "XX",
+            "cn",
+            "usd",
+            '"',
+            '""',
+            "\n",
+            "\r\n",
+            "a\x00b",
+            "\u202e",
+            "😀" * 30,
+            "+86 138 0000 0000",
+            "not-an-email@",
+            "L-1001",
+        ]
+    ),
     st.integers().map(str),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
 )
@@ -51,8 +86,9 @@ def row_from(draw, good: dict, columns):
     return {column: draw(junk) if column in spoilt else good.get(column, "") for column in columns}
 
 
-account_rows = st.lists(st.one_of(row_from(WANG, ACCOUNT_COLUMNS), row_from(SMITH, ACCOUNT_COLUMNS)),
-                        min_size=1, max_size=4)
+account_rows = st.lists(
+    st.one_of(row_from(WANG, ACCOUNT_COLUMNS), row_from(SMITH, ACCOUNT_COLUMNS)), min_size=1, max_size=4
+)
 PAYMENT = {"loan_number": "F-0001", "reference": "PAY-1", "amount": "10.00", "paid_at": "2026-01-05T10:00:00+08:00"}
 payment_rows = st.lists(row_from(PAYMENT, PAYMENT_COLUMNS), min_size=1, max_size=4)
 
@@ -66,9 +102,14 @@ def as_csv(rows, columns) -> bytes:
 
 
 def book() -> tuple:
-    return (Borrower.objects.count(), LoanAccount.objects.count(), ContactPoint.objects.count(),
-            Payment.objects.count(), CollectionCase.objects.count(),
-            tuple(LoanAccount.objects.order_by("pk").values_list("outstanding_principal", flat=True)))
+    return (
+        Borrower.objects.count(),
+        LoanAccount.objects.count(),
+        ContactPoint.objects.count(),
+        Payment.objects.count(),
+        CollectionCase.objects.count(),
+        tuple(LoanAccount.objects.order_by("pk").values_list("outstanding_principal", flat=True)),
+    )
 
 
 def records_in(rows) -> int:
@@ -118,8 +159,10 @@ def test_payment_rows_with_junk_import_whole_or_not_at_all(db, feed_account, row
 
 
 @FUZZ
-@given(data=st.one_of(st.binary(max_size=3000), st.text(max_size=2000).map(str.encode)),
-       kind=st.sampled_from(["accounts", "payments"]))
+@given(
+    data=st.one_of(st.binary(max_size=3000), st.text(max_size=2000).map(str.encode)),
+    kind=st.sampled_from(["accounts", "payments"]),
+)
 def test_arbitrary_bytes_are_refused_with_a_message(db, data, kind):
     with transaction.atomic():
         before = book()
@@ -129,8 +172,12 @@ def test_arbitrary_bytes_are_refused_with_a_message(db, data, kind):
         transaction.set_rollback(True)
 
 
-@hypothesis_settings(max_examples=25, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rows=account_rows)
 def test_the_command_fails_only_with_its_command_error(db, rows):
     with transaction.atomic():
@@ -146,8 +193,12 @@ def test_the_command_fails_only_with_its_command_error(db, rows):
         transaction.set_rollback(True)
 
 
-@hypothesis_settings(max_examples=25, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rows=account_rows, kind=st.sampled_from(["accounts", "payments", "", "other"]))
 def test_the_import_page_never_fails(db, rows, kind):
     with transaction.atomic():

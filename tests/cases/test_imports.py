@@ -1,4 +1,5 @@
 """The loan feed import: accounts and payments from CSV, the whole file or nothing."""
+
 from datetime import timedelta
 from decimal import Decimal
 import io
@@ -12,20 +13,26 @@ import pytest
 from cases.imports import ACCOUNT_COLUMNS, RowError, import_accounts, import_csv, import_payments, read_csv
 from cases.models import Borrower, CaseState, ContactPoint, LoanAccount, Payment
 from core.models import JobRun
-from tests.factories import create_case
 from tests.clients import client_for
+from tests.factories import create_case
 from tests.feeds import SMITH, WANG, accounts_csv, payments_csv, upload
+
 
 def an_hour_ago() -> str:
     return (timezone.localtime() - timedelta(hours=1)).isoformat(timespec="seconds")
 
 
 def book_counts() -> tuple[int, int, int, int]:
-    return (Borrower.objects.count(), LoanAccount.objects.count(), Payment.objects.count(),
-            ContactPoint.objects.count())
+    return (
+        Borrower.objects.count(),
+        LoanAccount.objects.count(),
+        Payment.objects.count(),
+        ContactPoint.objects.count(),
+    )
 
 
 # --- reading the file -------------------------------------------------------------------
+
 
 def test_read_csv_takes_binary_with_bom_and_strips_values():
     rows = read_csv(io.BytesIO("\ufeffloan_number , amount\n L-1 ,  12.50 \n".encode("utf-8")))
@@ -67,6 +74,7 @@ def test_unquoted_comma_in_an_amount_is_reported_on_its_line(db):
 
 # --- accounts ---------------------------------------------------------------------------
 
+
 def test_good_accounts_file_creates_borrowers_contact_points_and_accounts(db):
     result = import_csv(io.StringIO(accounts_csv(WANG, SMITH)), "accounts")
 
@@ -76,8 +84,7 @@ def test_good_accounts_file_creates_borrowers_contact_points_and_accounts(db):
     assert wang.days_past_due == (timezone.localdate() - wang.oldest_unpaid_due_date).days
     assert wang.borrower.national_id == "110101199003070011" and wang.borrower.home_time_zone == "Asia/Shanghai"
     points = dict(wang.borrower.contact_points.values_list("kind", "value"))
-    assert points == {"phone": "+8613812345678", "email": "wang.wei@example.com",
-                      "postal": "1 Chang'an Ave, Beijing"}
+    assert points == {"phone": "+8613812345678", "email": "wang.wei@example.com", "postal": "1 Chang'an Ave, Beijing"}
     smith = LoanAccount.objects.get(loan_number="L-1002")
     assert smith.borrower.contact_points.get(kind="phone").value == "+12125550100"
     assert smith.borrower.language == "en" and smith.outstanding_interest == Decimal("0")
@@ -87,8 +94,18 @@ def test_reimport_updates_balances_instead_of_duplicating(db):
     import_accounts([WANG, SMITH])
     before = book_counts()
 
-    result = import_accounts([{**WANG, "borrower_name": "王伟 (Wang Wei)", "outstanding_principal": "7500.00",
-                               "outstanding_interest": "0", "oldest_unpaid_due_date": ""}, SMITH])
+    result = import_accounts(
+        [
+            {
+                **WANG,
+                "borrower_name": "王伟 (Wang Wei)",
+                "outstanding_principal": "7500.00",
+                "outstanding_interest": "0",
+                "oldest_unpaid_due_date": "",
+            },
+            SMITH,
+        ]
+    )
 
     assert result.ok and (result.created, result.updated) == (0, 2)
     assert book_counts() == before
@@ -103,8 +120,10 @@ def test_borrower_is_matched_by_national_id_across_accounts(db):
     assert import_accounts([WANG, second_loan]).ok
     borrower = Borrower.objects.get()
     assert borrower.accounts.count() == 2
-    assert sorted(borrower.contact_points.filter(kind="phone").values_list("value", flat=True)) == \
-        ["+8613812345678", "+8613912345678"]
+    assert sorted(borrower.contact_points.filter(kind="phone").values_list("value", flat=True)) == [
+        "+8613812345678",
+        "+8613912345678",
+    ]
     assert borrower.contact_points.filter(is_primary=True, kind="phone").count() == 1
 
 
@@ -127,13 +146,24 @@ def test_duplicate_loan_number_is_an_error_on_the_second_row(db):
     assert LoanAccount.objects.count() == 0
 
 
-@pytest.mark.parametrize("column, value", [
-    ("principal", "-1.00"), ("principal", "10.001"), ("outstanding_principal", "20000"),
-    ("currency", "JPY"), ("language", "fr"), ("policy_profile_code", "DE"),
-    ("date_of_birth", "07/03/1990"), ("oldest_unpaid_due_date", "2026-02-30"),
-    ("home_time_zone", "China/Beijing"), ("phone", "12345"), ("email", "not-an-email"),
-    ("borrower_name", ""), ("loan_number", ""),
-])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("principal", "-1.00"),
+        ("principal", "10.001"),
+        ("outstanding_principal", "20000"),
+        ("currency", "JPY"),
+        ("language", "fr"),
+        ("policy_profile_code", "DE"),
+        ("date_of_birth", "07/03/1990"),
+        ("oldest_unpaid_due_date", "2026-02-30"),
+        ("home_time_zone", "China/Beijing"),
+        ("phone", "12345"),
+        ("email", "not-an-email"),
+        ("borrower_name", ""),
+        ("loan_number", ""),
+    ],
+)
 def test_each_rule_rejects_its_column(db, column, value):
     result = import_accounts([{**WANG, column: value}])
     assert [(e.row_number, e.field) for e in result.errors] == [(2, column)]
@@ -159,6 +189,7 @@ def test_feed_does_not_move_a_loan_to_another_borrower(db):
 
 # --- payments ---------------------------------------------------------------------------
 
+
 def test_payment_that_clears_the_balance_resolves_the_case_and_reimport_is_idempotent(db):
     case = create_case(dpd=20)
     text = payments_csv((case.account.loan_number, "PAY-1", "5000.00", an_hour_ago()))
@@ -177,10 +208,12 @@ def test_payment_that_clears_the_balance_resolves_the_case_and_reimport_is_idemp
 
 def test_payment_for_an_unknown_loan_number_fails_the_whole_file(db):
     case = create_case(dpd=20)
-    result = import_payments([
-        {"loan_number": case.account.loan_number, "reference": "PAY-1", "amount": "100", "paid_at": an_hour_ago()},
-        {"loan_number": "NO-SUCH", "reference": "PAY-2", "amount": "100", "paid_at": an_hour_ago()},
-    ])
+    result = import_payments(
+        [
+            {"loan_number": case.account.loan_number, "reference": "PAY-1", "amount": "100", "paid_at": an_hour_ago()},
+            {"loan_number": "NO-SUCH", "reference": "PAY-2", "amount": "100", "paid_at": an_hour_ago()},
+        ]
+    )
     assert [(e.row_number, e.field) for e in result.errors] == [(3, "loan_number")]
     assert Payment.objects.count() == 0
     case.account.refresh_from_db()
@@ -189,8 +222,16 @@ def test_payment_for_an_unknown_loan_number_fails_the_whole_file(db):
 
 def test_naive_paid_at_is_a_row_error_asking_for_the_offset(db):
     case = create_case()
-    result = import_payments([{"loan_number": case.account.loan_number, "reference": "PAY-1", "amount": "10",
-                               "paid_at": "2026-11-20T10:15:00"}])
+    result = import_payments(
+        [
+            {
+                "loan_number": case.account.loan_number,
+                "reference": "PAY-1",
+                "amount": "10",
+                "paid_at": "2026-11-20T10:15:00",
+            }
+        ]
+    )
     assert [(e.row_number, e.field) for e in result.errors] == [(2, "paid_at")]
     assert "offset" in result.errors[0].message
     assert Payment.objects.count() == 0
@@ -201,10 +242,12 @@ def test_service_refusal_while_writing_rolls_back_rows_already_written(db):
     another amount), so the payment written for row 2 must not survive."""
     case = create_case(dpd=20)
     number = case.account.loan_number
-    result = import_payments([
-        {"loan_number": number, "reference": "PAY-1", "amount": "5000.00", "paid_at": an_hour_ago()},
-        {"loan_number": number, "reference": "PAY-1", "amount": "10.00", "paid_at": an_hour_ago()},
-    ])
+    result = import_payments(
+        [
+            {"loan_number": number, "reference": "PAY-1", "amount": "5000.00", "paid_at": an_hour_ago()},
+            {"loan_number": number, "reference": "PAY-1", "amount": "10.00", "paid_at": an_hour_ago()},
+        ]
+    )
     assert [e.row_number for e in result.errors] == [3]
     assert "PAY-1" in result.errors[0].message
     assert Payment.objects.count() == 0
@@ -241,6 +284,7 @@ def test_successful_import_records_its_counts(db):
 
 # --- the management command ---------------------------------------------------------------
 
+
 def test_command_imports_accounts_and_prints_counts(db, tmp_path):
     path = tmp_path / "accounts.csv"
     path.write_text(accounts_csv(WANG, SMITH), encoding="utf-8")
@@ -275,7 +319,8 @@ IMPORT_URL = "/imports/"
 
 def test_administrator_uploads_a_good_file(db, administrator):
     response = client_for(administrator).post(
-        IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, SMITH))})
+        IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, SMITH))}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:cases_loanaccount_changelist")
     assert set(LoanAccount.objects.values_list("loan_number", flat=True)) == {"L-1001", "L-1002"}
@@ -285,7 +330,8 @@ def test_administrator_uploads_a_good_file(db, administrator):
 def test_administrator_uploads_a_bad_file_and_sees_the_line(db, administrator):
     before = book_counts()
     response = client_for(administrator).post(
-        IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, {**SMITH, "principal": "1.234"}))})
+        IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, {**SMITH, "principal": "1.234"}))}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "<td>3</td><td>principal</td>" in page

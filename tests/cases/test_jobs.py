@@ -1,4 +1,5 @@
 """The nightly cycle: set-based, idempotent, one rung a night, recorded."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,24 +10,32 @@ from django.utils import timezone
 import pytest
 
 from cases import jobs, services
-from core.jobs import run_job
-
 from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, LoanAccount, PromiseToPay
+from contacts.models import OutboundMessage
+from core.jobs import run_job
 from core.models import JobRun
 from policy.codes import Channel
-from contacts.models import OutboundMessage
 from tests.clients import sign_in
 from tests.factories import climb_to, create_case
+
 
 def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
     today = timezone.localdate()
     borrowers = Borrower.objects.bulk_create([Borrower(full_name=f"Borrower {i}") for i in range(10_000)])
-    LoanAccount.objects.bulk_create([
-        LoanAccount(borrower=borrower, loan_number=f"BULK-{i:05d}", product="p", principal=Decimal("1000"),
-                    outstanding_principal=Decimal("0") if i % 10 == 0 else Decimal("1000"),
-                    oldest_unpaid_due_date=today - timedelta(days=i % 40))
-        for i, borrower in enumerate(borrowers)
-    ], batch_size=2000)
+    LoanAccount.objects.bulk_create(
+        [
+            LoanAccount(
+                borrower=borrower,
+                loan_number=f"BULK-{i:05d}",
+                product="p",
+                principal=Decimal("1000"),
+                outstanding_principal=Decimal("0") if i % 10 == 0 else Decimal("1000"),
+                oldest_unpaid_due_date=today - timedelta(days=i % 40),
+            )
+            for i, borrower in enumerate(borrowers)
+        ],
+        batch_size=2000,
+    )
     overdue = sum(1 for i in range(10_000) if i % 10 and i % 40 >= 1)
 
     with CaptureQueriesContext(connection) as queries:
@@ -44,6 +53,7 @@ def test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent(db):
     again = jobs.refresh_delinquency()
     assert again["dpd_changed"] == 0 and again["opened"] == 0
     assert all(value == 0 for key, value in again.items() if key.startswith("escalated"))
+
 
 def test_one_rung_a_night_with_the_rule_recorded(db):
     case = create_case(dpd=45)
@@ -63,6 +73,7 @@ def test_one_rung_a_night_with_the_rule_recorded(db):
     jobs.refresh_delinquency(tomorrow + timedelta(days=90))
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.WRITTEN_NOTICE
 
+
 def test_vulnerable_borrowers_and_held_cases_are_not_escalated(db, supervisor):
     vulnerable = create_case(dpd=45, vulnerable=True)
     held = create_case(dpd=45)
@@ -71,24 +82,35 @@ def test_vulnerable_borrowers_and_held_cases_are_not_escalated(db, supervisor):
     assert CollectionCase.objects.get(pk=vulnerable.pk).state == CaseState.NEW
     assert CollectionCase.objects.get(pk=held.pk).state == CaseState.ON_HOLD
 
+
 def test_paid_accounts_are_resolved_and_their_messages_stopped(db):
     case = climb_to(create_case(dpd=20), CaseState.REMINDER)
     LoanAccount.objects.filter(pk=case.account_id).update(outstanding_principal=0)
     from contacts.models import MessageTemplate
 
-    template = MessageTemplate.objects.create(code="t", channel=Channel.SMS, language="zh-hans", body="x",
-                                              approved_at=timezone.now())
+    template = MessageTemplate.objects.create(
+        code="t", channel=Channel.SMS, language="zh-hans", body="x", approved_at=timezone.now()
+    )
     point = case.account.borrower.contact_points.first()
-    OutboundMessage.objects.create(case=case, channel=Channel.SMS, template=template, contact_point=point,
-                                   slot=timezone.now(), scheduled_for=timezone.now(), idempotency_key="paid-1")
+    OutboundMessage.objects.create(
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=point,
+        slot=timezone.now(),
+        scheduled_for=timezone.now(),
+        idempotency_key="paid-1",
+    )
     assert jobs.refresh_delinquency()["resolved"] == 1
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.RESOLVED
     assert OutboundMessage.objects.get().state == OutboundMessage.State.SUPPRESSED
+
 
 def test_written_off_accounts_are_not_reopened(db, supervisor):
     case = create_case(dpd=400)
     services.apply_transition(case, "write_off", by=supervisor, reason="Estate closed without assets.")
     assert jobs.refresh_delinquency()["opened"] == 0
+
 
 def test_broken_promise_returns_the_case_and_plans_a_follow_up(db, collector):
     case = climb_to(create_case(dpd=20, collector=collector), CaseState.PHONE, by=collector)
@@ -99,6 +121,7 @@ def test_broken_promise_returns_the_case_and_plans_a_follow_up(db, collector):
     assert counts["promises_broken"] == 1 and counts["cases_returned"] == 1
     assert PromiseToPay.objects.get().status == PromiseToPay.Status.BROKEN
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.PHONE
+
 
 def test_run_job_records_success_and_failure(db):
     run = run_job("check_promises", trigger="test")
@@ -112,6 +135,7 @@ def test_run_job_records_success_and_failure(db):
     failed = JobRun.objects.get(job="broken_job")
     assert failed.status == JobRun.Status.FAILED and "database went away" in failed.error
 
+
 def test_run_job_command(db, capsys):
     from django.core.management import call_command
 
@@ -119,6 +143,7 @@ def test_run_job_command(db, capsys):
     call_command("run_job", "refresh_delinquency")
     assert "escalated_to_reminder" in capsys.readouterr().out
     assert JobRun.objects.get(job="refresh_delinquency").trigger == "command"
+
 
 def test_admin_button_runs_the_nightly_cycle(db, supervisor, collector):
     from django.test import Client

@@ -6,8 +6,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 import pytest
 
-from core.masking import mask_email, mask_national_id, mask_phone
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
+from core.masking import mask_email, mask_national_id, mask_phone
 from tests.factories import create_case
 
 
@@ -25,8 +25,11 @@ def borrower(db):
 def test_phone_numbers_are_validated_and_stored_in_e164_with_their_zone(db, borrower):
     point = make_point(borrower, kind="phone", value="138 1234 5678")
     assert point.value == "+8613812345678" and point.time_zone == "Asia/Shanghai"
-    us = make_point(Borrower.objects.create(full_name="Mary Smith", policy_profile_code="US-REGF"),
-                    kind="phone", value="(312) 555-0147")
+    us = make_point(
+        Borrower.objects.create(full_name="Mary Smith", policy_profile_code="US-REGF"),
+        kind="phone",
+        value="(312) 555-0147",
+    )
     assert us.value == "+13125550147" and us.time_zone == "America/Chicago"
 
 
@@ -64,8 +67,12 @@ def test_one_open_case_per_account_is_a_database_constraint(db):
 
 def test_days_past_due_comes_from_the_oldest_unpaid_due_date(db, borrower):
     account = LoanAccount.objects.create(
-        borrower=borrower, loan_number="L-1", product="p", principal=Decimal("100"),
-        outstanding_principal=Decimal("100"), oldest_unpaid_due_date=timezone.localdate() - timedelta(days=31),
+        borrower=borrower,
+        loan_number="L-1",
+        product="p",
+        principal=Decimal("100"),
+        outstanding_principal=Decimal("100"),
+        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=31),
     )
     assert account.days_past_due == 31
     assert account.days_past_due_on(timezone.localdate() + timedelta(days=1)) == 32

@@ -33,11 +33,17 @@ def test_same_reference_with_other_details_is_a_conflict(db):
 
 def test_payment_applies_to_fees_then_interest_then_principal(db):
     case = create_case(dpd=20)
-    LoanAccount.objects.filter(pk=case.account.pk).update(outstanding_fees=Decimal("50"), outstanding_interest=Decimal("30"))
+    LoanAccount.objects.filter(pk=case.account.pk).update(
+        outstanding_fees=Decimal("50"), outstanding_interest=Decimal("30")
+    )
     payment = services.record_payment(LoanAccount.objects.get(pk=case.account.pk), "100.00", timezone.now(), "P-3")
     assert (payment.applied_fees, payment.applied_interest, payment.applied_principal) == (50, 30, 20)
     account = LoanAccount.objects.get(pk=case.account.pk)
-    assert (account.outstanding_fees, account.outstanding_interest, account.outstanding_principal) == (0, 0, Decimal("4980"))
+    assert (account.outstanding_fees, account.outstanding_interest, account.outstanding_principal) == (
+        0,
+        0,
+        Decimal("4980"),
+    )
 
 
 def test_full_repayment_resolves_the_case_in_the_same_transaction(db, collector):
@@ -62,19 +68,25 @@ def test_overpayment_is_kept_as_credit(db):
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.RESOLVED
 
 
-@pytest.mark.parametrize("amount, paid_at, reference, message", [
-    (Decimal("0"), None, "R", "positive"),
-    (Decimal("-5"), None, "R", "positive"),
-    (Decimal("1.234"), None, "R", "two decimal places"),
-    ("abc", None, "R", "not an amount"),
-    (Decimal("5"), None, "  ", "reference"),
-    (Decimal("5"), "future", "R", "future"),
-    (Decimal("5"), "naive", "R", "timezone-aware"),
-])
+@pytest.mark.parametrize(
+    "amount, paid_at, reference, message",
+    [
+        (Decimal("0"), None, "R", "positive"),
+        (Decimal("-5"), None, "R", "positive"),
+        (Decimal("1.234"), None, "R", "two decimal places"),
+        ("abc", None, "R", "not an amount"),
+        (Decimal("5"), None, "  ", "reference"),
+        (Decimal("5"), "future", "R", "future"),
+        (Decimal("5"), "naive", "R", "timezone-aware"),
+    ],
+)
 def test_bad_payments_are_refused_and_change_nothing(db, amount, paid_at, reference, message):
     case = create_case(dpd=20)
-    when = {None: timezone.now(), "future": timezone.now() + timedelta(days=1),
-            "naive": timezone.now().replace(tzinfo=None)}[paid_at]
+    when = {
+        None: timezone.now(),
+        "future": timezone.now() + timedelta(days=1),
+        "naive": timezone.now().replace(tzinfo=None),
+    }[paid_at]
     with pytest.raises(InvalidPayment, match=message):
         services.record_payment(case.account, amount, when, reference)
     assert Payment.objects.count() == 0

@@ -1,13 +1,14 @@
 """Finding cases as staff type them, each kind of term on its own index, and admin
 pagination that does not count a million rows per page view."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 import pytest
 
-from core import paginators
 from cases.models import Borrower, CollectionCase, ContactPoint
 from cases.search import as_phone, search_cases
+from core import paginators
 from tests.clients import sign_in
 from tests.factories import create_case
 
@@ -73,8 +74,8 @@ def test_an_unfiltered_big_list_is_counted_by_the_planners_estimate(book, monkey
     url = reverse("admin:cases_collectioncase_changelist")
     with CaptureQueriesContext(connection) as unfiltered:
         assert client.get(url).status_code == 200
-    assert not [q for q in unfiltered.captured_queries if 'COUNT(*)' in q["sql"] and "cases_collectioncase" in q["sql"]]
+    assert not [q for q in unfiltered.captured_queries if "COUNT(*)" in q["sql"] and "cases_collectioncase" in q["sql"]]
     assert any("reltuples" in q["sql"] for q in unfiltered.captured_queries)
     with CaptureQueriesContext(connection) as filtered:
         assert client.get(url, {"state__exact": "new"}).status_code == 200
-    assert any('COUNT(*)' in q["sql"] for q in filtered.captured_queries)  # a filtered list is counted exactly
+    assert any("COUNT(*)" in q["sql"] for q in filtered.captured_queries)  # a filtered list is counted exactly

@@ -1,4 +1,5 @@
 """The compliance workspace's tests run against its own URL table."""
+
 import pytest
 
 

@@ -1,28 +1,33 @@
 """Who may do what: reviewers read everything and change nothing but findings, samples and
 complaints; the workspace is theirs alone; nobody deletes records with history."""
+
 from django.contrib.auth.models import User
 from django.urls import reverse
 import pytest
 
-from cases import services as case_services
-from core.exceptions import NotPermitted
-from cases.models import CaseState, CollectionCase
 from audit.models import AccessLog, AuditLedger
 from audit.services import log_pii_access
+from cases import services as case_services
+from cases.models import CaseState, CollectionCase
 from compliance.services import raise_finding
-from policy.codes import Channel, Outcome
 from contacts.services import record_attempt
-from tests.factories import create_case
+from core.exceptions import NotPermitted
+from policy.codes import Channel, Outcome
 from tests.clients import client_for
 from tests.clock import ago
-from tests.factories import make_attempt
+from tests.factories import create_case, make_attempt
 
 
 def _workspace_urls(case, agent):
-    return [reverse("compliance:workspace"), reverse("compliance:dossier", args=[case.pk]),
-            reverse("compliance:dossier_csv", args=[case.pk]), reverse("compliance:case_intensity", args=[case.pk]),
-            reverse("compliance:agent_intensity", args=[agent.pk]), reverse("compliance:retention"),
-            reverse("compliance:dossier_search") + f"?loan={case.account.loan_number}"]
+    return [
+        reverse("compliance:workspace"),
+        reverse("compliance:dossier", args=[case.pk]),
+        reverse("compliance:dossier_csv", args=[case.pk]),
+        reverse("compliance:case_intensity", args=[case.pk]),
+        reverse("compliance:agent_intensity", args=[agent.pk]),
+        reverse("compliance:retention"),
+        reverse("compliance:dossier_search") + f"?loan={case.account.loan_number}",
+    ]
 
 
 def test_the_workspace_is_for_reviewers_only(db, users_by_role):
@@ -35,8 +40,12 @@ def test_the_workspace_is_for_reviewers_only(db, users_by_role):
         assert set(codes.values()) <= expected, (role, codes)
     # Refused visits leave no trace of the borrower's data being opened.
     assert AccessLog.objects.filter(user=collector).count() == 0
-    assert client_for(User.objects.create_user("stranger", is_staff=False)).get(
-        reverse("compliance:workspace")).status_code == 302  # to the login
+    assert (
+        client_for(User.objects.create_user("stranger", is_staff=False))
+        .get(reverse("compliance:workspace"))
+        .status_code
+        == 302
+    )  # to the login
 
 
 def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collector, supervisor):
@@ -47,30 +56,40 @@ def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collect
     case_url = reverse("admin:cases_collectioncase_change", args=[case.pk])
     assert client.get(case_url).status_code == 200  # reads it
     assert client.post(case_url, {"assigned_collector": supervisor.pk}).status_code == 403
-    assert client.post(reverse("admin:contacts_contactattempt_change", args=[made.pk]),
-                       {"note": "edited"}).status_code == 403
+    assert (
+        client.post(reverse("admin:contacts_contactattempt_change", args=[made.pk]), {"note": "edited"}).status_code
+        == 403
+    )
     version = case.history.first().history_id
     assert client.get(reverse("admin:cases_collectioncase_simple_history", args=[case.pk, version])).status_code == 404
     assert client.get(reverse("admin:cases_hold_add")).status_code == 403
     with pytest.raises(NotPermitted):
         case_services.escalate(CollectionCase.objects.get(pk=case.pk), by=reviewer)
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=reviewer,
-                       contact_point=case.account.borrower.contact_points.first())
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.NO_ANSWER,
+            by=reviewer,
+            contact_point=case.account.borrower.contact_points.first(),
+        )
     case.refresh_from_db()
     made.refresh_from_db()
     assert case.assigned_collector == collector and made.note == "" and case.state == CaseState.NEW
 
 
-@pytest.mark.parametrize("url_name, model_of", [
-    ("admin:cases_borrower_delete", lambda case: case.account.borrower),
-    ("admin:cases_collectioncase_delete", lambda case: case),
-    ("admin:cases_loanaccount_delete", lambda case: case.account),
-    ("admin:contacts_contactattempt_delete", lambda case: case.contact_attempts.first()),
-    ("admin:compliance_finding_delete", lambda case: case.findings.first()),
-    ("admin:audit_accesslog_delete", lambda case: AccessLog.objects.first()),
-    ("admin:audit_auditledger_delete", lambda case: AuditLedger.objects.first()),
-])
+@pytest.mark.parametrize(
+    "url_name, model_of",
+    [
+        ("admin:cases_borrower_delete", lambda case: case.account.borrower),
+        ("admin:cases_collectioncase_delete", lambda case: case),
+        ("admin:cases_loanaccount_delete", lambda case: case.account),
+        ("admin:contacts_contactattempt_delete", lambda case: case.contact_attempts.first()),
+        ("admin:compliance_finding_delete", lambda case: case.findings.first()),
+        ("admin:audit_accesslog_delete", lambda case: AccessLog.objects.first()),
+        ("admin:audit_auditledger_delete", lambda case: AuditLedger.objects.first()),
+    ],
+)
 def test_records_with_history_cannot_be_deleted_by_anyone(db, users_by_role, reviewer, url_name, model_of):
     """Retention: deletion is refused in the admin for every role, the superuser included;
     the bulk delete action is not offered either."""
@@ -100,17 +119,27 @@ def test_access_log_and_ledger_are_read_only_and_for_reviewers(db, users_by_role
         assert client.get(reverse("admin:audit_accesslog_changelist")).status_code == allowed, role
         assert client.get(reverse("admin:audit_auditledger_changelist")).status_code == allowed, role
         assert client.get(reverse("admin:audit_accesslog_add")).status_code == 403, role
-        assert client.post(reverse("admin:audit_accesslog_change", args=[entry.pk]),
-                           {"where": "nowhere"}).status_code == 403, role
+        assert (
+            client.post(reverse("admin:audit_accesslog_change", args=[entry.pk]), {"where": "nowhere"}).status_code
+            == 403
+        ), role
     entry.refresh_from_db()
     assert entry.where == "case page"
 
 
 def test_supervisors_record_complaints_but_only_reviewers_resolve_them(db, supervisor, reviewer, collector):
     case = create_case(dpd=20, collector=collector)
-    form = {"borrower": case.account.borrower_id, "case": case.pk, "channel": "phone", "category": "harassment",
-            "received_at_0": ago(hours=2).strftime("%Y-%m-%d"), "received_at_1": ago(hours=2).strftime("%H:%M:%S"),
-            "description": "Called me at midnight", "agent": collector.pk, "place_hold": "on"}
+    form = {
+        "borrower": case.account.borrower_id,
+        "case": case.pk,
+        "channel": "phone",
+        "category": "harassment",
+        "received_at_0": ago(hours=2).strftime("%Y-%m-%d"),
+        "received_at_1": ago(hours=2).strftime("%H:%M:%S"),
+        "description": "Called me at midnight",
+        "agent": collector.pk,
+        "place_hold": "on",
+    }
     assert client_for(collector).get(reverse("admin:compliance_complaint_add")).status_code == 403
     response = client_for(supervisor).post(reverse("admin:compliance_complaint_add"), form)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -1,9 +1,10 @@
 """The compliance admin pages × every role (the rows tests/test_admin_matrix.py needs)."""
+
 from django.urls import reverse
 import pytest
 
-from tests.factories import ROLES
 from tests.clients import client_for
+from tests.factories import ROLES
 
 C, F, S, R, A = ROLES
 

@@ -1,6 +1,7 @@
 """The audit chain: untouched history verifies; any edit made behind the application's back
 (raw SQL on a history row, a case event, the access log or the ledger itself), a deleted
 row or an inserted one is named by table, primary key and ledger sequence number."""
+
 from decimal import Decimal
 import threading
 from zoneinfo import ZoneInfo
@@ -12,18 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 import pytest
 
-from cases import services as case_services
-from cases.models import CaseEvent, CollectionCase, Hold
 from audit import ledger as audit
 from audit.models import AccessLog, AuditLedger, AuditLedgerHead
-from compliance.models import Finding, Rule
 from audit.services import log_pii_access
-from policy.codes import Channel
+from cases import services as case_services
+from cases.models import CaseEvent, CollectionCase, Hold
+from compliance.models import Finding, Rule
 from contacts.models import ContactAttempt
-from tests.factories import climb_to, create_case
+from policy.codes import Channel
 from tests.clients import client_for
 from tests.clock import ago
-from tests.factories import make_attempt
+from tests.factories import climb_to, create_case, make_attempt
 
 CASE_HISTORY = CollectionCase.history.model._meta.db_table
 
@@ -65,7 +65,11 @@ def test_a_raw_sql_edit_of_a_history_row_is_named(db, supervisor):
     assert not report.ok
     first = report.first_problem
     assert (first.kind, first.table, first.row_pk, first.seq) == (
-        "content", CASE_HISTORY, tampered.history_id, _ledger_seq(tampered))
+        "content",
+        CASE_HISTORY,
+        tampered.history_id,
+        _ledger_seq(tampered),
+    )
     assert len(report.problems) == 1  # the rest of the chain still holds
 
     with pytest.raises(CommandError, match=rf"table={CASE_HISTORY} pk={tampered.history_id} seq={first.seq}"):
@@ -80,7 +84,9 @@ def test_edits_of_case_events_access_log_and_ledger_are_detected(db, supervisor,
     _raw(f"UPDATE {AccessLog._meta.db_table} SET user_id = NULL WHERE id = %s", [access.pk])
     report = audit.verify_chain()
     assert [(p.kind, p.table, p.row_pk) for p in report.problems] == [
-        ("content", CaseEvent._meta.db_table, event.pk), ("content", AccessLog._meta.db_table, access.pk)]
+        ("content", CaseEvent._meta.db_table, event.pk),
+        ("content", AccessLog._meta.db_table, access.pk),
+    ]
 
     # Rewriting a link instead makes the next one stop following from it.
     entry = AuditLedger.objects.order_by("seq")[3]
@@ -107,8 +113,9 @@ def test_rows_written_in_bulk_are_unsealed_until_passed_to_ledger_append_many(db
     the writer hands them to ledger_append_many."""
     cases = [create_case(), create_case()]
     now = timezone.now()
-    rows = CollectionCase.history.bulk_history_create(cases, update=True, default_change_reason="nightly: test",
-                                                      default_date=now)
+    rows = CollectionCase.history.bulk_history_create(
+        cases, update=True, default_change_reason="nightly: test", default_date=now
+    )
     events = CaseEvent.objects.bulk_create([CaseEvent(case=c, at=now, kind=CaseEvent.Kind.TRANSITION) for c in cases])
     unsealed = {(p.table, p.row_pk) for p in audit.verify_chain().problems if p.kind == "unsealed"}
     assert unsealed == {(CASE_HISTORY, r.history_id) for r in rows} | {(CaseEvent._meta.db_table, e.pk) for e in events}
@@ -121,11 +128,18 @@ def test_values_hash_the_same_in_memory_and_read_back(db, collector):
     """A history row is hashed from the instance just saved and re-hashed from the
     database: time zones, decimal scale, JSON key order and file names must not differ."""
     case = create_case(collector=collector)
-    made = make_attempt(case, timezone.now().astimezone(ZoneInfo("America/New_York")), agent=collector, allowed=False,
-                   reasons=["weekly_cap", "outside_hours"], channel=Channel.SMS)
+    made = make_attempt(
+        case,
+        timezone.now().astimezone(ZoneInfo("America/New_York")),
+        agent=collector,
+        allowed=False,
+        reasons=["weekly_cap", "outside_hours"],
+        channel=Channel.SMS,
+    )
     case_services.record_payment(case.account, Decimal("12"), ago(hours=1), "REF-HASH-1")
-    assert AuditLedger.objects.filter(table_name=ContactAttempt.history.model._meta.db_table,
-                                      row_pk=made.history.get().history_id).exists()
+    assert AuditLedger.objects.filter(
+        table_name=ContactAttempt.history.model._meta.db_table, row_pk=made.history.get().history_id
+    ).exists()
     assert audit.verify_chain().ok
 
 
@@ -186,8 +200,9 @@ def test_concurrent_appends_never_fork_the_chain(supervisor):
     for thread in threads:
         thread.join(10)
     assert not errors
-    one, two = (AuditLedger.objects.get(table_name=AccessLog._meta.db_table, row_pk=written[k].pk)
-                for k in ("first", "second"))
+    one, two = (
+        AuditLedger.objects.get(table_name=AccessLog._meta.db_table, row_pk=written[k].pk) for k in ("first", "second")
+    )
     assert two.seq == one.seq + 1 and two.previous_hash == one.entry_hash
     assert audit.verify_chain().ok
 

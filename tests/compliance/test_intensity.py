@@ -1,17 +1,17 @@
 """Contact intensity: per-day bars drawn on the server as SVG, caps as lines, refused and
 off-hours attempts in their own colours."""
+
 from datetime import datetime, time, timedelta
 import re
 
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.intensity import stacked_bar_chart
 from audit.models import AccessLog
+from compliance.intensity import stacked_bar_chart
 from policy.codes import Channel
-from tests.factories import create_case
 from tests.clients import client_for
-from tests.factories import make_attempt
+from tests.factories import create_case, make_attempt
 
 
 def _today_at(hour, days_ago=0):
@@ -20,8 +20,9 @@ def _today_at(hour, days_ago=0):
 
 
 def test_a_cap_line_sits_where_a_bar_of_that_height_ends():
-    chart = stacked_bar_chart("t", "d", [("a", [(2, "x"), (1, "y")], "a"), ("b", [(0, "x")], "b")],
-                              [("cap", 3, "cap-daily")], [])
+    chart = stacked_bar_chart(
+        "t", "d", [("a", [(2, "x"), (1, "y")], "a"), ("b", [(0, "x")], "b")], [("cap", 3, "cap-daily")], []
+    )
     top_segment = chart.bars[0].segments[-1]
     assert chart.caps[0].y == top_segment.y  # 2 + 1 reaches exactly the cap of 3
     assert chart.caps[0].y > chart.top and chart.bars[1].segments == []
@@ -59,6 +60,8 @@ def test_agent_view_lists_the_cases_they_pushed(db, reviewer, collector):
     response = client_for(reviewer).get(reverse("compliance:agent_intensity", args=[collector.pk]), {"days": 90})
     rows = response.context["intensity"].cases
     assert [(r["case_id"], r["attempts"], r["blocked"], r["off_hours"]) for r in rows] == [
-        (pushed.pk, 4, 4, 1), (quiet.pk, 1, 0, 0)]
+        (pushed.pk, 4, 4, 1),
+        (quiet.pk, 1, 0, 0),
+    ]
     assert len(response.context["intensity"].days) == 90
     assert 'class="seg-blocked"' in response.content.decode()

@@ -1,5 +1,6 @@
 """Records are kept at least their profile's retention period; the report lists what is
 past it, and deletes nothing."""
+
 from datetime import timedelta
 
 from django.urls import reverse
@@ -8,9 +9,8 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import CollectionCase
 from compliance.selectors import retention_report, years_after
-from tests.factories import create_case
 from tests.clients import client_for
-from tests.factories import make_attempt
+from tests.factories import create_case, make_attempt
 
 
 def _closed(supervisor, *, profile, years_ago, last_contact_years_ago=None):

@@ -1,5 +1,6 @@
 """The nightly compliance scan: each rule raises a finding on crafted data and none on
 clean data; the scan is idempotent, set-based, and runnable from the admin and Celery."""
+
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,17 +12,16 @@ import pytest
 
 from cases import services as case_services
 from cases.models import CaseState, CollectionCase, ContactPoint
-from core.models import JobRun
 from compliance import scan, services
-from core.tasks import run_scheduled_job
 from compliance.models import Finding, Rule
 from compliance.selectors import field_visit_model
-from policy.codes import Channel, Outcome
 from contacts.models import ContactAttempt
-from tests.factories import create_case
+from core.models import JobRun
+from core.tasks import run_scheduled_job
+from policy.codes import Channel, Outcome
 from tests.clients import client_for
 from tests.clock import ago
-from tests.factories import make_attempt
+from tests.factories import create_case, make_attempt
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -37,8 +37,9 @@ def on_case(found, case):
 
 def paid_off(case, *, paid_days_ago):
     """The borrower paid everything ``paid_days_ago``; the payment reaches us now."""
-    case_services.record_payment(case.account, case.account.outstanding_total, ago(days=paid_days_ago),
-                                 f"PAYOFF-{case.pk}")
+    case_services.record_payment(
+        case.account, case.account.outstanding_total, ago(days=paid_days_ago), f"PAYOFF-{case.pk}"
+    )
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     assert case.state == CaseState.RESOLVED
     return case
@@ -91,8 +92,14 @@ def test_attempts_blocked_repeatedly_by_one_agent_on_one_case(db, collector, oth
 
 def test_every_override_is_a_finding(db, collector, supervisor):
     crafted = create_case(collector=collector)
-    make_attempt(crafted, ago(days=1), agent=supervisor, reasons=["weekly_cap"], overridden_by=supervisor,
-            override_reason="borrower asked for the call")
+    make_attempt(
+        crafted,
+        ago(days=1),
+        agent=supervisor,
+        reasons=["weekly_cap"],
+        overridden_by=supervisor,
+        override_reason="borrower asked for the call",
+    )
     clean = create_case(collector=collector)
     make_attempt(clean, ago(days=1), agent=collector)
 
@@ -110,8 +117,9 @@ def _new_york_case(collector):
 
 
 def _new_york(days_ago, hour):
-    return datetime.combine(timezone.now().astimezone(NEW_YORK).date() - timedelta(days=days_ago), time(hour),
-                            tzinfo=NEW_YORK)
+    return datetime.combine(
+        timezone.now().astimezone(NEW_YORK).date() - timedelta(days=days_ago), time(hour), tzinfo=NEW_YORK
+    )
 
 
 def test_call_within_the_wait_after_a_conversation(db, collector, supervisor):
@@ -124,8 +132,14 @@ def test_call_within_the_wait_after_a_conversation(db, collector, supervisor):
     make_attempt(clean, _new_york(3, 9), agent=collector)  # day 8: allowed again
     overridden = _new_york_case(collector)
     make_attempt(overridden, _new_york(10, 15), agent=collector, outcome=Outcome.RIGHT_PARTY, conversation=True)
-    make_attempt(overridden, _new_york(8, 9), agent=supervisor, overridden_by=supervisor, override_reason="asked",
-            reasons=["post_conversation_wait"])
+    make_attempt(
+        overridden,
+        _new_york(8, 9),
+        agent=supervisor,
+        overridden_by=supervisor,
+        override_reason="asked",
+        reasons=["post_conversation_wait"],
+    )
 
     found = findings(Rule.CONVERSATION_WAIT)
     assert [f.case_id for f in found] == [crafted.pk]
@@ -154,8 +168,13 @@ def test_caps_within_one_of_the_limit_for_several_weeks(db):
 
 def test_third_party_contacts(db, collector):
     crafted = create_case(collector=collector)
-    employer = ContactPoint.objects.create(borrower=crafted.account.borrower, kind="phone", value="+8613900000999",
-                                           owner=ContactPoint.Owner.THIRD_PARTY, third_party_relation="employer")
+    employer = ContactPoint.objects.create(
+        borrower=crafted.account.borrower,
+        kind="phone",
+        value="+8613900000999",
+        owner=ContactPoint.Owner.THIRD_PARTY,
+        third_party_relation="employer",
+    )
     make_attempt(crafted, ago(days=1), agent=collector, point=employer, outcome=Outcome.THIRD_PARTY)
     make_attempt(crafted, ago(days=1), agent=collector, point=employer, allowed=False, reasons=["third_party_limit"])
     clean = create_case(collector=collector)
@@ -173,27 +192,59 @@ def test_field_visits_without_a_completed_report(db, collector, supervisor):
     crafted, clean = create_case(collector=collector), create_case(collector=collector)
 
     def visit(case, state, window_end, **report):
-        return FieldVisit.objects.create(case=case, state=state, requested_by=collector, reason="no contact",
-                                         window_start=window_end - timedelta(hours=2), window_end=window_end,
-                                         address="somewhere", **report)
+        return FieldVisit.objects.create(
+            case=case,
+            state=state,
+            requested_by=collector,
+            reason="no contact",
+            window_start=window_end - timedelta(hours=2),
+            window_end=window_end,
+            address="somewhere",
+            **report,
+        )
 
     unreported = visit(crafted, "in_progress", ago(days=1))
-    visit(clean, "completed", ago(days=1), identity_verified=True, identity_method="ID card", willingness="willing",
-          ability="able", next_steps="pays on Friday", conduct_attested=True)
+    visit(
+        clean,
+        "completed",
+        ago(days=1),
+        identity_verified=True,
+        identity_method="ID card",
+        willingness="willing",
+        ability="able",
+        next_steps="pays on Friday",
+        conduct_attested=True,
+    )
     visit(clean, "in_progress", timezone.now() + timedelta(hours=1))  # still in its window
 
     found = findings(Rule.VISIT_WITHOUT_REPORT)
     assert [f.case_id for f in found] == [crafted.pk]
-    assert found[0].evidence[0] == {"model": "visits.FieldVisit", "id": unreported.pk,
-                                    "label": f"Visit {unreported.pk} (in_progress)"}
+    assert found[0].evidence[0] == {
+        "model": "visits.FieldVisit",
+        "id": unreported.pk,
+        "label": f"Visit {unreported.pk} (in_progress)",
+    }
 
 
 def test_each_open_complaint(db, reviewer, collector):
     crafted, clean = create_case(collector=collector), create_case(collector=collector)
-    services.record_complaint(by=reviewer, borrower=crafted.account.borrower, case=crafted, channel="phone",
-                              category="harassment", description="calls every hour", agent=collector)
-    settled = services.record_complaint(by=reviewer, borrower=clean.account.borrower, case=clean, channel="email",
-                                        category="fees", description="late fee too high")
+    services.record_complaint(
+        by=reviewer,
+        borrower=crafted.account.borrower,
+        case=crafted,
+        channel="phone",
+        category="harassment",
+        description="calls every hour",
+        agent=collector,
+    )
+    settled = services.record_complaint(
+        by=reviewer,
+        borrower=clean.account.borrower,
+        case=clean,
+        channel="email",
+        category="fees",
+        description="late fee too high",
+    )
     services.resolve_complaint(settled, by=reviewer, resolution="fee explained, within the contract")
 
     found = findings(Rule.COMPLAINT)
@@ -205,8 +256,14 @@ def test_the_scan_is_idempotent_and_set_based(db, collector, supervisor):
         case = create_case(collector=collector)
         for day in (3, 2, 1):
             make_attempt(case, ago(days=day), agent=collector, allowed=False, reasons=["daily_cap"])
-        make_attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
-                reasons=["weekly_cap"])
+        make_attempt(
+            case,
+            ago(days=1),
+            agent=supervisor,
+            overridden_by=supervisor,
+            override_reason="asked",
+            reasons=["weekly_cap"],
+        )
 
     crafted_set()
     first = scan.compliance_scan()
@@ -226,8 +283,9 @@ def test_the_scan_is_idempotent_and_set_based(db, collector, supervisor):
 
 def test_reviewers_run_the_scan_from_the_findings_list(db, reviewer, collector, supervisor):
     case = create_case(collector=collector)
-    make_attempt(case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked",
-            reasons=["weekly_cap"])
+    make_attempt(
+        case, ago(days=1), agent=supervisor, overridden_by=supervisor, override_reason="asked", reasons=["weekly_cap"]
+    )
     client = client_for(reviewer)
     assert "Run scan now" in client.get(reverse("admin:compliance_finding_changelist")).content.decode()
     page = client.post(reverse("admin:compliance_finding_run_scan"), follow=True).content.decode()
@@ -249,12 +307,13 @@ def test_the_nightly_task_records_its_run(db, collector):
 
 
 def test_a_manual_finding_and_the_decisions_on_findings(db, reviewer, collector):
-    from core.exceptions import NotPermitted
     from compliance.exceptions import FindingError
+    from core.exceptions import NotPermitted
 
     case = create_case(collector=collector)
-    raised = services.raise_finding(by=reviewer, severity="low", summary="rude note on the call", case=case,
-                                    agent=collector)
+    raised = services.raise_finding(
+        by=reviewer, severity="low", summary="rude note on the call", case=case, agent=collector
+    )
     with pytest.raises(FindingError, match="why"):
         services.dismiss_finding(raised, by=reviewer, reason="  ")
     with pytest.raises(NotPermitted):

@@ -1,31 +1,39 @@
 """Complaints, the weekly review sample and the access log, through compliance.services."""
+
 from datetime import datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 import pytest
 
+from audit import ledger as audit
 from cases import services as case_services
 from cases.exceptions import HoldError
-from core.exceptions import NotPermitted
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
-from audit import ledger as audit
 from compliance import services
 from compliance.exceptions import ComplaintError, SampleError
 from compliance.models import Complaint, ReviewSample
-from tests.factories import create_case, make_user
+from core.exceptions import NotPermitted
 from tests.clients import client_for
-from tests.factories import make_attempt
-
+from tests.factories import create_case, make_attempt, make_user
 
 # --- complaints --------------------------------------------------------------------------------
+
 
 def test_a_complaint_with_an_investigation_hold_stops_the_case(db, reviewer, collector):
     case = create_case(dpd=20, collector=collector)
     called = make_attempt(case, timezone.now() - timedelta(days=1), agent=collector)
     complaint = services.record_complaint(
-        by=reviewer, borrower=case.account.borrower, case=case, channel="phone", category="harassment",
-        description="Eight calls in one evening", attempts=[called], agent=collector, place_hold=True)
+        by=reviewer,
+        borrower=case.account.borrower,
+        case=case,
+        channel="phone",
+        category="harassment",
+        description="Eight calls in one evening",
+        attempts=[called],
+        agent=collector,
+        place_hold=True,
+    )
     assert list(complaint.attempts.all()) == [called] and complaint.agent == collector
     hold = complaint.hold
     assert hold.kind == Hold.Kind.COMPLAINT_INVESTIGATION and hold.placed_by == reviewer
@@ -39,8 +47,13 @@ def test_a_complaint_with_an_investigation_hold_stops_the_case(db, reviewer, col
 @pytest.mark.parametrize("problem", ["other_case", "other_attempt", "hold_without_case", "empty", "future"])
 def test_a_complaint_that_does_not_add_up_is_refused(db, reviewer, problem):
     case, other = create_case(), create_case()
-    kwargs = {"by": reviewer, "borrower": case.account.borrower, "channel": "email", "category": "privacy",
-              "description": "told my employer"}
+    kwargs = {
+        "by": reviewer,
+        "borrower": case.account.borrower,
+        "channel": "email",
+        "category": "privacy",
+        "description": "told my employer",
+    }
     if problem == "other_case":
         kwargs["case"] = other
     elif problem == "other_attempt":
@@ -60,18 +73,27 @@ def test_no_complaint_is_stored_when_its_hold_is_refused(db, reviewer, superviso
     case = create_case()
     case_services.apply_transition(case, "write_off", by=supervisor, reason="estate without assets")
     with pytest.raises(HoldError):
-        services.record_complaint(by=reviewer, borrower=case.account.borrower, case=case, channel="letter",
-                                  category="fees", description="fees after write-off", place_hold=True)
+        services.record_complaint(
+            by=reviewer,
+            borrower=case.account.borrower,
+            case=case,
+            channel="letter",
+            category="fees",
+            description="fees after write-off",
+            place_hold=True,
+        )
     assert not Complaint.objects.exists()
 
 
 def test_who_records_and_resolves_complaints(db, collector, supervisor, reviewer):
     case = create_case()
     with pytest.raises(NotPermitted):
-        services.record_complaint(by=collector, borrower=case.account.borrower, channel="phone",
-                                  category="wrong_person", description="not me")
-    complaint = services.record_complaint(by=supervisor, borrower=case.account.borrower, channel="phone",
-                                          category="wrong_person", description="not me")
+        services.record_complaint(
+            by=collector, borrower=case.account.borrower, channel="phone", category="wrong_person", description="not me"
+        )
+    complaint = services.record_complaint(
+        by=supervisor, borrower=case.account.borrower, channel="phone", category="wrong_person", description="not me"
+    )
     with pytest.raises(NotPermitted):
         services.resolve_complaint(complaint, by=supervisor, resolution="number removed")
     with pytest.raises(ComplaintError):
@@ -82,6 +104,7 @@ def test_who_records_and_resolves_complaints(db, collector, supervisor, reviewer
 
 
 # --- review samples ---------------------------------------------------------------------------------
+
 
 def _last_week_at(day, hour=11):
     monday = services.week_of(timezone.localdate()) - timedelta(days=7)
@@ -121,8 +144,13 @@ def test_reviewing_a_sample(db, reviewer, collector):
         services.record_sample_review(sample, by=reviewer, answers=yes, verdict="concern")
     with pytest.raises(NotPermitted):
         services.record_sample_review(sample, by=collector, answers=yes, verdict="pass")
-    reviewed = services.record_sample_review(sample, by=reviewer, answers={**yes, "tone_professional": False},
-                                             verdict="concern", note="note calls the borrower lazy")
+    reviewed = services.record_sample_review(
+        sample,
+        by=reviewer,
+        answers={**yes, "tone_professional": False},
+        verdict="concern",
+        note="note calls the borrower lazy",
+    )
     assert (reviewed.verdict, reviewed.tone_professional, reviewed.reviewer) == ("concern", False, reviewer)
     with pytest.raises(SampleError, match="already reviewed"):
         services.record_sample_review(sample, by=reviewer, answers=yes, verdict="pass")
@@ -130,11 +158,13 @@ def test_reviewing_a_sample(db, reviewer, collector):
 
 def test_nobody_reviews_their_own_work(db, collector):
     reviewer_who_collects = make_user("Compliance reviewer")
-    sample = services.queue_sample(create_case(collector=collector), by=reviewer_who_collects,
-                                   agent=reviewer_who_collects)
+    sample = services.queue_sample(
+        create_case(collector=collector), by=reviewer_who_collects, agent=reviewer_who_collects
+    )
     with pytest.raises(NotPermitted):
-        services.record_sample_review(sample, by=reviewer_who_collects,
-                                      answers={name: True for name, _ in ReviewSample.CHECKLIST}, verdict="pass")
+        services.record_sample_review(
+            sample, by=reviewer_who_collects, answers={name: True for name, _ in ReviewSample.CHECKLIST}, verdict="pass"
+        )
 
 
 def test_the_sample_review_form_in_the_admin(db, reviewer, collector):

@@ -1,12 +1,12 @@
 """The reviewer's landing page: the findings queue most severe first, samples due, open
 complaints, agents to watch, and the dossier search."""
+
 from django.urls import reverse
 
 from compliance import services
-from tests.factories import create_case
 from tests.clients import client_for
 from tests.clock import ago
-from tests.factories import make_attempt
+from tests.factories import create_case, make_attempt
 
 
 def test_landing_page_shows_the_queues(db, reviewer, supervisor, collector):
@@ -14,8 +14,14 @@ def test_landing_page_shows_the_queues(db, reviewer, supervisor, collector):
     services.raise_finding(by=reviewer, severity="low", summary="LOW-ONE", case=case)
     services.raise_finding(by=reviewer, severity="high", summary="HIGH-ONE", case=case)
     services.queue_sample(case, by=reviewer)
-    services.record_complaint(by=supervisor, borrower=case.account.borrower, case=case, channel="phone",
-                              category="impostor", description="a man said he was from you")
+    services.record_complaint(
+        by=supervisor,
+        borrower=case.account.borrower,
+        case=case,
+        channel="phone",
+        category="impostor",
+        description="a man said he was from you",
+    )
     make_attempt(case, ago(days=1), agent=collector, allowed=False, reasons=["daily_cap"])
 
     response = client_for(reviewer).get(reverse("compliance:workspace"))

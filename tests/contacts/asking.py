@@ -1,4 +1,5 @@
 """Asking the engine about a case's first contact point, as the log-contact page does."""
+
 from contacts import engine
 from policy.codes import Channel
 

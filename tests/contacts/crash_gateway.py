@@ -1,5 +1,6 @@
 """A gateway that delivers and then hangs, so a test can kill the worker after the provider
 accepted the message but before the outbox recorded it."""
+
 import time
 
 from contacts.gateways.file import FileGateway

@@ -1,5 +1,6 @@
 """The compliance engine's cost (queries that do not grow with history), its combined
 answers (the next allowed time), and what it judged staying judged."""
+
 from datetime import time, timedelta
 
 from django.db import connection
@@ -8,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from cases import services as case_services
 from cases.models import CollectionCase, Hold
 from contacts import engine
-from policy.codes import Channel, Outcome, Reason
 from contacts.models import ChannelOptOut, ContactAttempt
+from policy.codes import Channel, Outcome, Reason
 from policy.models import PolicyProfile
 from policy.selectors import current_profile
 from policy.services import save_profile_version
@@ -17,9 +18,8 @@ from tests.clock import NEW_YORK, SHANGHAI, local
 from tests.contacts.asking import decide
 from tests.factories import past, phone_case
 
-
-
 # --- the engine's cost and combined answers ------------------------------------------------
+
 
 def test_query_count_does_not_depend_on_history_length(db):
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
@@ -33,12 +33,21 @@ def test_query_count_does_not_depend_on_history_length(db):
         return len(queries), decision
 
     short, _ = count()
-    ContactAttempt.objects.bulk_create([
-        ContactAttempt(case=case, borrower_id=case.account.borrower_id, channel=Channel.PHONE_CALL, allowed=True,
-                       started_at=at - timedelta(days=40 + i % 300, minutes=i), outcome=Outcome.NO_ANSWER,
-                       contact_point=case.points[0], profile=current_profile("US-REGF"))
-        for i in range(500)
-    ])
+    ContactAttempt.objects.bulk_create(
+        [
+            ContactAttempt(
+                case=case,
+                borrower_id=case.account.borrower_id,
+                channel=Channel.PHONE_CALL,
+                allowed=True,
+                started_at=at - timedelta(days=40 + i % 300, minutes=i),
+                outcome=Outcome.NO_ANSWER,
+                contact_point=case.points[0],
+                profile=current_profile("US-REGF"),
+            )
+            for i in range(500)
+        ]
+    )
     long, decision = count()
     # Points, holds + opt-outs (one UNION), the counts; the profiles are cached per process.
     assert decision.allowed and long == short <= 3
@@ -48,8 +57,11 @@ def test_a_caller_that_prefetched_the_contact_points_saves_their_query(db):
     case = phone_case()
     ChannelOptOut.objects.create(borrower=case.account.borrower, channel=Channel.PHONE_CALL)
     case_services.place_hold(case, Hold.Kind.DISPUTE, by=None)
-    fresh = (CollectionCase.objects.select_related("account__borrower")
-             .prefetch_related("account__borrower__contact_points").get(pk=case.pk))
+    fresh = (
+        CollectionCase.objects.select_related("account__borrower")
+        .prefetch_related("account__borrower__contact_points")
+        .get(pk=case.pk)
+    )
     with CaptureQueriesContext(connection) as queries:
         decision = engine.evaluate(fresh, Channel.PHONE_CALL, local(SHANGHAI, hour=12), contact_point=case.points[0])
     assert len(queries) == 2
@@ -75,15 +87,20 @@ def test_next_allowed_at_is_the_first_instant_every_rule_allows(db):
     """A weekly slot freeing at 22:30 borrower-local means the next morning at 08:00."""
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     for day in range(1, 8):
-        past(case, local(NEW_YORK, day_offset=day, hour=20, minute=30) if day == 1
-             else local(NEW_YORK, day_offset=day, hour=9))
+        past(
+            case,
+            local(NEW_YORK, day_offset=day, hour=20, minute=30)
+            if day == 1
+            else local(NEW_YORK, day_offset=day, hour=9),
+        )
     at = local(NEW_YORK, day_offset=7, hour=12)
     decision = decide(case, at)
     assert decision.reasons == (Reason.WEEKLY_CAP,)
     assert decision.next_allowed_at == local(NEW_YORK, day_offset=8, hour=20, minute=30)
     # Past 21:00 that would be outside hours: pushed to the next window.
     ContactAttempt.objects.filter(case=case, started_at=local(NEW_YORK, day_offset=1, hour=20, minute=30)).update(
-        started_at=local(NEW_YORK, day_offset=1, hour=22, minute=30))
+        started_at=local(NEW_YORK, day_offset=1, hour=22, minute=30)
+    )
     assert decide(case, at).next_allowed_at == local(NEW_YORK, day_offset=9, hour=8)
 
 
@@ -92,8 +109,9 @@ def test_profile_change_never_rejudges_past_attempts(db, collector, administrato
 
     case = phone_case()
     CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
-    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
-                             contact_point=case.points[0])
+    attempt = record_attempt(
+        case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
+    )
     profile = current_profile("CN")
     profile.contact_window_start = time(9, 0)
     new = save_profile_version(profile, by=administrator, note="later start")
@@ -107,8 +125,13 @@ def test_only_approved_template_versions_may_be_sent(db, administrator, reviewer
     from contacts.services import approve_template, save_template_version
 
     case = phone_case()
-    template = save_template_version(code="sms-1", channel=Channel.SMS, language="zh-hans", by=administrator,
-                                     body="{borrower_name}您好，请尽快还款。")
+    template = save_template_version(
+        code="sms-1",
+        channel=Channel.SMS,
+        language="zh-hans",
+        by=administrator,
+        body="{borrower_name}您好，请尽快还款。",
+    )
     at = local(SHANGHAI, hour=10)
     refused = decide(case, at, channel=Channel.SMS, template=template)
     assert refused.reasons == (Reason.TEMPLATE_NOT_APPROVED,) and refused.next_allowed_at is None

@@ -1,6 +1,7 @@
 """The compliance engine against the database: calling hours in the borrower's own zone,
 the daily and weekly caps and the wait after a conversation, each just inside and just
 outside its limit."""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,24 +13,25 @@ from cases import services as case_services
 from cases.models import CaseState, ContactPoint, LoanAccount
 from cases.selectors import candidate_zones
 from contacts import engine
-from policy.codes import Channel, Outcome, Reason
 from contacts.models import ContactAttempt
+from policy.codes import Channel, Outcome, Reason
 from policy.selectors import current_profile
 from policy.services import save_profile_version
-from tests.factories import create_case
 from tests.clock import LOS_ANGELES, NEW_YORK, SHANGHAI, local
 from tests.contacts.asking import decide
-from tests.factories import past, phone_case
-
-
+from tests.factories import create_case, past, phone_case
 
 # --- calling hours --------------------------------------------------------------------
 
-@pytest.mark.parametrize("profile, zone, last_minute, closing", [
-    ("CN", "Asia/Shanghai", (21, 59), (22, 0)),
-    ("US-REGF", "America/New_York", (20, 59), (21, 0)),
-    ("UK-FCA", "Europe/London", (20, 59), (21, 0)),
-])
+
+@pytest.mark.parametrize(
+    "profile, zone, last_minute, closing",
+    [
+        ("CN", "Asia/Shanghai", (21, 59), (22, 0)),
+        ("US-REGF", "America/New_York", (20, 59), (21, 0)),
+        ("UK-FCA", "Europe/London", (20, 59), (21, 0)),
+    ],
+)
 def test_outside_hours_in_the_borrowers_own_zone(db, profile, zone, last_minute, closing):
     phones = {"CN": ("+8613800000001",), "US-REGF": ("+12125550123",), "UK-FCA": ("+442079460123",)}[profile]
     case = phone_case(profile=profile, zone=zone, phones=phones)
@@ -59,7 +61,9 @@ def test_calling_hours_follow_daylight_saving_for_a_us_borrower(db):
 def test_unknown_zone_with_points_in_two_zones_allows_only_the_overlap(db):
     case = phone_case(profile="US-REGF", zone="", phones=("+12125550123", "+14155550199"))
     assert candidate_zones(case.account.borrower, case.points, current_profile("US-REGF")) == (
-        "America/Los_Angeles", "America/New_York")
+        "America/Los_Angeles",
+        "America/New_York",
+    )
     early_west = decide(case, local(NEW_YORK, hour=10, minute=59))  # 07:59 in Los Angeles
     assert early_west.reasons == (Reason.OUTSIDE_HOURS,) and "America/Los_Angeles" in early_west.explanations[0]
     assert early_west.next_allowed_at == local(NEW_YORK, hour=11)
@@ -96,6 +100,7 @@ def test_letters_are_not_bound_to_calling_hours(db):
 
 
 # --- daily caps (CN) ----------------------------------------------------------------------
+
 
 def test_connected_calls_per_day(db):
     case = phone_case()
@@ -137,6 +142,7 @@ def test_one_text_message_per_day(db):
 
 # --- weekly caps ------------------------------------------------------------------------
 
+
 def test_seven_calls_in_seven_days_reg_f(db):
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     at = local(NEW_YORK, hour=12)
@@ -159,13 +165,23 @@ def test_seven_calls_in_seven_days_reg_f(db):
 def test_ten_attempts_per_borrower_per_week_across_all_their_cases(db):
     case = phone_case()
     second_account = LoanAccount.objects.create(
-        borrower=case.account.borrower, loan_number="T-SECOND", product="p", principal=Decimal("100"),
-        outstanding_principal=Decimal("100"), oldest_unpaid_due_date=timezone.localdate() - timedelta(days=20))
+        borrower=case.account.borrower,
+        loan_number="T-SECOND",
+        product="p",
+        principal=Decimal("100"),
+        outstanding_principal=Decimal("100"),
+        oldest_unpaid_due_date=timezone.localdate() - timedelta(days=20),
+    )
     other = case_services.open_case(second_account)
     for day in range(1, 6):
         past(case, local(SHANGHAI, day_offset=day, hour=9))
-        past(case, local(SHANGHAI, day_offset=day, hour=10), channel=Channel.SMS, outcome=Outcome.SENT,
-             other_case=other if day > 3 else None)
+        past(
+            case,
+            local(SHANGHAI, day_offset=day, hour=10),
+            channel=Channel.SMS,
+            outcome=Outcome.SENT,
+            other_case=other if day > 3 else None,
+        )
     past(case, local(SHANGHAI, day_offset=0, hour=9))  # 8 days before `at`: outside the window
     at = local(SHANGHAI, day_offset=7, hour=12)
     history = ContactAttempt.objects.filter(borrower=case.account.borrower)
@@ -196,6 +212,7 @@ def test_massachusetts_two_calls_a_week_and_two_a_month_to_work(db):
 
 
 # --- conversation wait (Reg F) -------------------------------------------------------------
+
 
 def test_post_conversation_wait_day_seven_refused_day_eight_allowed(db):
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",))

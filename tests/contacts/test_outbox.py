@@ -1,4 +1,5 @@
 """The outbox: planning, delivering exactly once, waiting for the window, stopping on payment."""
+
 import threading
 from unittest import mock
 
@@ -12,12 +13,11 @@ from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts import outbox
 from contacts.gateways import GatewayError, PermanentGatewayError
 from contacts.gateways.file import FileGateway, delivered
-from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
-from tests.factories import make_user
+from policy.codes import Channel
 from tests.clock import NEW_YORK, SHANGHAI, local
-from tests.factories import phone_case
+from tests.factories import make_user, phone_case
 
 State = OutboundMessage.State
 
@@ -31,16 +31,27 @@ def outbox_dir(tmp_path, settings):
 @pytest.fixture
 def sms_template(db):
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = save_template_version(code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author,
-                                     body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。")
+    template = save_template_version(
+        code="sms-reminder",
+        channel=Channel.SMS,
+        language="zh-hans",
+        by=author,
+        body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
+    )
     return approve_template(template, by=reviewer)
 
 
 def scheduled(case, template, when):
     point = case.points[0]
     return OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=template, contact_point=point, slot=when, scheduled_for=when,
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, when))
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=point,
+        slot=when,
+        scheduled_for=when,
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, when),
+    )
 
 
 def frozen(at):
@@ -48,6 +59,7 @@ def frozen(at):
 
 
 # --- planning ---------------------------------------------------------------------------
+
 
 def test_plan_reminders_follows_the_cadence_and_is_idempotent(db, sms_template):
     on_day_3 = phone_case(dpd=3, rung=CaseState.REMINDER)
@@ -65,12 +77,15 @@ def test_plan_reminders_follows_the_cadence_and_is_idempotent(db, sms_template):
 
 def test_unapproved_templates_are_never_planned(db):
     author = make_user("Administrator")
-    save_template_version(code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author, body="{borrower_name}")
+    save_template_version(
+        code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author, body="{borrower_name}"
+    )
     phone_case(dpd=1, rung=CaseState.REMINDER)
     assert outbox.plan_reminders() == {"planned": 0, "no_template": 1, "no_contact_point": 0, "already_planned": 0}
 
 
 # --- delivering -----------------------------------------------------------------------------
+
 
 def test_due_reminder_is_delivered_once_and_recorded(db, sms_template, outbox_dir):
     case = phone_case(dpd=3, rung=CaseState.REMINDER)
@@ -94,8 +109,14 @@ def test_a_0730_reminder_waits_for_the_0800_window(db, sms_template, outbox_dir)
     message.refresh_from_db()
     assert message.state == State.SCHEDULED and message.scheduled_for == local(NEW_YORK, hour=8)
     with frozen(local(NEW_YORK, hour=7, minute=59)):
-        assert outbox.dispatch_outbox() == {"sent": 0, "deferred": 0, "suppressed": 0, "retry": 0, "failed": 0,
-                                            "skipped": 0}
+        assert outbox.dispatch_outbox() == {
+            "sent": 0,
+            "deferred": 0,
+            "suppressed": 0,
+            "retry": 0,
+            "failed": 0,
+            "skipped": 0,
+        }
     assert delivered("sms", outbox_dir) == []
     assert not ContactAttempt.objects.exists()
     with frozen(local(NEW_YORK, hour=8)):
@@ -153,8 +174,14 @@ def test_a_batch_judges_each_borrower_once_at_a_time(db, sms_template, outbox_di
     for case in cases:
         scheduled(case, sms_template, at)
     second = OutboundMessage.objects.create(
-        case=cases[0], channel=Channel.SMS, template=sms_template, contact_point=cases[0].points[0],
-        slot=at + timezone.timedelta(minutes=1), scheduled_for=at, idempotency_key="second-for-borrower-0")
+        case=cases[0],
+        channel=Channel.SMS,
+        template=sms_template,
+        contact_point=cases[0].points[0],
+        slot=at + timezone.timedelta(minutes=1),
+        scheduled_for=at,
+        idempotency_key="second-for-borrower-0",
+    )
     with frozen(local(SHANGHAI, hour=9, minute=5)), django_assert_max_num_queries(60):
         counts = outbox.dispatch_outbox()
     assert (counts["sent"], counts["deferred"]) == (12, 1)
@@ -164,21 +191,37 @@ def test_a_batch_judges_each_borrower_once_at_a_time(db, sms_template, outbox_di
     sent = ContactAttempt.objects.filter(allowed=True, channel=Channel.SMS)
     assert sent.count() == 12 and all(attempt.history.exists() for attempt in sent)
     assert set(OutboundMessage.objects.filter(state=State.SENT).values_list("attempt__case_id", flat=True)) == {
-        case.pk for case in cases}
+        case.pk for case in cases
+    }
 
 
 def test_a_letter_sent_by_the_outbox_starts_the_written_notice_lead_time(db, outbox_dir):
     from cases.models import CaseEvent
 
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    letter = approve_template(save_template_version(
-        code="formal-notice", channel=Channel.LETTER, language="zh-hans", by=author,
-        subject="催收通知", body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。"), by=reviewer)
+    letter = approve_template(
+        save_template_version(
+            code="formal-notice",
+            channel=Channel.LETTER,
+            language="zh-hans",
+            by=author,
+            subject="催收通知",
+            body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
+        ),
+        by=reviewer,
+    )
     case = phone_case(dpd=40, rung=CaseState.WRITTEN_NOTICE)
     address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
     at = local(SHANGHAI, hour=10)
-    OutboundMessage.objects.create(case=case, channel=Channel.LETTER, template=letter, contact_point=address,
-                                   slot=at, scheduled_for=at, idempotency_key="letter-1")
+    OutboundMessage.objects.create(
+        case=case,
+        channel=Channel.LETTER,
+        template=letter,
+        contact_point=address,
+        slot=at,
+        scheduled_for=at,
+        idempotency_key="letter-1",
+    )
     with frozen(local(SHANGHAI, hour=10, minute=5)):
         assert outbox.dispatch_outbox()["sent"] == 1
     case = CollectionCase.objects.get(pk=case.pk)
@@ -227,8 +270,12 @@ def test_file_gateway_is_idempotent_by_key(tmp_path):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_dispatchers_at_once_send_each_message_once(outbox_dir):
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = approve_template(save_template_version(code="sms-reminder", channel=Channel.SMS, language="zh-hans",
-                                                      by=author, body="{borrower_name}"), by=reviewer)
+    template = approve_template(
+        save_template_version(
+            code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author, body="{borrower_name}"
+        ),
+        by=reviewer,
+    )
     cases = [phone_case(dpd=3, rung=CaseState.REMINDER, phones=(f"+86138000002{i:02d}",)) for i in range(30)]
     slot = local(SHANGHAI, hour=9)
     for case in cases:

@@ -1,4 +1,5 @@
 """A worker killed between sending and recording: the message still goes out exactly once."""
+
 from datetime import timedelta
 import os
 from pathlib import Path
@@ -16,18 +17,35 @@ import pytest
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
 from contacts.gateways.file import delivered
-from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
-from tests.factories import make_user
-from tests.factories import phone_case
+from policy.codes import Channel
+from tests.factories import make_user, phone_case
 
 ROOT = Path(__file__).resolve().parents[2]
 # Zones spread around the clock: one of them is always in the middle of its day.
-ZONES = ["Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
-         "America/New_York", "America/Sao_Paulo", "Atlantic/Azores", "Europe/London", "Europe/Berlin",
-         "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka", "Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo",
-         "Australia/Sydney", "Pacific/Noumea", "Pacific/Auckland"]
+ZONES = [
+    "Pacific/Honolulu",
+    "America/Anchorage",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Atlantic/Azores",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Noumea",
+    "Pacific/Auckland",
+]
 
 
 def a_zone_in_daytime() -> str:
@@ -45,22 +63,41 @@ def database_url() -> str:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp_path):
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = approve_template(save_template_version(code="sms-reminder-en", channel=Channel.SMS, language="en",
-                                                      by=author, body="Hello {borrower_name}"), by=reviewer)
+    template = approve_template(
+        save_template_version(
+            code="sms-reminder-en", channel=Channel.SMS, language="en", by=author, body="Hello {borrower_name}"
+        ),
+        by=reviewer,
+    )
     case = phone_case(profile="US-REGF", zone=a_zone_in_daytime(), phones=("+18005550199",), rung=CaseState.REMINDER)
     slot = timezone.now() - timedelta(minutes=1)
     message = OutboundMessage.objects.create(
-        case=case, channel=Channel.SMS, template=template, contact_point=case.points[0], slot=slot, scheduled_for=slot,
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot))
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=case.points[0],
+        slot=slot,
+        scheduled_for=slot,
+        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, slot),
+    )
     outbox_dir = tmp_path / "outbox"
 
-    env = {**os.environ, "DATABASE_URL": database_url(), "OUTBOX_DIR": str(outbox_dir),
-           "SMS_GATEWAY": "tests.contacts.crash_gateway.HangingFileGateway", "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "collections_site.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "OUTBOX_DIR": str(outbox_dir),
+        "SMS_GATEWAY": "tests.contacts.crash_gateway.HangingFileGateway",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "collections_site.settings",
+    }
     env.pop("REDIS_URL", None)
     worker = subprocess.Popen(
         [sys.executable, "-c", "import django; django.setup(); from contacts import outbox; outbox.dispatch_outbox()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not delivered("sms", outbox_dir):
@@ -89,12 +126,20 @@ def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp
 
 def test_a_live_claim_is_not_taken_over_before_its_lease_ends(db):
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = approve_template(save_template_version(code="sms-x", channel=Channel.SMS, language="en", by=author,
-                                                      body="Hello"), by=reviewer)
+    template = approve_template(
+        save_template_version(code="sms-x", channel=Channel.SMS, language="en", by=author, body="Hello"), by=reviewer
+    )
     case = phone_case(rung=CaseState.REMINDER)
     slot = timezone.now() - timedelta(minutes=1)
-    OutboundMessage.objects.create(case=case, channel=Channel.SMS, template=template, contact_point=case.points[0],
-                                   slot=slot, scheduled_for=slot, idempotency_key="k-live")
+    OutboundMessage.objects.create(
+        case=case,
+        channel=Channel.SMS,
+        template=template,
+        contact_point=case.points[0],
+        slot=slot,
+        scheduled_for=slot,
+        idempotency_key="k-live",
+    )
     now = timezone.now()
     _, first = outbox.claim_due(now, 10)
     _, second = outbox.claim_due(now + timedelta(seconds=299), 10)

@@ -33,7 +33,10 @@ def test_a_failed_edit_of_the_cached_profile_does_not_linger_in_the_cache(db, ad
         save_profile_version(profile, by=administrator)
     fresh = current_profile("CN")
     assert fresh is not profile and (fresh.pk, fresh.version, fresh.phone_min_dpd) == (
-        PolicyProfile.objects.get(code="CN", version=1).pk, 1, 8)
+        PolicyProfile.objects.get(code="CN", version=1).pk,
+        1,
+        8,
+    )
 
 
 def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
@@ -45,9 +48,11 @@ def test_admin_edit_of_a_profile_writes_a_new_version(db, administrator):
     url = reverse("admin:policy_policyprofile_change", args=[profile.pk])
     page = client.get(url)
     assert page.status_code == 200
-    data = {field.name: "" if getattr(profile, field.name) is None else getattr(profile, field.name)
-            for field in PolicyProfile._meta.fields
-            if field.editable and field.name not in ("id", "version", "created_by", "created_at")}
+    data = {
+        field.name: "" if getattr(profile, field.name) is None else getattr(profile, field.name)
+        for field in PolicyProfile._meta.fields
+        if field.editable and field.name not in ("id", "version", "created_by", "created_at")
+    }
     data = {name: ("on" if value is True else value) for name, value in data.items() if value is not False}
     data.update(breathing_space_days=90, change_note="scheme extended")
     response = client.post(url, data)

@@ -6,6 +6,7 @@ each rule's edge and the way refusals combine into the next allowed time; the en
 end-to-end tests (test_hours_and_caps.py, test_stops.py) prove the facts are gathered
 right from the database.
 """
+
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,21 +27,53 @@ MONDAY_10AM = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
 
 def profile(**numbers) -> PolicyProfile:
     """A profile held in memory, CN's numbers unless told otherwise (POLICY.md)."""
-    defaults = dict(code="CN", version=1, contact_window_start=time(8), contact_window_end=time(22),
-                    connected_calls_per_day=3, unanswered_calls_per_number_per_day=5, sms_per_day=1,
-                    calls_per_debt_7d=None, attempts_per_borrower_7d=None, calls_to_workplace_30d=None,
-                    conversation_wait_days=None, third_party_contact_allowed=True, third_party_max_per_person=None,
-                    third_party_requires_unreachable=True, unreachable_failed_calls=3,
-                    overridable_reasons="daily_cap weekly_cap outside_hours")
+    defaults = dict(
+        code="CN",
+        version=1,
+        contact_window_start=time(8),
+        contact_window_end=time(22),
+        connected_calls_per_day=3,
+        unanswered_calls_per_number_per_day=5,
+        sms_per_day=1,
+        calls_per_debt_7d=None,
+        attempts_per_borrower_7d=None,
+        calls_to_workplace_30d=None,
+        conversation_wait_days=None,
+        third_party_contact_allowed=True,
+        third_party_max_per_person=None,
+        third_party_requires_unreachable=True,
+        unreachable_failed_calls=3,
+        overridable_reasons="daily_cap weekly_cap outside_hours",
+    )
     return PolicyProfile(**{**defaults, **numbers})
 
 
-def facts(channel=Channel.PHONE_CALL, at=MONDAY_10AM, *, state=CaseState.PHONE, zones=("Asia/Shanghai",),
-          point=None, holds=(), template=None, policy=None, **known) -> Facts:
+def facts(
+    channel=Channel.PHONE_CALL,
+    at=MONDAY_10AM,
+    *,
+    state=CaseState.PHONE,
+    zones=("Asia/Shanghai",),
+    point=None,
+    holds=(),
+    template=None,
+    policy=None,
+    **known,
+) -> Facts:
     case = CollectionCase(state=state, ladder_rung=state if state in LADDER else CaseState.PHONE)
     point = point or ContactPoint(kind="phone", value="+8613800000001")
-    return Facts(case=case, channel=channel, at=at, profile=policy or profile(), contact_point=point,
-                 template=template, zones=zones, borrower_points=[point], active_holds=list(holds), **known)
+    return Facts(
+        case=case,
+        channel=channel,
+        at=at,
+        profile=policy or profile(),
+        contact_point=point,
+        template=template,
+        zones=zones,
+        borrower_points=[point],
+        active_holds=list(holds),
+        **known,
+    )
 
 
 def hold(kind, ends_at=None) -> Hold:
@@ -48,8 +81,13 @@ def hold(kind, ends_at=None) -> Hold:
 
 
 def notice(required=True) -> MessageTemplate:
-    return MessageTemplate(code="letter-collection-ends", channel=Channel.LETTER, version=1,
-                           is_required_notice=required, approved_at=MONDAY_10AM - timedelta(days=30))
+    return MessageTemplate(
+        code="letter-collection-ends",
+        channel=Channel.LETTER,
+        version=1,
+        is_required_notice=required,
+        approved_at=MONDAY_10AM - timedelta(days=30),
+    )
 
 
 def at_shanghai(day_offset=0, hour=8, minute=0) -> datetime:
@@ -57,6 +95,7 @@ def at_shanghai(day_offset=0, hour=8, minute=0) -> datetime:
 
 
 # --- allowed, and the hours -------------------------------------------------------------------
+
 
 def test_nothing_against_it_is_allowed_now():
     decision = decide(facts())
@@ -94,6 +133,7 @@ def test_letters_keep_no_calling_hours():
 
 # --- caps and waits: refused until a rolling window frees a slot ------------------------------
 
+
 def test_connected_calls_cap_reopens_at_the_borrowers_midnight():
     assert decide(facts(connected_calls_today=2)).allowed
     decision = decide(facts(connected_calls_today=3))
@@ -122,8 +162,13 @@ def test_seven_calls_in_seven_days_frees_a_slot_when_the_oldest_leaves_the_windo
 def test_texts_count_as_calls_where_the_profile_says_so():
     massachusetts = profile(code="US-MA", calls_per_debt_7d=2, sms_counts_as_call=True, sms_per_day=None)
     two_days_ago = MONDAY_10AM - timedelta(days=2)
-    sms = facts(Channel.SMS, state=CaseState.REMINDER, policy=massachusetts, debt_calls_7d=2,
-                kth_recent={"debt_calls_7d": two_days_ago})
+    sms = facts(
+        Channel.SMS,
+        state=CaseState.REMINDER,
+        policy=massachusetts,
+        debt_calls_7d=2,
+        kth_recent={"debt_calls_7d": two_days_ago},
+    )
     assert decide(sms).reasons == (Reason.WEEKLY_CAP,)
     assert decide(replace(sms, profile=profile(code="US-MA", calls_per_debt_7d=2, sms_per_day=None))).allowed
 
@@ -132,8 +177,15 @@ def test_work_numbers_have_their_own_thirty_day_cap():
     massachusetts = profile(code="US-MA", calls_per_debt_7d=2, calls_to_workplace_30d=2)
     work = ContactPoint(kind="phone", value="+16175550100", is_workplace=True)
     first = MONDAY_10AM - timedelta(days=20)
-    decision = decide(facts(point=work, policy=massachusetts, workplace_calls_30d=2, debt_calls_7d=0,
-                            kth_recent={"workplace_calls_30d": first}))
+    decision = decide(
+        facts(
+            point=work,
+            policy=massachusetts,
+            workplace_calls_30d=2,
+            debt_calls_7d=0,
+            kth_recent={"workplace_calls_30d": first},
+        )
+    )
     assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=10, hour=10))
     # The weekly cap does not apply to a work number: it has its own.
     assert decide(facts(point=work, policy=massachusetts, workplace_calls_30d=1, debt_calls_7d=5)).allowed
@@ -142,8 +194,11 @@ def test_work_numbers_have_their_own_thirty_day_cap():
 def test_all_channels_cap_per_borrower():
     capped = profile(attempts_per_borrower_7d=10)
     last_slot = MONDAY_10AM - timedelta(days=6)
-    decision = decide(facts(Channel.SMS, state=CaseState.REMINDER, policy=capped, attempts_7d=10,
-                            kth_recent={"attempts_7d": last_slot}))
+    decision = decide(
+        facts(
+            Channel.SMS, state=CaseState.REMINDER, policy=capped, attempts_7d=10, kth_recent={"attempts_7d": last_slot}
+        )
+    )
     assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=1, hour=10))
 
 
@@ -151,8 +206,10 @@ def test_after_a_conversation_the_next_call_waits_for_day_eight():
     reg_f = profile(code="US-REGF", conversation_wait_days=7)
     spoke = at_shanghai(day_offset=-6, hour=15)
     decision = decide(facts(policy=reg_f, last_conversation_at=spoke))
-    assert (decision.reasons, decision.next_allowed_at) == ((Reason.POST_CONVERSATION_WAIT,),
-                                                            at_shanghai(day_offset=1, hour=8))
+    assert (decision.reasons, decision.next_allowed_at) == (
+        (Reason.POST_CONVERSATION_WAIT,),
+        at_shanghai(day_offset=1, hour=8),
+    )
     assert decide(facts(policy=reg_f, last_conversation_at=spoke - timedelta(days=1))).allowed
     assert decide(facts(Channel.SMS, state=CaseState.REMINDER, policy=reg_f, last_conversation_at=spoke)).allowed
 
@@ -161,14 +218,21 @@ def test_the_next_allowed_time_waits_for_every_refusal_and_then_for_the_window()
     # Capped until tomorrow's midnight and the texts' cap frees a slot at 23:00 tonight:
     # the first instant both allow is 00:00, and calls open at 08:00.
     capped = profile(attempts_per_borrower_7d=1)
-    decision = decide(facts(connected_calls_today=3, policy=capped, attempts_7d=1,
-                            kth_recent={"attempts_7d": at_shanghai(day_offset=-7, hour=23)}))
+    decision = decide(
+        facts(
+            connected_calls_today=3,
+            policy=capped,
+            attempts_7d=1,
+            kth_recent={"attempts_7d": at_shanghai(day_offset=-7, hour=23)},
+        )
+    )
     assert decision.reasons == (Reason.DAILY_CAP, Reason.WEEKLY_CAP)
     assert decision.next_allowed_at == at_shanghai(day_offset=1, hour=8)
     assert decision.overridable
 
 
 # --- stops that waiting alone does not lift -------------------------------------------------
+
 
 def test_a_paid_balance_stops_contact_before_the_case_is_closed():
     decision = decide(facts(outstanding=Decimal("0.00")))
@@ -199,13 +263,16 @@ def test_opt_out_and_an_invalid_number_are_never_overridable():
     assert not opted.overridable and not invalid.overridable
 
 
-@pytest.mark.parametrize("state, ladder_rung, allowed", [
-    (CaseState.REMINDER, CaseState.REMINDER, False),
-    (CaseState.PHONE, CaseState.PHONE, True),
-    # A side state keeps the highest rung reached.
-    (CaseState.ARRANGEMENT, CaseState.PHONE, True),
-    (CaseState.ARRANGEMENT, CaseState.REMINDER, False),
-])
+@pytest.mark.parametrize(
+    "state, ladder_rung, allowed",
+    [
+        (CaseState.REMINDER, CaseState.REMINDER, False),
+        (CaseState.PHONE, CaseState.PHONE, True),
+        # A side state keeps the highest rung reached.
+        (CaseState.ARRANGEMENT, CaseState.PHONE, True),
+        (CaseState.ARRANGEMENT, CaseState.REMINDER, False),
+    ],
+)
 def test_a_phone_call_needs_the_phone_rung(state, ladder_rung, allowed):
     f = facts(state=state)
     f.case.ladder_rung = ladder_rung
@@ -216,14 +283,18 @@ def test_a_phone_call_needs_the_phone_rung(state, ladder_rung, allowed):
 
 def test_an_unapproved_template_is_refused():
     draft = MessageTemplate(code="sms-reminder", channel=Channel.SMS, version=2, approved_at=None)
-    assert decide(facts(Channel.SMS, state=CaseState.REMINDER, template=draft)).reasons == (Reason.TEMPLATE_NOT_APPROVED,)
+    assert decide(facts(Channel.SMS, state=CaseState.REMINDER, template=draft)).reasons == (
+        Reason.TEMPLATE_NOT_APPROVED,
+    )
 
 
 # --- third parties ------------------------------------------------------------------------------
 
+
 def third_party() -> ContactPoint:
-    return ContactPoint(kind="phone", value="+8613900000009", owner=ContactPoint.Owner.THIRD_PARTY,
-                        third_party_relation="employer")
+    return ContactPoint(
+        kind="phone", value="+8613900000009", owner=ContactPoint.Owner.THIRD_PARTY, third_party_relation="employer"
+    )
 
 
 def test_cn_calls_a_third_party_only_when_the_borrower_is_unreachable():
@@ -234,9 +305,12 @@ def test_cn_calls_a_third_party_only_when_the_borrower_is_unreachable():
 def test_reg_f_contacts_a_third_party_once():
     reg_f = profile(code="US-REGF", third_party_max_per_person=1, third_party_requires_unreachable=False)
     assert decide(facts(point=third_party(), policy=reg_f)).allowed
-    assert decide(facts(point=third_party(), policy=reg_f, third_party_contacts=1)).reasons == (Reason.THIRD_PARTY_LIMIT,)
+    assert decide(facts(point=third_party(), policy=reg_f, third_party_contacts=1)).reasons == (
+        Reason.THIRD_PARTY_LIMIT,
+    )
     assert decide(facts(point=third_party(), policy=profile(third_party_contact_allowed=False))).reasons == (
-        Reason.THIRD_PARTY_LIMIT,)
+        Reason.THIRD_PARTY_LIMIT,
+    )
 
 
 def test_the_holiday_list_is_read_as_dates():

@@ -3,16 +3,20 @@ import threading
 from django.db import connection
 import pytest
 
-from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase, ContactPoint, Hold
-from policy.codes import Channel, Outcome, Reason
 from contacts.models import ContactAttempt, MessageTemplate
 from contacts.services import (
-    ContactBlocked, TemplateError, approve_template, record_attempt, render_template, save_template_version,
+    ContactBlocked,
+    TemplateError,
+    approve_template,
+    record_attempt,
+    render_template,
+    save_template_version,
 )
-from tests.factories import make_user
+from core.exceptions import NotPermitted
+from policy.codes import Channel, Outcome, Reason
 from tests.clock import NEW_YORK, SHANGHAI, local
-from tests.factories import past, phone_case
+from tests.factories import make_user, past, phone_case
 
 
 def assigned(case, collector):
@@ -22,8 +26,15 @@ def assigned(case, collector):
 
 def test_allowed_attempt_is_stored_with_its_decision(db, collector):
     case = assigned(phone_case(), collector)
-    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.RIGHT_PARTY, by=collector, at=local(SHANGHAI),
-                             contact_point=case.points[0], note="Will pay Friday")
+    attempt = record_attempt(
+        case,
+        Channel.PHONE_CALL,
+        Outcome.RIGHT_PARTY,
+        by=collector,
+        at=local(SHANGHAI),
+        contact_point=case.points[0],
+        note="Will pay Friday",
+    )
     assert attempt.allowed and attempt.reasons == [] and attempt.profile.label == "CN v1"
     assert attempt.conversation and attempt.party_reached == "borrower"
     assert attempt.history.first().history_user == collector
@@ -32,8 +43,14 @@ def test_allowed_attempt_is_stored_with_its_decision(db, collector):
 def test_blocked_attempt_is_stored_then_raised(db, collector):
     case = assigned(phone_case(), collector)
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI, hour=23),
-                       contact_point=case.points[0])
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.NO_ANSWER,
+            by=collector,
+            at=local(SHANGHAI, hour=23),
+            contact_point=case.points[0],
+        )
     attempt = blocked.value.attempt
     assert ContactAttempt.objects.get(pk=attempt.pk).allowed is False
     assert attempt.reasons == [Reason.OUTSIDE_HOURS] and attempt.outcome == ""
@@ -43,8 +60,9 @@ def test_blocked_attempt_is_stored_then_raised(db, collector):
 
 def test_requests_cease_places_a_cease_hold(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, Outcome.REQUESTS_CEASE, by=collector, at=local(SHANGHAI),
-                   contact_point=case.points[0])
+    record_attempt(
+        case, Channel.PHONE_CALL, Outcome.REQUESTS_CEASE, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
+    )
     case = CollectionCase.objects.get(pk=case.pk)
     assert case.state == CaseState.ON_HOLD
     assert case.holds.get().kind == Hold.Kind.CEASE_COMMUNICATION
@@ -52,16 +70,24 @@ def test_requests_cease_places_a_cease_hold(db, collector):
 
 def test_disputes_debt_places_a_dispute_hold(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, Outcome.DISPUTES_DEBT, by=collector, at=local(SHANGHAI),
-                   contact_point=case.points[0], note="Says the fee was never agreed")
+    record_attempt(
+        case,
+        Channel.PHONE_CALL,
+        Outcome.DISPUTES_DEBT,
+        by=collector,
+        at=local(SHANGHAI),
+        contact_point=case.points[0],
+        note="Says the fee was never agreed",
+    )
     hold = CollectionCase.objects.get(pk=case.pk).holds.get()
     assert hold.kind == Hold.Kind.DISPUTE and "fee was never agreed" in hold.note
 
 
 def test_wrong_number_marks_the_point_invalid(db, collector):
     case = assigned(phone_case(), collector)
-    record_attempt(case, Channel.PHONE_CALL, Outcome.WRONG_NUMBER, by=collector, at=local(SHANGHAI),
-                   contact_point=case.points[0])
+    record_attempt(
+        case, Channel.PHONE_CALL, Outcome.WRONG_NUMBER, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
+    )
     point = ContactPoint.objects.get(pk=case.points[0].pk)
     assert point.is_invalid and point.invalid_since == local(SHANGHAI)
 
@@ -76,8 +102,9 @@ def test_a_sent_letter_starts_the_written_notice_lead_time(db, collector):
 def test_collector_cannot_record_on_another_collectors_case(db, collector, other_collector):
     case = assigned(phone_case(), other_collector)
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
-                       contact_point=case.points[0])
+        record_attempt(
+            case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
+        )
     assert not ContactAttempt.objects.exists()
 
 
@@ -88,11 +115,26 @@ def test_supervisor_overrides_an_overridable_refusal_with_a_reason(db, collector
     with pytest.raises(ContactBlocked):
         record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0])
     with pytest.raises(NotPermitted):
-        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0],
-                       overridden_by=collector, override_reason="Borrower asked for a call today")
-    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at,
-                             contact_point=case.points[0], overridden_by=supervisor,
-                             override_reason="Borrower asked on the 5th to be called back today (prior consent)")
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.CALLBACK,
+            by=collector,
+            at=at,
+            contact_point=case.points[0],
+            overridden_by=collector,
+            override_reason="Borrower asked for a call today",
+        )
+    attempt = record_attempt(
+        case,
+        Channel.PHONE_CALL,
+        Outcome.CALLBACK,
+        by=collector,
+        at=at,
+        contact_point=case.points[0],
+        overridden_by=supervisor,
+        override_reason="Borrower asked on the 5th to be called back today (prior consent)",
+    )
     assert attempt.allowed and attempt.was_overridden and attempt.reasons == [Reason.POST_CONVERSATION_WAIT]
 
 
@@ -101,31 +143,49 @@ def test_hard_refusals_cannot_be_overridden(db, collector, supervisor):
     ContactPoint.objects.filter(pk=case.points[0].pk).update(opted_out=True)
     case.points[0].refresh_from_db()
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(NEW_YORK),
-                       contact_point=case.points[0], overridden_by=supervisor, override_reason="urgent, really")
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.NO_ANSWER,
+            by=collector,
+            at=local(NEW_YORK),
+            contact_point=case.points[0],
+            overridden_by=supervisor,
+            override_reason="urgent, really",
+        )
     assert blocked.value.attempt.allowed is False and not blocked.value.decision.overridable
 
 
-@pytest.mark.parametrize("outcome, channel, point, message", [
-    ("shouted", Channel.PHONE_CALL, True, "Unknown outcome"),
-    ("", Channel.PHONE_CALL, True, "outcome"),
-    (Outcome.NO_ANSWER, Channel.PHONE_CALL, False, "needs a contact point"),
-])
+@pytest.mark.parametrize(
+    "outcome, channel, point, message",
+    [
+        ("shouted", Channel.PHONE_CALL, True, "Unknown outcome"),
+        ("", Channel.PHONE_CALL, True, "outcome"),
+        (Outcome.NO_ANSWER, Channel.PHONE_CALL, False, "needs a contact point"),
+    ],
+)
 def test_bad_requests_are_refused_and_store_nothing(db, collector, outcome, channel, point, message):
     from contacts.engine import ContactRequestError
 
     case = assigned(phone_case(), collector)
     with pytest.raises(ContactRequestError, match=message):
-        record_attempt(case, channel, outcome, by=collector, at=local(SHANGHAI),
-                       contact_point=case.points[0] if point else None)
+        record_attempt(
+            case, channel, outcome, by=collector, at=local(SHANGHAI), contact_point=case.points[0] if point else None
+        )
     assert not ContactAttempt.objects.exists()
 
 
 # --- templates -------------------------------------------------------------------------
 
+
 def test_templates_render_only_after_approval_and_only_allowed_variables(db, administrator, reviewer):
-    template = save_template_version(code="sms-dpd1", channel=Channel.SMS, language="zh-hans", by=administrator,
-                                     body="{borrower_name}您好，贷款{loan_number}逾期{days_past_due}天，应还{amount_due}{currency}。")
+    template = save_template_version(
+        code="sms-dpd1",
+        channel=Channel.SMS,
+        language="zh-hans",
+        by=administrator,
+        body="{borrower_name}您好，贷款{loan_number}逾期{days_past_due}天，应还{amount_due}{currency}。",
+    )
     case = phone_case()
     with pytest.raises(TemplateError, match="not approved"):
         render_template(template, case)
@@ -143,12 +203,15 @@ def _with_role(user, role):
     return type(user).objects.get(pk=user.pk)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("Dear {borrower_name}, your national ID {national_id} ...", "Unknown variables: {national_id}"),
-    ("Pay now or the police will arrest you.", "Prohibited content"),
-    ("不还款将列入黑名单", "Prohibited content"),
-    ("Unbalanced {borrower_name", "Unbalanced braces"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("Dear {borrower_name}, your national ID {national_id} ...", "Unknown variables: {national_id}"),
+        ("Pay now or the police will arrest you.", "Prohibited content"),
+        ("不还款将列入黑名单", "Prohibited content"),
+        ("Unbalanced {borrower_name", "Unbalanced braces"),
+    ],
+)
 def test_bad_templates_are_refused(db, administrator, body, message):
     with pytest.raises(TemplateError, match=message):
         save_template_version(code="bad", channel=Channel.SMS, language="en", body=body, by=administrator)
@@ -156,15 +219,25 @@ def test_bad_templates_are_refused(db, administrator, body, message):
 
 
 def test_editing_a_template_makes_a_new_unapproved_version(db, administrator, reviewer):
-    first = approve_template(save_template_version(code="email-week", channel=Channel.EMAIL, language="en",
-                                                   body="Hello {borrower_name}", by=administrator), by=reviewer)
-    second = save_template_version(code="email-week", channel=Channel.EMAIL, language="en",
-                                   body="Hello {borrower_name}, please call {hotline}", by=administrator)
+    first = approve_template(
+        save_template_version(
+            code="email-week", channel=Channel.EMAIL, language="en", body="Hello {borrower_name}", by=administrator
+        ),
+        by=reviewer,
+    )
+    second = save_template_version(
+        code="email-week",
+        channel=Channel.EMAIL,
+        language="en",
+        body="Hello {borrower_name}, please call {hotline}",
+        by=administrator,
+    )
     assert (second.version, second.is_approved) == (2, False)
     assert MessageTemplate.objects.get(pk=first.pk).is_approved
 
 
 # --- concurrency ---------------------------------------------------------------------------
+
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -178,8 +251,9 @@ def test_twenty_agents_at_once_never_exceed_the_cap():
     def call(minute):
         try:
             barrier.wait(timeout=20)
-            record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=supervisor, at=at,
-                           contact_point=case.points[0])
+            record_attempt(
+                case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=supervisor, at=at, contact_point=case.points[0]
+            )
             results.append("allowed")
         except ContactBlocked:
             results.append("blocked")
@@ -203,8 +277,14 @@ def test_a_call_logged_after_the_fact_counts_the_calls_that_followed_it(db, coll
         past(case, local(SHANGHAI, day_offset=-1, hour=hour), outcome=Outcome.RIGHT_PARTY)
     past(case, local(SHANGHAI, day_offset=-1, hour=14), outcome=Outcome.RIGHT_PARTY)
     with pytest.raises(ContactBlocked) as blocked:
-        record_attempt(case, Channel.PHONE_CALL, Outcome.RIGHT_PARTY, by=collector,
-                       at=local(SHANGHAI, day_offset=-1, hour=9), contact_point=case.points[0])
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.RIGHT_PARTY,
+            by=collector,
+            at=local(SHANGHAI, day_offset=-1, hour=9),
+            contact_point=case.points[0],
+        )
     assert blocked.value.decision.reasons == (Reason.DAILY_CAP,)
 
 
@@ -215,9 +295,14 @@ def test_a_recorded_attempt_is_stored_like_an_outbox_one(db, collector):
     from audit.models import AuditLedger
 
     case = assigned(phone_case(), collector)
-    attempt = record_attempt(case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI),
-                             contact_point=case.points[0])
+    attempt = record_attempt(
+        case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
+    )
     history = ContactAttempt.history.get(id=attempt.pk)
-    assert (history.history_user, history.history_change_reason, history.agent_id) == (collector, "allowed", collector.pk)
+    assert (history.history_user, history.history_change_reason, history.agent_id) == (
+        collector,
+        "allowed",
+        collector.pk,
+    )
     assert AuditLedger.objects.filter(table_name=history._meta.db_table, row_pk=history.pk).count() == 1
     assert verify_chain().ok

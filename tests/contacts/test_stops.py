@@ -1,6 +1,7 @@
 """The compliance engine against the database: what stops contact whatever the hour or
 the count — holds, cease requests, opt-outs, closed cases, invalid points, the ladder's
 rungs, a visit not approved, third parties — and requests that are errors, not refusals."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,15 +11,14 @@ import pytest
 from cases import services as case_services
 from cases.models import CaseState, CollectionCase, ContactPoint, Hold, LoanAccount
 from contacts import engine
-from policy.codes import Channel, Outcome, Reason
 from contacts.models import ChannelOptOut, ContactAttempt
+from policy.codes import Channel, Outcome, Reason
 from tests.clock import NEW_YORK, SHANGHAI, local
 from tests.contacts.asking import decide
 from tests.factories import past, phone_case
 
-
-
 # --- holds, cease, opt-out, closed, invalid, stage, visit -----------------------------------
+
 
 def test_cease_request_blocks_everything_but_required_notices(db, supervisor):
     from contacts.services import approve_template, save_template_version
@@ -30,8 +30,14 @@ def test_cease_request_blocks_everything_but_required_notices(db, supervisor):
     refused = decide(case, at)
     assert refused.reasons == (Reason.CEASE_REQUESTED,) and refused.next_allowed_at is None
     author = type(supervisor).objects.create_user("author")
-    notice = save_template_version(code="collection-ends", channel=Channel.LETTER, language="zh-hans",
-                                   body="{borrower_name}：我们将停止催收。", by=author, is_required_notice=True)
+    notice = save_template_version(
+        code="collection-ends",
+        channel=Channel.LETTER,
+        language="zh-hans",
+        body="{borrower_name}：我们将停止催收。",
+        by=author,
+        is_required_notice=True,
+    )
     notice = approve_template(notice, by=_reviewer())
     assert engine.evaluate(case, Channel.LETTER, at, contact_point=address, template=notice).allowed
 
@@ -109,12 +115,24 @@ def test_paid_case_blocks_every_channel_and_stores_the_attempt(db, collector):
     email = ContactPoint.objects.create(borrower=borrower, kind="email", value="x@example.cn")
     postal = ContactPoint.objects.create(borrower=borrower, kind="postal", value="上海市人民路1号")
     social = ContactPoint.objects.create(borrower=borrower, kind="social", value="wechat:fang")
-    targets = {Channel.PHONE_CALL: case.points[0], Channel.SMS: case.points[0], Channel.EMAIL: email,
-               Channel.LETTER: postal, Channel.SOCIAL: social, Channel.FIELD_VISIT: None}
+    targets = {
+        Channel.PHONE_CALL: case.points[0],
+        Channel.SMS: case.points[0],
+        Channel.EMAIL: email,
+        Channel.LETTER: postal,
+        Channel.SOCIAL: social,
+        Channel.FIELD_VISIT: None,
+    }
     for channel, point in targets.items():
         with pytest.raises(ContactBlocked) as blocked:
-            record_attempt(case, channel, Outcome.NO_ANSWER if channel == "phone_call" else Outcome.SENT, by=collector,
-                           at=local(SHANGHAI), contact_point=point)
+            record_attempt(
+                case,
+                channel,
+                Outcome.NO_ANSWER if channel == "phone_call" else Outcome.SENT,
+                by=collector,
+                at=local(SHANGHAI),
+                contact_point=point,
+            )
         assert Reason.CASE_CLOSED in blocked.value.decision.reasons
     stored = ContactAttempt.objects.filter(case=case)
     assert stored.count() == 6 and not stored.filter(allowed=True).exists()
@@ -131,9 +149,11 @@ def test_a_cleared_balance_blocks_contact_even_before_the_case_is_resolved(db):
 
 # --- third parties ---------------------------------------------------------------------
 
+
 def _third_party(case, number):
-    point = ContactPoint(borrower=case.account.borrower, kind="phone", value=number, owner="third_party",
-                         third_party_relation="employer")
+    point = ContactPoint(
+        borrower=case.account.borrower, kind="phone", value=number, owner="third_party", third_party_relation="employer"
+    )
     point.full_clean()
     point.save()
     return point

@@ -1,15 +1,16 @@
 """The collector's pages: log a contact (checked before saving), the timeline, the queue."""
+
 from datetime import timedelta
 from unittest import mock
 
 from django.urls import reverse
 
 from cases.models import CollectionCase
-from policy.codes import Channel, Outcome
 from contacts.models import ContactAttempt
+from policy.codes import Channel, Outcome
+from tests.clients import client_for
 from tests.clock import SHANGHAI, local
 from tests.factories import past, phone_case
-from tests.clients import client_for
 
 
 def mine(collector, **kwargs):
@@ -24,8 +25,7 @@ def at_borrower_time(hour, minute=0):
 
 
 def form(case, **fields):
-    data = {"channel": Channel.PHONE_CALL, "contact_point": case.points[0].pk, "outcome": Outcome.NO_ANSWER,
-            "note": ""}
+    data = {"channel": Channel.PHONE_CALL, "contact_point": case.points[0].pk, "outcome": Outcome.NO_ANSWER, "note": ""}
     data.update(fields)
     return data
 
@@ -43,16 +43,21 @@ def test_check_shows_the_decision_and_saves_nothing(db, collector):
 def test_check_needs_no_outcome(db, collector):
     case = mine(collector)
     with at_borrower_time(10):
-        page = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]),
-                                          form(case, check="1", outcome="")).content.decode()
+        page = (
+            client_for(collector)
+            .post(reverse("contacts:log_contact", args=[case.pk]), form(case, check="1", outcome=""))
+            .content.decode()
+        )
     assert "Allowed now" in page and not ContactAttempt.objects.exists()
 
 
 def test_save_records_an_allowed_call_and_returns_to_the_case(db, collector):
     case = mine(collector)
     with at_borrower_time(10):
-        response = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]),
-                                              form(case, save="1", outcome=Outcome.RIGHT_PARTY, note="Pays Friday"))
+        response = client_for(collector).post(
+            reverse("contacts:log_contact", args=[case.pk]),
+            form(case, save="1", outcome=Outcome.RIGHT_PARTY, note="Pays Friday"),
+        )
     assert response.status_code == 302 and response["Location"].endswith(f"/collectioncase/{case.pk}/change/")
     attempt = ContactAttempt.objects.get()
     assert attempt.allowed and attempt.agent == collector and attempt.note == "Pays Friday"
@@ -70,8 +75,9 @@ def test_a_refused_save_is_stored_as_blocked_and_explained(db, collector):
 def test_promise_outcome_opens_the_promise_form(db, collector):
     case = mine(collector)
     with at_borrower_time(10):
-        response = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]),
-                                              form(case, save="1", outcome=Outcome.PROMISE_TO_PAY))
+        response = client_for(collector).post(
+            reverse("contacts:log_contact", args=[case.pk]), form(case, save="1", outcome=Outcome.PROMISE_TO_PAY)
+        )
     assert response["Location"] == f"{reverse('admin:cases_promisetopay_add')}?case={case.pk}"
 
 
@@ -84,8 +90,9 @@ def test_save_without_outcome_is_a_field_error(db, collector):
 def test_point_of_another_borrower_is_refused_by_the_form(db, collector):
     case = mine(collector)
     other = phone_case(phones=("+8613800000077",))
-    page = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]),
-                                      form(case, save="1", contact_point=other.points[0].pk))
+    page = client_for(collector).post(
+        reverse("contacts:log_contact", args=[case.pk]), form(case, save="1", contact_point=other.points[0].pk)
+    )
     assert page.status_code == 200 and "contact_point" in page.context["form"].errors
     assert not ContactAttempt.objects.exists()
 
@@ -104,8 +111,9 @@ def test_reviewers_cannot_log_contacts(db, reviewer, collector):
 def test_case_page_timeline_marks_blocked_attempts_with_borrower_local_time(db, collector, supervisor):
     case = mine(collector, profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     past(case, local(SHANGHAI, hour=9), allowed=False)
-    ContactAttempt.objects.filter(allowed=False).update(reasons=["outside_hours"],
-                                                        explanations=["It is 21:30 for the borrower"])
+    ContactAttempt.objects.filter(allowed=False).update(
+        reasons=["outside_hours"], explanations=["It is 21:30 for the borrower"]
+    )
     page = client_for(supervisor).get(reverse("admin:cases_collectioncase_change", args=[case.pk])).content.decode()
     assert "BLOCKED" in page and "outside_hours" in page and "It is 21:30 for the borrower" in page
     # 09:00 in Shanghai is 20:00 (EST) the evening before in New York.

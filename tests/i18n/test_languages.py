@@ -1,5 +1,6 @@
 """The interface in Chinese and English: a complete catalogue, each person's own language,
 money and dates the reader's way, and borrowers written to in their own language."""
+
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,23 +15,25 @@ import pytest
 
 from cases.models import CaseState
 from contacts import outbox
-from policy.codes import Channel
 from contacts.models import OutboundMessage
 from contacts.services import approve_template, save_template_version
+from policy.codes import Channel
 from preferences.models import StaffProfile
-from tests.factories import make_user
-from tests.factories import phone_case
+from tests.factories import make_user, phone_case
 
 try:  # signing in through the second factor, where the site asks for one
     from tests.clients import sign_in
 except ImportError:  # pragma: no cover
+
     def sign_in(client, user):
         client.force_login(user)
+
 
 CATALOGUE = Path(settings.BASE_DIR, "locale", "zh_Hans", "LC_MESSAGES", "django.po")
 
 
 # --- the catalogue ----------------------------------------------------------------------
+
 
 def test_every_message_has_a_chinese_translation_and_none_is_fuzzy():
     po = polib.pofile(str(CATALOGUE))
@@ -59,6 +62,7 @@ def test_placeholders_survive_translation():
 
 # --- each person's language ---------------------------------------------------------------
 
+
 def signed_in(user, language=None):
     if language:
         StaffProfile.objects.create(user=user, language=language)
@@ -67,10 +71,13 @@ def signed_in(user, language=None):
     return client
 
 
-@pytest.mark.parametrize("language, index_text, queue_text", [
-    ("zh-hans", "依法合规处理逾期账户", "现在可以致电"),
-    ("en", "Work overdue accounts lawfully", "May be phoned now"),
-])
+@pytest.mark.parametrize(
+    "language, index_text, queue_text",
+    [
+        ("zh-hans", "依法合规处理逾期账户", "现在可以致电"),
+        ("en", "Work overdue accounts lawfully", "May be phoned now"),
+    ],
+)
 def test_saved_preference_decides_the_language(db, language, index_text, queue_text):
     collector = make_user("Collector")
     client = signed_in(collector, language)
@@ -104,8 +111,10 @@ def test_switching_language_saves_the_preference(db):
     assert "May be phoned now" in client.get(reverse("contacts:work_queue")).content.decode()
     # the choice follows the person to another browser
     elsewhere = signed_in(collector)
-    assert "May be phoned now" in elsewhere.get(reverse("contacts:work_queue"),
-                                                HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert (
+        "May be phoned now"
+        in elsewhere.get(reverse("contacts:work_queue"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
 
 
 def test_an_unknown_language_is_not_saved(db):
@@ -131,12 +140,15 @@ def test_refusal_explanations_follow_the_readers_language(db):
 MONEY = Template("{% load money %}{{ amount|money:currency }}")
 
 
-@pytest.mark.parametrize("language, currency, expected", [
-    ("zh-hans", "CNY", "¥1,234.50"),
-    ("en", "CNY", "CN¥1,234.50"),
-    ("en", "USD", "$1,234.50"),
-    ("zh-hans", "USD", "US$1,234.50"),
-])
+@pytest.mark.parametrize(
+    "language, currency, expected",
+    [
+        ("zh-hans", "CNY", "¥1,234.50"),
+        ("en", "CNY", "CN¥1,234.50"),
+        ("en", "USD", "$1,234.50"),
+        ("zh-hans", "USD", "US$1,234.50"),
+    ],
+)
 def test_money_is_written_the_readers_way(language, currency, expected):
     with translation.override(language):
         assert MONEY.render(Context({"amount": Decimal("1234.5"), "currency": currency})) == expected
@@ -152,6 +164,7 @@ def test_dates_follow_the_locale():
 
 # --- borrowers in their own language ----------------------------------------------------------
 
+
 @pytest.fixture
 def reminder_templates(db, settings, tmp_path):
     settings.OUTBOX_DIR = tmp_path / "outbox"
@@ -160,8 +173,9 @@ def reminder_templates(db, settings, tmp_path):
         ("sms-reminder", "zh-hans", "{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。"),
         ("sms-reminder-en", "en", "Dear {borrower_name}, loan {loan_number} is {days_past_due} days overdue."),
     ]:
-        approve_template(save_template_version(code=code, channel=Channel.SMS, language=language, by=author,
-                                               body=body), by=reviewer)
+        approve_template(
+            save_template_version(code=code, channel=Channel.SMS, language=language, by=author, body=body), by=reviewer
+        )
 
 
 def test_each_borrower_gets_the_reminder_in_their_language(db, reminder_templates):
@@ -176,6 +190,7 @@ def test_each_borrower_gets_the_reminder_in_their_language(db, reminder_template
 
 
 # --- sign-in security ---------------------------------------------------------------------------
+
 
 def test_the_two_factor_page_speaks_the_persons_language(db):
     """A supervisor who has passed the password step but not yet the code, and prefers
@@ -197,6 +212,9 @@ def test_the_two_factor_page_speaks_the_persons_language(db):
     assert f"已以 {supervisor.username} 身份登录" in text
     assert "Two-factor sign-in" not in text and "authenticator app" not in text
 
-    wrong = client.post(reverse("accounts:verify"), {"token": "000000", "next": reverse("contacts:work_queue")},
-                        HTTP_ACCEPT_LANGUAGE="en")
+    wrong = client.post(
+        reverse("accounts:verify"),
+        {"token": "000000", "next": reverse("contacts:work_queue")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()

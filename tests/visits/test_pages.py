@@ -1,23 +1,22 @@
 """The visit pages: the supervisor's inbox, the agent's page, and the borrower's /verify/."""
+
 from datetime import timedelta
-import re
 from decimal import Decimal
+import re
+from zoneinfo import ZoneInfo
 
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 import pytest
 
-from zoneinfo import ZoneInfo
-
 from cases.models import CaseState, CollectionCase, ContactPoint
 from contacts import outbox
-from tests.clock import SHANGHAI, local
-from tests.clock import frozen, window
+from tests.clients import client_for
+from tests.clock import SHANGHAI, frozen, local, window
 from tests.factories import eligible_case
 from visits import services
 from visits.models import FieldVisit, VisitState
-from tests.clients import client_for
 
 NOTICE_TIME = local(SHANGHAI, day_offset=1, hour=10)
 
@@ -30,9 +29,15 @@ def outbox_dir(tmp_path, settings):
 def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_templates):
     case = eligible_case(collector=collector)
     start, end = window()
-    page = client_for(collector).post(reverse("visits:request", args=[case.pk]), {
-        "window_start": start.strftime("%Y-%m-%d %H:%M"), "window_end": end.strftime("%Y-%m-%d %H:%M"),
-        "address": "上海市黄浦区人民路1号", "reason": "Phone numbers changed; letters unanswered."})
+    page = client_for(collector).post(
+        reverse("visits:request", args=[case.pk]),
+        {
+            "window_start": start.strftime("%Y-%m-%d %H:%M"),
+            "window_end": end.strftime("%Y-%m-%d %H:%M"),
+            "address": "上海市黄浦区人民路1号",
+            "reason": "Phone numbers changed; letters unanswered.",
+        },
+    )
     assert page.status_code == 302
     visit = FieldVisit.objects.get()
     assert visit.window_start == start  # entered in the borrower's zone
@@ -40,8 +45,10 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
     inbox = client_for(supervisor).get(reverse("visits:inbox")).content.decode()
     assert case.account.loan_number in inbox and "field_visit_dpd_reached" not in inbox and "days past due" in inbox
     with frozen(NOTICE_TIME):
-        response = client_for(supervisor).post(reverse("visits:decide", args=[visit.pk]), {
-            "approve": "1", "agents": [a.pk for a in agents], "note": "Two agents, polite."})
+        response = client_for(supervisor).post(
+            reverse("visits:decide", args=[visit.pk]),
+            {"approve": "1", "agents": [a.pk for a in agents], "note": "Two agents, polite."},
+        )
         assert response.status_code == 302
         services.sync_notices()
         outbox.dispatch_outbox()
@@ -55,10 +62,20 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
         agent.post(reverse("visits:act", args=[visit.pk]), {"action": "check_in"})
         assert FieldVisit.objects.get().state == VisitState.IN_PROGRESS
         assert agent.get(reverse("visits:report", args=[visit.pk])).status_code == 200
-        agent.post(reverse("visits:act", args=[visit.pk]), {
-            "action": "report", "identity_verified": "on", "identity_method": "ID card", "willingness": "willing",
-            "ability": "partly", "next_steps": "Pays 1,000 on Friday.", "conduct_attested": "on",
-            "promise_amount": "1000", "promise_due": (timezone.localdate() + timedelta(days=5)).isoformat()})
+        agent.post(
+            reverse("visits:act", args=[visit.pk]),
+            {
+                "action": "report",
+                "identity_verified": "on",
+                "identity_method": "ID card",
+                "willingness": "willing",
+                "ability": "partly",
+                "next_steps": "Pays 1,000 on Friday.",
+                "conduct_attested": "on",
+                "promise_amount": "1000",
+                "promise_due": (timezone.localdate() + timedelta(days=5)).isoformat(),
+            },
+        )
     visit = FieldVisit.objects.get()
     assert visit.state == VisitState.COMPLETED and visit.promise.amount == Decimal("1000")
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ARRANGEMENT
@@ -70,8 +87,9 @@ def test_supervisor_cannot_approve_their_own_request_on_the_page(db, supervisor,
     case = eligible_case()
     start, end = window()
     visit = services.request_visit(case, by=supervisor, reason="r", window_start=start, window_end=end, address="a")
-    page = client_for(supervisor).post(reverse("visits:decide", args=[visit.pk]),
-                                       {"approve": "1", "agents": [a.pk for a in agents]})
+    page = client_for(supervisor).post(
+        reverse("visits:decide", args=[visit.pk]), {"approve": "1", "agents": [a.pk for a in agents]}
+    )
     assert page.status_code == 200 and "may not approve" in page.content.decode()
     assert FieldVisit.objects.get().state == VisitState.REQUESTED
 
@@ -104,15 +122,21 @@ def test_verify_a_valid_code_in_its_window(db, collector, supervisor, agents, no
         page = verify(visit.verification_code.lower())
     assert "SH-001" in page and "SH-002" in page and "Qiang Liu1" in page and "within its announced time" in page
     account = visit.case.account
-    for secret in (account.borrower.full_name, str(account.outstanding_total), f"{account.outstanding_total:,.2f}",
-                   account.loan_number, account.borrower.national_id):
+    for secret in (
+        account.borrower.full_name,
+        str(account.outstanding_total),
+        f"{account.outstanding_total:,.2f}",
+        account.loan_number,
+        account.borrower.national_id,
+    ):
         assert secret not in page
 
 
 def test_verify_shows_the_window_in_the_borrowers_own_zone(db, collector, supervisor, agents, notice_templates):
     visit = notified_visit(collector, supervisor, agents)
     visit.case.account.borrower.__class__.objects.filter(pk=visit.case.account.borrower_id).update(
-        home_time_zone="America/New_York")
+        home_time_zone="America/New_York"
+    )
     ContactPoint.objects.filter(borrower_id=visit.case.account.borrower_id).update(time_zone="")
     with frozen(visit.window_start + timedelta(minutes=30)):
         page = verify(visit.verification_code)
@@ -147,11 +171,12 @@ def test_codes_are_unguessable():
 
     codes = {new_verification_code() for _ in range(2000)}
     assert len(codes) == 2000 and all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
-    assert len(CODE_ALPHABET) ** CODE_LENGTH > 10 ** 14
+    assert len(CODE_ALPHABET) ** CODE_LENGTH > 10**14
 
 
-def test_the_visit_page_lists_the_notices_the_borrower_was_sent(db, collector, supervisor, reviewer, agents,
-                                                                notice_templates):
+def test_the_visit_page_lists_the_notices_the_borrower_was_sent(
+    db, collector, supervisor, reviewer, agents, notice_templates
+):
     visit = notified_visit(collector, supervisor, agents)
     page = client_for(reviewer).get(reverse("admin:visits_fieldvisit_change", args=[visit.pk])).content.decode()
     assert "Notices to the borrower" in page

@@ -1,4 +1,5 @@
 """Each field-visit guard at its boundary, and the whole way through the services."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -6,16 +7,14 @@ from django.utils import timezone
 import pytest
 
 from cases import services as case_services
-from core.exceptions import NotPermitted
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
 from contacts.gateways.file import delivered
-from policy.codes import Channel
 from contacts.models import ContactAttempt, OutboundMessage
-from tests.factories import make_user
-from tests.clock import SHANGHAI, local
-from tests.clock import frozen, window
-from tests.factories import eligible_case
+from core.exceptions import NotPermitted
+from policy.codes import Channel
+from tests.clock import SHANGHAI, frozen, local, window
+from tests.factories import eligible_case, make_user
 from visits import services
 from visits.models import FieldVisit, VisitNotice, VisitState
 from visits.services import VisitRefused
@@ -29,17 +28,27 @@ def outbox_dir(tmp_path, settings):
 
 def request(case, by, **kwargs):
     start, end = window()
-    return services.request_visit(case, by=by, reason="Numbers changed; calls refused.", window_start=start, window_end=end,
-                                  address="上海市黄浦区人民路1号", **kwargs)
+    return services.request_visit(
+        case,
+        by=by,
+        reason="Numbers changed; calls refused.",
+        window_start=start,
+        window_end=end,
+        address="上海市黄浦区人民路1号",
+        **kwargs,
+    )
 
 
-@pytest.mark.parametrize("change, rule", [
-    ({"dpd": 89}, "field_visit_dpd_reached"),
-    ({"outstanding": Decimal("9999.99")}, "field_visit_balance_reached"),
-    ({"calls": 3, "texts": 2}, "has_failed_remote_contact"),  # 5 failed attempts
-    ({"calls": 6, "texts": 0}, "has_failed_remote_contact"),  # 6, but one channel
-    ({"notice_days_ago": 6}, "notice_lead_time_elapsed"),
-])
+@pytest.mark.parametrize(
+    "change, rule",
+    [
+        ({"dpd": 89}, "field_visit_dpd_reached"),
+        ({"outstanding": Decimal("9999.99")}, "field_visit_balance_reached"),
+        ({"calls": 3, "texts": 2}, "has_failed_remote_contact"),  # 5 failed attempts
+        ({"calls": 6, "texts": 0}, "has_failed_remote_contact"),  # 6, but one channel
+        ({"notice_days_ago": 6}, "notice_lead_time_elapsed"),
+    ],
+)
 def test_request_refused_one_below_each_threshold(db, collector, agents, change, rule):
     case = eligible_case(collector=collector, **change)
     with pytest.raises(VisitRefused) as refusal:
@@ -95,8 +104,9 @@ def test_window_too_soon_for_the_notice_cannot_be_approved(db, collector, superv
     case = eligible_case(collector=collector)
     start = local(SHANGHAI, day_offset=1, hour=10)
     with frozen(start - timedelta(hours=47)):
-        visit = services.request_visit(case, by=collector, reason="r", window_start=start, window_end=start + timedelta(hours=2),
-                                       address="a")
+        visit = services.request_visit(
+            case, by=collector, reason="r", window_start=start, window_end=start + timedelta(hours=2), address="a"
+        )
         with pytest.raises(VisitRefused, match="the notice must go by"):
             services.approve_visit(visit, by=supervisor, agents=agents)
     with frozen(start - timedelta(hours=48)):
@@ -150,18 +160,36 @@ def test_the_whole_way_through_the_services(db, collector, supervisor, agents, n
         visit = services.check_in(visit, by=agents[0].user, lat=31.2304, lon=121.4737)
         assert visit.state == VisitState.IN_PROGRESS
         with pytest.raises(VisitRefused, match="conduct attestation"):
-            services.complete_visit(visit, by=agents[0].user, report={"identity_verified": True, "identity_method": "ID card"})
-        visit = services.complete_visit(visit, by=agents[0].user, report={
-            "identity_verified": True, "identity_method": "ID card seen", "willingness": "willing", "ability": "partly",
-            "next_steps": "Pay 2,000 by Friday; we call Monday.", "conduct_attested": True,
-            "promise_amount": Decimal("2000"), "promise_due": timezone.localdate() + timedelta(days=5)})
+            services.complete_visit(
+                visit, by=agents[0].user, report={"identity_verified": True, "identity_method": "ID card"}
+            )
+        visit = services.complete_visit(
+            visit,
+            by=agents[0].user,
+            report={
+                "identity_verified": True,
+                "identity_method": "ID card seen",
+                "willingness": "willing",
+                "ability": "partly",
+                "next_steps": "Pay 2,000 by Friday; we call Monday.",
+                "conduct_attested": True,
+                "promise_amount": Decimal("2000"),
+                "promise_due": timezone.localdate() + timedelta(days=5),
+            },
+        )
     assert visit.state == VisitState.COMPLETED and visit.promise.amount == Decimal("2000")
     assert visit.attempt.channel == Channel.FIELD_VISIT and visit.attempt.allowed
     assert visit.attempt.started_at == visit.checked_in_at
     assert CollectionCase.objects.get(pk=visit.case_id).state == CaseState.ARRANGEMENT
     kinds = list(visit.case.events.filter(kind="visit").values_list("transition", flat=True))
-    assert kinds == ["visit:requested", "visit:approved", "visit:approved", "visit:notified", "visit:in_progress",
-                     "visit:completed"]
+    assert kinds == [
+        "visit:requested",
+        "visit:approved",
+        "visit:approved",
+        "visit:notified",
+        "visit:in_progress",
+        "visit:completed",
+    ]
 
 
 def test_late_notice_blocks_check_in(db, collector, supervisor, agents, notice_templates):
@@ -177,8 +205,9 @@ def test_check_in_refused_by_the_rules_is_recorded(db, collector, supervisor, ag
     visit = approved_and_notified(collector, supervisor, agents, notice_templates)
     start, _ = window()
     # The borrower asked for no contact: a hold cancels the visit; a stale page still tries.
-    FieldVisit.objects.filter(pk=visit.pk).update(window_start=start.replace(hour=21, minute=30),
-                                                  window_end=start.replace(hour=23))
+    FieldVisit.objects.filter(pk=visit.pk).update(
+        window_start=start.replace(hour=21, minute=30), window_end=start.replace(hour=23)
+    )
     with frozen(start.replace(hour=22, minute=15)):
         with pytest.raises(VisitRefused, match="contact only 08:00–22:00"):
             services.check_in(FieldVisit.objects.get(pk=visit.pk), by=agents[0].user)
@@ -186,8 +215,9 @@ def test_check_in_refused_by_the_rules_is_recorded(db, collector, supervisor, ag
     assert not refused.allowed and refused.reasons == ["outside_hours"] and refused.agent == agents[0].user
 
 
-def test_payment_during_an_approved_visit_cancels_it_and_sends_nothing_more(db, collector, supervisor, agents,
-                                                                            notice_templates, outbox_dir):
+def test_payment_during_an_approved_visit_cancels_it_and_sends_nothing_more(
+    db, collector, supervisor, agents, notice_templates, outbox_dir
+):
     case = eligible_case(collector=collector)
     visit = request(case, collector)
     services.approve_visit(visit, by=supervisor, agents=agents)
@@ -203,12 +233,14 @@ def test_payment_during_an_approved_visit_cancels_it_and_sends_nothing_more(db, 
     # The suppressed messages are the visit's own announcements, found by their link; a
     # paid-off case has nobody to tell that the visit is off.
     assert {(n.kind, n.message.state) for n in visit.notices.select_related("message")} == {
-        (VisitNotice.Kind.ANNOUNCEMENT, OutboundMessage.State.SUPPRESSED)}
+        (VisitNotice.Kind.ANNOUNCEMENT, OutboundMessage.State.SUPPRESSED)
+    }
     assert visit.notices.count() == len(visit.notice_channels.split()) == 2
 
 
-def test_hold_cancels_an_announced_visit_and_tells_the_borrower(db, collector, supervisor, agents, notice_templates,
-                                                               outbox_dir):
+def test_hold_cancels_an_announced_visit_and_tells_the_borrower(
+    db, collector, supervisor, agents, notice_templates, outbox_dir
+):
     visit = approved_and_notified(collector, supervisor, agents, notice_templates)
     with frozen(NOTICE_TIME + timedelta(hours=1)):
         case_services.place_hold(CollectionCase.objects.get(pk=visit.case_id), "dispute", by=collector)

@@ -1,5 +1,6 @@
 """Print the current two-factor code of the demo users (those seed_demo gave the
 published demo secret); real users' codes are never printed."""
+
 from django.core.management.base import BaseCommand
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

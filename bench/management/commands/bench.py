@@ -3,6 +3,7 @@
 print one JSON report of how the nightly cycle, the outbox, the compliance engine and
 the admin perform on it. Progress goes to stderr. See bench/README.md.
 """
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,26 +17,55 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, required=True, help="Number of collection cases (and borrowers).")
-        parser.add_argument("--reuse", action="store_true",
-                            help="Measure the book of this size already generated here; do not generate.")
-        parser.add_argument("--force", action="store_true",
-                            help="Write into a database whose name does not start with 'bench'.")
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Measure the book of this size already generated here; do not generate.",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Write into a database whose name does not start with 'bench'."
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--check-contact-calls", type=int, default=10_000)
         parser.add_argument("--admin-requests", type=int, default=20)
-        parser.add_argument("--dispatch-messages", type=int, default=None,
-                            help="Due messages to dispatch (default: cases/100, at most 20,000).")
+        parser.add_argument(
+            "--dispatch-messages",
+            type=int,
+            default=None,
+            help="Due messages to dispatch (default: cases/100, at most 20,000).",
+        )
         parser.add_argument("--dispatch-batch", type=int, default=None, help="Default: settings.OUTBOX_BATCH_SIZE.")
         parser.add_argument("--output", help="Also write the JSON report to this file.")
-        parser.add_argument("--check", action="store_true",
-                            help="Exit with an error if any section of the report has no number (CI).")
+        parser.add_argument(
+            "--check", action="store_true", help="Exit with an error if any section of the report has no number (CI)."
+        )
 
-    def handle(self, *args, cases, reuse, force, seed, check_contact_calls, admin_requests, dispatch_messages,
-               dispatch_batch, output, check, **options):
+    def handle(
+        self,
+        *args,
+        cases,
+        reuse,
+        force,
+        seed,
+        check_contact_calls,
+        admin_requests,
+        dispatch_messages,
+        dispatch_batch,
+        output,
+        check,
+        **options,
+    ):
         try:
-            report = run(cases, reuse=reuse, force=force, seed=seed, check_contact_calls=check_contact_calls,
-                         admin_requests=admin_requests, dispatch_messages=dispatch_messages,
-                         dispatch_batch=dispatch_batch)
+            report = run(
+                cases,
+                reuse=reuse,
+                force=force,
+                seed=seed,
+                check_contact_calls=check_contact_calls,
+                admin_requests=admin_requests,
+                dispatch_messages=dispatch_messages,
+                dispatch_batch=dispatch_batch,
+            )
         except BenchError as refusal:
             raise CommandError(str(refusal)) from refusal
         text = json.dumps(report, indent=2, ensure_ascii=False, default=str)

@@ -3,6 +3,7 @@ Load the lender's feed from CSV: ``import_loans accounts.csv`` for accounts, bal
 and borrowers, ``import_loans --payments payments.csv`` for payments. The whole file
 or nothing (see cases/imports/run.py); errors are listed by line and column.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.imports import import_csv
@@ -26,7 +27,10 @@ class Command(BaseCommand):
             for error in result.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"Nothing imported from {path}: {len(result.errors)} error(s).")
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {kind} from {path}: {result.created} created, {result.updated} updated"
-            + (f", {result.unchanged} already recorded" if result.unchanged else "") + "."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {kind} from {path}: {result.created} created, {result.updated} updated"
+                + (f", {result.unchanged} already recorded" if result.unchanged else "")
+                + "."
+            )
+        )

@@ -4,12 +4,15 @@ from compliance import services
 
 
 class Command(BaseCommand):
-    help = ("Verify the audit hash chain over history rows, case events and the access log; "
-            "name the first broken row (table, pk, ledger seq). Exits non-zero when broken.")
+    help = (
+        "Verify the audit hash chain over history rows, case events and the access log; "
+        "name the first broken row (table, pk, ledger seq). Exits non-zero when broken."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--all", action="store_true",
-                            help="List every problem found (up to 50), not just the first.")
+        parser.add_argument(
+            "--all", action="store_true", help="List every problem found (up to 50), not just the first."
+        )
 
     def handle(self, *args, **options):
         report = services.check_audit_chain()
@@ -21,5 +24,7 @@ class Command(BaseCommand):
             for problem in report.problems:
                 self.stderr.write(f"  {problem.kind}: {problem}")
         first = report.first_problem
-        raise CommandError(f"{report.summary()}\nFirst broken row: table={first.table} pk={first.row_pk} "
-                           f"seq={first.seq} ({first.kind})")
+        raise CommandError(
+            f"{report.summary()}\nFirst broken row: table={first.table} pk={first.row_pk} "
+            f"seq={first.seq} ({first.kind})"
+        )
