@@ -158,6 +158,8 @@ else:
     for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # The same transport, writing each message whole before a worker can see it (broker.py).
+    CELERY_BROKER_TRANSPORT = "collections_site.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

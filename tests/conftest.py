@@ -84,6 +84,27 @@ def no_language_left_behind():
     translation.deactivate()
 
 
+# The longest tests, started first within their group (pytest-django runs the tests that
+# use a rolled-back database first, then the transactional ones, then those without a
+# database). Run last, one of them kept one worker busy for seconds after the other had
+# finished everything.
+LONGEST_FIRST = (
+    "tests/test_upgrade_in_place.py::",
+    "tests/browser/",
+    "tests/bench/test_bench.py::test_bench_generates_a_book_and_measures_every_section",
+    "tests/test_permission_matrix.py::test_every_url_answers_each_role_as_the_table_says",
+    "tests/cases/test_jobs.py::test_refresh_delinquency_on_10000_accounts_is_set_based_and_idempotent",
+    "tests/cases/test_demo.py::",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Runs before pytest-django's own (stable) sort into those groups, which keeps this order
+    within each group."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
+
 def pytest_runtest_setup(item):
     for marker in ("postgres", "redis"):
         if item.get_closest_marker(marker):

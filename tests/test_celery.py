@@ -148,3 +148,38 @@ def test_worker_delivers_a_due_reminder_exactly_once_and_not_before_the_window(w
     message.refresh_from_db()
     assert message.state == OutboundMessage.State.SENT
     assert len(delivered("sms", settings.OUTBOX_DIR)) == 1
+
+
+def test_file_broker_never_shows_a_worker_half_a_message(tmp_path, monkeypatch):
+    """kombu's file-system transport creates a message's file before writing into it, and a
+    worker listing the folder in between read an empty message and stopped. The embedded
+    broker's transport (collections_site/broker.py) writes it whole under another name first."""
+    from queue import Empty
+
+    from kombu import Connection
+
+    from collections_site import broker
+
+    folder = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    channel = Connection(
+        "filesystem://", transport="collections_site.broker:Transport", transport_options=folder
+    ).default_channel
+    seen_while_writing = []
+
+    def encode_while_a_worker_looks(payload):
+        # With kombu's own transport the worker finds the empty file here: JSONDecodeError.
+        try:
+            seen_while_writing.append(channel._get("celery"))
+        except Empty:
+            seen_while_writing.append("nothing")
+        return real_dumps(payload)
+
+    real_dumps = broker.dumps
+    monkeypatch.setattr(broker, "dumps", encode_while_a_worker_looks)
+    channel._put("celery", {"body": "a task"})
+    assert seen_while_writing == ["nothing"]
+    assert channel._get("celery") == {"body": "a task"}
+    if not settings.REDIS_URL:
+        assert settings.CELERY_BROKER_TRANSPORT == "collections_site.broker:Transport"
+        with app.connection_for_write() as conn:
+            assert isinstance(conn.transport, broker.Transport)
