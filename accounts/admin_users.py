@@ -3,12 +3,40 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
+
+from core.adminkit import ReadOnlyInline
+
+from .models import StaffEvent
+
+
+class StaffEventInline(ReadOnlyInline):
+    """The user's security facts, newest first: passwords, authenticators, lockouts."""
+
+    model = StaffEvent
+    fk_name = "user"
+    fields = ["kind", "when", "by", "about"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = gettext_lazy("Security events")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    @admin.display(description=gettext_lazy("when"))
+    def when(self, event):
+        return formats.date_format(timezone.localtime(event.at), "DATETIME_FORMAT")
+
+    @admin.display(description=gettext_lazy("about"))
+    def about(self, event):
+        return event.details.get("device") or event.details.get("ip") or "—"
 
 
 class StaffUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "role_names", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_staff"]
+    inlines = [StaffEventInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Sign-in security")
+
+    def ready(self):
+        from . import staff_events
+
+        staff_events.connect()

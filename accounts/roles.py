@@ -2,7 +2,7 @@
 
 Administrators unlock a locked-out sign-in (delete the axes attempt) and remove a lost
 authenticator so its owner enrols a new one; they never see a device's secret.
-Compliance reviewers read the sign-in records.
+Compliance reviewers read the sign-in records and the staff security events.
 """
 
 ROLE_PERMISSIONS = {
@@ -17,6 +17,13 @@ ROLE_PERMISSIONS = {
         "axes.view_accesslog",
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",
+        "accounts.view_staffevent",
     ],
-    "Compliance reviewer": ["auth.view_user", "auth.view_group", "axes.view_accessattempt", "axes.view_accesslog"],
+    "Compliance reviewer": [
+        "auth.view_user",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.view_accesslog",
+        "accounts.view_staffevent",
+    ],
 }
