@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sample_cases_for_review"],
         "schedule": crontab(day_of_week="mon", hour=3, minute=0),
     },
+    # Beat does not make up a tick missed while the broker was down; this does (core/catchup.py).
+    "catch-up-missed-jobs": {"task": "core.tasks.catch_up_missed_jobs", "schedule": 10 * 60.0},
 }
 
 # --- Compliance review -------------------------------------------------------------

@@ -1,13 +1,18 @@
 """Job runs in the admin, with a button to run the nightly cycle now."""
 
+import logging
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
+import kombu.exceptions
 
 from .models import JobRun
 from .tasks import run_scheduled_job
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(JobRun)
@@ -38,6 +43,17 @@ class JobRunAdmin(admin.ModelAdmin):
         """Queue the nightly cycle on the workers (POST only, supervisors and administrators)."""
         if request.method != "POST" or not request.user.has_perm("core.run_nightly_cycle"):
             raise PermissionDenied
-        run_scheduled_job.delay("nightly_cycle", trigger="admin", user_id=request.user.pk)
+        try:
+            run_scheduled_job.delay("nightly_cycle", trigger="admin", user_id=request.user.pk)
+        except kombu.exceptions.OperationalError:
+            logger.warning("broker unreachable: the nightly cycle was not queued", exc_info=True)
+            messages.error(
+                request,
+                _(
+                    "The job queue cannot be reached just now, so the nightly cycle was not queued. "
+                    "Try again in a few minutes; a nightly run missed meanwhile is made up when the queue is back."
+                ),
+            )
+            return redirect("admin:core_jobrun_changelist")
         messages.success(request, _("The nightly cycle is queued; its run appears here when a worker has done it."))
         return redirect("admin:core_jobrun_changelist")

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from .catchup import catch_up_missed_jobs as catch_up
 from .jobs import run_job
 
 
@@ -11,3 +12,9 @@ def run_scheduled_job(name: str, trigger: str = "beat", user_id: int | None = No
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     run = run_job(name, trigger=trigger, by=by)
     return run.counts if run is not None else {}
+
+
+@shared_task
+def catch_up_missed_jobs() -> dict:
+    """Run the daily jobs whose tick passed with no run (a broker outage, say)."""
+    return catch_up()

@@ -331,3 +331,18 @@ class VisitNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · visit {self.visit_id}"
+
+
+class VerifyMiss(models.Model):
+    """A wrong code typed at /verify/ while the cache was unreachable: the throttle counts
+    these instead, so guessing codes stays slow when Redis is down (visits/throttle.py)."""
+
+    client = models.CharField(max_length=64, db_index=True, verbose_name=_("client address"))
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+
+    class Meta:
+        verbose_name = _("verification miss")
+        verbose_name_plural = _("verification misses")
+
+    def __str__(self):
+        return f"{self.client} at {self.at:%Y-%m-%d %H:%M}"

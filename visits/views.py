@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from audit.services import log_pii_access
 from cases.selectors import borrower_zone, case_timeline, visible_cases
 from core.exceptions import ServiceError
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
 from .models import VisitState
 
@@ -40,9 +39,7 @@ def verify(request):
     result = None
     if form.is_bound and form.is_valid():
         client = request.META.get("REMOTE_ADDR", "unknown")
-        key = f"verify-attempts:{client}"
-        attempts = cache.get(key, 0)
-        if attempts >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
+        if throttle.misses(client) >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
             response = render(
                 request, "visits/verify.html", {"form": form, "throttled": True, "hotline": settings.LENDER_HOTLINE}
             )
@@ -50,7 +47,7 @@ def verify(request):
             return response
         result = selectors.verification(form.cleaned_data["code"])
         if result["status"] == "unknown":
-            cache.set(key, attempts + 1, settings.VERIFY_WINDOW_SECONDS)
+            throttle.note_miss(client)
     return render(
         request,
         "visits/verify.html",
