@@ -28,7 +28,7 @@ SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
 class Rule(models.TextChoices):
-    """Stable codes of what a finding is about (one function each in compliance/scan.py)."""
+    """Stable codes of what a finding is about (one function each in compliance/scan/)."""
 
     CONTACT_AFTER_REPAYMENT = "contact_after_repayment", _("Contact after repayment")
     REPEATED_BLOCKS = "repeated_blocks", _("Attempts blocked repeatedly on one case")

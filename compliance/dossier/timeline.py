@@ -1,0 +1,156 @@
+"""
+The timeline's entries, one query per kind of record: case events, contact attempts (allowed,
+blocked or overridden, with the template and the exact text sent), outbox messages never
+sent, field visits, complaints and findings.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from contacts.models import ContactAttempt
+from policy.codes import Reason
+
+from ..models import Complaint
+from ..selectors import field_visit_model
+from .records import Entry, _Clock, _shown_point, admin_url
+
+
+def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -> Entry:
+    who = attempt.agent.get_username() if attempt.agent_id else "system"
+    to = _shown_point(attempt.contact_point, full_contact)
+    parts = [f"{attempt.get_direction_display()} {attempt.get_channel_display().lower()}" + (f" to {to}" if to else "")]
+    if attempt.allowed:
+        parts.append(attempt.get_outcome_display() or "no outcome")
+        if attempt.party_reached != ContactAttempt.Party.NONE:
+            parts.append(f"reached: {attempt.get_party_reached_display().lower()}")
+    else:
+        parts.append("REFUSED: " + " ".join(attempt.explanations))
+    details = [f"Judged under {attempt.profile.label}."]
+    if attempt.note:
+        details.append(f"Note: {attempt.note}")
+    if attempt.was_overridden:
+        details.append(f"Override by {attempt.overridden_by.get_username()}: {attempt.override_reason}")
+    if not attempt.allowed and attempt.next_allowed_at:
+        details.append(f"Allowed again from {clock.local(attempt.next_allowed_at)}.")
+    sent = getattr(attempt, "outbound_message", None)
+    text = attempt.message_text or (sent.body if sent is not None else "")
+    template = attempt.template or (sent.template if sent is not None else None)
+    return Entry(
+        at=attempt.started_at,
+        borrower_local=clock.local(attempt.started_at),
+        section="attempt",
+        kind=attempt.get_channel_display(),
+        actor=who,
+        summary=" · ".join(parts),
+        details=details,
+        blocked=not attempt.allowed,
+        overridden=attempt.was_overridden,
+        off_hours=Reason.OUTSIDE_HOURS in attempt.reasons,
+        reasons=tuple(attempt.reasons),
+        template=f"{template.code} v{template.version}" if template else "",
+        message_text=text,
+        record=f"contacts.ContactAttempt#{attempt.pk}",
+        url=admin_url("contacts.ContactAttempt", attempt.pk),
+    )
+
+
+def _event_entries(case, clock):
+    for event in case.events.select_related("actor"):
+        moved = f"{event.from_state} → {event.to_state}. " if event.to_state else ""
+        yield Entry(
+            at=event.at,
+            borrower_local=clock.local(event.at),
+            section="event",
+            kind=event.get_kind_display(),
+            actor=event.actor_label,
+            summary=(moved + event.reason).strip(),
+            details=[
+                f"{'✓' if rule.get('passed') else '✗'} {rule.get('rule')}: {rule.get('explanation', '')}"
+                for rule in event.rules
+            ]
+            + ([f"Profile {event.profile_label}."] if event.profile_label else []),
+            record=f"cases.CaseEvent#{event.pk}",
+        )
+
+
+def _unsent_message_entries(case, clock):
+    """Outbox rows that never became a contact (scheduled, suppressed, failed): they show
+    the system stopping, or about to send."""
+    for message in case.outbound_messages.filter(attempt__isnull=True).select_related("template"):
+        at = message.sent_at or message.scheduled_for
+        reasons = tuple(message.suppressed_reasons)
+        yield Entry(
+            at=at,
+            borrower_local=clock.local(at),
+            section="message",
+            kind=f"{message.get_channel_display()} {message.get_purpose_display().lower()}",
+            actor="system",
+            summary=f"{message.get_state_display()}"
+            + (f": {', '.join(reasons)}" if reasons else "")
+            + (f" — {message.last_error}" if message.last_error else ""),
+            reasons=reasons,
+            template=f"{message.template.code} v{message.template.version}",
+            message_text=message.body,
+            record=f"contacts.OutboundMessage#{message.pk}",
+            url=admin_url("contacts.OutboundMessage", message.pk),
+        )
+
+
+def _visit_entries(case, clock):
+    """Field visits, once the visits app provides FieldVisit (see selectors.field_visit_model)."""
+    FieldVisit = field_visit_model()
+    if FieldVisit is None:
+        return
+    for visit in FieldVisit.objects.filter(case=case).select_related("requested_by"):
+        at = getattr(visit, "requested_at", None) or timezone.now()
+        missing = visit.missing_report_items() if hasattr(visit, "missing_report_items") else []
+        state = visit.get_state_display() if hasattr(visit, "get_state_display") else getattr(visit, "state", "")
+        yield Entry(
+            at=at,
+            borrower_local=clock.local(at),
+            section="visit",
+            kind=f"Field visit ({state})",
+            actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else "system",
+            summary=getattr(visit, "reason", "") or str(visit),
+            details=[f"Report missing: {', '.join(missing)}."] if missing and state else [],
+            record=f"visits.FieldVisit#{visit.pk}",
+            url=admin_url("visits.FieldVisit", visit.pk),
+        )
+
+
+def _complaint_entries(case, clock):
+    about_this_case = Q(case=case) | Q(borrower_id=case.account.borrower_id, case__isnull=True)
+    for complaint in Complaint.objects.filter(about_this_case).select_related("recorded_by", "agent"):
+        yield Entry(
+            at=complaint.received_at,
+            borrower_local=clock.local(complaint.received_at),
+            section="complaint",
+            kind=f"Complaint: {complaint.get_category_display()}",
+            actor=complaint.recorded_by.get_username(),
+            summary=complaint.description,
+            details=([f"About {complaint.agent.get_username()}."] if complaint.agent_id else [])
+            + (
+                [f"Resolved {clock.local(complaint.resolved_at)}: {complaint.resolution}"]
+                if complaint.resolved_at
+                else ["Open."]
+            ),
+            record=f"compliance.Complaint#{complaint.pk}",
+            url=admin_url("compliance.Complaint", complaint.pk),
+        )
+
+
+def _finding_entries(case, clock):
+    for finding in case.findings.select_related("reviewer"):
+        yield Entry(
+            at=finding.detected_at,
+            borrower_local=clock.local(finding.detected_at),
+            section="finding",
+            kind=f"Finding: {finding.get_rule_display()} ({finding.severity})",
+            actor=finding.reviewer.get_username() if finding.reviewer_id else "scan",
+            summary=finding.summary,
+            details=[f"{finding.get_status_display()}. {finding.review_note}".strip()],
+            record=f"compliance.Finding#{finding.pk}",
+            url=admin_url("compliance.Finding", finding.pk),
+        )

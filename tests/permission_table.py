@@ -1,0 +1,397 @@
+"""The table the permission matrix (tests/test_permission_matrix.py) checks, as
+tests/permission_world.py holds its world: one row per URL (as ``reverse`` knows it),
+how it is requested, and what each actor of ACTORS gets back (the outcomes that
+module's docstring lists). The admin's part is declared per registered model and page.
+"""
+
+from tests.permission_world import ACTORS
+
+
+def row(name, expected, *, obj=None, method="GET", data=None):
+    """``expected``: one outcome per actor, in the order of ACTORS."""
+    outcomes = expected.split()
+    assert len(outcomes) == len(ACTORS), (name, expected)
+    return {
+        "name": name,
+        "obj": obj,
+        "method": method,
+        "data": data,
+        "expected": dict(zip(ACTORS, outcomes, strict=True)),
+    }
+
+
+# --- the admin: every registered model × changelist, add, change, delete, history ---------------
+#
+# Which object each model's object pages open (a key of the world, tests/permission_world.py).
+ADMIN_OBJECTS = {
+    "auth_group": "group",
+    "auth_user": "user",
+    "cases_borrower": "borrower",
+    "cases_contactpoint": "postal",
+    "cases_loanaccount": "account",
+    "cases_payment": "payment",
+    "cases_collectioncase": "case",
+    "cases_caseevent": "event",
+    "cases_hold": "hold",
+    "cases_promisetopay": "promise",
+    "cases_repaymentplan": "plan",
+    "cases_installment": "installment",
+    "core_jobrun": "jobrun",
+    "policy_policyprofile": "profile",
+    "contacts_contactattempt": "attempt",
+    "contacts_messagetemplate": "template",
+    "contacts_channeloptout": "optout",
+    "contacts_outboundmessage": "outbound",
+    "visits_fieldagent": "agent",
+    "visits_fieldvisit": "visit",
+    "compliance_finding": "finding",
+    "compliance_reviewsample": "sample",
+    "compliance_complaint": "complaint",
+    "audit_accesslog": "accesslog",
+    "audit_auditledger": "ledger",
+    "axes_accessattempt": "axes_attempt",
+    "axes_accesslog": "axes_log",
+    "axes_accessfailurelog": "axes_failure",
+    "otp_totp_totpdevice": "totp_device",
+}
+
+# Admin object pages open a record of the matrix case: a collector who does not work it
+# (Cx) and a field agent not on its visits (Fx) get 404, as for the case itself. Past
+# versions (simple_history) are never shown (404 for everyone); nothing is deletable.
+#                         anon   C     Cx    F     Fx    S     R     A
+ADMIN = {
+    "auth_group": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    "auth_user": {
+        "changelist": "login 403   403   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   200   200   200",
+    },
+    "cases_borrower": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_contactpoint": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   200   403   200",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_loanaccount": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_payment": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_collectioncase": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_caseevent": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+    },
+    "cases_hold": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 200   200   403   403   200   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_promisetopay": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 200   200   200   200   200   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_repaymentplan": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "cases_installment": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "core_jobrun": {
+        "changelist": "login 403   403   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   200   200   200",
+    },
+    "policy_policyprofile": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 200   200   200   200   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 200   200   200   200   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "contacts_contactattempt": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "contacts_messagetemplate": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 200   200   403   403   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 200   200   403   403   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "contacts_channeloptout": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 200   200   403   403   200   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "contacts_outboundmessage": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "visits_fieldagent": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   200   403   200",
+        "change": "login 200   200   200   200   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 200   200   200   200   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "visits_fieldvisit": {
+        "changelist": "login 200   200   200   200   200   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 200   404   200   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "compliance_finding": {
+        "changelist": "login 403   403   403   403   403   200   403",
+        "add": "login 403   403   403   403   403   200   403",
+        "change": "login 403   403   403   403   403   200   403",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   403",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "compliance_reviewsample": {
+        "changelist": "login 403   403   403   403   403   200   403",
+        "add": "login 403   403   403   403   403   200   403",
+        "change": "login 403   403   403   403   403   200   403",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   403",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "compliance_complaint": {
+        "changelist": "login 403   403   403   403   200   200   403",
+        "add": "login 403   403   403   403   200   200   403",
+        "change": "login 403   404   403   404   200   200   403",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 403   404   403   404   200   200   403",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "audit_accesslog": {
+        "changelist": "login 403   403   403   403   403   200   403",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   403",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   403",
+    },
+    "audit_auditledger": {
+        "changelist": "login 403   403   403   403   403   200   403",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   403",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   403",
+    },
+    # Sign-in security (django-axes, django-otp): lockouts for supervisors and
+    # administrators (who unlock by deleting the attempt), devices for administrators.
+    "axes_accessattempt": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   200",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    "axes_accesslog": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    "axes_accessfailurelog": {
+        "changelist": "login 403   403   403   403   403   403   403",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   403   403",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   403   403",
+    },
+    "otp_totp_totpdevice": {
+        "changelist": "login 403   403   403   403   403   403   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   403   200",
+        "delete": "login 403   403   403   403   403   403   200",
+        "history": "login 403   403   403   403   403   403   200",
+    },
+}
+
+
+TABLE = [
+    row(f"admin:{model_key}_{view}", expected, obj=None if view in ("changelist", "add") else ADMIN_OBJECTS[model_key])
+    for model_key, pages in ADMIN.items()
+    for view, expected in pages.items()
+]
+
+# The admin's own pages and the custom admin views (get_urls): FSM transitions, job and
+# scan buttons, the audit-chain check. "302" on a button means it ran (then redirected);
+# on the transition URL F, R and A are sent back to the case with "not allowed" (no form
+# transition exists: 400 for those who may escalate), see the state test below.
+#                                                          anon   C     Cx    F     Fx    S     R     A
+TABLE += [
+    row("admin:index", "login 200   200   200   200   200   200   200"),
+    row("admin:login", "200   302   302   302   302   302   302   302"),
+    row("admin:logout", "302   405   405   405   405   405   405   405"),
+    row("admin:logout", "302   200   200   200   200   200   200   200", method="POST"),
+    row("admin:password_change", "login 200   200   200   200   200   200   200"),
+    row("admin:password_change_done", "login 200   200   200   200   200   200   200"),
+    row("admin:autocomplete", "login 403   403   403   403   403   403   403"),
+    row("admin:jsi18n", "login 200   200   200   200   200   200   200"),
+    row("admin:view_on_site", "login 404   404   404   404   404   404   404", obj="case"),
+    row("admin:app_list", "login 200   200   200   200   200   200   200", obj="cases"),
+    row("admin:auth_user_password_change", "login 403   403   403   403   403   403   200", obj="user"),
+    row("admin:cases_collectioncase_transition", "login 400   404   302   404   400   302   302", obj="case"),
+    row(
+        "admin:cases_collectioncase_transition",
+        "login 400   404   302   404   400   302   302",
+        obj="case",
+        method="POST",
+    ),
+    row(
+        "admin:cases_collectioncase_change",
+        "login 200   404   403   404   200   403   403",
+        obj="case",
+        method="POST",
+        data={"_fsm_transition_to": "start_reminders"},
+    ),
+    row("admin:core_jobrun_run_nightly", "login 403   403   403   403   403   403   403"),
+    row("admin:core_jobrun_run_nightly", "login 403   403   403   403   302   403   302", method="POST"),
+    row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   403   403"),
+    row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   302   403", method="POST"),
+    row("admin:compliance_finding_verify_chain", "login 403   403   403   403   403   403   403"),
+    row("admin:compliance_finding_verify_chain", "login 403   403   403   403   403   302   403", method="POST"),
+    row("admin:audit_auditledger_verify", "login 403   403   403   403   403   403   403"),
+    row("admin:audit_auditledger_verify", "login 403   403   403   403   403   302   403", method="POST"),
+]
+
+# Staff pages outside the admin, and the two public ones. The two-factor pages: a
+# signed-in, verified person is sent on from the token page; anyone may (re-)enrol. Work pages say 404 to roles
+# that have no queue or may not log contacts; the visit and compliance pages say 403.
+#                                                          anon   C     Cx    F     Fx    S     R     A
+TABLE += [
+    row("contacts:work_queue", "login 200   200   404   404   200   404   404"),
+    row("contacts:log_contact", "login 200   404   200   404   200   404   404", obj="case"),
+    row(
+        "contacts:log_contact",
+        "login 200   404   200   404   200   404   404",
+        obj="case",
+        method="POST",
+        data=lambda w: {"channel": "phone_call", "contact_point": w.phone.pk, "check": "1"},
+    ),
+    row("contacts:delivery_receipt", "405   405   405   405   405   405   405   405"),
+    row(
+        "contacts:delivery_receipt",
+        "403   403   403   403   403   403   403   403",
+        method="POST",
+        data={"message_id": "x", "status": "delivered"},
+    ),
+    row("cases:import_feed", "login 403   403   403   403   403   403   200"),
+    row("cases:import_feed", "login 403   403   403   403   403   403   200", method="POST"),
+    row("visits:inbox", "login 403   403   403   403   200   403   403"),
+    row("visits:decide", "login 403   403   403   403   200   403   403", obj="visit"),
+    row(
+        "visits:decide",
+        "login 403   403   403   403   302   403   403",
+        obj="visit",
+        method="POST",
+        data={"reject": "1", "note": "Not yet: call again first."},
+    ),
+    row("visits:mine", "login 403   403   200   200   403   403   403"),
+    row("visits:act", "login 403   403   403   403   403   403   403", obj="live_visit"),
+    row(
+        "visits:act",
+        "login 403   403   404   404   403   403   403",
+        obj="live_visit",
+        method="POST",
+        data={"action": "no-such-action"},
+    ),
+    row("visits:report", "login 403   403   200   404   403   403   403", obj="live_visit"),
+    row("visits:request", "login 200   404   403   403   200   403   403", obj="case"),
+    row("compliance:workspace", "login 403   403   403   403   403   200   403"),
+    row(
+        "compliance:dossier_search",
+        "login 403   403   403   403   403   302   403",
+        data=lambda w: {"loan": w.account.loan_number},
+    ),
+    row("compliance:dossier", "login 403   403   403   403   403   200   403", obj="case"),
+    row("compliance:dossier_csv", "login 403   403   403   403   403   200   403", obj="case"),
+    row("compliance:case_intensity", "login 403   403   403   403   403   200   403", obj="case"),
+    row("compliance:agent_intensity", "login 403   403   403   403   403   200   403", obj="C"),
+    row("compliance:retention", "login 403   403   403   403   403   200   403"),
+    row("accounts:verify", "login 302   302   302   302   302   302   302"),
+    row("accounts:verify", "login 302   302   302   302   302   302   302", method="POST", data={"token": "000000"}),
+    row("accounts:enrol", "login 200   200   200   200   200   200   200"),
+    row("accounts:enrol", "login 200   200   200   200   200   200   200", method="POST", data={"token": "000000"}),
+    row("verify", "200   200   200   200   200   200   200   200"),
+    row("set_language", "302   302   302   302   302   302   302   302"),
+]

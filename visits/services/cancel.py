@@ -1,0 +1,26 @@
+"""Calling a visit off before it happens, and telling the borrower if they were told of it."""
+
+from __future__ import annotations
+
+from audit.ledger import audited_atomic
+from contacts.models import OutboundMessage
+
+from ..models import FieldVisit
+from .notices import _queue_cancellation_notice
+from .workflow import _transition
+
+
+@audited_atomic
+def cancel_visit(visit, *, by, why, tell_borrower=True) -> FieldVisit:
+    """Called off before it happens. If the borrower was (or is being) told of it, they are
+    told it is off — a required notice that goes even through holds."""
+    visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)
+    announced = bool(visit.notice_channels)
+    visit = _transition(visit, "cancel", by=by, reason=why)
+    FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
+    OutboundMessage.objects.filter(visit_notice__visit=visit, state=OutboundMessage.State.SCHEDULED).update(
+        state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["visit_cancelled"]
+    )
+    if announced and tell_borrower:
+        _queue_cancellation_notice(visit)
+    return visit

@@ -1,0 +1,116 @@
+"""
+On the day: an assigned agent checks in, files the report (and what was agreed becomes a
+promise or a plan), or aborts the visit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.ledger import audited_atomic, sealing_deferred
+from cases import services as case_services
+from cases.models import CollectionCase
+from contacts.services import ContactBlocked, record_attempt
+from core.exceptions import NotPermitted
+from policy.codes import Channel, Outcome
+
+from ..models import FieldVisit
+from .workflow import VisitRefused, _is_assigned_agent, _transition
+
+
+def check_in(visit, *, by, lat=None, lon=None) -> FieldVisit:
+    """An assigned agent arrives: inside the window, with enough colleagues, and only if the
+    contact rules allow it now. A refusal by the rules is recorded like any other."""
+    if not _is_assigned_agent(by, visit):
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
+    try:
+        with transaction.atomic(), sealing_deferred():
+            visit = _transition(visit, "check_in", by=by, reason="checked in")
+            visit.check_in_latitude = Decimal(str(lat)) if lat is not None else None
+            visit.check_in_longitude = Decimal(str(lon)) if lon is not None else None
+            visit.save(update_fields=["check_in_latitude", "check_in_longitude"])
+            return visit
+    except VisitRefused as refusal:
+        if any(r.rule == "contact_allowed_now" for r in refusal.failed):
+            try:  # stored as a blocked contact, outside the rolled-back check-in
+                record_attempt(
+                    visit.case,
+                    Channel.FIELD_VISIT,
+                    Outcome.RIGHT_PARTY,
+                    by=by,
+                    note=f"Refused check-in to visit {visit.pk}",
+                )
+            except ContactBlocked:
+                pass
+        raise
+
+
+REPORT_FIELDS = [
+    "identity_verified",
+    "identity_method",
+    "willingness",
+    "ability",
+    "next_steps",
+    "conduct_attested",
+    "payment_reference",
+    "report_note",
+]
+
+
+@audited_atomic
+def complete_visit(visit, *, by, report: dict) -> FieldVisit:
+    """File the report (the lender's steps), record the visit as a contact, and turn what
+    was agreed into a promise or a plan."""
+    if not _is_assigned_agent(by, visit):
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
+    visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)
+    for name in REPORT_FIELDS:
+        if name in report:
+            setattr(visit, name, report[name])
+    for name in ("agreement_file", "receipt_file"):
+        if report.get(name):
+            setattr(visit, name, report[name])
+    visit._history_user = by
+    visit.save()
+    case = CollectionCase.objects.select_related("account__borrower").get(pk=visit.case_id)
+    outcome = (
+        Outcome.PROMISE_TO_PAY
+        if report.get("promise_amount") or report.get("installments")
+        else (Outcome.RIGHT_PARTY if visit.identity_verified else Outcome.THIRD_PARTY)
+    )
+    # Recorded while the visit is still in progress: the contact happened at check-in, under
+    # an approved visit. If the report turns out incomplete, all of this rolls back.
+    attempt = record_attempt(
+        case,
+        Channel.FIELD_VISIT,
+        outcome,
+        by=by,
+        at=visit.checked_in_at,
+        note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip(),
+    )
+    visit = _transition(visit, "complete", by=by, reason="report filed")
+    visit.attempt = attempt
+    if report.get("promise_amount"):
+        visit.promise = case_services.record_promise(
+            case, report["promise_amount"], report["promise_due"], by=by, note=f"Agreed on field visit {visit.pk}."
+        )
+    elif report.get("installments"):
+        visit.plan = case_services.agree_repayment_plan(
+            case, report["installments"], by=by, note=f"Agreed on field visit {visit.pk}."
+        )
+    visit.save(update_fields=["attempt", "promise", "plan"])
+    return visit
+
+
+@audited_atomic
+def abort_visit(visit, *, by, why) -> FieldVisit:
+    if not why.strip():
+        raise VisitRefused(_("Say why the visit was aborted."))
+    if not _is_assigned_agent(by, visit):
+        raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
+    visit = _transition(visit, "abort", by=by, reason=why)
+    FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
+    return visit
