@@ -47,6 +47,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/check_layers.py
+	$(BIN)/python tools/check_module_sizes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -18,3 +18,15 @@ def test_the_check_catches_an_upward_import_and_a_hidden_one(tmp_path, monkeypat
     found = check_layers.violations()
     assert any("cases/upward.py:1" in line and "imports visits" in line for line in found)
     assert any("cases/hidden.py:2" in line and "function-level import of core" in line for line in found)
+
+
+def test_the_size_check_names_a_module_over_the_limit_and_skips_migrations(tmp_path):
+    from tools import check_module_sizes
+
+    (tmp_path / "app" / "migrations").mkdir(parents=True)
+    (tmp_path / "app" / "long.py").write_text("x = 1\n" * (check_module_sizes.MAX_LINES + 1))
+    (tmp_path / "app" / "fits.py").write_text("x = 1\n" * check_module_sizes.MAX_LINES)
+    (tmp_path / "app" / "migrations" / "0001_initial.py").write_text("x = 1\n" * 2000)
+    assert [(lines, str(path)) for lines, path in check_module_sizes.oversized(tmp_path)] == [
+        (check_module_sizes.MAX_LINES + 1, "app/long.py")
+    ]
