@@ -1,55 +1,74 @@
 """
-The audit ledger: a hash chain over every history row, case event and access-log row,
-so an edit made behind the application's back (raw SQL, a database console) is detected.
+The audit ledger: a keyed hash chain over every history row, case event, access-log row
+and staff security event, so an edit made behind the application's back (raw SQL, a
+database console) is detected, and anchored outside the database, so a rewrite of the
+whole chain is detected too.
 
-Each row, when written, gets one ledger entry holding the SHA-256 of the row's canonical
-content and an entry hash that covers the previous entry's hash. ``verify_chain`` walks
-the ledger in order, re-reads every row and names the first one that no longer matches.
+How a row is sealed — and why no request waits for another:
 
-Appends are serialised on the single ``AuditLedgerHead`` row, locked in the same
-transaction that writes the row, so the chain never forks: a transaction that rolls back
-takes its ledger entries with it. The head stays locked until that transaction ends, so
-the lock order is rows first, ledger last: a service that locks a row (a case, say) after
-it has written a history row can deadlock, on PostgreSQL, with one that holds that row and
-is about to write history. Lock what you will change before the first save.
+1. **Queued in its own transaction.** A writer only inserts (table, id) into AuditQueue
+   (``ledger_append_many``; the history and event receivers call it). That takes no lock
+   anyone else needs: no head row, nothing deferred to COMMIT. A writer that rolls back
+   takes its queue rows with it, so a rolled-back position never reaches the ledger.
+2. **Sealed after commit, in order.** ``seal_pending`` locks the single head row (only
+   sealers touch it; one that finds it locked leaves the work to the one holding it),
+   reads the queued rows in queue order, hashes each row *as it stands* in its table,
+   appends one entry per row — seq, table, id, content hash, previous link — signed with
+   HMAC-SHA256 under the current key (settings.AUDIT_LEDGER_KEYS; never in the database),
+   deletes the queue rows it sealed and moves the head, in one short transaction. It runs
+   right after every transaction that queued rows (``on_commit``), and every few seconds
+   from beat for what is left, and at the end of every batch job.
+3. **Anchored.** Each sealed head (seq, entry hash, key id) is appended to
+   AUDIT_ANCHOR_FILE and handed to the AUDIT_ANCHOR_SINKS, outside the database.
 
-Rows written by ``bulk_history_create`` and ``bulk_create`` send no signal: the code that
-writes them passes them to ``ledger_append_many`` (see cases/jobs.py). A long job wraps
-its transaction in ``sealing_deferred`` so that it takes the ledger head last.
+What it proves: ``verify_chain`` (audit/verify.py) re-reads every sealed row and every
+link. Someone with database access but not the key cannot change a sealed row, remove or
+reorder entries, or re-seal an edited row (the links would need the key); someone with
+the key too cannot rewrite the chain behind the anchors already sent out. Gaps in the
+ledger's seq are deletions (seq is given by the sealer alone, so a rolled-back writer
+leaves no gap); gaps in the queue's ids are rolled-back writers and mean nothing. What it
+cannot prove: a change made to a row in the seconds between its commit and its sealing
+(the unsealed backlog, which the report states in seconds), or a row deleted then, which
+is sealed as "deleted before sealing" and reported. Entries sealed before the ledger had
+a key (key id blank) are plain SHA-256 links: they are covered by the first anchor.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import wraps
 import hashlib
+import hmac
 import json
+import logging
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.conf import settings
 from django.db import connections, models, router, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from simple_history.models import HistoricalChanges
 
-from .models import AuditLedger, AuditLedgerHead
+from .models import AuditLedger, AuditLedgerHead, AuditQueue
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-# Rows per ledger INSERT: 9 columns x 5,000 stays below PostgreSQL's 65,535 parameters
+# Rows per ledger INSERT: 10 columns x 5,000 stays below PostgreSQL's 65,535 parameters
 # (Django cuts SQLite's batches smaller by itself).
 APPEND_BATCH = 5000
-VERIFY_BATCH = 2000
-LAYOUT_CHANGED = object()
-# Attribute of a database connection holding rows waiting for the end of sealing_deferred.
+# Rows one sealing transaction takes: small, so the head row is held for milliseconds.
+SEAL_BATCH = 500
+# Sealed as the content of a queued row that was gone when its turn came.
+DELETED_BEFORE_SEALING = "deleted-before-sealing"
+# Attribute of a database connection holding rows queued within sealing_deferred.
 DEFERRED = "_audit_ledger_deferred"
 
 
 class AuditError(Exception):
-    """A row cannot be sealed (e.g. it has no primary key yet)."""
+    """A row cannot be queued (e.g. it has no primary key yet)."""
 
 
 # --- canonical content ------------------------------------------------------------------
@@ -99,90 +118,70 @@ def content_hash(table: str, pk, pairs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def entry_hash(seq: int, table: str, row_pk: int, content: str, previous: str) -> str:
-    return hashlib.sha256(f"{seq}|{table}|{row_pk}|{content}|{previous}".encode()).hexdigest()
+def signing_key(key_id: str) -> bytes:
+    try:
+        return settings.AUDIT_LEDGER_KEYS[key_id].encode()
+    except KeyError:
+        raise AuditError(f"No audit ledger key {key_id!r} in settings.AUDIT_LEDGER_KEYS.") from None
 
 
-def _describe(row) -> tuple[str, int, list[str], str]:
-    if row.pk is None:
-        raise AuditError(f"{type(row).__name__} has no primary key yet; seal it after it is saved.")
-    fields = list(row._meta.concrete_fields)
-    table = row._meta.db_table
-    digest = content_hash(table, row.pk, [(f, getattr(row, f.attname)) for f in fields])
-    return table, int(row.pk), [f.attname for f in fields], digest
+def entry_hash(seq: int, table: str, row_pk: int, content: str, previous: str, key_id: str = "") -> str:
+    """The link: HMAC-SHA256 under the key ``key_id`` (plain SHA-256 for the unkeyed
+    entries sealed before the ledger had a key)."""
+    message = f"{seq}|{table}|{row_pk}|{content}|{previous}".encode()
+    if not key_id:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(signing_key(key_id), message, hashlib.sha256).hexdigest()
 
 
-# --- appending ------------------------------------------------------------------------------
+# --- queueing (the writers) -----------------------------------------------------------------
 
 
-def _locked_head(using: str) -> AuditLedgerHead:
-    head = AuditLedgerHead.objects.using(using).select_for_update().filter(pk=1).first()
-    if head is None:
-        # Migration 0002 makes the row; a test that flushed the database removed it.
-        last = AuditLedger.objects.using(using).order_by("-seq").first()
-        AuditLedgerHead.objects.using(using).get_or_create(
-            pk=1, defaults={"last_seq": last.seq if last else 0, "last_hash": last.entry_hash if last else GENESIS}
-        )
-        head = AuditLedgerHead.objects.using(using).select_for_update().get(pk=1)
-    return head
-
-
-def ledger_append_many(rows, using: str | None = None) -> list[AuditLedger]:
-    """Seal ``rows`` (saved model instances: history rows, case events, access-log rows)
-    in the order given. Call it in the transaction that wrote them. Inside
-    ``sealing_deferred`` the rows are hashed now and appended when that block ends."""
+def ledger_append_many(rows, using: str | None = None) -> None:
+    """Queue ``rows`` (saved model instances: history rows, case events, access-log rows)
+    for sealing, in the order given. Call it in the transaction that wrote them; they are
+    sealed after it commits. Inside ``sealing_deferred`` they are queued in one INSERT when
+    the block ends."""
     rows = list(rows)
     if not rows:
-        return []
-    described = [_describe(row) for row in rows]  # hashed before the lock: hold it briefly
+        return
     using = using or router.db_for_write(type(rows[0]))
+    queued = []
+    for row in rows:
+        if row.pk is None:
+            raise AuditError(f"{type(row).__name__} has no primary key yet; queue it after it is saved.")
+        queued.append((row._meta.db_table, int(row.pk)))
     deferred = getattr(connections[using], DEFERRED, None)
     if deferred is not None:
-        deferred.extend(described)
-        return []
-    return _append(described, using)
+        deferred.extend(queued)
+        return
+    _queue(queued, using)
 
 
-def _append(described, using: str) -> list[AuditLedger]:
-    # No savepoint of its own: a failure to seal fails the writer's transaction too, rather
-    # than letting it commit rows the ledger does not cover.
-    with transaction.atomic(using=using, savepoint=False):
-        head = _locked_head(using)
-        seq, previous = head.last_seq, head.last_hash
-        entries = []
-        for table, pk, fields, content in described:
-            seq += 1
-            link = entry_hash(seq, table, pk, content, previous)
-            entries.append(
-                AuditLedger(
-                    seq=seq,
-                    table_name=table,
-                    row_pk=pk,
-                    fields=" ".join(fields),
-                    content_hash=content,
-                    previous_hash=previous,
-                    entry_hash=link,
-                )
-            )
-            previous = link
-        AuditLedger.objects.using(using).bulk_create(entries, batch_size=APPEND_BATCH)
-        head.last_seq, head.last_hash = seq, previous
-        head.save(using=using, update_fields=["last_seq", "last_hash"])
-    return entries
+def ledger_append(row, using: str | None = None) -> None:
+    ledger_append_many([row], using=using)
+
+
+def _queue(queued, using: str) -> None:
+    now = timezone.now()
+    AuditQueue.objects.using(using).bulk_create(
+        [AuditQueue(table_name=table, row_pk=pk, queued_at=now) for table, pk in queued], batch_size=APPEND_BATCH
+    )
+    # After commit the writer seals about its own share; beat's sealer takes what is left.
+    share = -(-len(queued) // SEAL_BATCH)
+    transaction.on_commit(lambda: seal_soon(using, max_batches=share), using=using)
 
 
 @contextmanager
 def sealing_deferred(using: str = "default"):
-    """Within the block (itself inside a transaction), rows are hashed as they are written
-    and appended to the ledger in one go when the block ends: a long job then takes the
-    ledger head last, after all its row locks, and holds it only briefly.
+    """Within the block (itself inside a transaction), rows are queued in one INSERT when
+    the block ends rather than one by one: for jobs and services that write many.
 
         with transaction.atomic(), sealing_deferred():
             ...  # bulk updates, bulk_history_create + ledger_append_many, saves
     """
-    # If the block raises, nothing is appended: let the transaction roll back.
     connection = connections[using]
-    if getattr(connection, DEFERRED, None) is not None:  # nested: the outer block appends
+    if getattr(connection, DEFERRED, None) is not None:  # nested: the outer block queues
         yield
         return
     setattr(connection, DEFERRED, [])
@@ -191,17 +190,162 @@ def sealing_deferred(using: str = "default"):
         pending = getattr(connection, DEFERRED)
         setattr(connection, DEFERRED, None)
         if pending:
-            _append(pending, using)
+            _queue(pending, using)
     finally:
         setattr(connection, DEFERRED, None)
 
 
-def ledger_append(row, using: str | None = None) -> AuditLedger | None:
-    entries = ledger_append_many([row], using=using)
-    return entries[0] if entries else None  # None: deferred to the end of sealing_deferred
+def audited_atomic(func):
+    """``transaction.atomic`` for services that write audited rows: their queue rows are
+    written in one INSERT when the outermost such service returns, and sealed after commit."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic(), sealing_deferred():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
-def seal_unsealed(chained, *, ledger=AuditLedger, head=AuditLedgerHead, using: str = "default") -> int:
+# --- sealing (after commit) --------------------------------------------------------------------
+
+
+def seal_soon(using: str = "default", max_batches: int = 1) -> None:
+    """After a writer's commit: seal one batch now if no other sealer is at it. Never
+    fails the request that committed: what is left is sealed by the next sealer."""
+    try:
+        seal_pending(using=using, max_batches=max_batches)
+    except Exception:
+        logger.exception("sealing the audit ledger failed; the queue waits for the next sealer")
+
+
+def _claim_head(using: str) -> AuditLedgerHead | None:
+    """The head row, locked for this sealer; None when another sealer holds it."""
+    connection = connections[using]
+    heads = AuditLedgerHead.objects.using(using)
+    if connection.features.has_select_for_update_skip_locked:
+        head = heads.select_for_update(skip_locked=True).filter(pk=1).first()
+        if head is None and not heads.filter(pk=1).exists():
+            head = _recreate_head(using)
+        return head
+    # SQLite: one writer at a time; writing first takes the database's write lock before
+    # the queue is read, so two sealers cannot read the same rows.
+    if not heads.filter(pk=1).update(last_seq=models.F("last_seq")):
+        return _recreate_head(using)
+    return heads.get(pk=1)
+
+
+def _recreate_head(using: str) -> AuditLedgerHead:
+    # Migration 0002 of compliance makes the row; a test that flushed the database removed it.
+    last = AuditLedger.objects.using(using).order_by("-seq").first()
+    head, _ = AuditLedgerHead.objects.using(using).get_or_create(
+        pk=1, defaults={"last_seq": last.seq if last else 0, "last_hash": last.entry_hash if last else GENESIS}
+    )
+    return AuditLedgerHead.objects.using(using).select_for_update().get(pk=head.pk)
+
+
+def seal_pending(using: str = "default", *, batch: int = SEAL_BATCH, max_batches: int | None = None) -> int:
+    """Seal queued rows in queue order, ``batch`` per short transaction, until the queue
+    is empty (or ``max_batches`` are done, or another sealer holds the head). Returns how
+    many rows were sealed."""
+    sealed = done = 0
+    while max_batches is None or done < max_batches:
+        with transaction.atomic(using=using):
+            head = _claim_head(using)
+            if head is None:
+                break
+            queued = list(AuditQueue.objects.using(using).order_by("id")[:batch])
+            if not queued:
+                break
+            entries = _seal(queued, head, using)
+            AuditQueue.objects.using(using).filter(pk__in=[row.pk for row in queued]).delete()
+            anchor_line = _anchor_line(head)
+            transaction.on_commit(lambda line=anchor_line: anchor(line), using=using)
+        sealed += len(entries)
+        done += 1
+    return sealed
+
+
+def _seal(queued, head: AuditLedgerHead, using: str) -> list[AuditLedger]:
+    models_by_table = {model._meta.db_table: model for model in chained_models()}
+    by_table: dict[str, list[int]] = {}
+    for row in queued:
+        by_table.setdefault(row.table_name, []).append(row.row_pk)
+    found = {}
+    for table, pks in by_table.items():
+        model = models_by_table.get(table)
+        if model is None:
+            continue
+        fields = list(model._meta.concrete_fields)
+        for values in model._default_manager.using(using).filter(pk__in=pks).values(*[f.attname for f in fields]):
+            pk = int(values[model._meta.pk.attname])
+            pairs = [(f, values[f.attname]) for f in fields]
+            found[(table, pk)] = (" ".join(f.attname for f in fields), content_hash(table, pk, pairs))
+    key_id = settings.AUDIT_LEDGER_KEY_ID
+    seq, previous, entries = head.last_seq, head.last_hash, []
+    for row in queued:
+        names, content = found.get((row.table_name, row.row_pk), ("", DELETED_BEFORE_SEALING))
+        seq += 1
+        link = entry_hash(seq, row.table_name, row.row_pk, content, previous, key_id)
+        entries.append(
+            AuditLedger(
+                seq=seq,
+                table_name=row.table_name,
+                row_pk=row.row_pk,
+                fields=names,
+                content_hash=content,
+                previous_hash=previous,
+                entry_hash=link,
+                key_id=key_id,
+            )
+        )
+        previous = link
+    AuditLedger.objects.using(using).bulk_create(entries, batch_size=APPEND_BATCH)
+    head.last_seq, head.last_hash = seq, previous
+    head.save(using=using, update_fields=["last_seq", "last_hash"])
+    return entries
+
+
+# --- anchoring ---------------------------------------------------------------------------------
+
+
+def _anchor_line(head: AuditLedgerHead) -> str:
+    at = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
+    return f"{at} seq={head.last_seq} hash={head.last_hash} key={settings.AUDIT_LEDGER_KEY_ID}"
+
+
+def anchor(line: str) -> None:
+    """Append a sealed head to the anchor file and hand it to the configured sinks."""
+    path = settings.AUDIT_ANCHOR_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as anchors:
+        anchors.write(line + "\n")
+    for dotted in settings.AUDIT_ANCHOR_SINKS:
+        try:
+            import_string(dotted)(line)
+        except Exception:
+            logger.exception("audit anchor sink %s failed", dotted)
+
+
+def read_anchors(path=None) -> list[tuple[int, str]]:
+    """(seq, entry hash) of every anchored head, oldest first."""
+    path = path or settings.AUDIT_ANCHOR_FILE
+    if not path.exists():
+        return []
+    anchors = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+        if "seq" in fields and "hash" in fields:
+            anchors.append((int(fields["seq"]), fields["hash"]))
+    return anchors
+
+
+# --- starting and restarting the chain -----------------------------------------------------------
+
+
+def seal_unsealed(
+    chained, *, ledger=AuditLedger, head=AuditLedgerHead, using: str = "default", key_id: str = ""
+) -> int:
     """Append an entry for every row of ``chained`` models no entry covers yet, table by
     table in primary-key order. Used to start the chain (migration 0002, with the
     migration's models) and by ``rebuild_ledger``."""
@@ -218,7 +362,9 @@ def seal_unsealed(chained, *, ledger=AuditLedger, head=AuditLedgerHead, using: s
                 continue
             seq += 1
             content = content_hash(table, row.pk, [(f, getattr(row, f.attname)) for f in fields])
-            link = entry_hash(seq, table, row.pk, content, previous)
+            link = entry_hash(seq, table, row.pk, content, previous, key_id)
+            # A migration's own (older) ledger model may not have the key column yet.
+            signed = {"key_id": key_id} if key_id else {}
             batch.append(
                 ledger(
                     seq=seq,
@@ -228,6 +374,7 @@ def seal_unsealed(chained, *, ledger=AuditLedger, head=AuditLedgerHead, using: s
                     content_hash=content,
                     previous_hash=previous,
                     entry_hash=link,
+                    **signed,
                 )
             )
             previous = link
@@ -251,7 +398,8 @@ def rebuild_ledger(using: str = "default") -> int:
     """
     AuditLedger.objects.using(using).all().delete()
     AuditLedgerHead.objects.using(using).all().delete()
-    return seal_unsealed(chained_models(), using=using)
+    AuditQueue.objects.using(using).all().delete()
+    return seal_unsealed(chained_models(), using=using, key_id=settings.AUDIT_LEDGER_KEY_ID)
 
 
 def chained_models() -> list[type[models.Model]]:
@@ -265,175 +413,8 @@ def appended_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if getattr(m, "ledger_sealed", False)]
 
 
-# --- verifying ------------------------------------------------------------------------------
+def verify_chain(using: str = "default", max_problems: int = 50):
+    """See audit/verify.py."""
+    from .verify import verify_chain as verify
 
-
-@dataclass
-class ChainProblem:
-    kind: str  # content, missing_row, entry, link, gap, head, unsealed, unknown_table, layout
-    table: str
-    row_pk: int | None
-    seq: int | None
-    detail: str
-
-    def __str__(self):
-        where = f"{self.table} row {self.row_pk}" if self.row_pk is not None else self.table
-        return f"{where} (ledger #{self.seq if self.seq is not None else '—'}): {self.detail}"
-
-
-@dataclass
-class ChainReport:
-    entries_checked: int = 0
-    head_seq: int = 0
-    head_hash: str = GENESIS
-    problems: list[ChainProblem] = field(default_factory=list)
-    truncated: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> ChainProblem | None:
-        return self.problems[0] if self.problems else None
-
-    def summary(self) -> str:
-        if self.ok:
-            return (
-                f"Audit chain intact: {self.entries_checked} entries, every row matches. "
-                f"Head #{self.head_seq} {self.head_hash}."
-            )
-        more = " (and more)" if self.truncated else ""
-        return (
-            f"Audit chain BROKEN: {len(self.problems)} problem(s){more}; first: {self.first_problem}. "
-            f"{self.entries_checked} entries checked."
-        )
-
-
-class _Problems:
-    def __init__(self, report: ChainReport, limit: int):
-        self.report, self.limit = report, limit
-
-    def add(self, *args) -> None:
-        if len(self.report.problems) < self.limit:
-            self.report.problems.append(ChainProblem(*args))
-        else:
-            self.report.truncated = True
-
-
-def _current_rows(batch, models_by_table, using, problems):
-    """{(table, pk): [(field, value)]} for the batch's rows as they are now, one query per
-    table and column set; LAYOUT_CHANGED where a hashed column no longer exists."""
-    groups = defaultdict(list)
-    for entry in batch:
-        groups[(entry.table_name, entry.fields)].append(entry)
-    current = {}
-    for (table, fields), entries in groups.items():
-        model = models_by_table.get(table)
-        if model is None:
-            for entry in entries:
-                problems.add(
-                    "unknown_table",
-                    table,
-                    entry.row_pk,
-                    entry.seq,
-                    "no model stores this table any more; its rows cannot be checked",
-                )
-            continue
-        attnames = fields.split()
-        try:
-            model_fields = [model._meta.get_field(name) for name in attnames]
-            found = list(
-                model._default_manager.using(using).filter(pk__in=[e.row_pk for e in entries]).values(*attnames)
-            )
-        except (FieldDoesNotExist, FieldError) as error:
-            for entry in entries:
-                problems.add("layout", table, entry.row_pk, entry.seq, f"a hashed column is gone: {error}")
-                current[(table, entry.row_pk)] = LAYOUT_CHANGED
-            continue
-        pk_name = model._meta.pk.attname
-        for values in found:
-            current[(table, int(values[pk_name]))] = [(f, values[f.attname]) for f in model_fields]
-    return current
-
-
-def verify_chain(using: str = "default", max_problems: int = 50) -> ChainReport:
-    """Walk the ledger in order and check every link and every row; then look for rows
-    no entry covers (inserted behind the application's back, or never sealed)."""
-    report = ChainReport()
-    problems = _Problems(report, max_problems)
-    models_by_table = {m._meta.db_table: m for m in chained_models()}
-    expected_seq, previous, last_seq = 0, GENESIS, 0
-    entries = AuditLedger.objects.using(using).order_by("seq")
-    while True:
-        batch = list(entries.filter(seq__gt=last_seq)[:VERIFY_BATCH])
-        if not batch:
-            break
-        current = _current_rows(batch, models_by_table, using, problems)
-        for entry in batch:
-            table, pk, seq = entry.table_name, entry.row_pk, entry.seq
-            expected_seq += 1
-            if seq != expected_seq:
-                problems.add("gap", table, pk, seq, f"ledger entries #{expected_seq}–#{seq - 1} were removed")
-                expected_seq = seq
-            if entry.previous_hash != previous:
-                problems.add("link", table, pk, seq, "does not follow from the previous entry (ledger edited)")
-            if entry.entry_hash != entry_hash(seq, table, pk, entry.content_hash, entry.previous_hash):
-                problems.add("entry", table, pk, seq, "the ledger entry itself was edited")
-            row = current.get((table, pk))
-            if row is None:
-                if table in models_by_table:
-                    problems.add("missing_row", table, pk, seq, "the row was deleted")
-            elif row is not LAYOUT_CHANGED and content_hash(table, pk, row) != entry.content_hash:
-                problems.add("content", table, pk, seq, "the row was changed after it was written")
-            previous = entry.entry_hash
-            report.entries_checked += 1
-        last_seq = batch[-1].seq
-
-    head = AuditLedgerHead.objects.using(using).filter(pk=1).first()
-    report.head_seq, report.head_hash = last_seq, previous
-    if head is not None and (head.last_seq, head.last_hash) != (last_seq, previous):
-        problems.add(
-            "head",
-            AuditLedger._meta.db_table,
-            None,
-            head.last_seq,
-            f"the head names #{head.last_seq} but the chain ends at #{last_seq}: entries were "
-            "removed from its end, or the head was edited",
-        )
-    elif head is None and last_seq:
-        problems.add("head", AuditLedgerHead._meta.db_table, None, None, "the chain head row was removed")
-
-    for table, model in sorted(models_by_table.items()):
-        sealed = AuditLedger.objects.using(using).filter(table_name=table, row_pk=OuterRef("pk"))
-        unsealed = (
-            model._default_manager.using(using)
-            .filter(~Exists(sealed))
-            .order_by("pk")
-            .values_list("pk", flat=True)[:max_problems]
-        )
-        for pk in unsealed:
-            problems.add(
-                "unsealed",
-                table,
-                pk,
-                None,
-                "no ledger entry covers this row (inserted outside the "
-                "application, or written in bulk and never sealed)",
-            )
-    # In chain order, so the first problem is the first broken row; unsealed rows last.
-    report.problems.sort(key=lambda problem: (problem.seq is None, problem.seq or 0))
-    return report
-
-
-def audited_atomic(func):
-    """``transaction.atomic`` for services that write audited rows: the rows are sealed in
-    one append when the outermost such service returns, so every transaction takes its row
-    locks first and the ledger head last (no lock-order deadlocks), and holds it briefly."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        with transaction.atomic(), sealing_deferred():
-            return func(*args, **kwargs)
-
-    return wrapper
+    return verify(using=using, max_problems=max_problems)

@@ -64,6 +64,9 @@ class AuditLedger(models.Model):
     content_hash = models.CharField(max_length=64, verbose_name=_("content hash"))
     previous_hash = models.CharField(max_length=64, verbose_name=_("previous hash"))
     entry_hash = models.CharField(max_length=64, verbose_name=_("entry hash"))
+    # Which signing key made entry_hash (an HMAC); blank for the unkeyed entries sealed
+    # before the ledger had a key (plain SHA-256 links).
+    key_id = models.CharField(max_length=16, blank=True, default="", verbose_name=_("key id"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
@@ -95,3 +98,25 @@ class AuditLedgerHead(models.Model):
 
     def __str__(self):
         return f"head #{self.last_seq}"
+
+
+class AuditQueue(models.Model):
+    """A row written and committed but not yet sealed: its place in the line for the ledger.
+
+    Writers only insert here (no lock anyone else waits for); the sealer reads the queue
+    in order after commit, hashes the rows as they stand, appends the keyed entries and
+    deletes what it sealed (audit/ledger.py explains why that is sound)."""
+
+    id = models.BigAutoField(primary_key=True)
+    table_name = models.CharField(max_length=100, verbose_name=_("table name"))
+    row_pk = models.BigIntegerField(verbose_name=_("row pk"))
+    queued_at = models.DateTimeField(default=timezone.now, verbose_name=_("queued at"))
+
+    class Meta:
+        db_table = "audit_queue"
+        ordering = ["id"]
+        verbose_name = _("row waiting to be sealed")
+        verbose_name_plural = _("rows waiting to be sealed")
+
+    def __str__(self):
+        return f"{self.table_name}:{self.row_pk}"

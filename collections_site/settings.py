@@ -37,18 +37,33 @@ env = environ.Env(
 )
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in var/."""
-    if env.str("SECRET_KEY", default=""):
-        return env.str("SECRET_KEY")
-    key_file = VAR_DIR / "secret_key"
+def _secret(name: str, file_name: str) -> str:
+    """A secret from the environment, else one generated once and kept in var/."""
+    if env.str(name, default=""):
+        return env.str(name)
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _secret("SECRET_KEY", "secret_key")
+
+# The audit ledger's signing key (audit/ledger.py): never in the database, so someone who
+# can write the database cannot re-seal what they changed. Rotate by giving a new
+# AUDIT_LEDGER_KEY_ID and key and keeping the old ones in AUDIT_LEDGER_OLD_KEYS
+# ("id=key,id=key"): entries name the key that signed them.
+AUDIT_LEDGER_KEY_ID = env.str("AUDIT_LEDGER_KEY_ID", default="k1")
+AUDIT_LEDGER_KEYS = {
+    **env.dict("AUDIT_LEDGER_OLD_KEYS", default={}),
+    AUDIT_LEDGER_KEY_ID: _secret("AUDIT_LEDGER_KEY", "audit_ledger_key"),
+}
+# Each sealed head is appended here (and handed to the sinks, dotted paths of callables
+# taking the anchor line): verification checks the database against it, so rewriting the
+# whole ledger is detected. Keep a copy off the database server.
+AUDIT_ANCHOR_FILE = Path(env.str("AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.log")))
+AUDIT_ANCHOR_SINKS = env.list("AUDIT_ANCHOR_SINKS", default=[])
 DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 # Set by CI: tests that need PostgreSQL or Redis must run, not skip.
@@ -191,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sample_cases_for_review"],
         "schedule": crontab(day_of_week="mon", hour=3, minute=0),
     },
+    # Seals the audit rows the writers left queued (audit/ledger.py): seconds behind at most.
+    "seal-audit-ledger": {"task": "audit.tasks.seal_audit_ledger", "schedule": 5.0},
     # Beat does not make up a tick missed while the broker was down; this does (core/catchup.py).
     "catch-up-missed-jobs": {"task": "core.tasks.catch_up_missed_jobs", "schedule": 10 * 60.0},
 }

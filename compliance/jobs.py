@@ -1,5 +1,6 @@
 """The compliance workspace's scheduled jobs."""
 
+from audit.ledger import seal_pending
 from core.jobs import scheduled_job
 
 from . import scan, services
@@ -17,8 +18,16 @@ def sample_cases_for_review() -> dict[str, int]:
 
 @scheduled_job("verify_audit_chain")
 def verify_audit_chain() -> dict:
+    sealed = seal_pending()  # what is still queued is sealed first, then all of it is checked
     report = services.check_audit_chain()
-    counts = {"entries": report.entries_checked, "problems": len(report.problems), "head_seq": report.head_seq}
+    counts = {
+        "sealed_first": sealed,
+        "entries": report.entries_checked,
+        "problems": len(report.problems),
+        "head_seq": report.head_seq,
+        "anchors": report.anchors_checked,
+        "backlog_rows": report.backlog_rows,
+    }
     if report.first_problem is not None:
         counts["first_problem"] = str(report.first_problem)
     return counts

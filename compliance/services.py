@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import ledger as audit
+from audit.verify import ChainReport
 from cases import services as case_services
 from cases.models import CollectionCase, Hold
 from contacts.models import ContactAttempt
@@ -294,7 +295,7 @@ def record_sample_review(
 # --- the audit chain ---------------------------------------------------------------------------------
 
 
-def check_audit_chain(*, by=None) -> audit.ChainReport:
+def check_audit_chain(*, by=None) -> ChainReport:
     """Verify the chain; a broken one is raised as a high-severity finding naming the
     first broken row (once per row and kind of damage)."""
     if by is not None:

@@ -220,6 +220,12 @@ def case_factory(db):
 
 
 @pytest.fixture(autouse=True)
+def own_audit_anchor(settings, tmp_path):
+    """Each test's ledger is rolled back (or flushed) with it; so are its anchors."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
+
+
+@pytest.fixture(autouse=True)
 def fresh_profile_cache():
     """Each test's profiles are rolled back with it; the process's copy must not outlive them."""
     from policy.selectors import clear_profile_cache

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
 from cases import services as case_services
@@ -128,6 +129,7 @@ def build_world() -> World:
         case=case,
     )
     w.accesslog = log_pii_access(w.S, w.borrower, "matrix")
+    seal_pending()
     w.ledger = AuditLedger.objects.order_by("seq").first()
     sign_in_record = dict(
         username=w.C.username, ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*", path_info="/admin/login/"

@@ -56,7 +56,7 @@ def _status(url: str) -> int:
         return error.code
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_verify_answers_and_still_throttles_with_redis_stopped(live_server, private_redis, settings):
     server, redis_url = private_redis
     settings.VERIFY_ATTEMPTS_PER_WINDOW = 3

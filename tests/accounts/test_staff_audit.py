@@ -9,13 +9,14 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import StaffEvent
-from audit.ledger import verify_chain
+from audit.ledger import seal_pending, verify_chain
 from audit.models import AuditLedger
 from tests.clients import client_for
 from tests.factories import make_user
 
 
 def sealed(row) -> bool:
+    seal_pending()
     return AuditLedger.objects.filter(table_name=row._meta.db_table, row_pk=row.pk).exists()
 
 

@@ -72,7 +72,8 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from audit.models import AuditLedger
+    from audit.ledger import seal_pending
+    from audit.models import AuditLedger, AuditQueue
 
     ends = timezone.now() + timedelta(days=3)
     plain = [climb_to(create_case(dpd=12, collector=collector), CaseState.PHONE, by=collector) for _ in range(6)]
@@ -83,6 +84,7 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
         services.place_hold(reload(case), Hold.Kind.DISPUTE, by=collector, until=ends)
     services.place_hold(doubly_held, Hold.Kind.DISPUTE, by=collector, until=ends)
     services.place_hold(reload(doubly_held), Hold.Kind.CEASE_COMMUNICATION, by=collector)
+    seal_pending()
     ledger_before = AuditLedger.objects.count()
 
     with CaptureQueriesContext(connection) as nine_holds:
@@ -99,7 +101,8 @@ def test_expired_holds_are_released_in_bulk_each_case_where_release_hold_would_s
     )
     released = Hold.objects.get(case=plain[0])
     assert released.release_note == "ended on its end date" and released.history.first().history_type == "~"
-    assert AuditLedger.objects.count() > ledger_before  # bulk writes are sealed too
+    assert AuditQueue.objects.count() > 0 and seal_pending() > 0  # bulk writes are queued and sealed too
+    assert AuditLedger.objects.count() > ledger_before
     # Set-based: the statements do not grow with the number of holds.
     for case in plain:
         services.place_hold(reload(case), Hold.Kind.DISPUTE, by=collector, until=ends + timedelta(days=1))

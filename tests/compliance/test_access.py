@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 import pytest
 
+from audit.ledger import seal_pending
 from audit.models import AccessLog, AuditLedger
 from audit.services import log_pii_access
 from cases import services as case_services
@@ -78,6 +79,11 @@ def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collect
     assert case.assigned_collector == collector and made.note == "" and case.state == CaseState.NEW
 
 
+def first_ledger_entry():
+    seal_pending()  # the rows written so far, sealed as the sealer does after commit
+    return AuditLedger.objects.first()
+
+
 @pytest.mark.parametrize(
     "url_name, model_of",
     [
@@ -87,7 +93,7 @@ def test_reviewers_cannot_change_cases_attempts_or_history(db, reviewer, collect
         ("admin:contacts_contactattempt_delete", lambda case: case.contact_attempts.first()),
         ("admin:compliance_finding_delete", lambda case: case.findings.first()),
         ("admin:audit_accesslog_delete", lambda case: AccessLog.objects.first()),
-        ("admin:audit_auditledger_delete", lambda case: AuditLedger.objects.first()),
+        ("admin:audit_auditledger_delete", lambda case: first_ledger_entry()),
     ],
 )
 def test_records_with_history_cannot_be_deleted_by_anyone(db, users_by_role, reviewer, url_name, model_of):

@@ -291,7 +291,7 @@ def test_a_call_logged_after_the_fact_counts_the_calls_that_followed_it(db, coll
 def test_a_recorded_attempt_is_stored_like_an_outbox_one(db, collector):
     """Both paths go through contacts/recording.py: one history row naming who recorded
     the attempt and why, sealed in the ledger in the same transaction."""
-    from audit.ledger import verify_chain
+    from audit.ledger import seal_pending, verify_chain
     from audit.models import AuditLedger
 
     case = assigned(phone_case(), collector)
@@ -299,6 +299,7 @@ def test_a_recorded_attempt_is_stored_like_an_outbox_one(db, collector):
         case, Channel.PHONE_CALL, Outcome.NO_ANSWER, by=collector, at=local(SHANGHAI), contact_point=case.points[0]
     )
     history = ContactAttempt.history.get(id=attempt.pk)
+    seal_pending()  # after commit, as the sealer does
     assert (history.history_user, history.history_change_reason, history.agent_id) == (
         collector,
         "allowed",
