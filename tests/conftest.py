@@ -90,6 +90,7 @@ def no_language_left_behind():
 # finished everything.
 LONGEST_FIRST = (
     "tests/test_upgrade_in_place.py::",
+    "tests/contacts/test_parallel_posts.py::",
     "tests/browser/",
     "tests/bench/test_bench.py::test_bench_generates_a_book_and_measures_every_section",
     "tests/test_permission_matrix.py::test_every_url_answers_each_role_as_the_table_says",
