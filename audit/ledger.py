@@ -399,7 +399,14 @@ def rebuild_ledger(using: str = "default") -> int:
     AuditLedger.objects.using(using).all().delete()
     AuditLedgerHead.objects.using(using).all().delete()
     AuditQueue.objects.using(using).all().delete()
-    return seal_unsealed(chained_models(), using=using, key_id=settings.AUDIT_LEDGER_KEY_ID)
+    sealed = seal_unsealed(chained_models(), using=using, key_id=settings.AUDIT_LEDGER_KEY_ID)
+    # The old anchors bind the chain just thrown away: keep them aside, start anew.
+    path = settings.AUDIT_ANCHOR_FILE
+    if path.exists():
+        path.rename(path.with_name(f"{path.name}.before-rebuild-{timezone.now():%Y%m%dT%H%M%S}"))
+    head = AuditLedgerHead.objects.using(using).get(pk=1)
+    transaction.on_commit(lambda line=_anchor_line(head): anchor(line), using=using)
+    return sealed
 
 
 def chained_models() -> list[type[models.Model]]:
