@@ -38,7 +38,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 import hashlib
 import hmac
 import json
@@ -259,8 +259,7 @@ def seal_pending(using: str = "default", *, batch: int = SEAL_BATCH, max_batches
                 break
             entries = _seal(queued, head, using)
             AuditQueue.objects.using(using).filter(pk__in=[row.pk for row in queued]).delete()
-            anchor_line = _anchor_line(head)
-            transaction.on_commit(lambda line=anchor_line: anchor(line), using=using)
+            transaction.on_commit(partial(anchor, _anchor_line(head)), using=using)
         sealed += len(entries)
         done += 1
     return sealed
@@ -405,7 +404,8 @@ def rebuild_ledger(using: str = "default") -> int:
     if path.exists():
         path.rename(path.with_name(f"{path.name}.before-rebuild-{timezone.now():%Y%m%dT%H%M%S}"))
     head = AuditLedgerHead.objects.using(using).get(pk=1)
-    transaction.on_commit(lambda line=_anchor_line(head): anchor(line), using=using)
+    line = _anchor_line(head)
+    transaction.on_commit(lambda: anchor(line), using=using)
     return sealed
 
 
