@@ -6,7 +6,8 @@ fell while the broker was unreachable: a daily job would be skipped until the ne
 Each job's JobRuns say when it last started without failing, so ``missed_jobs`` asks each
 crontab entry of the beat schedule whether it fell due since then (celery's own rule,
 ``crontab.is_due``), and ``catch_up_missed_jobs`` — itself on the schedule every few
-minutes — runs those. A job that is running, or ran since its tick, is never doubled.
+minutes — runs those. A job that is running, or ran since its tick, is never doubled; a
+job that never ran (a new installation, the demo) waits for its schedule.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def missed_jobs(now: datetime | None = None, schedule: dict | None = None) -> li
         tick = _last_tick(cron, now)
         if tick is None or now - tick < GRACE:
             continue  # beat may still be on it
+        if not JobRun.objects.filter(job=name).exists():
+            continue  # a new installation: the schedule starts it, not a make-up run
         ran_since = (
             JobRun.objects.filter(job=name, started_at__gte=tick - timedelta(minutes=1))
             .exclude(status=JobRun.Status.FAILED)

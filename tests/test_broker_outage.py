@@ -107,3 +107,8 @@ def test_a_tick_beat_may_still_be_on_is_not_doubled(db):
     with override_settings(CELERY_BEAT_SCHEDULE=_schedule_ticking(hours_ago=1)):
         # A failed run since the tick does not count as a run: the job is still owed.
         assert missed_jobs() == ["refresh_delinquency"]
+
+
+def test_a_new_installation_does_not_make_up_jobs_it_never_ran(db):
+    with override_settings(CELERY_BEAT_SCHEDULE=_schedule_ticking(hours_ago=2)):
+        assert missed_jobs() == [] and catch_up_missed_jobs() == {"caught_up": 0}
