@@ -4,8 +4,8 @@ Daily jobs that a broker outage made beat miss run when the broker is back.
 Beat keeps its own record of when each entry last ran and does not make up a tick that
 fell while the broker was unreachable: a daily job would be skipped until the next day.
 Each job's JobRuns say when it last started without failing, so ``missed_jobs`` asks each
-crontab entry of the beat schedule whether it fell due since then (celery's own rule,
-``crontab.is_due``), and ``catch_up_missed_jobs`` — itself on the schedule every few
+crontab entry of the beat schedule (its own minutes, hours and days) when it last fell
+due, and ``catch_up_missed_jobs`` — itself on the schedule every few
 minutes — runs those. A job that is running, or ran since its tick, is never doubled; a
 job that never ran (a new installation, the demo) waits for its schedule.
 """
