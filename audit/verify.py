@@ -23,6 +23,7 @@ from .ledger import (
     entry_hash,
     read_anchors,
 )
+from .live import check_live_rows
 from .models import AuditLedger, AuditLedgerHead, AuditQueue
 
 VERIFY_BATCH = 2000
@@ -31,11 +32,12 @@ LAYOUT_CHANGED = object()
 
 @dataclass
 class ChainProblem:
-    kind: str  # content, missing_row, entry, link, gap, head, unsealed, unknown_table, layout
+    kind: str  # content, missing_row, entry, link, gap, head, unsealed, unknown_table, layout, key, anchor, live
     table: str
     row_pk: int | None
     seq: int | None
     detail: str
+    field: str = ""  # the column that disagrees, for a live row
 
     def __str__(self):
         where = f"{self.table} row {self.row_pk}" if self.row_pk is not None else self.table
@@ -53,6 +55,7 @@ class ChainReport:
     backlog_seconds: float = 0.0  # how long the oldest of them has waited
     anchors_checked: int = 0
     last_anchored_seq: int = 0
+    live_rows_checked: int = 0  # evidence rows compared with their latest sealed version
 
     @property
     def ok(self) -> bool:
@@ -65,9 +68,11 @@ class ChainReport:
     def summary(self) -> str:
         backlog = f"{self.backlog_rows} row(s) waiting to be sealed (oldest {self.backlog_seconds:.0f} s)"
         anchors = f"{self.anchors_checked} anchor(s) agree up to #{self.last_anchored_seq}"
+        live = f"{self.live_rows_checked} live evidence row(s) agree with their sealed history"
         if self.ok:
             return (
-                f"Audit chain intact: {self.entries_checked} entries, every row matches; {anchors}; {backlog}. "
+                f"Audit chain intact: {self.entries_checked} entries, every row matches; {anchors}; {live}; "
+                f"{backlog}. "
                 f"Head #{self.head_seq} {self.head_hash}."
             )
         more = " (and more)" if self.truncated else ""
@@ -202,6 +207,7 @@ def verify_chain(using: str = "default", max_problems: int = 50) -> ChainReport:
                 "application, or written in bulk and never sealed)",
             )
     _check_anchors(report, problems, hashes_by_seq)
+    report.live_rows_checked = check_live_rows(problems.add, using)
     oldest = AuditQueue.objects.using(using).order_by("id").first()
     report.backlog_rows = AuditQueue.objects.using(using).count()
     report.backlog_seconds = (timezone.now() - oldest.queued_at).total_seconds() if oldest else 0.0

@@ -375,11 +375,21 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
             )
         )
 
-        missed = Installment.objects.filter(
-            status=Installment.Status.DUE, due_date__lt=today, paid_amount__lt=F("amount")
+        missed = list(
+            Installment.objects.select_for_update().filter(
+                status=Installment.Status.DUE, due_date__lt=today, paid_amount__lt=F("amount")
+            )
         )
-        plan_ids = set(missed.values_list("plan_id", flat=True))
-        missed_count = missed.update(status=Installment.Status.MISSED)
+        plan_ids = {installment.plan_id for installment in missed}
+        for installment in missed:
+            installment.status = Installment.Status.MISSED
+        Installment.objects.bulk_update(missed, ["status"], batch_size=1000)
+        ledger_append_many(
+            Installment.history.bulk_history_create(
+                missed, update=True, default_change_reason="missed: not paid by its date"
+            )
+        )
+        missed_count = len(missed)
         broken_plans = list(RepaymentPlan.objects.running().filter(pk__in=plan_ids))
         for plan in broken_plans:
             plan.status = RepaymentPlan.Status.BROKEN

@@ -64,6 +64,20 @@ AUDIT_LEDGER_KEYS = {
 # whole ledger is detected. Keep a copy off the database server.
 AUDIT_ANCHOR_FILE = Path(env.str("AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.log")))
 AUDIT_ANCHOR_SINKS = env.list("AUDIT_ANCHOR_SINKS", default=[])
+# Live tables whose rows are evidence: the verifier compares each with its latest sealed
+# history row and names any field changed outside the application (audit/live.py).
+AUDIT_EVIDENCE_MODELS = [
+    "cases.CollectionCase",
+    "cases.Hold",
+    "cases.PromiseToPay",
+    "cases.RepaymentPlan",
+    "cases.Installment",
+    "cases.Payment",
+    "contacts.ContactAttempt",
+    "contacts.ChannelOptOut",
+    "visits.FieldVisit",
+    "compliance.Complaint",
+]
 DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 # Set by CI: tests that need PostgreSQL or Redis must run, not skip.

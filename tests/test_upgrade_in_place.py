@@ -39,6 +39,18 @@ def _latest():
     return executor.loader.graph.leaf_nodes()
 
 
+def _with_history(apps, app_label, row):
+    """The history row the application writes with every saved row (historical models
+    send no signals): evidence rows must agree with their latest history."""
+    historical = apps.get_model(app_label, f"Historical{type(row).__name__}")
+    historical.objects.create(
+        **{f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields},
+        history_date=timezone.now(),
+        history_type="+",
+    )
+    return row
+
+
 def _seed_old_book(apps):
     """A small book written with the models as they stood before the move, sealed the way
     the old compliance app sealed it."""
@@ -56,7 +68,9 @@ def _seed_old_book(apps):
         outstanding_principal=Decimal("5000.00"),
         oldest_unpaid_due_date=date.today() - timedelta(days=10),
     )
-    case = apps.get_model("cases", "CollectionCase").objects.create(account=account, state="reminder")
+    case = _with_history(
+        apps, "cases", apps.get_model("cases", "CollectionCase").objects.create(account=account, state="reminder")
+    )
     apps.get_model("cases", "CaseEvent").objects.create(case=case, kind="opened", reason="10 days past due")
     apps.get_model("cases", "JobRun").objects.create(
         job="refresh_delinquency", status="succeeded", counts={"opened": 1}, finished_at=timezone.now()
@@ -103,6 +117,7 @@ def _seed_old_visit_notices(apps, case, supervisor):
         address="old address",
         notice_channels="sms",
     )
+    _with_history(apps, "visits", visit)
     Message = apps.get_model("contacts", "OutboundMessage")
     keys = {
         "announcement": f"case{case.pk}-tpl{template.pk}-20260101T0900-visit{visit.pk}",

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.ledger import audited_atomic
+from audit.ledger import audited_atomic, ledger_append_many
 from core.exceptions import NotPermitted
 
 from ..exceptions import PlanError, PromiseError
@@ -96,9 +96,13 @@ def agree_repayment_plan(
     )
     _stamp(plan, by, "plan agreed")
     plan.save()
-    Installment.objects.bulk_create(
+    installments = Installment.objects.bulk_create(
         Installment(plan=plan, sequence=number, due_date=due, amount=amount)
         for number, (due, amount) in enumerate(zip(dates, amounts, strict=True), start=1)
+    )
+    # Bulk writes send no signal: their history rows are written and queued for sealing here.
+    ledger_append_many(
+        Installment.history.bulk_history_create(installments, default_user=by, default_change_reason="plan agreed")
     )
     CaseEvent.objects.create(
         case=case,

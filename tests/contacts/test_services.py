@@ -20,7 +20,8 @@ from tests.factories import make_user, past, phone_case
 
 
 def assigned(case, collector):
-    CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
+    case.assigned_collector = collector
+    case.save(update_fields=["assigned_collector"])  # with its history row, as assign_case does
     return case
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 import pytest
 
+from audit.ledger import seal_pending, verify_chain
 from cases import services as case_services
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
@@ -253,6 +254,13 @@ def test_hold_cancels_an_announced_visit_and_tells_the_borrower(
     assert any("已取消" in message["body"] for message in delivered("sms", outbox_dir))
     cancellation = visit.notices.get(kind=VisitNotice.Kind.CANCELLATION)
     assert cancellation.message.state == OutboundMessage.State.SENT and cancellation.message.case_id == visit.case_id
+    # The notice time and the reason it was called off were saved with history, so the
+    # live visit agrees with its sealed history.
+    latest = FieldVisit.history.filter(id=visit.pk).latest("history_id")
+    live = FieldVisit.objects.get(pk=visit.pk)
+    assert (latest.notice_sent_at, latest.end_reason) == (live.notice_sent_at, live.end_reason) != (None, "")
+    seal_pending()
+    assert verify_chain().ok, verify_chain().summary()
 
 
 def test_field_agents_see_only_the_cases_of_their_visits(db, collector, supervisor, agents):

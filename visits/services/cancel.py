@@ -16,8 +16,7 @@ def cancel_visit(visit, *, by, why, tell_borrower=True) -> FieldVisit:
     told it is off — a required notice that goes even through holds."""
     visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)
     announced = bool(visit.notice_channels)
-    visit = _transition(visit, "cancel", by=by, reason=why)
-    FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
+    visit = _transition(visit, "cancel", by=by, reason=why, also={"end_reason": why})
     OutboundMessage.objects.filter(visit_notice__visit=visit, state=OutboundMessage.State.SCHEDULED).update(
         state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["visit_cancelled"]
     )

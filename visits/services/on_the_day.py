@@ -111,6 +111,4 @@ def abort_visit(visit, *, by, why) -> FieldVisit:
         raise VisitRefused(_("Say why the visit was aborted."))
     if not _is_assigned_agent(by, visit):
         raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
-    visit = _transition(visit, "abort", by=by, reason=why)
-    FieldVisit.objects.filter(pk=visit.pk).update(end_reason=why)
-    return visit
+    return _transition(visit, "abort", by=by, reason=why, also={"end_reason": why})

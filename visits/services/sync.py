@@ -42,7 +42,11 @@ def sync_notices() -> dict[str, int]:
     for notice in sent_by_visit.values():
         visit, sent = notice.visit, notice.message
         with transaction.atomic(), sealing_deferred():
-            FieldVisit.objects.filter(pk=visit.pk).update(notice_sent_at=sent.sent_at)
+            # Saved, not updated: the history row (and so the ledger) records when it left.
+            visit = FieldVisit.objects.select_for_update().get(pk=visit.pk)
+            visit.notice_sent_at = sent.sent_at
+            visit._change_reason = f"notice sent by {sent.channel}"
+            visit.save(update_fields=["notice_sent_at"])
             try:
                 _transition(visit, "mark_notified", by=None, reason=f"notice sent by {sent.channel}")
                 counts["notified"] += 1

@@ -30,8 +30,9 @@ def _event(visit, by, reason):
     )
 
 
-def _transition(visit, name, *, by, reason=""):
-    """Apply one visit transition: lock, permission, guards (with their sentences)."""
+def _transition(visit, name, *, by, reason="", also=None):
+    """Apply one visit transition: lock, permission, guards (with their sentences). Fields
+    in ``also`` are set in the same save, so its history row carries them too."""
     visit = FieldVisit.objects.select_for_update().select_related("case__account__borrower").get(pk=visit.pk)
     if by is not None and not _is_assigned_agent(by, visit):
         case_services._require_case_access(by, visit.case)
@@ -50,6 +51,8 @@ def _transition(visit, name, *, by, reason=""):
     if failed:
         raise VisitRefused(" ".join(r.explanation for r in failed), failed)
     getattr(visit, name)()
+    for field_name, value in (also or {}).items():
+        setattr(visit, field_name, value)
     visit._history_user = by
     visit._change_reason = reason[:100] or name
     visit.save()

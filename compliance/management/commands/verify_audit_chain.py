@@ -5,8 +5,9 @@ from compliance import services
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit hash chain over history rows, case events and the access log; "
-        "name the first broken row (table, pk, ledger seq). Exits non-zero when broken."
+        "Verify the audit ledger: every keyed link, every sealed row, the anchors kept outside the "
+        "database, the unsealed backlog, and the live evidence rows against their sealed history; "
+        "name the first broken row (table, pk, ledger seq, field). Exits non-zero when broken."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +19,6 @@ class Command(BaseCommand):
         report = services.check_audit_chain()
         if report.ok:
             self.stdout.write(self.style.SUCCESS(report.summary()))
-            self.stdout.write("Record the head hash outside the database to detect a rewrite of the whole chain.")
             return
         if options["all"]:
             for problem in report.problems:
@@ -26,5 +26,6 @@ class Command(BaseCommand):
         first = report.first_problem
         raise CommandError(
             f"{report.summary()}\nFirst broken row: table={first.table} pk={first.row_pk} "
-            f"seq={first.seq} ({first.kind})"
+            f"seq={first.seq if first.seq is not None else '-'}"
+            f"{f' field={first.field}' if first.field else ''} ({first.kind})"
         )
