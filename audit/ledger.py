@@ -17,7 +17,8 @@ How a row is sealed — and why no request waits for another:
    HMAC-SHA256 under the current key (settings.AUDIT_LEDGER_KEYS; never in the database),
    deletes the queue rows it sealed and moves the head, in one short transaction. It runs
    right after every transaction that queued rows (``on_commit``), and every few seconds
-   from beat for what is left, and at the end of every batch job.
+   from beat for what is left, and at the end of every batch job. (A page view's
+   access-log row is sealed by beat's sealer alone, so reading a page seals nothing.)
 3. **Anchored.** Each sealed head (seq, entry hash, key id) is appended to
    AUDIT_ANCHOR_FILE and handed to the AUDIT_ANCHOR_SINKS, outside the database.
 
@@ -51,7 +52,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from simple_history.models import HistoricalChanges
 
-from .models import AuditLedger, AuditLedgerHead, AuditQueue
+from .models import AccessLog, AuditLedger, AuditLedgerHead, AuditQueue
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +168,11 @@ def _queue(queued, using: str) -> None:
     AuditQueue.objects.using(using).bulk_create(
         [AuditQueue(table_name=table, row_pk=pk, queued_at=now) for table, pk in queued], batch_size=APPEND_BATCH
     )
-    # After commit the writer seals about its own share; beat's sealer takes what is left.
-    share = -(-len(queued) // SEAL_BATCH)
-    transaction.on_commit(lambda: seal_soon(using, max_batches=share), using=using)
+    # After commit a writer seals about its own share; beat's sealer takes what is left.
+    # A page view's access-log row is left to that sealer: reading a page does no sealing.
+    if any(table != AccessLog._meta.db_table for table, _pk in queued):
+        share = -(-len(queued) // SEAL_BATCH)
+        transaction.on_commit(lambda: seal_soon(using, max_batches=share), using=using)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from core.models import JobRun
 
 from . import admin_pages, book, measure
 from .bulk import BenchError
+from .feed_import import feed_check
 from .staff import ensure_staff, ensure_templates
 from .timing import Stopwatch, peak_rss_mib
 
@@ -38,6 +39,7 @@ DISPATCH_MIN_PER_SECOND = 500
 ADMIN_P95_MS = 300
 ADMIN_MAX_QUERIES = 15  # fewer than this
 MEMORY_MIB = 2048
+FEED_CHECK_MAX_MIB = 500
 
 
 # Every number a report must carry (CI's run at 20,000 cases checks these, not timings).
@@ -64,6 +66,9 @@ REQUIRED_NUMBERS = [
         for page in ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
         for number in ("p50_ms", "p95_ms", "queries")
     ],
+    "refresh_delinquency.audit_sealing_after_commit.rows_per_second",
+    "feed_import.seconds",
+    "feed_import.peak_rss_mib",
     "peak_rss_mib",
 ]
 
@@ -165,6 +170,8 @@ def targets(report: dict) -> dict:
         "case_page_p95_under_300_ms": admin["case_page"]["p95_ms"] < ADMIN_P95_MS,
         "case_page_under_15_queries": admin["case_page"]["queries"] < ADMIN_MAX_QUERIES,
         "process_under_2_gib": report["peak_rss_mib"] < MEMORY_MIB,
+        "feed_check_under_500_mib": (report["feed_import"]["peak_rss_mib"] or 0) < FEED_CHECK_MAX_MIB
+        and report["feed_import"]["refused_on_its_last_line"],
     }
 
 
@@ -179,6 +186,7 @@ def run(
     dispatch_messages: int | None = None,
     dispatch_batch: int | None = None,
     dispatch_timeout: float = 900,
+    feed_rows: int = 500_000,
     progress=stderr_progress,
 ) -> dict:
     if cases < 1:
@@ -236,6 +244,7 @@ def run(
             },
         }
         report["refresh_delinquency"] = measure.nightly_cycle(progress)
+        report["feed_import"] = feed_check(rows=feed_rows, progress=progress)
         # Latency first, the outbox (the heaviest writer, and the biggest Python heap) last.
         gc.collect()
         report["check_contact"] = measure.check_contact_latency(calls=check_contact_calls, seed=seed, progress=progress)

@@ -1,18 +1,28 @@
-"""Staff page for the loan feed import. Thin: reading and the rules live in cases.imports."""
+"""Staff pages for the loan feed import: the upload form and the page that follows the
+import on its worker. Thin: reading and the rules live in cases.imports."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .imports import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, PAYMENT_COLUMNS, import_csv
+from core.models import JobRun
+from core.progress import read_progress
+
+from .imports import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, PAYMENT_COLUMNS
+from .imports.background import may_import, start_import
+from .imports.feed import KINDS
+
+IMPORT_JOBS = [job for job, *_rest in KINDS.values()]
 
 
 class ImportFeedForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("accounts", "Accounts and balances"), ("payments", "Payments")],
+        label=gettext_lazy("The file holds"),
+        choices=[("accounts", gettext_lazy("Accounts and balances")), ("payments", gettext_lazy("Payments"))],
         widget=forms.RadioSelect,
         initial="accounts",
     )
@@ -20,24 +30,35 @@ class ImportFeedForm(forms.Form):
         label=gettext_lazy("CSV file"), help_text=gettext_lazy("UTF-8, with the column names on the first line.")
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                _(
+                    "This file is %(size)s MB; the largest file accepted is %(limit)s MB. Split it into "
+                    "smaller files, each with the header line, and import them one after another."
+                )
+                % {"size": f"{upload.size / 1024 / 1024:.1f}", "limit": limit}
+            )
+        return upload
+
 
 def import_feed(request):
-    # Both kinds change balances, so both need the right to create accounts.
-    if not request.user.has_perm("cases.add_loanaccount"):
+    if not may_import(request.user):
         raise PermissionDenied(_("Importing the loan feed needs permission to add loan accounts."))
     form = ImportFeedForm(request.POST, request.FILES) if request.method == "POST" else ImportFeedForm()
-    result = None
     if form.is_bound and form.is_valid():
-        kind = form.cleaned_data["kind"]
-        result = import_csv(form.cleaned_data["file"], kind, by=request.user, trigger="admin")
-        if result.ok:
-            messages.success(request, _summary(kind, result))
-            return redirect("admin:cases_loanaccount_changelist")
+        run = start_import(form.cleaned_data["file"], form.cleaned_data["kind"], by=request.user)
+        if run.status == JobRun.Status.FAILED:
+            messages.error(request, run.error)
+        return redirect("cases:import_progress", run_id=run.pk)
     context = {
         **admin.site.each_context(request),
         "title": _("Import the loan feed"),
         "form": form,
-        "result": result,
+        "limit_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        "recent": JobRun.objects.filter(job__in=IMPORT_JOBS).select_related("started_by")[:10],
         "account_columns": ACCOUNT_COLUMNS,
         "account_required": ACCOUNT_REQUIRED,
         "payment_columns": PAYMENT_COLUMNS,
@@ -45,7 +66,35 @@ def import_feed(request):
     return render(request, "cases/import_feed.html", context)
 
 
-def _summary(kind: str, result) -> str:
-    if kind == "payments":
-        return f"Payments imported: {result.created} recorded, {result.unchanged} already recorded (ignored)."
-    return f"Accounts imported: {result.created} created, {result.updated} updated."
+def import_progress(request, run_id: int):
+    """Where an import stands: a progress bar while it runs (the page refreshes itself),
+    then what it imported, or every problem by line and column."""
+    if not may_import(request.user):
+        raise PermissionDenied(_("Importing the loan feed needs permission to add loan accounts."))
+    run = get_object_or_404(JobRun.objects.select_related("started_by"), pk=run_id, job__in=IMPORT_JOBS)
+    running = run.status == JobRun.Status.RUNNING
+    progress = read_progress(run.details.get("progress_key", "")) if running else None
+    lines = run.details.get("lines") or 0
+    errors = run.details.get("errors", [])
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Import of %(file)s") % {"file": run.details.get("file") or _("the loan feed")},
+        "run": run,
+        "running": running,
+        "phase": (progress or {}).get("phase", "queued"),
+        "done": (progress or {}).get("done", 0),
+        "lines": lines,
+        "percent": _percent(progress),
+        "errors": errors,
+        "more_errors": max(run.counts.get("errors", 0) - len(errors), 0),
+        "kind": run.details.get("kind", "accounts"),
+    }
+    return render(request, "cases/import_progress.html", context)
+
+
+def _percent(progress: dict | None) -> int:
+    """Checking is the first half of the bar, writing the second."""
+    if not progress or not progress.get("total"):
+        return 0
+    share = min(progress["done"] / progress["total"], 1.0)
+    return int(50 * share + (50 if progress["phase"] == "writing" else 0))

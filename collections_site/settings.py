@@ -64,6 +64,10 @@ AUDIT_LEDGER_KEYS = {
 # whole ledger is detected. Keep a copy off the database server.
 AUDIT_ANCHOR_FILE = Path(env.str("AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.log")))
 AUDIT_ANCHOR_SINKS = env.list("AUDIT_ANCHOR_SINKS", default=[])
+# The loan feed: the largest upload the import page accepts (a bigger file is refused
+# before it is read), and where an upload waits for the worker that imports it.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=100)
+IMPORT_DIR = VAR_DIR / "imports"
 # Live tables whose rows are evidence: the verifier compares each with its latest sealed
 # history row and names any field changed outside the application (audit/live.py).
 AUDIT_EVIDENCE_MODELS = [
@@ -176,10 +180,20 @@ if REDIS_URL and _test_worker:
     _redis_db = int(_redis.path.strip("/") or 0) + int(_test_worker.removeprefix("gw"))
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        # A long job's progress, which the worker writes and the web process reads (core/progress.py).
+        "progress": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "progress": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "progress"),
+        },
+    }
     # kombu's file-system transport: a broker that needs no server, for one machine.
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"

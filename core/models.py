@@ -24,6 +24,14 @@ class JobRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
     counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # What the run leaves for the page that follows it: an import's first row problems.
+    # A database default too, so rows written by code that predates the column still insert.
+    details = models.JSONField(
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        verbose_name=_("details"),
+    )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

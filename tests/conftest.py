@@ -220,6 +220,22 @@ def case_factory(db):
     return create_case
 
 
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued by the code under test run at once, in-process (no worker here)."""
+    from collections_site.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def own_import_folder(settings, tmp_path):
+    """Uploads kept for the import worker go to the test's own folder."""
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
 @pytest.fixture(autouse=True)
 def own_audit_anchor(settings, tmp_path):
     """Each test's ledger is rolled back (or flushed) with it; so are its anchors."""

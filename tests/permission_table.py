@@ -357,6 +357,7 @@ TABLE += [
     ),
     row("cases:import_feed", "login 403   403   403   403   403   403   200"),
     row("cases:import_feed", "login 403   403   403   403   403   403   200", method="POST"),
+    row("cases:import_progress", "login 403   403   403   403   403   403   200", obj="import_run"),
     row("visits:inbox", "login 403   403   403   403   200   403   403"),
     row("visits:decide", "login 403   403   403   403   200   403   403", obj="visit"),
     row(

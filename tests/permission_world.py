@@ -85,6 +85,12 @@ def build_world() -> World:
         plan=w.plan, sequence=1, amount=Decimal("100"), due_date=timezone.localdate() + timedelta(days=30)
     )
     w.jobrun = JobRun.objects.create(job="nightly_cycle")
+    w.import_run = JobRun.objects.create(
+        job="import_accounts",
+        status=JobRun.Status.FAILED,
+        counts={"errors": 1},
+        details={"file": "feed.csv", "kind": "accounts", "errors": [[2, "principal", "Required; this cell is empty."]]},
+    )
     w.user, w.group = w.C, Group.objects.get(name="Collector")
     w.profile = PolicyProfile.objects.get(pk=current_profile("CN").pk)
     w.template = MessageTemplate.objects.create(

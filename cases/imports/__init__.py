@@ -24,7 +24,7 @@ One module per step, the names below importable from ``cases.imports``:
 from .accounts import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts
 from .feed import import_csv
 from .payments import PAYMENT_COLUMNS, PAYMENT_REQUIRED, import_payments
-from .reading import EXTRA_CELLS, InvalidCsv, read_csv
+from .reading import EXTRA_CELLS, CsvFile, InvalidCsv, read_csv
 from .records import ISO_DATE, LARGEST_AMOUNT
 from .results import ImportResult, RowError
 from .run import CHANGE_REASON
@@ -38,6 +38,7 @@ __all__ = [
     "PAYMENT_REQUIRED",
     "import_payments",
     "EXTRA_CELLS",
+    "CsvFile",
     "InvalidCsv",
     "read_csv",
     "ISO_DATE",

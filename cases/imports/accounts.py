@@ -6,7 +6,7 @@ with its borrower (matched by national ID) and any contact point not already on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,9 +17,10 @@ from core.validators import validate_time_zone
 from policy.codes import ProfileCode
 
 from ..models import PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, Language, LoanAccount, normalise_phone
-from .records import _max_length, _Record, _records, _validation_message
-from .results import ImportResult, RowError
-from .run import _run, _stamp
+from .account_writes import write_accounts
+from .records import _max_length, _Record, _validation_message
+from .results import ImportResult
+from .run import _run
 
 ACCOUNT_COLUMNS = (
     "loan_number",
@@ -62,26 +63,42 @@ class _AccountRow:
     contact_points: list[tuple[str, str, str]]  # (kind, value, suggested zone)
 
 
-def import_accounts(rows: Iterable[dict], *, by=None, trigger: str = "command") -> ImportResult:
+def import_accounts(
+    rows: Iterable[dict] | Callable[[], Iterable[dict]],
+    *,
+    by=None,
+    trigger: str = "command",
+    run=None,
+    progress=None,
+) -> ImportResult:
     """Upsert accounts by loan_number, with their borrower (matched by national_id)
-    and any phone, email or postal address not already on file."""
-    return _run("import_accounts", rows, _check_account_rows, _write_account, by=by, trigger=trigger)
+    and any phone, email or postal address not already on file. ``rows`` is a list of
+    records or a callable giving a fresh pass over a streamed file."""
+    source = rows if callable(rows) else (lambda: rows)
+    return _run(
+        "import_accounts", source, _AccountChecker, write_accounts, by=by, trigger=trigger, run=run, progress=progress
+    )
 
 
-def _check_account_rows(rows: Iterable[dict]) -> tuple[list[_AccountRow], list[RowError], int]:
-    checked, errors, first_line_of = [], [], {}
-    count = 0
-    for record in _records(rows):
-        count += 1
-        parsed = _check_account(record)
-        number = parsed.loan_number
-        if number in first_line_of:
-            record.error("loan_number", f"{number} already appears on line {first_line_of[number]} of this file.")
-        elif number:
-            first_line_of[number] = record.line
-        errors += record.errors
-        checked.append(parsed)
-    return checked, errors, count
+class _AccountChecker:
+    """Checks a file's account records chunk by chunk, remembering only the loan numbers
+    already seen (a loan twice in one file is refused)."""
+
+    def __init__(self):
+        self.first_line_of: dict[str, int] = {}
+
+    def check(self, records: list[_Record]) -> list[_AccountRow]:
+        parsed = [_check_account(record) for record in records]
+        for record, row in zip(records, parsed, strict=True):
+            number = row.loan_number
+            if number in self.first_line_of:
+                record.error(
+                    "loan_number", f"{number} already appears on line {self.first_line_of[number]} of this file."
+                )
+            elif number:
+                self.first_line_of[number] = record.line
+        _check_against_book(records, parsed)
+        return parsed
 
 
 def _check_account(record: _Record) -> _AccountRow:
@@ -116,7 +133,6 @@ def _check_account(record: _Record) -> _AccountRow:
         account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
     )
-    _check_against_book(record, parsed)
     return parsed
 
 
@@ -153,74 +169,32 @@ def _checked_contact_points(record: _Record, phone_region: str) -> list[tuple[st
     return points
 
 
-def _check_against_book(record: _Record, parsed: _AccountRow) -> None:
-    """What only the stored book can tell: an account's currency never changes, and
-    the feed does not move a loan to another person."""
-    existing = LoanAccount.objects.select_related("borrower").filter(loan_number=parsed.loan_number).first()
-    if existing is None:
-        return
-    currency = parsed.account["currency"]
-    if currency and currency != existing.currency:
-        record.error(
-            "currency", f"{parsed.loan_number} is kept in {existing.currency}; the feed cannot change it to {currency}."
+def _check_against_book(records: list[_Record], parsed: list[_AccountRow]) -> None:
+    """What only the stored book can tell, asked once per chunk: an account's currency
+    never changes, and the feed does not move a loan to another person."""
+    numbers = [row.loan_number for row in parsed if row.loan_number]
+    on_file = {
+        number: (currency, national_id)
+        for number, currency, national_id in LoanAccount.objects.filter(loan_number__in=numbers).values_list(
+            "loan_number", "currency", "borrower__national_id"
         )
-    on_file = existing.borrower.national_id
-    if not parsed.national_id or parsed.national_id == on_file:
-        return
-    if on_file or Borrower.objects.filter(national_id=parsed.national_id).exists():
-        record.error(
-            "national_id",
-            f"{parsed.loan_number} belongs to another borrower than the one with this "
-            "national ID; correct the borrower in the admin, not through the feed.",
-        )
-
-
-def _write_account(row: _AccountRow, by) -> str:
-    account = LoanAccount.objects.select_for_update().filter(loan_number=row.loan_number).first()
-    borrower = _save_borrower(row, account, by)
-    for kind, value, zone in row.contact_points:
-        _add_contact_point(borrower, kind, value, zone, by)
-    created = account is None
-    account = account or LoanAccount(loan_number=row.loan_number, borrower=borrower)
-    for name, value in row.account.items():
-        setattr(account, name, value)
-    _stamp(account, by)
-    account.full_clean()
-    account.save()
-    return "created" if created else "updated"
-
-
-def _save_borrower(row: _AccountRow, account: LoanAccount | None, by) -> Borrower:
-    """The account's borrower, else the one with this national ID, else a new one."""
-    if account is not None:
-        borrower = account.borrower
-    elif row.national_id:
-        borrower = Borrower.objects.filter(national_id=row.national_id).first() or Borrower()
-    else:
-        borrower = Borrower()
-    is_new = borrower.pk is None
-    details = row.borrower
-    borrower.full_name = details["full_name"]
-    borrower.policy_profile_code = details["policy_profile_code"]
-    # A blank cell means "not in the feed", not "forget what we know".
-    for name in ("home_time_zone", "language"):
-        if details[name]:
-            setattr(borrower, name, details[name])
-    if row.national_id and not borrower.national_id:
-        borrower.national_id = row.national_id
-    if is_new:
-        borrower.date_of_birth = details["date_of_birth"]
-        borrower.region = details["region"]
-    _stamp(borrower, by)
-    borrower.full_clean()
-    borrower.save()
-    return borrower
-
-
-def _add_contact_point(borrower: Borrower, kind: str, value: str, zone: str, by) -> None:
-    if ContactPoint.objects.filter(borrower=borrower, kind=kind, value=value).exists():
-        return
-    first_of_kind = not ContactPoint.objects.filter(borrower=borrower, kind=kind, is_primary=True).exists()
-    point = ContactPoint(borrower=borrower, kind=kind, value=value, time_zone=zone, is_primary=first_of_kind)
-    _stamp(point, by)
-    point.save()
+    }
+    asked = [row.national_id for row in parsed if row.national_id and row.loan_number in on_file]
+    taken = set(Borrower.objects.filter(national_id__in=asked).values_list("national_id", flat=True))
+    for record, row in zip(records, parsed, strict=True):
+        if row.loan_number not in on_file:
+            continue
+        kept_currency, kept_national_id = on_file[row.loan_number]
+        currency = row.account["currency"]
+        if currency and currency != kept_currency:
+            record.error(
+                "currency", f"{row.loan_number} is kept in {kept_currency}; the feed cannot change it to {currency}."
+            )
+        if not row.national_id or row.national_id == kept_national_id:
+            continue
+        if kept_national_id or row.national_id in taken:
+            record.error(
+                "national_id",
+                f"{row.loan_number} belongs to another borrower than the one with this "
+                "national ID; correct the borrower in the admin, not through the feed.",
+            )

@@ -6,16 +6,16 @@ exactly as a payment from the feed is in the product.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from .. import services
 from ..models import LoanAccount, Payment
-from .records import _max_length, _Record, _records
-from .results import ImportResult, RowError
-from .run import _run
+from .records import _max_length, _Record
+from .results import ImportResult
+from .run import _run, _write_each
 
 PAYMENT_COLUMNS = ("loan_number", "reference", "amount", "paid_at")
 PAYMENT_REQUIRED = PAYMENT_COLUMNS
@@ -30,23 +30,34 @@ class _PaymentRow:
     paid_at: datetime | None
 
 
-def import_payments(rows: Iterable[dict], *, by=None, trigger: str = "command") -> ImportResult:
+def import_payments(
+    rows: Iterable[dict] | Callable[[], Iterable[dict]],
+    *,
+    by=None,
+    trigger: str = "command",
+    run=None,
+    progress=None,
+) -> ImportResult:
     """Record each payment through ``services.record_payment``, so repeats are ignored
     and a payment that clears the balance resolves the case, exactly as in the product."""
-    return _run("import_payments", rows, _check_payment_rows, _write_payment, by=by, trigger=trigger)
+    source = rows if callable(rows) else (lambda: rows)
+    return _run(
+        "import_payments", source, _PaymentChecker, _write_payments, by=by, trigger=trigger, run=run, progress=progress
+    )
 
 
-def _check_payment_rows(rows: Iterable[dict]) -> tuple[list[_PaymentRow], list[RowError], int]:
-    checked, errors = [], []
-    for record in _records(rows):
-        checked.append(_check_payment(record))
-        errors += record.errors
-    return checked, errors, len(checked)
+class _PaymentChecker:
+    """Checks payment records chunk by chunk; the chunk's accounts are read in one query."""
+
+    def check(self, records: list[_Record]) -> list[_PaymentRow]:
+        numbers = {(record.values.get("loan_number") or "").strip() for record in records}
+        accounts = {account.loan_number: account for account in LoanAccount.objects.filter(loan_number__in=numbers)}
+        return [_check_payment(record, accounts) for record in records]
 
 
-def _check_payment(record: _Record) -> _PaymentRow:
+def _check_payment(record: _Record, accounts: dict[str, LoanAccount]) -> _PaymentRow:
     loan_number = record.text("loan_number", required=True)
-    account = LoanAccount.objects.filter(loan_number=loan_number).first() if loan_number else None
+    account = accounts.get(loan_number) if loan_number else None
     if loan_number and account is None:
         record.error("loan_number", f"No account has loan number {loan_number}.")
     amount = record.money("amount", required=True)
@@ -59,6 +70,12 @@ def _check_payment(record: _Record) -> _PaymentRow:
         paid_at=record.aware_datetime("paid_at"),
         reference=record.text("reference", required=True, max_length=_max_length(Payment, "reference")),
     )
+
+
+def _write_payments(rows: list[_PaymentRow], by):
+    # Row by row through the service: each payment moves its account's balance and may
+    # close its case, exactly as a payment arriving any other way.
+    return _write_each(rows, _write_payment, by)
 
 
 def _write_payment(row: _PaymentRow, by) -> str:

@@ -2,17 +2,21 @@
 Reading the uploaded file: UTF-8 (with or without BOM) CSV into one dict of stripped
 strings per record, refusing a file whose header is wrong (``InvalidCsv``) before any
 record is looked at.
+
+``CsvFile`` streams: each pass reads the file from its start, one record at a time, so a
+500,000-line file is never held in memory (the import checks it in one pass and writes
+it in a second). ``read_csv`` is the small-file convenience: every record in a list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 import csv
 import io
 
 from .results import RowError
 
-# Key under which read_csv keeps cells beyond the header, so the row reports them.
+# Key under which records keep cells beyond the header, so the row reports them.
 EXTRA_CELLS = None
 
 
@@ -24,38 +28,55 @@ class InvalidCsv(Exception):
         self.errors = errors
 
 
-def read_csv(file, *, columns: Iterable[str] = (), required: Iterable[str] = ()) -> list[dict]:
-    """Rows of a text or binary CSV upload (UTF-8, with or without BOM) as dicts of
-    stripped strings, one per record so a row's index gives its line number.
+class CsvFile:
+    """A text or binary CSV upload, read as records as many times as needed.
 
-    Raises InvalidCsv when the file is not UTF-8, a ``required`` column is missing,
-    or a column outside ``columns`` appears (a misspelt column would otherwise be read
-    as blank and zero a balance).
+    The file must be seekable (an upload, an open file, an in-memory buffer): every
+    ``records()`` pass starts from its beginning.
     """
-    text = _decoded(file.read())
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(reader, [])]
-    _check_header(header, tuple(columns), tuple(required))
-    rows = []
-    for values in reader:
-        values = [value.strip() for value in values]
-        row = {name: (values[index] if index < len(values) else "") for index, name in enumerate(header) if name}
-        if any(values[len(header) :]):
-            row[EXTRA_CELLS] = values[len(header) :]
-        rows.append(row)
-    return rows
+
+    def __init__(self, file, *, columns: Iterable[str] = (), required: Iterable[str] = ()):
+        self.file = getattr(file, "file", file)  # an UploadedFile's underlying file
+        self.columns, self.required = tuple(columns), tuple(required)
+
+    def records(self) -> Iterator[dict]:
+        """Rows as dicts of stripped strings, one per record so a row's position gives its
+        line number. Raises InvalidCsv when the file is not UTF-8, a required column is
+        missing, or a column outside ``columns`` appears (a misspelt column would otherwise
+        be read as blank and zero a balance)."""
+        self.file.seek(0)
+        reader = csv.reader(self._lines())
+        header = [name.strip() for name in next(reader, [])]
+        if header:
+            header[0] = header[0].removeprefix("\ufeff")
+        _check_header(header, self.columns, self.required)
+        for values in reader:
+            values = [value.strip() for value in values]
+            row = {name: (values[index] if index < len(values) else "") for index, name in enumerate(header) if name}
+            if any(values[len(header) :]):
+                row[EXTRA_CELLS] = values[len(header) :]
+            yield row
+
+    def _lines(self) -> Iterator[str]:
+        """The file's physical lines as text, each decoded on its own so an encoding error
+        names its line."""
+        if isinstance(self.file, io.TextIOBase):
+            # Text is only ever an in-memory buffer here (uploads and files are binary).
+            yield from io.StringIO(self.file.read(), newline="")
+            return
+        for number, raw in enumerate(self.file, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                message = "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again."
+                raise InvalidCsv([RowError(number, "", message)]) from exc
+            # A lone carriage return ends a line too, as the csv module expects.
+            yield from io.StringIO(text, newline="") if "\r" in text[:-2] else (text,)
 
 
-def _decoded(data) -> str:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidCsv(
-            [RowError(line, "", "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")]
-        ) from exc
+def read_csv(file, *, columns: Iterable[str] = (), required: Iterable[str] = ()) -> list[dict]:
+    """Every record of a (small) CSV file in a list; see ``CsvFile.records``."""
+    return list(CsvFile(file, columns=columns, required=required).records())
 
 
 def _check_header(header: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> None:

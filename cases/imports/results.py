@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Problems an import keeps and shows: a file wrong on every one of 500,000 lines must not
+# become a 500,000-line error page; the count says how many there were in all.
+REPORTED_ERRORS = 200
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -26,8 +30,23 @@ class ImportResult:
     updated: int = 0
     # Payments whose reference was already recorded: the repeat is ignored, as in the product.
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first REPORTED_ERRORS
+    error_count: int = 0  # all of them
+
+    def __post_init__(self):
+        self.error_count = max(self.error_count, len(self.errors))
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        room = REPORTED_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+        self.error_count += len(errors)
+
+    @property
+    def more_errors(self) -> int:
+        """Problems found but not listed."""
+        return self.error_count - len(self.errors)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count

@@ -200,7 +200,7 @@ def test_the_command_fails_only_with_its_command_error(db, rows):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(rows=account_rows, kind=st.sampled_from(["accounts", "payments", "", "other"]))
-def test_the_import_page_never_fails(db, rows, kind):
+def test_the_import_page_never_fails(db, eager_tasks, rows, kind):
     with transaction.atomic():
         before = book()
         client = sign_in(Client(raise_request_exception=True), make_user("Administrator"))
@@ -208,7 +208,12 @@ def test_the_import_page_never_fails(db, rows, kind):
         response = client.post(reverse("cases:import_feed"), {"kind": kind, "file": upload})
         assert response.status_code in (200, 302)
         if response.status_code == 302:
-            assert response["Location"] == reverse("admin:cases_loanaccount_changelist")
+            run = JobRun.objects.latest("pk")
+            assert response["Location"] == reverse("cases:import_progress", args=[run.pk])
+            assert run.status in (JobRun.Status.SUCCEEDED, JobRun.Status.FAILED)
+            assert client.get(response["Location"]).status_code == 200
+            if run.status == JobRun.Status.FAILED:
+                assert book() == before
         else:
             assert book() == before
         transaction.set_rollback(True)

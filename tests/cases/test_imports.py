@@ -317,20 +317,23 @@ def test_command_imports_payments(db, tmp_path):
 IMPORT_URL = "/imports/"
 
 
-def test_administrator_uploads_a_good_file(db, administrator):
+def test_administrator_uploads_a_good_file(db, eager_tasks, administrator):
     response = client_for(administrator).post(
         IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, SMITH))}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:cases_loanaccount_changelist")
+    assert response["Location"] == reverse("cases:import_progress", args=[JobRun.objects.get().pk])
     assert set(LoanAccount.objects.values_list("loan_number", flat=True)) == {"L-1001", "L-1002"}
     assert JobRun.objects.get().trigger == "admin"
 
 
-def test_administrator_uploads_a_bad_file_and_sees_the_line(db, administrator):
+def test_administrator_uploads_a_bad_file_and_sees_the_line(db, eager_tasks, administrator):
     before = book_counts()
-    response = client_for(administrator).post(
-        IMPORT_URL, {"kind": "accounts", "file": upload(accounts_csv(WANG, {**SMITH, "principal": "1.234"}))}
+    client = client_for(administrator)
+    response = client.post(
+        IMPORT_URL,
+        {"kind": "accounts", "file": upload(accounts_csv(WANG, {**SMITH, "principal": "1.234"}))},
+        follow=True,
     )
     page = response.content.decode()
     assert response.status_code == 200

@@ -292,3 +292,19 @@ def test_the_report_states_the_backlog_and_a_row_deleted_before_sealing(db, supe
     first = audit.verify_chain().first_problem
     assert (first.kind, first.table, first.row_pk) == ("missing_row", AccessLog._meta.db_table, access.pk)
     assert "before it was sealed" in first.detail
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_page_view_queues_its_access_row_and_seals_nothing(supervisor):
+    """Reading a case page writes its access-log row and queues it; the sealer links it
+    later. The request never touches the ledger's head row."""
+    case = create_case(dpd=10)
+    audit.seal_pending()
+    client = client_for(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 200
+    assert not [q for q in queries.captured_queries if "auditledgerhead" in q["sql"]]
+    assert list(AuditQueue.objects.values_list("table_name", flat=True)) == [AccessLog._meta.db_table]
+    report = audit.verify_chain()
+    assert report.ok and report.backlog_rows == 1
+    assert audit.seal_pending() == 1 and audit.verify_chain().backlog_rows == 0

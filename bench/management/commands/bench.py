@@ -35,6 +35,9 @@ class Command(BaseCommand):
             help="Due messages to dispatch (default: cases/100, at most 20,000).",
         )
         parser.add_argument("--dispatch-batch", type=int, default=None, help="Default: settings.OUTBOX_BATCH_SIZE.")
+        parser.add_argument(
+            "--feed-rows", type=int, default=500_000, help="Lines of the feed file whose check is measured."
+        )
         parser.add_argument("--output", help="Also write the JSON report to this file.")
         parser.add_argument(
             "--check", action="store_true", help="Exit with an error if any section of the report has no number (CI)."
@@ -51,6 +54,7 @@ class Command(BaseCommand):
         admin_requests,
         dispatch_messages,
         dispatch_batch,
+        feed_rows,
         output,
         check,
         **options,
@@ -65,6 +69,7 @@ class Command(BaseCommand):
                 admin_requests=admin_requests,
                 dispatch_messages=dispatch_messages,
                 dispatch_batch=dispatch_batch,
+                feed_rows=feed_rows,
             )
         except BenchError as refusal:
             raise CommandError(str(refusal)) from refusal
