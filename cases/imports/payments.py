@@ -51,6 +51,7 @@ class _PaymentChecker:
 
     def check(self, records: list[_Record]) -> list[_PaymentRow]:
         numbers = {(record.values.get("loan_number") or "").strip() for record in records}
+        numbers = {number for number in numbers if number and "\x00" not in number}  # PostgreSQL refuses NUL
         accounts = {account.loan_number: account for account in LoanAccount.objects.filter(loan_number__in=numbers)}
         return [_check_payment(record, accounts) for record in records]
 

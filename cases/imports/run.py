@@ -166,6 +166,7 @@ def _record_run(
     }
     if result.error_count:
         error = f"Nothing imported: {result.error_count} error(s); first: {result.errors[0]}"[:1000]
+    error = _storable(error)
     run = run or JobRun(job=job, trigger=trigger, started_at=started_at, started_by=by)
     run.finished_at = timezone.now()
     run.counts = counts
@@ -173,10 +174,15 @@ def _record_run(
     run.error = error
     run.details = {
         **run.details,
-        "errors": [[e.row_number, e.field, e.message] for e in result.errors[:REPORTED_ERRORS]],
+        "errors": [[e.row_number, _storable(e.field), _storable(e.message)] for e in result.errors[:REPORTED_ERRORS]],
     }
     run.save()
     return run
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL stores no NUL character, even in JSON: a file's junk is shown escaped."""
+    return text.replace("\x00", "\\x00")
 
 
 def _stamp(instance, by) -> None:
