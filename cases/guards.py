@@ -212,6 +212,18 @@ def has_running_arrangement(case):
 
 
 @guard
+def no_running_arrangement(case):
+    running = case.has_running_arrangement()
+    return (
+        not running,
+        _("No promise or plan is running.")
+        if not running
+        else _("A promise to pay or repayment plan is still running."),
+        {"running_arrangement": running},
+    )
+
+
+@guard
 def has_active_hold(case):
     active = case.active_holds().exists()
     return (

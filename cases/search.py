@@ -42,6 +42,25 @@ def name_prefix(term: str) -> Q:
     return condition
 
 
+def identifier_owners(term: str) -> tuple[str, list[int]]:
+    """When ``term`` is a whole national ID, phone number or e-mail address on file: what
+    it is ("national ID", "phone", "e-mail") and the ids of the borrowers it names; else
+    ("", [])."""
+    term = " ".join(term.split())
+    if not term:
+        return "", []
+    owners = list(Borrower.objects.filter(national_id=term).values_list("pk", flat=True))
+    if owners:
+        return "national ID", owners
+    if "@" in term:
+        what, points = "e-mail", ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value=term.lower())
+    elif (phone := as_phone(term)) is not None:
+        what, points = "phone", ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=phone)
+    else:
+        return "", []
+    return what, list(points.values_list("borrower_id", flat=True).distinct())
+
+
 def search_cases(cases: QuerySet[CollectionCase], term: str) -> QuerySet[CollectionCase]:
     """The cases among ``cases`` that ``term`` designates."""
     term = " ".join(term.split())

@@ -281,7 +281,7 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
             outcomes[message.pk] = _send(message, case, at, decision, attempts)
         changed.append(message)
 
-    recording.store_attempts(attempts, cases=cases)
+    recording.store_attempts(attempts, cases=cases, sent_by_outbox=True)
     for message in changed:
         message.attempt = message.attempt  # re-read the saved attempt's pk into attempt_id
     _save_messages(changed)

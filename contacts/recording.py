@@ -87,7 +87,7 @@ def new_attempt(
     return attempt
 
 
-def store_attempts(attempts: list[ContactAttempt], *, cases, by=None) -> None:
+def store_attempts(attempts: list[ContactAttempt], *, cases, by=None, sent_by_outbox: bool = False) -> None:
     """Write ``attempts`` with their history rows and ledger entries in a fixed number of
     statements, then apply what each allowed attempt's outcome changes on its case.
     ``cases`` maps case id to the locked case the attempts were judged on; ``by`` is who
@@ -101,9 +101,11 @@ def store_attempts(attempts: list[ContactAttempt], *, cases, by=None) -> None:
     for attempt in allowed:
         _apply_outcome(attempt, cases[attempt.case_id], by)
     # A formal letter sent on the written-notice rung starts the notice lead time a field
-    # visit needs; the first letter counts.
+    # visit needs; the first letter counts. Only a letter the outbox sent — rendered from
+    # an approved template, its text on record — counts: a letter a person says they sent
+    # does not start the clock towards a visit at the borrower's door.
     first_letters = {}
-    for attempt in allowed:
+    for attempt in allowed if sent_by_outbox else ():
         if attempt.channel == Channel.LETTER:
             first_letters.setdefault(attempt.case_id, attempt.started_at)
     noticed = [

@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
         # Each app declares its scheduled jobs in jobs.py and its role permissions in
         # roles.py, found the way the admin finds admin.py.
         autodiscover_modules("jobs", "roles")
+        # Admin lists filter only by their own sidebar filters, never by free URL lookups.
+        from .admin_lookups import install  # noqa: PLC0415  (needs the admin app loaded)
+
+        install()

@@ -13,7 +13,7 @@ from core.adminkit import HistoryAdmin, ReadOnlyInline, remember_viewer, viewer
 
 from .. import selectors
 from ..models import Borrower, ContactPoint
-from .access import can_see_full_contact_details, can_see_full_national_id
+from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
 
 
 class ContactPointInline(ReadOnlyInline):
@@ -66,6 +66,10 @@ class BorrowerAdmin(HistoryAdmin):
         remember_viewer(request)
         return selectors.visible_borrowers(request.user)
 
+    def get_search_results(self, request, queryset, search_term):
+        log_identifier_search(request, search_term, selectors.visible_borrowers(request.user))
+        return super().get_search_results(request, queryset, search_term)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         borrower = self.get_object(request, object_id)
         if can_see_full_national_id(request.user) or can_see_full_contact_details(request.user):
@@ -108,6 +112,10 @@ class ContactPointAdmin(HistoryAdmin):
     def get_queryset(self, request):
         remember_viewer(request)
         return selectors.visible_contact_points(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        log_identifier_search(request, search_term, selectors.visible_borrowers(request.user))
+        return super().get_search_results(request, queryset, search_term)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         point = self.get_object(request, object_id)

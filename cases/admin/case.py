@@ -22,7 +22,7 @@ from core.paginators import EstimatedCountPaginator
 from .. import selectors, services
 from ..models import CaseEvent, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from ..search import search_cases
-from .access import can_see_full_contact_details, can_see_full_national_id
+from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
 
 
 class HoldInline(ReadOnlyInline):
@@ -101,6 +101,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         return selectors.visible_cases(request.user).select_related("account__borrower", "assigned_collector")
 
     def get_search_results(self, request, queryset, search_term):
+        log_identifier_search(request, search_term, selectors.visible_borrowers(request.user))
         return search_cases(queryset, search_term), False
 
     def get_readonly_fields(self, request, obj=None):

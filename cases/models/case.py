@@ -264,14 +264,15 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def refer_to_legal(self):
         self.ladder_rung = CaseState.LEGAL
 
-    # --- side states: entered and left by the services, not by buttons ----------
+    # --- side states: entered and left by the services, never by a person -------
+    # (custom admin False: no button, and services.apply_transition refuses them from anyone)
 
     @transition(
         field=state,
         source=LADDER,
         target=CaseState.ARRANGEMENT,
         conditions=[guards.has_running_arrangement],
-        custom={"admin": False},
+        custom={"admin": False, "label": _("Start the arrangement")},
     )
     def start_arrangement(self):
         pass
@@ -280,7 +281,8 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ARRANGEMENT,
         target=GET_STATE(rung_called_for, states=LADDER),
-        custom={"admin": False},
+        conditions=[guards.no_running_arrangement],
+        custom={"admin": False, "label": _("End the arrangement")},
     )
     def end_arrangement(self):
         pass
@@ -290,7 +292,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         source=LADDER + [CaseState.ARRANGEMENT],
         target=CaseState.ON_HOLD,
         conditions=[guards.has_active_hold],
-        custom={"admin": False},
+        custom={"admin": False, "label": _("Put on hold")},
     )
     def put_on_hold(self):
         pass
@@ -300,7 +302,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         source=CaseState.ON_HOLD,
         target=GET_STATE(state_after_hold, states=LADDER + [CaseState.ARRANGEMENT]),
         conditions=[guards.no_active_hold],
-        custom={"admin": False},
+        custom={"admin": False, "label": _("Release from hold")},
     )
     def release_from_hold(self):
         pass
@@ -312,7 +314,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         source=OPEN_STATES,
         target=CaseState.RESOLVED,
         conditions=[guards.balance_cleared],
-        custom={"admin": False},
+        custom={"admin": False, "label": _("Resolve as paid")},
     )
     def resolve(self):
         self.closed_at = timezone.now()

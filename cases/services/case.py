@@ -67,6 +67,13 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
             _("'%(transition_label)s' is not possible from %(state)s.")
             % {"transition_label": transition_label(name), "state": case.get_state_display()}
         )
+    if by is not None and found.custom.get("admin") is False:
+        # Side states and payoff follow from what happened (a promise, a hold, a payment);
+        # nobody takes them by hand, whatever name is posted.
+        raise NotPermitted(
+            _("'%(transition_label)s' follows from the case's promises, holds and payments; nobody takes it by hand.")
+            % {"transition_label": transition_label(name)}
+        )
     _require_case_access(by, case)
     if by is not None and not found.has_perm(case, by):
         raise NotPermitted(

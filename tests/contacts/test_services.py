@@ -93,11 +93,16 @@ def test_wrong_number_marks_the_point_invalid(db, collector):
     assert point.is_invalid and point.invalid_since == local(SHANGHAI)
 
 
-def test_a_sent_letter_starts_the_written_notice_lead_time(db, collector):
+def test_a_letter_a_person_records_does_not_start_the_written_notice_lead_time(db, collector):
+    """Only a letter the outbox sent starts the clock towards a field visit
+    (tests/contacts/test_outbox.py); a letter a collector says they sent does not."""
     case = assigned(phone_case(rung=CaseState.WRITTEN_NOTICE), collector)
     address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
-    record_attempt(case, Channel.LETTER, Outcome.SENT, by=collector, at=local(SHANGHAI), contact_point=address)
-    assert CollectionCase.objects.get(pk=case.pk).written_notice_sent_at == local(SHANGHAI)
+    attempt = record_attempt(
+        case, Channel.LETTER, Outcome.SENT, by=collector, at=local(SHANGHAI), contact_point=address
+    )
+    assert attempt.allowed
+    assert CollectionCase.objects.get(pk=case.pk).written_notice_sent_at is None
 
 
 def test_collector_cannot_record_on_another_collectors_case(db, collector, other_collector):
