@@ -387,7 +387,8 @@ def _send(message, case, at, decision, attempts) -> str:
         if isinstance(error, PermanentGatewayError) or message.tries >= settings.OUTBOX_MAX_TRIES:
             message.state = State.FAILED
             return "failed"
-        message.state, message.scheduled_for = State.SCHEDULED, timezone.now() + backoff(message.tries)
+        wait = error.retry_after if error.retry_after is not None else backoff(message.tries)
+        message.state, message.scheduled_for = State.SCHEDULED, timezone.now() + wait
         return "retry"
     message.attempt = _attempt(message, case, at, decision, body)
     attempts.append(message.attempt)
