@@ -268,6 +268,15 @@ GATEWAY_HTTP_URL = env.str("GATEWAY_HTTP_URL", default="")
 GATEWAY_HTTP_TOKEN = env.str("GATEWAY_HTTP_TOKEN", default="")
 # Delivery receipts must carry an HMAC-SHA256 of their body made with this secret.
 GATEWAY_WEBHOOK_SECRET = env.str("GATEWAY_WEBHOOK_SECRET", default="") or SECRET_KEY
+# The longest text one message may have once its template is filled in, per channel
+# (contacts/template_text.py): an SMS of a few segments, a letter of a few pages.
+MESSAGE_MAX_CHARACTERS = {
+    "sms": 640,
+    "social": 2000,
+    "phone_call": 2000,
+    "email": 20_000,
+    "letter": 20_000,
+}
 # Which template (code) each reminder uses, per channel and borrower language.
 REMINDER_TEMPLATE_CODES = {
     "sms": {"zh-hans": "sms-reminder", "en": "sms-reminder-en"},

@@ -36,7 +36,7 @@ from policy.selectors import current_profiles_by_code
 from . import engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
-from .services import render_template
+from .services import TemplateError, render_template
 
 logger = logging.getLogger(__name__)
 State = OutboundMessage.State
@@ -360,14 +360,19 @@ def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
 
 
 def _send(message, case, at, decision, attempts) -> str:
-    subject, body = render_template(
-        message.template,
-        case,
-        lender_name=settings.LENDER_NAME,
-        hotline=settings.LENDER_HOTLINE,
-        payment_instructions=settings.PAYMENT_INSTRUCTIONS,
-        extra=message.context,
-    )
+    try:
+        subject, body = render_template(
+            message.template,
+            case,
+            lender_name=settings.LENDER_NAME,
+            hotline=settings.LENDER_HOTLINE,
+            payment_instructions=settings.PAYMENT_INSTRUCTIONS,
+            extra=message.context,
+        )
+    except (TemplateError, ValueError) as error:
+        # Sending it later would render the same text: it fails now, and nothing is sent.
+        message.state, message.claim_token, message.last_error = State.FAILED, "", str(error)[:2000]
+        return "failed"
     try:
         provider_id = get_gateway(message.channel).send(
             OutgoingMessage(
