@@ -396,3 +396,18 @@ class OutboundMessage(models.Model):
     def key_for(case_id, template_id, slot, suffix: str = "") -> str:
         return f"case{case_id}-tpl{template_id}-{slot:%Y%m%dT%H%M}{suffix}"
 
+
+class ReceiptNonce(models.Model):
+    """The nonce of a delivery receipt we accepted, kept while a receipt with its
+    timestamp could still be accepted: the same receipt sent again finds it taken
+    (contacts/receipts.py). Forgotten afterwards by the forget_receipt_nonces job."""
+
+    nonce = models.CharField(max_length=64, unique=True, verbose_name=_("nonce"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+
+    class Meta:
+        verbose_name = _("delivery receipt nonce")
+        verbose_name_plural = _("delivery receipt nonces")
+
+    def __str__(self):
+        return self.nonce

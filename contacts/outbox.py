@@ -408,19 +408,3 @@ def _send(message, case, at, decision, attempts) -> str:
 def backoff(tries: int) -> timedelta:
     """1, 2, 4, 8… minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
-
-
-def record_delivery_receipt(provider_message_id: str, status: str, error: str = "") -> OutboundMessage:
-    """The provider says a sent message was delivered (or finally failed)."""
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(provider_message_id=provider_message_id)
-        if status == "delivered":
-            message.state = State.DELIVERED
-            message.delivered_at = timezone.now()
-        elif status == "failed":
-            message.state = State.FAILED
-            message.last_error = error or "provider reported failure"
-        else:
-            raise ValueError(f"Unknown delivery status {status!r}.")
-        message.save(update_fields=["state", "delivered_at", "last_error"])
-    return message
