@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {"task": _JOB, "args": ["dispatch_outbox"], "schedule": 60.0},
     "release-expired-holds": {"task": _JOB, "args": ["release_expired_holds"], "schedule": 15 * 60.0},
     "send-visit-notices": {"task": _JOB, "args": ["send_visit_notices"], "schedule": 15 * 60.0},
+    "forget-receipt-nonces": {"task": _JOB, "args": ["forget_receipt_nonces"], "schedule": 15 * 60.0},
     "compliance-scan": {"task": _JOB, "args": ["compliance_scan"], "schedule": crontab(hour=2, minute=30)},
     "verify-audit-chain": {"task": _JOB, "args": ["verify_audit_chain"], "schedule": crontab(hour=3, minute=30)},
     "sample-cases-for-review": {
@@ -266,8 +267,26 @@ CONTACT_GATEWAYS = {
 }
 GATEWAY_HTTP_URL = env.str("GATEWAY_HTTP_URL", default="")
 GATEWAY_HTTP_TOKEN = env.str("GATEWAY_HTTP_TOKEN", default="")
-# Delivery receipts must carry an HMAC-SHA256 of their body made with this secret.
-GATEWAY_WEBHOOK_SECRET = env.str("GATEWAY_WEBHOOK_SECRET", default="") or SECRET_KEY
+# Delivery receipts (contacts/receipts.py) carry an HMAC-SHA256 made with this secret,
+# which only the site and the provider know: never SECRET_KEY. Required with DEBUG off
+# (`check --deploy` fails without it, contacts/checks.py, and every receipt is refused);
+# `make run` (DEBUG on) generates one into var/. A receipt's timestamp must be within
+# GATEWAY_WEBHOOK_TOLERANCE_SECONDS of our clock, and its nonce is good once.
+GATEWAY_WEBHOOK_SECRET = (
+    _secret("GATEWAY_WEBHOOK_SECRET", "gateway_webhook_secret")
+    if DEBUG
+    else env.str("GATEWAY_WEBHOOK_SECRET", default="")
+)
+GATEWAY_WEBHOOK_TOLERANCE_SECONDS = env.int("GATEWAY_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# The longest text one message may have once its template is filled in, per channel
+# (contacts/template_text.py): an SMS of a few segments, a letter of a few pages.
+MESSAGE_MAX_CHARACTERS = {
+    "sms": 640,
+    "social": 2000,
+    "phone_call": 2000,
+    "email": 20_000,
+    "letter": 20_000,
+}
 # Which template (code) each reminder uses, per channel and borrower language.
 REMINDER_TEMPLATE_CODES = {
     "sms": {"zh-hans": "sms-reminder", "en": "sms-reminder-en"},

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from audit.services import log_pii_access
@@ -87,22 +88,17 @@ def dossier(request, case_id):
     )
 
 
-def _spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run: notes and names are typed by people."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def dossier_csv(request, case_id):
     _reviewers_only(request)
     found = _dossier_for(request, case_id, "dossier CSV")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"dossier-case-{found.case.pk}-{found.account.loan_number}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = dossiers.csv_filename(found.case.pk, found.account.loan_number)
+    response["Content-Disposition"] = content_disposition_header(True, name)
     response.write("\ufeff")  # so spreadsheet programs read the UTF-8 (Chinese names) correctly
-    writer = csv.writer(response)
+    # Every cell quoted: a ";" inside one cannot start another in a ";"-separated locale.
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
     for row in dossiers.csv_rows(found):
-        writer.writerow([_spreadsheet_safe(cell) for cell in row])
+        writer.writerow([dossiers.spreadsheet_safe(cell) for cell in row])
     return response
 
 

@@ -9,7 +9,7 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self):
-        from . import receivers
+        from . import checks, receivers  # noqa: F401  (checks registers itself)
 
         signals.case_closed.connect(
             receivers.suppress_messages_of_closed_cases, dispatch_uid="contacts.suppress_messages_of_closed_cases"

@@ -3,7 +3,7 @@
 from cases import jobs as case_jobs
 from core.jobs import scheduled_job
 
-from . import outbox
+from . import outbox, receipts
 
 
 @scheduled_job("plan_reminders")
@@ -15,6 +15,12 @@ def plan_reminders() -> dict[str, int]:
 def dispatch_outbox() -> dict[str, int]:
     """Every minute; a run that found nothing to send keeps no JobRun."""
     return outbox.dispatch_outbox()
+
+
+@scheduled_job("forget_receipt_nonces", record_empty=False)
+def forget_receipt_nonces() -> dict[str, int]:
+    """Every 15 minutes: nonces of delivery receipts too old to be accepted again."""
+    return {"forgotten": receipts.forget_expired_nonces()}
 
 
 @scheduled_job("nightly_cycle")

@@ -6,10 +6,7 @@ The codes they store (channels, outcomes, reason codes) are declared once in
 ``policy.codes``.
 """
 
-import string
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -18,6 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from cases.selectors import TimelineEntry
 from policy.codes import BORROWER_REACHED, Channel, Outcome
+
+from . import template_text
 
 
 class MessageTemplate(models.Model):
@@ -117,39 +116,11 @@ class MessageTemplate(models.Model):
     def is_approved(self) -> bool:
         return self.approved_at is not None
 
-    def variables_used(self) -> set[str]:
-        used = set()
-        for text in (self.subject, self.body):
-            for _literal, field_name, _spec, _conversion in string.Formatter().parse(text):
-                if field_name is not None:
-                    used.add(field_name)
-        return used
-
     def clean(self):
         super().clean()
-        try:
-            unknown = self.variables_used() - self.VARIABLES
-        except ValueError as error:
-            raise ValidationError({"body": _("Unbalanced braces: %(error)s.") % {"error": error}}) from error
-        if unknown:
-            raise ValidationError(
-                {
-                    "body": _("Unknown variables: %(unknown)s. Allowed: %(allowed)s.")
-                    % {
-                        "unknown": ", ".join(f"{{{v}}}" for v in sorted(unknown)),
-                        "allowed": ", ".join(sorted(self.VARIABLES)),
-                    }
-                }
-            )
-        text = f"{self.subject} {self.body}".lower()
-        banned = [word for word in self.PROHIBITED if word in text]
-        if banned:
-            raise ValidationError(
-                {
-                    "body": _("Prohibited content (threats, false consequences): %(words)s.")
-                    % {"words": ", ".join(banned)}
-                }
-            )
+        template_text.check_text(
+            self.subject, self.body, channel=self.channel, variables=self.VARIABLES, prohibited=self.PROHIBITED
+        )
 
 
 class ChannelOptOut(models.Model):
@@ -424,3 +395,19 @@ class OutboundMessage(models.Model):
     @staticmethod
     def key_for(case_id, template_id, slot, suffix: str = "") -> str:
         return f"case{case_id}-tpl{template_id}-{slot:%Y%m%dT%H%M}{suffix}"
+
+
+class ReceiptNonce(models.Model):
+    """The nonce of a delivery receipt we accepted, kept while a receipt with its
+    timestamp could still be accepted: the same receipt sent again finds it taken
+    (contacts/receipts.py). Forgotten afterwards by the forget_receipt_nonces job."""
+
+    nonce = models.CharField(max_length=64, unique=True, verbose_name=_("nonce"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+
+    class Meta:
+        verbose_name = _("delivery receipt nonce")
+        verbose_name_plural = _("delivery receipt nonces")
+
+    def __str__(self):
+        return self.nonce

@@ -36,7 +36,7 @@ from policy.selectors import current_profiles_by_code
 from . import engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
-from .services import render_template
+from .services import TemplateError, render_template
 
 logger = logging.getLogger(__name__)
 State = OutboundMessage.State
@@ -360,14 +360,19 @@ def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
 
 
 def _send(message, case, at, decision, attempts) -> str:
-    subject, body = render_template(
-        message.template,
-        case,
-        lender_name=settings.LENDER_NAME,
-        hotline=settings.LENDER_HOTLINE,
-        payment_instructions=settings.PAYMENT_INSTRUCTIONS,
-        extra=message.context,
-    )
+    try:
+        subject, body = render_template(
+            message.template,
+            case,
+            lender_name=settings.LENDER_NAME,
+            hotline=settings.LENDER_HOTLINE,
+            payment_instructions=settings.PAYMENT_INSTRUCTIONS,
+            extra=message.context,
+        )
+    except (TemplateError, ValueError) as error:
+        # Sending it later would render the same text: it fails now, and nothing is sent.
+        message.state, message.claim_token, message.last_error = State.FAILED, "", str(error)[:2000]
+        return "failed"
     try:
         provider_id = get_gateway(message.channel).send(
             OutgoingMessage(
@@ -387,7 +392,8 @@ def _send(message, case, at, decision, attempts) -> str:
         if isinstance(error, PermanentGatewayError) or message.tries >= settings.OUTBOX_MAX_TRIES:
             message.state = State.FAILED
             return "failed"
-        message.state, message.scheduled_for = State.SCHEDULED, timezone.now() + backoff(message.tries)
+        wait = error.retry_after if error.retry_after is not None else backoff(message.tries)
+        message.state, message.scheduled_for = State.SCHEDULED, timezone.now() + wait
         return "retry"
     message.attempt = _attempt(message, case, at, decision, body)
     attempts.append(message.attempt)
@@ -402,19 +408,3 @@ def _send(message, case, at, decision, attempts) -> str:
 def backoff(tries: int) -> timedelta:
     """1, 2, 4, 8… minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
-
-
-def record_delivery_receipt(provider_message_id: str, status: str, error: str = "") -> OutboundMessage:
-    """The provider says a sent message was delivered (or finally failed)."""
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().get(provider_message_id=provider_message_id)
-        if status == "delivered":
-            message.state = State.DELIVERED
-            message.delivered_at = timezone.now()
-        elif status == "failed":
-            message.state = State.FAILED
-            message.last_error = error or "provider reported failure"
-        else:
-            raise ValueError(f"Unknown delivery status {status!r}.")
-        message.save(update_fields=["state", "delivered_at", "last_error"])
-    return message

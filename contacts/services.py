@@ -6,8 +6,6 @@ and raises a named exception a person can read.
 
 from __future__ import annotations
 
-import string
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +16,10 @@ from cases.models import Borrower, CollectionCase
 from core.exceptions import NotPermitted, ServiceError
 from policy.codes import Channel, Outcome
 
-from . import engine, recording
+from . import engine, recording, template_text
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate
+from .template_text import MessageTooLong as MessageTooLong  # raised by render_template
+from .template_text import TemplateError
 
 
 class ContactBlocked(ServiceError):
@@ -29,10 +29,6 @@ class ContactBlocked(ServiceError):
         super().__init__(decision.explain())
         self.decision = decision
         self.attempt = attempt
-
-
-class TemplateError(ServiceError):
-    pass
 
 
 # --- contact attempts ------------------------------------------------------------------------
@@ -219,7 +215,8 @@ def render_template(
     extra: dict | None = None,
 ) -> tuple[str, str]:
     """(subject, body) for ``case``, from an approved version, with allow-listed variables
-    only; ``extra`` supplies message-specific ones (a visit's window and code)."""
+    only; ``extra`` supplies message-specific ones (a visit's window and code). Raises
+    MessageTooLong when either is longer than the channel allows (contacts/template_text.py)."""
     if not template.is_approved:
         raise TemplateError(
             _("%(code)s v%(version)s is not approved and cannot be sent.")
@@ -241,5 +238,8 @@ def render_template(
         if name not in MessageTemplate.VARIABLES:
             raise TemplateError(_("Variable {%(name)s} is not allowed.") % {"name": name})
         values[name] = str(value)
-    formatter = string.Formatter()
-    return formatter.vformat(template.subject, (), values), formatter.vformat(template.body, (), values)
+    channel = template.channel
+    return (
+        template_text.render(template.subject, values, limit=template_text.SUBJECT_MAX_CHARACTERS, channel=channel),
+        template_text.render(template.body, values, limit=template_text.max_characters(channel), channel=channel),
+    )

@@ -93,6 +93,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "collections.example.com",
     "SECRET_KEY": "k7#Qm2$vXp9!Lr4^Wz8&Tn3*Hb6(Jd1)Fs5_Gc0+Ye7-Ua2=Ro9~Ki4",
+    "GATEWAY_WEBHOOK_SECRET": "receipts-only-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
 }
 SECURITY_VARIABLES = (
     "DEBUG",
@@ -106,6 +107,7 @@ SECURITY_VARIABLES = (
     "AXES_COOLOFF_MINUTES",
     "OTP_REQUIRED_GROUPS",
     "ALLOWED_HOSTS",
+    "GATEWAY_WEBHOOK_SECRET",
 )
 
 
@@ -124,6 +126,14 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "System check identified no issues (0 silenced)." in out.stdout
     assert "WARNINGS" not in out.stdout + out.stderr and "security.W" not in out.stdout + out.stderr
+
+
+def test_production_without_a_webhook_secret_fails_the_deploy_check(tmp_path):
+    without = {name: value for name, value in PRODUCTION.items() if name != "GATEWAY_WEBHOOK_SECRET"}
+    out = _run(tmp_path, ["manage.py", "check", "--deploy"], **without)
+    assert out.returncode != 0
+    assert "contacts.E001" in out.stdout + out.stderr
+    assert not (tmp_path / "gateway_webhook_secret").exists()  # none made up for production
 
 
 def test_production_is_secure_by_default(tmp_path):

@@ -13,10 +13,10 @@ One module per concept, every name below importable from ``compliance.dossier``:
 - ``timeline``: the timeline's entries, one query per kind of record;
 - ``history``: the history diffs, masked as the viewer's permissions say;
 - ``gather``: ``case_dossier``, which puts one case's dossier together;
-- ``export``: the dossier as CSV rows.
+- ``export``: the dossier as CSV rows, safe to open in a spreadsheet, and its file name.
 """
 
-from .export import CSV_HEADER, _utc, csv_rows
+from .export import CSV_HEADER, _utc, csv_filename, csv_rows, spreadsheet_safe
 from .gather import case_dossier
 from .history import CHANGE_TYPES, MASKED_FIELDS, _history_changes, _history_sources, _shown
 from .records import Dossier, Entry, HistoryChange, _Clock, _shown_point, admin_url
@@ -51,4 +51,6 @@ __all__ = [
     "CSV_HEADER",
     "_utc",
     "csv_rows",
+    "csv_filename",
+    "spreadsheet_safe",
 ]

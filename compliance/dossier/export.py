@@ -1,8 +1,10 @@
-"""The dossier as CSV rows for a spreadsheet (``csv_rows``)."""
+"""The dossier as CSV rows for a spreadsheet (``csv_rows``), each cell made safe to open
+(``spreadsheet_safe``), and the download's file name (``csv_filename``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+import re
 from zoneinfo import ZoneInfo
 
 from .records import Dossier
@@ -23,6 +25,31 @@ CSV_HEADER = [
     "message text",
     "record",
 ]
+
+
+# A cell starting with one of these (after blanks) is read as a formula by Excel, LibreOffice
+# or Google Sheets, the full-width forms included (CJK input methods type them).
+FORMULA_STARTS = "=+-@\t\r＝＋－＠"
+_BLANKS = " \u3000"
+# Where the list separator is ";" (most of Europe), a spreadsheet opening the file may
+# split a cell at its semicolons: what follows one starts a cell of its own.
+_FORMULA_AFTER_SEMICOLON = re.compile(f"(;)(?=[{_BLANKS}]*[{re.escape(FORMULA_STARTS)}])")
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet will not run, in a ","- or a ";"-separated locale: notes and
+    names are typed by people. A leading apostrophe makes a spreadsheet show the text."""
+    text = "" if value is None else str(value)
+    text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+    first = text.lstrip(_BLANKS)[:1]
+    return "'" + text if first and first in FORMULA_STARTS else text
+
+
+def csv_filename(case_pk: int, loan_number: str) -> str:
+    """The download's name: letters, digits, "." "_" "-" of the loan number, nothing that
+    could end the header or the quoted name (quotes, ";", line breaks)."""
+    safe = re.sub(r"[^\w.-]+", "_", loan_number).strip("._")[:60] or "loan"
+    return f"dossier-case-{case_pk}-{safe}.csv"
 
 
 def _utc(instant: datetime | None) -> str:

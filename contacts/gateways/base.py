@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -12,7 +13,12 @@ class OutgoingMessage:
 
 
 class GatewayError(Exception):
-    """A transient failure: the outbox retries with backoff."""
+    """A transient failure: the outbox retries after ``retry_after`` when the provider
+    said when (HTTP 429 with Retry-After), else with its own backoff."""
+
+    def __init__(self, message: str = "", *, retry_after: timedelta | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentGatewayError(GatewayError):
