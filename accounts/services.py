@@ -72,7 +72,11 @@ def request_access_change(user, kind: str, *, by, reason: str, role=None) -> Acc
 
 
 def _pending(change: AccessChange, by) -> AccessChange:
-    change = AccessChange.objects.select_for_update().select_related("user", "role", "requested_by").get(pk=change.pk)
+    change = (
+        AccessChange.objects.select_for_update(of=("self",))
+        .select_related("user", "role", "requested_by")
+        .get(pk=change.pk)
+    )
     if change.state != AccessChange.State.PENDING:
         raise AccessChangeRefused(_("This request was already decided."))
     if by.pk == change.user_id:
