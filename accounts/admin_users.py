@@ -1,9 +1,17 @@
-"""Staff accounts: Administrators manage users and roles but cannot mint superusers."""
+"""Staff accounts: Administrators manage users but cannot mint superusers, give roles or
+set anyone's password. Roles are read-only here: they change through a request a second
+administrator approves (accounts/services.py). A password is changed by its owner alone
+(Change password, or the operator's ``manage.py changepassword`` for a forgotten one)."""
+
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from core.adminkit import ReadOnlyInline
@@ -30,13 +38,29 @@ class StaffEventInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("about"))
     def about(self, event):
-        return event.details.get("device") or event.details.get("ip") or "—"
+        details = event.details
+        return details.get("role") or details.get("device") or details.get("ip") or "—"
 
 
 class StaffUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "role_names", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_staff"]
     inlines = [StaffEventInline]
+    # No password here (nobody sets another person's), roles shown but not edited.
+    fieldsets = (
+        (None, {"fields": ("username",)}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            gettext_lazy("Permissions"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "change_roles", "user_permissions"),
+                "description": gettext_lazy(
+                    "Roles change only through a request that a second administrator approves."
+                ),
+            },
+        ),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -45,11 +69,20 @@ class StaffUserAdmin(UserAdmin):
     def role_names(self, obj):
         return ", ".join(group.name for group in obj.groups.all())
 
+    @admin.display(description=gettext_lazy("change roles"))
+    def change_roles(self, obj):
+        url = f"{reverse('admin:accounts_accesschange_add')}?{urlencode({'user': obj.pk})}"
+        return format_html('<a href="{}">{}</a>', url, gettext_lazy("Ask for a role change"))
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "groups", "change_roles", "user_permissions"]
         if not request.user.is_superuser:
-            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+            readonly += ["is_superuser", "last_login", "date_joined"]
         return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting another person's password would let one administrator sign in as them.
+        raise PermissionDenied
 
     def has_delete_permission(self, request, obj=None):
         # Users appear in history and case events: deactivate instead of deleting.

@@ -3,6 +3,7 @@
 Runs after django-otp's OTPMiddleware (which installs ``request.user.is_verified()``).
 Every view is covered unless listed in SECOND_FACTOR_EXEMPT_VIEWS below or marked with
 ``second_factor_exempt``: a new page is protected without anyone remembering to say so.
+Past the second factor, the person's notices are delivered (accounts/notices.py).
 """
 
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import twofactor
+from . import notices, twofactor
 
 # Pages a signed-in person may reach before the token: signing in and out, the
 # two-factor pages themselves (marked in accounts/views.py), the language switch, and
@@ -44,12 +45,16 @@ class SecondFactorMiddleware:
         if match is not None and match.view_name in SECOND_FACTOR_EXEMPT_VIEWS:
             return None
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated:
             return None
-        if twofactor.confirmed_device(user) is not None:
-            target = "accounts:verify"
-        elif twofactor.in_required_role(user):
-            target = "accounts:enrol"
-        else:
-            return None
-        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        if not user.is_verified():
+            if twofactor.confirmed_device(user) is not None:
+                target = "accounts:verify"
+            elif twofactor.in_required_role(user):
+                target = "accounts:enrol"
+            else:
+                target = None
+            if target is not None:
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        notices.deliver(request, mark_shown=True)
+        return None

@@ -1,6 +1,8 @@
 """Receivers that record StaffEvents as the facts happen, whoever causes them: the admin,
-the enrolment page, a management command. The actor is the signed-in person of the
-request in progress (simple-history's request middleware keeps it), else nobody."""
+the enrolment page, a management command. The actor is the one a service named on the
+instance (``_staff_actor``: the administrator who approved a device's removal), else the
+signed-in person of the request in progress (simple-history's request middleware keeps
+it), else nobody. Services record the facts that are not row changes with ``record``."""
 
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
@@ -17,8 +19,13 @@ def _actor():
     return user if user is not None and user.is_authenticated else None
 
 
-def _record(user, kind, **details):
-    StaffEvent.objects.create(user=user, kind=kind, by=_actor(), details=details)
+def record(user, kind, *, by, **details) -> StaffEvent:
+    return StaffEvent.objects.create(user=user, kind=kind, by=by, details=details)
+
+
+def _record(user, kind, instance=None, **details):
+    actor = getattr(instance, "_staff_actor", None) or _actor()
+    StaffEvent.objects.create(user=user, kind=kind, by=actor, details=details)
 
 
 def password_changed(sender, instance, raw=False, **kwargs):
@@ -40,9 +47,9 @@ def device_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     if created:
-        _record(instance.user, StaffEvent.Kind.DEVICE_ADDED, device=instance.name)
+        _record(instance.user, StaffEvent.Kind.DEVICE_ADDED, instance, device=instance.name)
     if instance.confirmed and not getattr(instance, "_was_confirmed", False):
-        _record(instance.user, StaffEvent.Kind.DEVICE_CONFIRMED, device=instance.name)
+        _record(instance.user, StaffEvent.Kind.DEVICE_CONFIRMED, instance, device=instance.name)
 
 
 def device_about_to_save(sender, instance, raw=False, **kwargs):
@@ -53,7 +60,7 @@ def device_about_to_save(sender, instance, raw=False, **kwargs):
 
 
 def device_removed(sender, instance, **kwargs):
-    _record(instance.user, StaffEvent.Kind.DEVICE_REMOVED, device=instance.name, confirmed=instance.confirmed)
+    _record(instance.user, StaffEvent.Kind.DEVICE_REMOVED, instance, device=instance.name, confirmed=instance.confirmed)
 
 
 def lockout_cleared(sender, instance, **kwargs):

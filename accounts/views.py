@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 import django_otp
 
-from . import twofactor
-from .forms import TokenForm
+from core.exceptions import ServiceError
+
+from . import enrolment, notices, twofactor
+from .forms import EnrolForm, TokenForm
 from .middleware import second_factor_exempt
 
 
@@ -25,6 +28,9 @@ def _next_url(request) -> str:
 
 
 def _page(request, template, title, **context):
+    # The person's notices (an authenticator added, a role given...) show here too: whoever
+    # was locked out by a device they never added learns why on the token page.
+    notices.deliver(request, mark_shown=request.user.is_verified())
     return render(
         request, template, {**admin.site.each_context(request), "title": title, "next": _next_url(request), **context}
     )
@@ -50,22 +56,32 @@ def verify(request):
         return redirect(f"{reverse('accounts:enrol')}?{urlencode({'next': _next_url(request)})}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _details = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("token", _("Too many wrong codes. Wait a moment, then try again."))
-        elif device.verify_token(form.cleaned_data["token"]):
+        outcome = twofactor.check_token(device, form.cleaned_data["token"])
+        if outcome == twofactor.ACCEPTED:
             _verified(request, device)
             return redirect(_next_url(request))
+        if outcome == twofactor.THROTTLED:
+            form.add_error("token", _("Too many wrong codes. Wait a moment, then try again."))
         else:
             form.add_error("token", _("That code is not right. Enter the code your authenticator shows now."))
     return _page(request, "accounts/verify.html", _("Two-factor sign-in"), form=form)
 
 
+def _password_again(request, password: str) -> bool:
+    """The signed-in person's password, checked as the login checks it (django-axes
+    counts a wrong one and locks the pair out after the limit)."""
+    user = request.user
+    again = authenticate(request, username=user.get_username(), password=password)
+    return again is not None and again.pk == user.pk
+
+
 @second_factor_exempt
-@sensitive_post_parameters("token")
+@sensitive_post_parameters("token", "password", "current_token", "enrolment_code")
 @never_cache
 def enrol(request):
-    """Add an authenticator: scan the QR code (or type the secret), confirm with a code."""
+    """Add an authenticator: scan the QR code (or type the secret), confirm with a code,
+    the password again and, depending on the person, a code of the current authenticator
+    or an enrolment code (accounts/enrolment.py)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     user = request.user
@@ -73,37 +89,51 @@ def enrol(request):
     if current is not None and not user.is_verified():
         # Replacing a device needs the present one first.
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': request.get_full_path()})}")
-    replacing = current is not None
-    if replacing and request.method == "GET" and not request.GET.get("new"):
-        return _page(
-            request,
-            "accounts/enrol.html",
-            _("Two-factor sign-in"),
-            device=current,
-            enrolled=True,
-            required=twofactor.in_required_role(user),
-        )
-    device = twofactor.pending_device(user)
-    form = TokenForm(request.POST or None)
+    required = twofactor.in_required_role(user)
+    if current is not None and request.method == "GET" and not request.GET.get("new"):
+        return _page(request, "accounts/enrol.html", _("Two-factor sign-in"), enrolled=True, required=required)
+    key = twofactor.pending_key(request.session)
+    form = EnrolForm(
+        request.POST or None,
+        needs_current_token=current is not None,
+        needs_enrolment_code=current is None and required,
+    )
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            twofactor.confirm(device)
-            _verified(request, device)
-            messages.success(request, _("Your authenticator is set up. You will be asked for a code at every sign-in."))
-            return redirect(_next_url(request))
-        form.add_error("token", _("That code is not right. Check the time on your phone and enter the code shown now."))
+        data = form.cleaned_data
+        if not _password_again(request, data["password"]):
+            form.add_error("password", _("That password is not right."))
+        else:
+            try:
+                device = enrolment.add_authenticator(
+                    user,
+                    key=key,
+                    token=data["token"],
+                    by=user,
+                    current_token=data.get("current_token", ""),
+                    enrolment_code=data.get("enrolment_code", ""),
+                    origin_session=notices.session_mark(request.session),
+                )
+            except ServiceError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                twofactor.forget_pending_key(request.session)
+                _verified(request, device)
+                messages.success(
+                    request, _("Your authenticator is set up. You will be asked for a code at every sign-in.")
+                )
+                return redirect(_next_url(request))
+    pending = twofactor.unsaved_device(user, key)
     return _page(
         request,
         "accounts/enrol.html",
         _("Set up two-factor sign-in"),
         form=form,
-        device=device,
         enrolled=False,
-        replacing=replacing,
-        required=twofactor.in_required_role(user),
-        secret=twofactor.secret_for_humans(device),
-        otpauth_uri=device.config_url,
-        qr_svg=twofactor.qr_svg(device),
+        replacing=current is not None,
+        required=required,
+        secret=twofactor.secret_for_humans(pending),
+        otpauth_uri=pending.config_url,
+        qr_svg=twofactor.qr_svg(pending),
     )
 
 

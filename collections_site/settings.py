@@ -337,6 +337,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # enrolled a device must enter a token before any staff page (accounts/middleware.py).
 OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=["Supervisor", "Compliance reviewer", "Administrator"])
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Collections back office")
+# Those roles set up an authenticator with a single-use enrolment code an administrator
+# issues (or with their current authenticator); the code works for this many hours.
+OTP_ENROLMENT_CODE_HOURS = env.int("OTP_ENROLMENT_CODE_HOURS", default=24)
 # Signed-in sessions end after SESSION_COOKIE_AGE seconds without a request, and when
 # the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)

@@ -53,6 +53,8 @@ ADMIN_OBJECTS = {
     "axes_accesslog": "axes_log",
     "axes_accessfailurelog": "axes_failure",
     "otp_totp_totpdevice": "totp_device",
+    "accounts_accesschange": "access_change",
+    "accounts_enrolmentcode": "enrolment_code",
 }
 
 # Admin object pages open a record of the matrix case: a collector who does not work it
@@ -281,8 +283,26 @@ ADMIN = {
         "changelist": "login 403   403   403   403   403   403   200",
         "add": "login 403   403   403   403   403   403   403",
         "change": "login 403   403   403   403   403   403   200",
-        "delete": "login 403   403   403   403   403   403   200",
+        "delete": "login 403   403   403   403   403   403   403",
         "history": "login 403   403   403   403   403   403   200",
+    },
+    # Role and authenticator changes and enrolment codes: administrators ask, approve
+    # (another one) and issue; reviewers read; nothing is edited or deleted.
+    "accounts_accesschange": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    "accounts_enrolmentcode": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
     },
 }
 
@@ -309,7 +329,8 @@ TABLE += [
     row("admin:jsi18n", "login 200   200   200   200   200   200   200"),
     row("admin:view_on_site", "login 404   404   404   404   404   404   404", obj="case"),
     row("admin:app_list", "login 200   200   200   200   200   200   200", obj="cases"),
-    row("admin:auth_user_password_change", "login 403   403   403   403   403   403   200", obj="user"),
+    # Nobody sets another person's password in the admin (accounts/admin_users.py).
+    row("admin:auth_user_password_change", "login 403   403   403   403   403   403   403", obj="user"),
     row("admin:cases_collectioncase_transition", "login 400   404   302   404   400   302   302", obj="case"),
     row(
         "admin:cases_collectioncase_transition",

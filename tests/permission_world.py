@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import AccessChange, EnrolmentCode
 from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
@@ -145,6 +146,16 @@ def build_world() -> World:
     w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
     # Unconfirmed: an enrolment left half-way does not make the collector use two-factor.
     w.totp_device = TOTPDevice.objects.create(user=w.C, name="matrix", confirmed=False)
+    w.access_change = AccessChange.objects.create(
+        user=w.C,
+        kind=AccessChange.Kind.GRANT_ROLE,
+        role=Group.objects.get(name="Supervisor"),
+        reason="Matrix.",
+        requested_by=w.A,
+    )
+    w.enrolment_code = EnrolmentCode.objects.create(
+        user=w.Cx, code_hash="0" * 64, issued_by=w.A, expires_at=timezone.now() + timedelta(days=1)
+    )
     return w
 
 

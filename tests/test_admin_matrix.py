@@ -75,6 +75,11 @@ PAGES = [
     ("axes_accessfailurelog_add", set()),
     ("otp_totp_totpdevice_changelist", {A}),
     ("otp_totp_totpdevice_add", set()),
+    # Role and authenticator changes (one administrator asks, another approves), enrolment codes.
+    ("accounts_accesschange_changelist", {R, A}),
+    ("accounts_accesschange_add", {A}),
+    ("accounts_enrolmentcode_changelist", {R, A}),
+    ("accounts_enrolmentcode_add", {A}),
 ]
 
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)

@@ -7,7 +7,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 import pytest
 
+from accounts import twofactor
 from accounts.demo import current_code
+from accounts.enrolment import issue_enrolment_code
 from tests.clients import sign_in
 from tests.factories import ROLES, make_user
 
@@ -120,24 +122,33 @@ def test_optional_roles_get_in_without_a_device(db, role):
     assert client.get(reverse(page)).status_code == 200
 
 
-def test_enforced_user_enrols_with_a_token_from_the_new_device(db):
+def pending_code(client, user) -> str:
+    """The current code of the secret this client's session is enrolling."""
+    return current_code(TOTPDevice(user=user, key=client.session[twofactor.PENDING_KEY]))
+
+
+def test_enforced_user_enrols_with_an_enrolment_code_and_a_token_from_the_new_device(db):
     user = make_user("Administrator")
+    _row, code = issue_enrolment_code(user, by=make_user("Administrator"))
     client = password_only(user)
     page = client.get(f"{reverse('accounts:enrol')}?next=/imports/feed/")
-    assert page.status_code == 200
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert page.status_code == 200 and not TOTPDevice.objects.filter(user=user).exists()  # only in the session
     assert page.context["otpauth_uri"].startswith("otpauth://totp/") and b"<svg" in page.content
     assert page.context["secret"].replace(" ", "") in page.context["otpauth_uri"]
-    assert client.get(reverse("accounts:enrol")).context["device"] == device  # same secret on reload
+    assert client.get(reverse("accounts:enrol")).context["secret"] == page.context["secret"]  # same on reload
+    right = pending_code(client, user)
+    wrong = "000000" if right != "000000" else "111111"
     refused = client.post(
-        reverse("accounts:enrol"), {"token": "000000" if current_code(device) != "000000" else "111111"}
+        reverse("accounts:enrol"), {"password": "pw-for-tests-1", "enrolment_code": code, "token": wrong}
     )
     assert refused.status_code == 200 and b"not right" in refused.content
-    time.sleep(1.1)
-    response = client.post(f"{reverse('accounts:enrol')}?next=/imports/feed/", {"token": current_code(device)})
+    response = client.post(
+        f"{reverse('accounts:enrol')}?next=/imports/feed/",
+        {"password": "pw-for-tests-1", "enrolment_code": code, "token": right},
+    )
     assert response.status_code == 302 and response["Location"] == "/imports/feed/"
-    device.refresh_from_db()
-    assert device.confirmed
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed and twofactor.secret_for_humans(device) == page.context["secret"]
     assert client.get(reverse("cases:import_feed")).status_code == 200
     # The next sign-in asks for a code from this device.
     again = password_only(user)
@@ -149,8 +160,10 @@ def test_optional_user_who_enrolled_must_then_use_it(db):
     client = password_only(user)
     assert b"Two-factor sign-in" in client.get(reverse("admin:index")).content  # the link in the admin
     client.get(reverse("accounts:enrol"))
-    device = TOTPDevice.objects.get(user=user)
-    assert client.post(reverse("accounts:enrol"), {"token": current_code(device)}).status_code == 302
+    token = pending_code(client, user)
+    response = client.post(reverse("accounts:enrol"), {"password": "pw-for-tests-1", "token": token})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=user).confirmed
     assert client.get(reverse("contacts:work_queue")).status_code == 200
     later = password_only(user)
     assert later.get(reverse("contacts:work_queue"))["Location"].startswith(reverse("accounts:verify"))
