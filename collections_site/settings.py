@@ -280,8 +280,10 @@ REMINDER_TEMPLATE_CODES = {
 }
 # Printed on visit notices: where the borrower checks the visitor's identity.
 VISIT_VERIFY_URL = env.str("VISIT_VERIFY_URL", default="http://127.0.0.1:8000/verify/")
-# The public /verify/ page: wrong codes allowed per client address per window.
+# The public /verify/ page (visits/throttle.py): wrong codes allowed per client address
+# (as TRUSTED_PROXY_COUNT reads it) and lookups allowed per code from any address, per window.
 VERIFY_ATTEMPTS_PER_WINDOW = env.int("VERIFY_ATTEMPTS_PER_WINDOW", default=10)
+VERIFY_LOOKUPS_PER_CODE = env.int("VERIFY_LOOKUPS_PER_CODE", default=20)
 VERIFY_WINDOW_SECONDS = env.int("VERIFY_WINDOW_SECONDS", default=15 * 60)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))

@@ -333,16 +333,18 @@ class VisitNotice(models.Model):
         return f"{self.get_kind_display()} · visit {self.visit_id}"
 
 
-class VerifyMiss(models.Model):
-    """A wrong code typed at /verify/ while the cache was unreachable: the throttle counts
-    these instead, so guessing codes stays slow when Redis is down (visits/throttle.py)."""
+class VerifyCounter(models.Model):
+    """One /verify/ throttle counter (wrong codes from one address, or lookups of one code),
+    kept here only while the cache is unreachable, so guessing codes stays slow when Redis
+    is down (visits/throttle.py). ``key`` is a digest: no address or code is stored."""
 
-    client = models.CharField(max_length=64, db_index=True, verbose_name=_("client address"))
-    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+    key = models.CharField(max_length=80, unique=True, verbose_name=_("key"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
 
     class Meta:
-        verbose_name = _("verification miss")
-        verbose_name_plural = _("verification misses")
+        verbose_name = _("verification throttle counter")
+        verbose_name_plural = _("verification throttle counters")
 
     def __str__(self):
-        return f"{self.client} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.count}"

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.network import client_ip
 from audit.services import log_pii_access
 from cases.selectors import borrower_zone, case_timeline, visible_cases
 from core.exceptions import ServiceError
@@ -34,20 +35,21 @@ def _log_address_seen(request, visits, where):
 def verify(request):
     """Public. Shows who is coming and when — never anything about the debt or the borrower —
     and warns clearly when the code is unknown or the visit is not now. Rate-limited per
-    client address, so codes cannot be guessed."""
+    client address and per code (visits/throttle.py), so codes cannot be guessed."""
     form = VerifyForm(request.POST or request.GET or None)
     result = None
     if form.is_bound and form.is_valid():
-        client = request.META.get("REMOTE_ADDR", "unknown")
-        if throttle.misses(client) >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
+        code = form.cleaned_data["code"]
+        slot = throttle.admit(client_ip(request) or "unknown", code)
+        if slot is None:
             response = render(
                 request, "visits/verify.html", {"form": form, "throttled": True, "hotline": settings.LENDER_HOTLINE}
             )
             response.status_code = 429
             return response
-        result = selectors.verification(form.cleaned_data["code"])
-        if result["status"] == "unknown":
-            throttle.note_miss(client)
+        result = selectors.verification(code)
+        if result["status"] != "unknown":
+            throttle.give_back(slot)  # only wrong codes count against an address
     return render(
         request,
         "visits/verify.html",
