@@ -91,18 +91,20 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
         at=visit.checked_in_at,
         note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip(),
     )
-    visit = _transition(visit, "complete", by=by, reason="report filed")
-    visit.attempt = attempt
+    # What was agreed is recorded while the visit is still under way: the agent may act on
+    # the case only while one of their visits to it is live (cases.selectors.visible_cases).
+    promise = plan = None
     if report.get("promise_amount"):
-        visit.promise = case_services.record_promise(
+        promise = case_services.record_promise(
             case, report["promise_amount"], report["promise_due"], by=by, note=f"Agreed on field visit {visit.pk}."
         )
     elif report.get("installments"):
-        visit.plan = case_services.agree_repayment_plan(
+        plan = case_services.agree_repayment_plan(
             case, report["installments"], by=by, note=f"Agreed on field visit {visit.pk}."
         )
-    visit.save(update_fields=["attempt", "promise", "plan"])
-    return visit
+    return _transition(
+        visit, "complete", by=by, reason="report filed", also={"attempt": attempt, "promise": promise, "plan": plan}
+    )
 
 
 @audited_atomic
