@@ -379,7 +379,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = VAR_DIR / "media"  # never served as it is: uploads go out through views that check who asks
+# Uploads are checked by content (PDF, JPEG, PNG; core/uploads.py); the largest accepted, in MB, per field.
+UPLOAD_MAX_MB = {
+    "hold_evidence": env.int("HOLD_EVIDENCE_MAX_MB", default=10),
+    "visit_agreement": env.int("VISIT_AGREEMENT_MAX_MB", default=10),
+    "visit_receipt": env.int("VISIT_RECEIPT_MAX_MB", default=5),
+    "agent_photo": env.int("AGENT_PHOTO_MAX_MB", default=2),
+}
 
 # --- Audit ----------------------------------------------------------------------
 # History is evidence: nobody reverts a case to an old version from the admin.

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.uploads import DOCUMENTS, IMAGES, ProtectedFileField, RandomName
+
 from . import guards
 
 # Unambiguous characters (no 0/O, 1/I/L): read aloud at a door and typed on a phone.
@@ -46,7 +48,14 @@ class FieldAgent(models.Model):
         help_text=_("Regions covered, comma-separated (e.g. Shanghai, Beijing)."),
         verbose_name=_("regions"),
     )
-    photo = models.FileField(upload_to="agent-photos/", blank=True, verbose_name=_("photo"))
+    photo = ProtectedFileField(
+        upload_to=RandomName("agent-photos"),
+        kinds=IMAGES,
+        limit="agent_photo",
+        download_url="visits:agent_file",
+        blank=True,
+        verbose_name=_("photo"),
+    )
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
     history = HistoricalRecords()
@@ -180,8 +189,22 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
     plan = models.ForeignKey(
         "cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
     )
-    agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True, verbose_name=_("agreement file"))
-    receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True, verbose_name=_("receipt file"))
+    agreement_file = ProtectedFileField(
+        upload_to=RandomName("visit-agreements"),
+        kinds=DOCUMENTS,
+        limit="visit_agreement",
+        download_url="visits:file",
+        blank=True,
+        verbose_name=_("agreement file"),
+    )
+    receipt_file = ProtectedFileField(
+        upload_to=RandomName("visit-receipts"),
+        kinds=DOCUMENTS,
+        limit="visit_receipt",
+        download_url="visits:file",
+        blank=True,
+        verbose_name=_("receipt file"),
+    )
     payment_reference = models.CharField(
         max_length=64, blank=True, help_text=_("If paid on the spot."), verbose_name=_("payment reference")
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,10 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
             setattr(visit, name, report[name])
     for name in ("agreement_file", "receipt_file"):
         if report.get(name):
+            try:
+                FieldVisit._meta.get_field(name).check_file(report[name])
+            except ValidationError as refusal:
+                raise VisitRefused(" ".join(refusal.messages)) from None
             setattr(visit, name, report[name])
     visit._history_user = by
     visit.save()
