@@ -34,8 +34,13 @@ def visible_cases(user) -> QuerySet[CollectionCase]:
     if sees_whole_book(user):
         return cases
     if user.groups.filter(name="Field agent").exists():
-        # Field agents see the cases of the visits they are assigned to, nothing else.
-        return cases.filter(pk__in=CollectionCase.objects.filter(field_visits__agents__user=user).values("pk"))
+        # A field agent sees a case only while one of their visits to it is live (approved,
+        # announced or under way): the report is filed as the visit ends, so once it is
+        # completed, aborted or called off the borrower's file is closed to them again.
+        # The visits app's own QuerySet says which visits are live, reached by the reverse
+        # relation (visits builds on cases, not the other way round).
+        visits = CollectionCase._meta.get_field("field_visits").related_model.objects
+        return cases.filter(pk__in=visits.live().filter(agents__user=user).values("case_id"))
     return cases.filter(assigned_collector=user)
 
 

@@ -1,20 +1,26 @@
-"""Staff pages for the loan feed import: the upload form and the page that follows the
-import on its worker. Thin: reading and the rules live in cases.imports."""
+"""Staff pages of the case book outside the admin: the loan feed import (the upload form
+and the page that follows the import on its worker; reading and the rules live in
+cases.imports), and the download of a hold's evidence."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.services import log_pii_access
 from core.models import JobRun
 from core.progress import read_progress
+from core.uploads import attachment
 
 from .imports import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, PAYMENT_COLUMNS
 from .imports.background import may_import, start_import
 from .imports.feed import KINDS
+from .models import Hold
+from .selectors import visible_cases
 
 IMPORT_JOBS = [job for job, *_rest in KINDS.values()]
 
@@ -98,3 +104,17 @@ def _percent(progress: dict | None) -> int:
         return 0
     share = min(progress["done"] / progress["total"], 1.0)
     return int(50 * share + (50 if progress["phase"] == "writing" else 0))
+
+
+def hold_file(request, hold_id: int, field: str):
+    """A hold's evidence (a medical note, a dismissal letter…), as a download, to whoever may
+    see holds and the case (404 otherwise, as for the hold itself); each one is on the
+    personal-data access log."""
+    if not request.user.has_perm("cases.view_hold"):
+        raise PermissionDenied
+    holds = Hold.objects.filter(case__in=visible_cases(request.user)).select_related("case__account__borrower")
+    hold = get_object_or_404(holds, pk=hold_id)
+    if field != "evidence" or not hold.evidence:
+        raise Http404(_("No such file."))
+    log_pii_access(request.user, hold.case.account.borrower, "hold evidence", request, case=hold.case)
+    return attachment(hold.evidence, filename=f"hold-{hold.pk}-evidence")

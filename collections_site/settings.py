@@ -299,8 +299,10 @@ REMINDER_TEMPLATE_CODES = {
 }
 # Printed on visit notices: where the borrower checks the visitor's identity.
 VISIT_VERIFY_URL = env.str("VISIT_VERIFY_URL", default="http://127.0.0.1:8000/verify/")
-# The public /verify/ page: wrong codes allowed per client address per window.
+# The public /verify/ page (visits/throttle.py): wrong codes allowed per client address
+# (as TRUSTED_PROXY_COUNT reads it) and lookups allowed per code from any address, per window.
 VERIFY_ATTEMPTS_PER_WINDOW = env.int("VERIFY_ATTEMPTS_PER_WINDOW", default=10)
+VERIFY_LOOKUPS_PER_CODE = env.int("VERIFY_LOOKUPS_PER_CODE", default=20)
 VERIFY_WINDOW_SECONDS = env.int("VERIFY_WINDOW_SECONDS", default=15 * 60)
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
@@ -399,7 +401,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = VAR_DIR / "media"  # never served as it is: uploads go out through views that check who asks
+# Uploads are checked by content (PDF, JPEG, PNG; core/uploads.py); the largest accepted, in MB, per field.
+UPLOAD_MAX_MB = {
+    "hold_evidence": env.int("HOLD_EVIDENCE_MAX_MB", default=10),
+    "visit_agreement": env.int("VISIT_AGREEMENT_MAX_MB", default=10),
+    "visit_receipt": env.int("VISIT_RECEIPT_MAX_MB", default=5),
+    "agent_photo": env.int("AGENT_PHOTO_MAX_MB", default=2),
+}
 
 # --- Audit ----------------------------------------------------------------------
 # History is evidence: nobody reverts a case to an old version from the admin.

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from cases import views as case_views
 from preferences import views as preference_views
 from visits import views as visit_views
 
@@ -18,7 +19,9 @@ urlpatterns = [
     path("imports/", include("cases.urls")),
     path("visits/", include("visits.urls")),
     path("compliance/", include("compliance.urls")),
+    path("holds/<int:hold_id>/files/<str:field>/", admin.site.admin_view(case_views.hold_file), name="hold_file"),
     path("verify/", visit_views.verify, name="verify"),
+    path("verify/<str:code>/agents/<int:agent_id>/photo/", visit_views.verify_photo, name="verify_photo"),
     # Django's set_language, which also saves a signed-in person's preference.
     path("i18n/setlang/", preference_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

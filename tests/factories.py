@@ -13,6 +13,7 @@ from decimal import Decimal
 import itertools
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services as case_services
@@ -265,3 +266,22 @@ def approved_template(
         is_required_notice=required_notice,
     )
     return approve_template(template, by=reviewer or make_user("Compliance reviewer"))
+
+
+# --- uploaded files ------------------------------------------------------------------------------
+#
+# What the site checks is the content's first bytes (core/uploads.py), so each helper writes a
+# real signature; the name and the browser's content type are whatever a test wants to claim.
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+SVG_BYTES = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
+HTML_BYTES = b"<!doctype html><html><body><script>alert(document.domain)</script></body></html>"
+
+
+def uploaded(content: bytes, name: str = "document.pdf", content_type: str = "application/pdf"):
+    """A file as a browser would upload it: for services and test clients."""
+    return SimpleUploadedFile(name, content, content_type=content_type)

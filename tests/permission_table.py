@@ -399,6 +399,12 @@ TABLE += [
     ),
     row("visits:report", "login 403   403   200   404   403   403   403", obj="live_visit"),
     row("visits:request", "login 200   404   403   403   200   403   403", obj="case"),
+    # Uploaded files: only to who may see the record and its case (a field agent: while
+    # their visit to it is live); the agent's photo to staff, and to the borrower on /verify/.
+    row("hold_file", "login 200   404   200   404   200   200   200", obj="hold"),
+    row("visits:file", "login 200   404   200   404   200   200   200", obj="live_visit"),
+    row("visits:agent_file", "login 200   200   200   200   200   200   200", obj="agent"),
+    row("verify_photo", "200   200   200   200   200   200   200   200", obj="live_visit"),
     row("compliance:workspace", "login 403   403   403   403   403   200   403"),
     row(
         "compliance:dossier_search",

@@ -10,6 +10,8 @@ from axes.models import AccessAttempt, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -30,10 +32,12 @@ from policy.codes import Channel
 from policy.models import PolicyProfile
 from policy.selectors import current_profile
 from tests.clients import sign_in
-from tests.factories import create_case, make_attempt, make_user
+from tests.factories import PDF_BYTES, PNG_BYTES, create_case, make_attempt, make_user
 from visits.models import FieldAgent, FieldVisit, VisitState
 
 ACTORS = ["anon", "C", "Cx", "F", "Fx", "S", "R", "A"]
+# The download views of uploaded files take the record and the field.
+FILE_FIELDS = {"hold_file": "evidence", "visits:file": "agreement_file", "visits:agent_file": "photo"}
 ROLE_OF = {
     "C": "Collector",
     "Cx": "Collector",
@@ -58,7 +62,9 @@ def build_world() -> World:
     for actor, role in ROLE_OF.items():
         w[actor] = make_user(role, username=f"matrix-{actor.lower()}")
     for actor, badge in (("F", "MX-1"), ("Fx", "MX-2")):
-        w[f"agent_{actor}"] = FieldAgent.objects.create(user=w[actor], badge_number=badge, regions="Shanghai")
+        w[f"agent_{actor}"] = FieldAgent.objects.create(
+            user=w[actor], badge_number=badge, regions="Shanghai", photo=_stored("agent-photos/matrix.png", PNG_BYTES)
+        )
     w.agent = w.agent_F
     case = create_case(dpd=100, collector=w.C)
     w.case, w.account, w.borrower = case, case.account, case.account.borrower
@@ -69,7 +75,12 @@ def build_world() -> World:
     )
     w.event = CaseEvent.objects.filter(case=case).first()
     w.hold = Hold.objects.create(
-        case=case, kind=Hold.Kind.DISPUTE, placed_by=w.S, released_at=timezone.now(), released_by=w.S
+        case=case,
+        kind=Hold.Kind.HARDSHIP,
+        placed_by=w.S,
+        released_at=timezone.now(),
+        released_by=w.S,
+        evidence=_stored("hold-evidence/matrix.pdf", PDF_BYTES),
     )
     w.promise = PromiseToPay.objects.create(
         case=case,
@@ -121,6 +132,7 @@ def build_world() -> World:
         state=VisitState.IN_PROGRESS,
         approver=w.S,
         checked_in_at=timezone.now(),
+        agreement_file=_stored("visit-agreements/matrix.pdf", PDF_BYTES),
         **window,
     )
     for visit in (w.visit, w.live_visit):
@@ -159,6 +171,13 @@ def build_world() -> World:
     return w
 
 
+def _stored(name: str, content: bytes) -> str:
+    """A file in the media folder as an upload would have left it (written once, reused)."""
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(content))
+    return name
+
+
 # --- requesting ------------------------------------------------------------------------------
 
 
@@ -176,6 +195,10 @@ def args_for(entry, w):
         return [ContentType.objects.get_for_model(target).pk, target.pk]
     if name == "admin:cases_collectioncase_transition":
         return [target.pk, "start_reminders"]
+    if name in FILE_FIELDS:
+        return [target.pk, FILE_FIELDS[name]]
+    if name == "verify_photo":
+        return [target.verification_code, w.agent_F.pk]
     return [target.pk]
 
 

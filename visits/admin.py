@@ -98,6 +98,8 @@ class FieldVisitInline(ReadOnlyInline):
         "exception",
         "notice_sent_at",
         "checked_in_at",
+        "agreement_file",
+        "receipt_file",
     ]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Field visits")

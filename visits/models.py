@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from core.uploads import DOCUMENTS, IMAGES, ProtectedFileField, RandomName
+
 from . import guards
 
 # Unambiguous characters (no 0/O, 1/I/L): read aloud at a door and typed on a phone.
@@ -46,7 +48,14 @@ class FieldAgent(models.Model):
         help_text=_("Regions covered, comma-separated (e.g. Shanghai, Beijing)."),
         verbose_name=_("regions"),
     )
-    photo = models.FileField(upload_to="agent-photos/", blank=True, verbose_name=_("photo"))
+    photo = ProtectedFileField(
+        upload_to=RandomName("agent-photos"),
+        kinds=IMAGES,
+        limit="agent_photo",
+        download_url="visits:agent_file",
+        blank=True,
+        verbose_name=_("photo"),
+    )
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
     history = HistoricalRecords()
@@ -180,8 +189,22 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
     plan = models.ForeignKey(
         "cases.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan")
     )
-    agreement_file = models.FileField(upload_to="visit-agreements/%Y/%m/", blank=True, verbose_name=_("agreement file"))
-    receipt_file = models.FileField(upload_to="visit-receipts/%Y/%m/", blank=True, verbose_name=_("receipt file"))
+    agreement_file = ProtectedFileField(
+        upload_to=RandomName("visit-agreements"),
+        kinds=DOCUMENTS,
+        limit="visit_agreement",
+        download_url="visits:file",
+        blank=True,
+        verbose_name=_("agreement file"),
+    )
+    receipt_file = ProtectedFileField(
+        upload_to=RandomName("visit-receipts"),
+        kinds=DOCUMENTS,
+        limit="visit_receipt",
+        download_url="visits:file",
+        blank=True,
+        verbose_name=_("receipt file"),
+    )
     payment_reference = models.CharField(
         max_length=64, blank=True, help_text=_("If paid on the spot."), verbose_name=_("payment reference")
     )
@@ -333,16 +356,18 @@ class VisitNotice(models.Model):
         return f"{self.get_kind_display()} · visit {self.visit_id}"
 
 
-class VerifyMiss(models.Model):
-    """A wrong code typed at /verify/ while the cache was unreachable: the throttle counts
-    these instead, so guessing codes stays slow when Redis is down (visits/throttle.py)."""
+class VerifyCounter(models.Model):
+    """One /verify/ throttle counter (wrong codes from one address, or lookups of one code),
+    kept here only while the cache is unreachable, so guessing codes stays slow when Redis
+    is down (visits/throttle.py). ``key`` is a digest: no address or code is stored."""
 
-    client = models.CharField(max_length=64, db_index=True, verbose_name=_("client address"))
-    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
+    key = models.CharField(max_length=80, unique=True, verbose_name=_("key"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
 
     class Meta:
-        verbose_name = _("verification miss")
-        verbose_name_plural = _("verification misses")
+        verbose_name = _("verification throttle counter")
+        verbose_name_plural = _("verification throttle counters")
 
     def __str__(self):
-        return f"{self.client} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.count}"

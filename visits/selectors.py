@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.selectors import borrower_zone
@@ -33,7 +34,7 @@ def verification(code: str) -> dict:
         return {"status": "unknown"}
     now = timezone.now()
     agents = [
-        {"name": a.display_name, "badge": a.badge_number, "photo": a.photo.url if a.photo else "", "partner": a.partner}
+        {"name": a.display_name, "badge": a.badge_number, "photo": _photo_url(visit, a), "partner": a.partner}
         for a in visit.agents.all()
     ]
     # In the borrower's own time, as on their notice (the page's viewer is the borrower).
@@ -45,3 +46,22 @@ def verification(code: str) -> dict:
     if not (visit.window_start <= now <= visit.window_end):
         return {"status": "out_of_window", **base}
     return {"status": "valid", **base}
+
+
+def _photo_url(visit, agent) -> str:
+    return reverse("verify_photo", args=[visit.verification_code, agent.pk]) if agent.photo else ""
+
+
+def visiting_agent(code: str, agent_id: int):
+    """The agent ``agent_id`` of the visit with this code, with a photo, while the borrower's
+    page shows the visit as valid (announced or under way, and now inside its window)."""
+    now = timezone.now()
+    visit = FieldVisit.objects.filter(
+        verification_code=code.strip().upper(),
+        state__in=[VisitState.NOTIFIED, VisitState.IN_PROGRESS],
+        window_start__lte=now,
+        window_end__gte=now,
+    ).first()
+    if visit is None:
+        return None
+    return visit.agents.exclude(photo="").filter(pk=agent_id).first()

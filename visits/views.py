@@ -3,18 +3,21 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.middleware import second_factor_exempt
+from accounts.network import client_ip
 from audit.services import log_pii_access
 from cases.selectors import borrower_zone, case_timeline, visible_cases
 from core.exceptions import ServiceError
+from core.uploads import attachment, inline_image
 
 from . import selectors, services, throttle
 from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
-from .models import VisitState
+from .models import FieldAgent, VisitState
 
 
 def _page(request, template, **context):
@@ -34,25 +37,42 @@ def _log_address_seen(request, visits, where):
 def verify(request):
     """Public. Shows who is coming and when — never anything about the debt or the borrower —
     and warns clearly when the code is unknown or the visit is not now. Rate-limited per
-    client address, so codes cannot be guessed."""
+    client address and per code (visits/throttle.py), so codes cannot be guessed."""
     form = VerifyForm(request.POST or request.GET or None)
     result = None
     if form.is_bound and form.is_valid():
-        client = request.META.get("REMOTE_ADDR", "unknown")
-        if throttle.misses(client) >= settings.VERIFY_ATTEMPTS_PER_WINDOW:
+        code = form.cleaned_data["code"]
+        slot = throttle.admit(client_ip(request) or "unknown", code)
+        if slot is None:
             response = render(
                 request, "visits/verify.html", {"form": form, "throttled": True, "hotline": settings.LENDER_HOTLINE}
             )
             response.status_code = 429
             return response
-        result = selectors.verification(form.cleaned_data["code"])
-        if result["status"] == "unknown":
-            throttle.note_miss(client)
+        result = selectors.verification(code)
+        if result["status"] != "unknown":
+            throttle.give_back(slot)  # only wrong codes count against an address
     return render(
         request,
         "visits/verify.html",
         {"form": form, "result": result, "hotline": settings.LENDER_HOTLINE, "lender": settings.LENDER_NAME},
     )
+
+
+@second_factor_exempt
+def verify_photo(request, code, agent_id):
+    """Public: the photo of an agent on the visit with this code, while the borrower's page
+    shows them (the code is right and the visit is now). Anything else is a wrong guess and
+    counts against the address like one."""
+    slot = throttle.take(throttle.address_key(client_ip(request) or "unknown"))
+    if slot.count > settings.VERIFY_ATTEMPTS_PER_WINDOW:
+        return HttpResponse(status=429)
+    agent = selectors.visiting_agent(code, agent_id)
+    response = inline_image(agent.photo) if agent is not None else None
+    if response is None:
+        raise Http404
+    throttle.give_back(slot)
+    return response
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -188,3 +208,31 @@ def report_form(request, visit_id):
         visit=visit,
         form=ReportForm(instance=visit),
     )
+
+
+# --- uploaded files: only through these views, to whoever may see the record -------------------
+
+VISIT_FILES = {"agreement_file": "visit agreement file", "receipt_file": "visit receipt file"}
+
+
+def visit_file(request, visit_id, field):
+    """A visit's signed agreement or receipt, as a download, to whoever may see visits and
+    the case (a field agent: while the visit is live); each one is on the access log."""
+    if not request.user.has_perm("visits.view_fieldvisit"):
+        raise PermissionDenied
+    visits = selectors.visits_with_details().filter(case__in=visible_cases(request.user))
+    visit = get_object_or_404(visits, pk=visit_id)
+    if field not in VISIT_FILES or not getattr(visit, field):
+        raise Http404(_("No such file."))
+    log_pii_access(request.user, visit.case.account.borrower, VISIT_FILES[field], request, case=visit.case)
+    return attachment(getattr(visit, field), filename=f"visit-{visit.pk}-{field.removesuffix('_file')}")
+
+
+def agent_file(request, agent_id, field):
+    """A field agent's photo, for the staff who manage agents (the borrower sees it on /verify/)."""
+    if not request.user.has_perm("visits.view_fieldagent"):
+        raise PermissionDenied
+    agent = get_object_or_404(FieldAgent, pk=agent_id)
+    if field != "photo" or not agent.photo:
+        raise Http404(_("No such file."))
+    return attachment(agent.photo, filename=f"agent-{agent.badge_number}-photo")

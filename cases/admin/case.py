@@ -27,7 +27,7 @@ from .access import can_see_full_contact_details, can_see_full_national_id, log_
 
 class HoldInline(ReadOnlyInline):
     model = Hold
-    fields = ["kind", "starts_at", "ends_at", "note", "placed_by", "released_at", "released_by"]
+    fields = ["kind", "starts_at", "ends_at", "note", "evidence", "placed_by", "released_at", "released_by"]
     readonly_fields = fields
 
     def get_queryset(self, request):

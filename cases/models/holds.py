@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.uploads import DOCUMENTS, ProtectedFileField, RandomName
+
 
 class HoldQuerySet(models.QuerySet):
     def active(self, at: datetime | None = None):
@@ -45,7 +47,14 @@ class Hold(models.Model):
         null=True, blank=True, help_text=_("Empty: until released."), verbose_name=_("ends at")
     )
     note = models.TextField(blank=True, verbose_name=_("note"))
-    evidence = models.FileField(upload_to="hold-evidence/%Y/%m/", blank=True, verbose_name=_("evidence"))
+    evidence = ProtectedFileField(
+        upload_to=RandomName("hold-evidence"),
+        kinds=DOCUMENTS,
+        limit="hold_evidence",
+        download_url="hold_file",
+        blank=True,
+        verbose_name=_("evidence"),
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +49,11 @@ def place_hold(
         raise HoldError(_("A hold must end after it starts."))
     if kind == Hold.Kind.HARDSHIP and not evidence:
         raise HoldError(_("A hardship hold needs the evidence file (medical note, dismissal letter…)."))
+    if evidence:
+        try:
+            Hold._meta.get_field("evidence").check_file(evidence)
+        except ValidationError as refusal:
+            raise HoldError(" ".join(refusal.messages)) from None
     hold = Hold(case=case, kind=kind, starts_at=starts_at, ends_at=until, note=note, placed_by=by)
     if evidence:
         hold.evidence = evidence

@@ -21,6 +21,15 @@ from policy.selectors import current_profiles_by_code
 LOAN_PREFIX = "DEMO-"
 CN_PRODUCTS = ["消费贷 Consumer loan", "现金贷 Cash loan", "分期 Instalment purchase"]
 EN_PRODUCTS = ["Personal loan", "Instalment purchase", "Credit line"]
+# A hardship hold's evidence: a one-page PDF (uploads are checked by content).
+DEMO_EVIDENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 62>>stream\nBT /F1 18 Tf 72 770 Td (Demo: hospital discharge letter) Tj ET\nendstream endobj\n"
+    b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 # How the book is spread: (target state, share, days-past-due range)
 SPREAD = [
@@ -135,11 +144,7 @@ class DemoBook:
                     Hold.Kind.BREATHING_SPACE,
                 ]
             )
-            evidence = (
-                ContentFile(b"Demo evidence: hospital discharge letter.", name="evidence.txt")
-                if kind == Hold.Kind.HARDSHIP
-                else None
-            )
+            evidence = ContentFile(DEMO_EVIDENCE_PDF, name="evidence.pdf") if kind == Hold.Kind.HARDSHIP else None
             services.place_hold(case, kind, by=supervisor, note="Demo hold", evidence=evidence)
         elif target == CaseState.RESOLVED:
             self.climb(case, CaseState.PHONE, by=collector)

@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+import re
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -9,7 +10,7 @@ from cases import services
 from cases.exceptions import HoldError, PlanError, PromiseError
 from cases.models import CaseState, CollectionCase, Hold, LoanAccount, RepaymentPlan
 from core.exceptions import NotPermitted
-from tests.factories import climb_to, create_case
+from tests.factories import PDF_BYTES, SVG_BYTES, climb_to, create_case
 
 
 def reload(case):
@@ -127,12 +128,23 @@ def test_bad_holds_are_refused(db, collector, kwargs, message):
     assert reload(case).state == CaseState.NEW and not Hold.objects.exists()
 
 
-def test_hardship_with_evidence_is_accepted(db, collector):
+def test_hardship_with_evidence_is_accepted(db, collector, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
     case = create_case(dpd=20, collector=collector)
     hold = services.place_hold(
-        case, Hold.Kind.HARDSHIP, by=collector, evidence=ContentFile(b"discharge letter", name="letter.txt")
+        case, Hold.Kind.HARDSHIP, by=collector, evidence=ContentFile(PDF_BYTES, name="discharge letter.txt")
     )
-    assert hold.evidence.name.startswith("hold-evidence/")
+    # Kept under a random name with the extension its content calls for, not the uploader's.
+    assert re.fullmatch(r"hold-evidence/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", hold.evidence.name)
+    assert (tmp_path / hold.evidence.name).read_bytes() == PDF_BYTES
+
+
+def test_hardship_evidence_that_is_no_document_is_refused(db, collector, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    case = create_case(dpd=20, collector=collector)
+    with pytest.raises(HoldError, match="Evidence: this file's content is not of a kind accepted here"):
+        services.place_hold(case, Hold.Kind.HARDSHIP, by=collector, evidence=ContentFile(SVG_BYTES, name="note.pdf"))
+    assert not Hold.objects.exists() and not any(tmp_path.iterdir())
 
 
 def test_closed_cases_take_no_hold(db, collector):

@@ -62,6 +62,8 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
         agent.post(reverse("visits:act", args=[visit.pk]), {"action": "check_in"})
         assert FieldVisit.objects.get().state == VisitState.IN_PROGRESS
         assert agent.get(reverse("visits:report", args=[visit.pk])).status_code == 200
+        # The agent reaches the case through the visit while it is under way…
+        assert agent.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 200
         agent.post(
             reverse("visits:act", args=[visit.pk]),
             {
@@ -79,8 +81,8 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
     visit = FieldVisit.objects.get()
     assert visit.state == VisitState.COMPLETED and visit.promise.amount == Decimal("1000")
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ARRANGEMENT
-    # The agent reached the case through the visit.
-    assert agent.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 200
+    # …and no longer once it is over.
+    assert agent.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 404
 
 
 def test_supervisor_cannot_approve_their_own_request_on_the_page(db, supervisor, agents):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 import pytest
 
@@ -14,6 +15,7 @@ from contacts.gateways.file import delivered
 from contacts.models import ContactAttempt, OutboundMessage
 from core.exceptions import NotPermitted
 from policy.codes import Channel
+from tests.clients import client_for
 from tests.clock import SHANGHAI, frozen, local, window
 from tests.factories import eligible_case, make_user
 from visits import services
@@ -273,3 +275,43 @@ def test_field_agents_see_only_the_cases_of_their_visits(db, collector, supervis
     services.approve_visit(visit, by=supervisor, agents=agents)
     assert list(visible_cases(agents[0].user)) == [CollectionCase.objects.get(pk=case.pk)]
     assert other.pk not in visible_cases(agents[1].user).values_list("pk", flat=True)
+
+
+FULL_REPORT = {
+    "identity_verified": True,
+    "identity_method": "ID card seen",
+    "willingness": "willing",
+    "ability": "partly",
+    "next_steps": "Pay 2,000 by Friday; we call Monday.",
+    "conduct_attested": True,
+}
+
+
+@pytest.mark.parametrize("ending", ["completed", "aborted"])
+def test_a_field_agent_loses_the_case_once_their_visit_is_over(
+    db, collector, supervisor, agents, notice_templates, ending
+):
+    from cases.selectors import visible_cases
+
+    visit = approved_and_notified(collector, supervisor, agents, notice_templates)
+    agent = agents[0].user
+    case_page = reverse("admin:cases_collectioncase_change", args=[visit.case_id])
+    assert client_for(agent).get(case_page).status_code == 200  # announced: the agent prepares
+    start, _ = window()
+    with frozen(start + timedelta(minutes=5)):
+        visit = services.check_in(visit, by=agent)
+        assert list(visible_cases(agent).values_list("pk", flat=True)) == [visit.case_id]
+        if ending == "completed":  # what was agreed is still recorded, by the agent
+            report = {**FULL_REPORT, "promise_amount": Decimal("2000"), "promise_due": timezone.localdate()}
+            visit = services.complete_visit(visit, by=agent, report=report)
+            assert visit.promise.created_by == agent and visit.attempt is not None
+        else:
+            visit = services.abort_visit(visit, by=agent, why="Nobody at home.")
+    assert visit.state == ending
+    for each in agents:
+        assert not visible_cases(each.user).exists()
+    assert client_for(agent).get(case_page).status_code == 404
+    with pytest.raises(NotPermitted):
+        case_services.record_promise(
+            CollectionCase.objects.get(pk=visit.case_id), Decimal("10"), timezone.localdate(), by=agent
+        )

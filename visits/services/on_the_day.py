@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,10 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
             setattr(visit, name, report[name])
     for name in ("agreement_file", "receipt_file"):
         if report.get(name):
+            try:
+                FieldVisit._meta.get_field(name).check_file(report[name])
+            except ValidationError as refusal:
+                raise VisitRefused(" ".join(refusal.messages)) from None
             setattr(visit, name, report[name])
     visit._history_user = by
     visit.save()
@@ -91,18 +96,20 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
         at=visit.checked_in_at,
         note=f"Field visit {visit.pk}. {report.get('next_steps', '')}".strip(),
     )
-    visit = _transition(visit, "complete", by=by, reason="report filed")
-    visit.attempt = attempt
+    # What was agreed is recorded while the visit is still under way: the agent may act on
+    # the case only while one of their visits to it is live (cases.selectors.visible_cases).
+    promise = plan = None
     if report.get("promise_amount"):
-        visit.promise = case_services.record_promise(
+        promise = case_services.record_promise(
             case, report["promise_amount"], report["promise_due"], by=by, note=f"Agreed on field visit {visit.pk}."
         )
     elif report.get("installments"):
-        visit.plan = case_services.agree_repayment_plan(
+        plan = case_services.agree_repayment_plan(
             case, report["installments"], by=by, note=f"Agreed on field visit {visit.pk}."
         )
-    visit.save(update_fields=["attempt", "promise", "plan"])
-    return visit
+    return _transition(
+        visit, "complete", by=by, reason="report filed", also={"attempt": attempt, "promise": promise, "plan": plan}
+    )
 
 
 @audited_atomic
