@@ -26,6 +26,8 @@ DEMO_USERS = [
     ("supervisor2", "Wei", "Huang", "Supervisor"),
     ("reviewer1", "Sarah", "Okafor", "Compliance reviewer"),
     ("admin1", "Hui", "Sun", "Administrator"),
+    # A second administrator: role and authenticator changes need two people.
+    ("admin2", "Grace", "Lin", "Administrator"),
 ]
 
 CN_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗"

@@ -30,14 +30,14 @@ def test_demo_data_covers_every_state_and_is_idempotent(demo_book, db):
     counts = (LoanAccount.objects.count(), CollectionCase.objects.count())
     call_command("seed_demo", cases=120, stdout=StringIO())
     assert (LoanAccount.objects.count(), CollectionCase.objects.count()) == counts
-    for username in ("collector1", "fieldagent1", "supervisor1", "supervisor2", "reviewer1", "admin1"):
+    for username in ("collector1", "fieldagent1", "supervisor1", "supervisor2", "reviewer1", "admin1", "admin2"):
         # The login lockout (django-axes) judges every sign-in by its request.
         user = authenticate(RequestFactory().post("/admin/login/"), username=username, password="demo-2026")
         assert user is not None and user.is_staff and user.groups.count() == 1
     # Roles that must use two-factor sign-in get the published demo authenticator.
     assert "demo_totp" in demo_book
     with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
-    assert with_device == {"supervisor1", "supervisor2", "reviewer1", "admin1"}
+    assert with_device == {"supervisor1", "supervisor2", "reviewer1", "admin1", "admin2"}
 
 
 def test_demo_contact_history_went_through_the_engine(demo_book, db):
