@@ -205,7 +205,7 @@ def test_used_nonces_are_forgotten_once_their_receipts_would_be_stale(db):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_receipt_sent_twice_at_once_is_taken_once():
     sent_message()
     body, headers = signed({"message_id": "prov-1", "status": "delivered"})
