@@ -143,7 +143,7 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(
     borrower = page_for()
     borrower.goto(f"{live_server.url}/verify/")
     borrower.fill("#id_code", visit.verification_code)
-    borrower.click("button[type=submit]")
+    borrower.click("form:has(#id_code) button[type=submit]")
     shot(borrower, "10-borrower-verify")
     text = borrower.locator("body").inner_text()
     assert agents[0].badge_number in text and "within its announced time" in text
