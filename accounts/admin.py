@@ -77,4 +77,4 @@ class AuthenticatorAdmin(admin.ModelAdmin):
         return False  # removal is asked for and approved by two administrators
 
 
-from . import admin_access, admin_users  # noqa: E402,F401  (changes and codes; staff users and their roles)
+from . import admin_access, admin_roles, admin_users  # noqa: E402,F401  (changes and codes; roles; staff users)

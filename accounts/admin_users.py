@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core.adminkit import ReadOnlyInline
 
+from .admin_roles import RoleFilter, role_label
 from .models import StaffEvent
 
 
@@ -44,7 +45,7 @@ class StaffEventInline(ReadOnlyInline):
 
 class StaffUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "role_names", "is_active", "last_login"]
-    list_filter = ["groups", "is_active", "is_staff"]
+    list_filter = [RoleFilter, "is_active", "is_staff"]
     inlines = [StaffEventInline]
     # No password here (nobody sets another person's), roles shown but not edited.
     fieldsets = (
@@ -67,7 +68,7 @@ class StaffUserAdmin(UserAdmin):
 
     @admin.display(description=gettext_lazy("roles"))
     def role_names(self, obj):
-        return ", ".join(group.name for group in obj.groups.all())
+        return ", ".join(role_label(group) for group in obj.groups.all())
 
     @admin.display(description=gettext_lazy("change roles"))
     def change_roles(self, obj):

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.ledger import ledger_append_many, sealing_deferred
 from core.jobs import scheduled_job
@@ -230,7 +231,7 @@ def resolve_paid_cases(now: datetime) -> int:
     )
     resolved = 0
     for chunk in _chunks(rows):
-        for state in {state for _, state in chunk}:
+        for state in {state for _pk, state in chunk}:
             ids = [pk for pk, s in chunk if s == state]
             CollectionCase.objects.filter(pk__in=ids, state=state).update(
                 state=CaseState.RESOLVED, state_changed_at=now, closed_at=now
@@ -258,7 +259,7 @@ def resolve_paid_cases(now: datetime) -> int:
     return resolved
 
 
-@scheduled_job("release_expired_holds")
+@scheduled_job("release_expired_holds", label=_("Release holds that have ended"))
 def release_expired_holds_job(now: datetime | None = None) -> dict[str, int]:
     return {"released": release_expired_holds(now)}
 
@@ -338,7 +339,7 @@ def _release_holds(hold_ids, now: datetime) -> int:
     return len(holds)
 
 
-@scheduled_job("refresh_delinquency")
+@scheduled_job("refresh_delinquency", label=_("Refresh days past due and climb the ladder"))
 def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
     """The nightly cycle: DPD for the whole book, cases for newly overdue accounts, paid
     cases resolved, then one rung up wherever the profile's guard holds."""
@@ -355,7 +356,7 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
 # --- promises and plans ------------------------------------------------------------------------
 
 
-@scheduled_job("check_promises")
+@scheduled_job("check_promises", label=_("Check promises and plans"))
 def check_promises(now: datetime | None = None) -> dict[str, int]:
     """Promises past their date and unpaid are broken, missed instalments break their plan;
     the case goes back to its rung (so back into the collector's queue) and whoever plans

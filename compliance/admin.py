@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.labels import LedgerTableFilter, field_labels, table_label
 from audit.models import AccessLog, AuditLedger
 from cases.admin import CaseServiceAdminMixin
 from cases.models import Borrower, CollectionCase
@@ -391,8 +392,20 @@ class AccessLogAdmin(ReadOnlyRecordAdmin):
 
 @admin.register(AuditLedger)
 class AuditLedgerAdmin(RunButtonsMixin, ReadOnlyRecordAdmin):
-    list_display = ["seq", "table_name", "row_pk", "short_hash", "created_at"]
-    list_filter = ["table_name"]
+    list_display = ["seq", "record", "row_pk", "short_hash", "created_at"]
+    list_filter = [LedgerTableFilter]
+    fields = [
+        "seq",
+        "record",
+        "row_pk",
+        "hashed_fields",
+        "content_hash",
+        "previous_hash",
+        "entry_hash",
+        "key_id",
+        "created_at",
+    ]
+    readonly_fields = fields
     search_fields = ["=row_pk", "=entry_hash"]
     change_list_template = "compliance/admin/auditledger_change_list.html"
 
@@ -401,6 +414,14 @@ class AuditLedgerAdmin(RunButtonsMixin, ReadOnlyRecordAdmin):
             path("verify/", self.admin_site.admin_view(self.verify_chain), name="audit_auditledger_verify"),
             *super().get_urls(),
         ]
+
+    @admin.display(description=gettext_lazy("record"))
+    def record(self, obj):
+        return table_label(obj.table_name)
+
+    @admin.display(description=gettext_lazy("fields sealed"))
+    def hashed_fields(self, obj):
+        return field_labels(obj.table_name, obj.fields)
 
     @admin.display(description=gettext_lazy("entry hash"))
     def short_hash(self, obj):

@@ -1,22 +1,24 @@
 """The compliance workspace's scheduled jobs."""
 
+from django.utils.translation import gettext_lazy as _
+
 from audit.ledger import seal_pending
 from core.jobs import scheduled_job
 
 from . import scan, services
 
 
-@scheduled_job("compliance_scan")
+@scheduled_job("compliance_scan", label=_("Compliance scan"))
 def compliance_scan() -> dict[str, int]:
     return scan.compliance_scan()
 
 
-@scheduled_job("sample_cases_for_review")
+@scheduled_job("sample_cases_for_review", label=_("Sample cases for review"))
 def sample_cases_for_review() -> dict[str, int]:
     return services.sample_cases_for_review()
 
 
-@scheduled_job("verify_audit_chain")
+@scheduled_job("verify_audit_chain", label=_("Verify the audit ledger"))
 def verify_audit_chain() -> dict:
     sealed = seal_pending()  # what is still queued is sealed first, then all of it is checked
     report = services.check_audit_chain()

@@ -7,25 +7,49 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 import kombu.exceptions
 
+from .job_names import job_label
 from .models import JobRun
 from .tasks import run_scheduled_job
 
 logger = logging.getLogger(__name__)
 
 
+class JobFilter(admin.SimpleListFilter):
+    title = gettext_lazy("job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        names = JobRun.objects.order_by().values_list("job", flat=True).distinct()
+        return sorted(((name, job_label(name)) for name in names), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job=self.value()) if self.value() else queryset
+
+
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["job", "trigger", "started_at", "finished_at", "status", "counts", "started_by"]
-    list_filter = ["job", "status", "trigger"]
+    list_display = ["job_name", "trigger", "started_at", "finished_at", "status", "what_it_did", "started_by"]
+    list_filter = [JobFilter, "status", "trigger"]
     list_select_related = ["started_by"]
     date_hierarchy = "started_at"
-    readonly_fields = [field.name for field in JobRun._meta.fields]
+    fields = ["job_name", "trigger", "started_at", "finished_at", "status", "what_it_did", "error", "started_by"]
+    readonly_fields = fields
     change_list_template = "admin/core/jobrun/change_list.html"
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=gettext_lazy("job"), ordering="job")
+    def job_name(self, obj):
+        return job_label(obj.job)
+
+    @admin.display(description=gettext_lazy("what it did"))
+    def what_it_did(self, obj):
+        """The run's counts as "name: number" pairs (nested steps flattened), not JSON."""
+        return "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in _flat(obj.counts)) or "—"
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -57,3 +81,11 @@ class JobRunAdmin(admin.ModelAdmin):
             return redirect("admin:core_jobrun_changelist")
         messages.success(request, _("The nightly cycle is queued; its run appears here when a worker has done it."))
         return redirect("admin:core_jobrun_changelist")
+
+
+def _flat(counts, prefix=""):
+    for name, value in (counts or {}).items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{name} › ")
+        else:
+            yield f"{prefix}{name}", value

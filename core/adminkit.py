@@ -31,7 +31,6 @@ def viewer():
 class HistoryAdmin(SimpleHistoryAdmin):
     """History is evidence: visible to whoever may view the object, never editable."""
 
-    history_list_display = ["history_change_reason"]
     # Lists of millions of rows: no COUNT(*) of the whole table on every page view.
     paginator = EstimatedCountPaginator
     show_full_result_count = False

@@ -2,7 +2,7 @@
 
 An app declares a job where its rules live::
 
-    @scheduled_job("check_promises")
+    @scheduled_job("check_promises", label=_("Check promises and plans"))
     def check_promises(now=None) -> dict[str, int]: ...
 
 and every way of starting one — Celery beat (``core.tasks.run_scheduled_job``), the
@@ -20,6 +20,7 @@ import traceback
 
 from django.utils import timezone
 
+from .job_names import job_label, label_job  # noqa: F401  (re-exported for the apps)
 from .models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -41,11 +42,14 @@ class Job:
 _registry: dict[str, Job] = {}
 
 
-def scheduled_job(name: str, *, record_empty: bool = True):
-    """Register the decorated function as the job ``name``; it returns a dict of counts."""
+def scheduled_job(name: str, *, label=None, record_empty: bool = True):
+    """Register the decorated function as the job ``name``; it returns a dict of counts.
+    ``label`` (a lazy translation) is what the job-run pages call it."""
 
     def register(func):
         _registry[name] = Job(name=name, func=func, record_empty=record_empty)
+        if label is not None:
+            label_job(name, label)
         return func
 
     return register

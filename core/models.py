@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .job_names import job_label
+
 
 class JobRun(models.Model):
     """One run of a scheduled job (nightly cycle, outbox dispatch, import): when, what it
@@ -49,7 +51,7 @@ class JobRun(models.Model):
         permissions = [("run_nightly_cycle", "Can run the nightly cycle on demand")]
 
     def __str__(self):
-        return f"{self.job} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.status}"
+        return f"{job_label(self.job)} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_status_display()}"
 
     @property
     def duration(self):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -14,7 +15,7 @@ class PolicyProfileAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "version",
-        "name",
+        "profile_name",
         "contact_window_start",
         "contact_window_end",
         "created_at",
@@ -23,6 +24,10 @@ class PolicyProfileAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["code"]
     readonly_fields = ["version", "created_at", "created_by"]
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def profile_name(self, obj):
+        return obj.display_name
 
     def save_model(self, request, obj, form, change):
         services.save_profile_version(obj, by=request.user, note=obj.change_note)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,13 +23,13 @@ from core.validators import validate_time_zone_list
 from .codes import NEVER_OVERRIDABLE, ProfileCode, Reason
 
 
-def _days(default, help_text):
-    return models.PositiveIntegerField(default=default, help_text=help_text)
+def _days(default, help_text, verbose_name):
+    return models.PositiveIntegerField(default=default, help_text=help_text, verbose_name=verbose_name)
 
 
-def _limit(help_text):
+def _limit(help_text, verbose_name):
     """A cap the profile may not have at all (empty = this jurisdiction sets none)."""
-    return models.PositiveIntegerField(null=True, blank=True, help_text=help_text)
+    return models.PositiveIntegerField(null=True, blank=True, help_text=help_text, verbose_name=verbose_name)
 
 
 def validate_holidays(value: str) -> None:
@@ -66,10 +67,12 @@ class PolicyProfile(models.Model):
     change_note = models.CharField(max_length=255, blank=True, verbose_name=_("change note"))
 
     # Escalation ladder guards (DESIGN.md "The case state machine").
-    reminder_min_dpd = _days(1, "Days past due before SMS/email reminders start.")
-    phone_min_dpd = _days(8, "Days past due before collectors phone.")
-    written_notice_min_dpd = _days(30, "Days past due before a formal letter.")
-    field_visit_min_dpd = _days(90, "Days past due before a field visit may be requested.")
+    reminder_min_dpd = _days(1, _("Days past due before SMS/email reminders start."), _("reminders from day"))
+    phone_min_dpd = _days(8, _("Days past due before collectors phone."), _("phone calls from day"))
+    written_notice_min_dpd = _days(30, _("Days past due before a formal letter."), _("written notice from day"))
+    field_visit_min_dpd = _days(
+        90, _("Days past due before a field visit may be requested."), _("field visits from day")
+    )
     field_visit_min_outstanding = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -78,19 +81,31 @@ class PolicyProfile(models.Model):
         help_text=_("Smallest outstanding balance (account currency) worth a field visit."),
         verbose_name=_("field visit min outstanding"),
     )
-    field_visit_min_failed_attempts = _days(6, "Failed remote attempts needed before a visit.")
-    field_visit_min_failed_channels = _days(2, "Distinct channels those failed attempts must span.")
-    field_visit_attempt_window_days = _days(30, "Window in which the failed attempts are counted.")
-    written_notice_lead_days = _days(7, "Days the written notice must precede a field visit.")
-    legal_min_dpd = _days(180, "Days past due before legal referral.")
+    field_visit_min_failed_attempts = _days(
+        6, _("Failed remote attempts needed before a visit."), _("failed attempts before a visit")
+    )
+    field_visit_min_failed_channels = _days(
+        2, _("Distinct channels those failed attempts must span."), _("channels those attempts span")
+    )
+    field_visit_attempt_window_days = _days(
+        30, _("Window in which the failed attempts are counted."), _("days the failed attempts are counted over")
+    )
+    written_notice_lead_days = _days(
+        7, _("Days the written notice must precede a field visit."), _("written notice lead time (days)")
+    )
+    legal_min_dpd = _days(180, _("Days past due before legal referral."), _("legal referral from day"))
     # Arrangements
-    promise_max_days = _days(30, "Furthest a promise to pay may be dated.")
-    plan_max_installments = _days(6, "Longest repayment plan a collector may agree without a supervisor.")
+    promise_max_days = _days(30, _("Furthest a promise to pay may be dated."), _("longest promise (days)"))
+    plan_max_installments = _days(
+        6, _("Longest repayment plan a collector may agree without a supervisor."), _("longest plan without approval")
+    )
     # Holds
-    breathing_space_days = _days(60, "UK Debt Respite Scheme: standard breathing space length.")
+    breathing_space_days = _days(
+        60, _("UK Debt Respite Scheme: standard breathing space length."), _("breathing space (days)")
+    )
     # Vulnerable borrowers get specialist handling: the nightly cycle never escalates them.
     auto_escalate_vulnerable = models.BooleanField(default=False, verbose_name=_("auto escalate vulnerable"))
-    retention_years = _days(5, "Years records are kept after the last activity.")
+    retention_years = _days(5, _("Years records are kept after the last activity."), _("records kept (years)"))
 
     # --- Contact rules (POLICY.md "Profiles shipped") --------------------------------
     contact_window_start = models.TimeField(
@@ -117,10 +132,14 @@ class PolicyProfile(models.Model):
         help_text=_("Borrower-local dates with no contact, one YYYY-MM-DD per line."),
         verbose_name=_("holidays"),
     )
-    connected_calls_per_day = _limit("Connected calls per borrower per day (CN: 3).")
-    unanswered_calls_per_number_per_day = _limit("Unanswered calls per number per day (CN: 6).")
-    sms_per_day = _limit("Text messages per borrower per day.")
-    calls_per_debt_7d = _limit("Calls per debt in any rolling 7 days (Reg F: 7 placed calls).")
+    connected_calls_per_day = _limit(_("Connected calls per borrower per day (CN: 3)."), _("connected calls per day"))
+    unanswered_calls_per_number_per_day = _limit(
+        _("Unanswered calls per number per day (CN: 6)."), _("unanswered calls per number per day")
+    )
+    sms_per_day = _limit(_("Text messages per borrower per day."), _("texts per day"))
+    calls_per_debt_7d = _limit(
+        _("Calls per debt in any rolling 7 days (Reg F: 7 placed calls)."), _("calls per debt in 7 days")
+    )
     calls_count_busy = models.BooleanField(
         default=True,
         help_text=_(
@@ -132,23 +151,36 @@ class PolicyProfile(models.Model):
     sms_counts_as_call = models.BooleanField(
         default=False, help_text=_("Texts count toward the call limit (US-MA)."), verbose_name=_("sms counts as call")
     )
-    calls_to_workplace_30d = _limit("Calls to numbers other than personal ones per 30 days (US-MA: 2).")
-    attempts_per_borrower_7d = _limit("Attempts on all channels per borrower in 7 days (CN policy: 10).")
+    calls_to_workplace_30d = _limit(
+        _("Calls to numbers other than personal ones per 30 days (US-MA: 2)."), _("calls to other numbers in 30 days")
+    )
+    attempts_per_borrower_7d = _limit(
+        _("Attempts on all channels per borrower in 7 days (CN policy: 10)."), _("attempts per borrower in 7 days")
+    )
     conversation_wait_days = _limit(
-        "Days without calls after a telephone conversation, the conversation day being day 1 (Reg F: 7)."
+        _("Days without calls after a telephone conversation, the conversation day being day 1 (Reg F: 7)."),
+        _("quiet days after a conversation"),
     )
     third_party_contact_allowed = models.BooleanField(default=True, verbose_name=_("third party contact allowed"))
-    third_party_max_per_person = _limit("Contacts per third party (Reg F: once, for location only).")
+    third_party_max_per_person = _limit(
+        _("Contacts per third party (Reg F: once, for location only)."), _("contacts per third party")
+    )
     third_party_requires_unreachable = models.BooleanField(
         default=False,
         help_text=_("Third parties only when the borrower is unreachable (CN)."),
         verbose_name=_("third party requires unreachable"),
     )
-    unreachable_failed_calls = _days(3, "Consecutive failed calls after which the borrower counts as unreachable.")
+    unreachable_failed_calls = _days(
+        3,
+        _("Consecutive failed calls after which the borrower counts as unreachable."),
+        _("failed calls before unreachable"),
+    )
     # --- Field visits (POLICY.md "field visit") ----------------------------------------
-    visit_min_staff = _days(1, "Staff who must attend a field visit together (CN: 2).")
-    visits_per_30_days = _days(1, "Field visits per case in any 30 days.")
-    visit_notice_lead_hours = _days(48, "Hours the pre-visit notice must precede the visit window.")
+    visit_min_staff = _days(1, _("Staff who must attend a field visit together (CN: 2)."), _("staff on a field visit"))
+    visits_per_30_days = _days(1, _("Field visits per case in any 30 days."), _("field visits in 30 days"))
+    visit_notice_lead_hours = _days(
+        48, _("Hours the pre-visit notice must precede the visit window."), _("visit notice lead time (hours)")
+    )
     visit_notice_channels = models.CharField(
         max_length=40,
         default="sms letter",
@@ -169,7 +201,9 @@ class PolicyProfile(models.Model):
         help_text=_("Days past due on which an SMS reminder is planned (space-separated)."),
         verbose_name=_("reminder sms dpd"),
     )
-    reminder_email_every_days = _limit("An email reminder every N days past due (empty: none).")
+    reminder_email_every_days = _limit(
+        _("An email reminder every N days past due (empty: none)."), _("e-mail reminder every (days)")
+    )
     letter_on_written_notice = models.BooleanField(
         default=True,
         help_text=_("Plan the formal letter when a case reaches the written-notice rung."),
@@ -198,6 +232,17 @@ class PolicyProfile(models.Model):
 
     def __str__(self):
         return f"{self.code} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: a shipped profile's name starts with its
+        jurisdiction's English label (then its legal references), which is translated."""
+        label = ProfileCode(self.code).label if self.code in ProfileCode.values else None
+        if label is None:
+            return self.name
+        with translation.override("en"):
+            english = str(label)
+        return f"{label}{self.name[len(english) :]}" if self.name.startswith(english) else self.name
 
     @property
     def label(self) -> str:

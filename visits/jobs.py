@@ -1,9 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+
 from core.jobs import scheduled_job
 
 from . import services
 
 
-@scheduled_job("send_visit_notices")
+@scheduled_job("send_visit_notices", label=_("Send visit notices"))
 def send_visit_notices() -> dict[str, int]:
     """Every 15 minutes: announce approved visits; mark them notified once a notice left."""
     return services.sync_notices()

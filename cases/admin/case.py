@@ -20,7 +20,7 @@ from core.exceptions import ServiceError
 from core.paginators import EstimatedCountPaginator
 
 from .. import selectors, services
-from ..models import CaseEvent, CollectionCase, Hold, PromiseToPay, RepaymentPlan
+from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
 
@@ -217,12 +217,29 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         return True
 
 
+def _state_label(value: str) -> str:
+    return CaseState(value).label if value in CaseState.values else (value or "—")
+
+
+class ToStateFilter(admin.SimpleListFilter):
+    title = _("to")
+    parameter_name = "to_state"
+
+    def lookups(self, request, model_admin):
+        return CaseState.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_state=self.value()) if self.value() else queryset
+
+
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    list_display = ["at", "case", "kind", "actor", "from_state", "to_state", "reason"]
-    list_filter = ["kind", "to_state"]
+    list_display = ["at", "case", "kind", "actor", "from_label", "to_label", "reason"]
+    list_filter = ["kind", ToStateFilter]
+    fields = ["at", "case", "kind", "actor", "transition_label", "from_label", "to_label", "reason", "profile_label"]
+    readonly_fields = fields
     list_select_related = ["case__account", "actor"]
     search_fields = ["=case__account__loan_number"]
     date_hierarchy = "at"
@@ -245,3 +262,15 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("from"))
+    def from_label(self, obj):
+        return _state_label(obj.from_state)
+
+    @admin.display(description=_("to"))
+    def to_label(self, obj):
+        return _state_label(obj.to_state)
+
+    @admin.display(description=_("step"))
+    def transition_label(self, obj):
+        return services.transition_label(obj.transition) if hasattr(CollectionCase, obj.transition or "") else "—"

@@ -5,10 +5,17 @@ import the staff page starts): stream it as CSV and import it as accounts or pay
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
+from core.jobs import label_job
+
 from .accounts import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts
 from .payments import PAYMENT_COLUMNS, PAYMENT_REQUIRED, import_payments
 from .reading import CsvFile
 from .results import ImportResult
+
+label_job("import_accounts", gettext_lazy("Import accounts"))
+label_job("import_payments", gettext_lazy("Import payments"))
 
 KINDS = {
     "accounts": ("import_accounts", ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts),

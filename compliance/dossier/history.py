@@ -10,6 +10,7 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from cases.models import (
     Borrower,
@@ -62,6 +63,11 @@ MASKED_FIELDS = {("cases.Borrower", "national_id"): "national_id", ("cases.Conta
 CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+def _capitalised(text) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def _shown(value, clock: _Clock) -> str:
     if value is None or value == "":
         return "—"
@@ -78,7 +84,7 @@ def _shown(value, clock: _Clock) -> str:
 
 def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool) -> list[HistoryChange]:
     User = get_user_model()
-    found, user_fields = [], set()
+    found, user_fields, labels_of = [], set(), {}
     for model, condition in _history_sources(case):
         label = model._meta.label
         pk_name = model._meta.pk.name
@@ -101,10 +107,14 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
                 changes = [(change.field, change.old, change.new) for change in delta.changes]
             previous[object_id] = record
             found.append((label, object_id, record, changes))
+        labels_of[label] = (
+            _capitalised(model._meta.verbose_name),
+            {f.name: _capitalised(f.verbose_name) for f in model._meta.concrete_fields},
+        )
 
     user_ids = {
         value
-        for label, _, _, changes in found
+        for label, _object_id, _record, changes in found
         for name, old, new in changes
         if (label, name) in user_fields
         for value in (old, new)
@@ -130,11 +140,13 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
             object_id=object_id,
             url=admin_url(label, object_id),
             change_type=CHANGE_TYPES.get(record.history_type, record.history_type),
-            user=record.history_user.get_username() if record.history_user_id else "system",
+            user=record.history_user.get_username() if record.history_user_id else _("system"),
             reason=record.history_change_reason or "",
             changes=[
                 (name, shown(label, name, old, record), shown(label, name, new, record)) for name, old, new in changes
             ],
+            record_label=labels_of[label][0],
+            field_labels=labels_of[label][1],
         )
         for label, object_id, record, changes in found
     ]

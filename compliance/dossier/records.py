@@ -53,6 +53,9 @@ class HistoryChange:
     user: str
     reason: str
     changes: list[tuple[str, str, str]]  # field, before, after
+    # For the page: the record and its fields named in the reader's language.
+    record_label: str = ""
+    field_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contacts.models import ContactAttempt
 from policy.codes import Reason
@@ -18,7 +19,7 @@ from .records import Entry, _Clock, _shown_point, admin_url
 
 
 def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -> Entry:
-    who = attempt.agent.get_username() if attempt.agent_id else "system"
+    who = attempt.agent.get_username() if attempt.agent_id else _("system")
     to = _shown_point(attempt.contact_point, full_contact)
     parts = [f"{attempt.get_direction_display()} {attempt.get_channel_display().lower()}" + (f" to {to}" if to else "")]
     if attempt.allowed:
@@ -86,7 +87,7 @@ def _unsent_message_entries(case, clock):
             borrower_local=clock.local(at),
             section="message",
             kind=f"{message.get_channel_display()} {message.get_purpose_display().lower()}",
-            actor="system",
+            actor=_("system"),
             summary=f"{message.get_state_display()}"
             + (f": {', '.join(reasons)}" if reasons else "")
             + (f" — {message.last_error}" if message.last_error else ""),
@@ -112,7 +113,7 @@ def _visit_entries(case, clock):
             borrower_local=clock.local(at),
             section="visit",
             kind=f"Field visit ({state})",
-            actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else "system",
+            actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else _("system"),
             summary=getattr(visit, "reason", "") or str(visit),
             details=[f"Report missing: {', '.join(missing)}."] if missing and state else [],
             record=f"visits.FieldVisit#{visit.pk}",

@@ -71,7 +71,8 @@ def test_dossier_shows_the_blocked_attempt_the_override_and_a_history_diff_with_
 
     page = response.content.decode()
     assert "BLOCKED" in page and "OVERRIDDEN" in page
-    assert re.search(rf"<code>assigned_collector</code>: {collector.username} → {other_collector.username}", page)
+    # The changed field by its label, in the reader's language (here English), not its column name.
+    assert re.search(rf"<li>Assigned collector: {collector.username} → {other_collector.username}</li>", page)
     assert "Borrower asked to be called back today" in page
 
 
