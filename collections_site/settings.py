@@ -417,6 +417,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_tracebacks_for_4xx": {"()": "core.logging.NoTracebackFor4xx"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_tracebacks_for_4xx"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

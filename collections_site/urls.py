@@ -1,11 +1,19 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from accounts.middleware import second_factor_exempt
 from cases import views as case_views
 from preferences import views as preference_views
 from visits import views as visit_views
+
+
+def favicon(request):
+    return redirect(static("core/favicon.svg"), permanent=True)
+
 
 admin.site.site_header = _("Collections back office")
 admin.site.site_title = _("Collections")
@@ -13,6 +21,8 @@ admin.site.index_title = _("Work overdue accounts lawfully")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", second_factor_exempt(favicon), name="favicon"),
     path("admin/", admin.site.urls),
     path("account/", include("accounts.urls")),
     path("work/", include("contacts.urls")),

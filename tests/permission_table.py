@@ -421,5 +421,6 @@ TABLE += [
     row("accounts:enrol", "login 200   200   200   200   200   200   200"),
     row("accounts:enrol", "login 200   200   200   200   200   200   200", method="POST", data={"token": "000000"}),
     row("verify", "200   200   200   200   200   200   200   200"),
+    row("favicon", "301   301   301   301   301   301   301   301"),
     row("set_language", "302   302   302   302   302   302   302   302"),
 ]
