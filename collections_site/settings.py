@@ -246,9 +246,16 @@ COMPLIANCE_SAMPLE_PER_AGENT = env.int("COMPLIANCE_SAMPLE_PER_AGENT", default=3)
 COMPLIANCE_SCAN_LOOKBACK_DAYS = env.int("COMPLIANCE_SCAN_LOOKBACK_DAYS", default=35)
 
 # --- Outreach -------------------------------------------------------------------
-LENDER_NAME = env.str("LENDER_NAME", default="示例消费金融 Demo Consumer Finance")
+# What borrowers read is in their own language: one text per language (JSON in the
+# environment), the message template's language choosing (contacts/borrower_text.py).
+LENDER_NAMES = env.json("LENDER_NAMES", default={"zh-hans": "示例消费金融", "en": "Demo Consumer Finance"})
 LENDER_HOTLINE = env.str("LENDER_HOTLINE", default="400-000-0000")
-PAYMENT_INSTRUCTIONS = env.str("PAYMENT_INSTRUCTIONS", default="Pay in the app or at any branch.")
+PAYMENT_INSTRUCTIONS = env.json(
+    "PAYMENT_INSTRUCTIONS",
+    default={"zh-hans": "请在App内或到任一网点还款。", "en": "Pay in the app or at any branch."},
+)
+# Chinese carriers require the sender's signature in 【】 on every text message.
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="【示例消费金融】")
 OUTBOX_DIR = Path(env.str("OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 # How long a process may keep the current policy profiles before reading them again

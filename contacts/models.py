@@ -25,6 +25,8 @@ class MessageTemplate(models.Model):
 
     VARIABLES = {
         "borrower_name",
+        # the amount with its currency, written the borrower's way (3,622.60 元 / CN¥3,622.60)
+        "amount",
         "amount_due",
         "currency",
         "days_past_due",

@@ -33,7 +33,7 @@ from cases.selectors import candidate_zones
 from policy.codes import Channel, Outcome
 from policy.selectors import current_profiles_by_code
 
-from . import engine, recording
+from . import borrower_text, engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
 from .services import TemplateError, render_template
@@ -364,9 +364,9 @@ def _send(message, case, at, decision, attempts) -> str:
         subject, body = render_template(
             message.template,
             case,
-            lender_name=settings.LENDER_NAME,
+            lender_name=borrower_text.in_language(settings.LENDER_NAMES, message.template.language),
             hotline=settings.LENDER_HOTLINE,
-            payment_instructions=settings.PAYMENT_INSTRUCTIONS,
+            payment_instructions=borrower_text.in_language(settings.PAYMENT_INSTRUCTIONS, message.template.language),
             extra=message.context,
         )
     except (TemplateError, ValueError) as error:

@@ -16,7 +16,7 @@ from cases.models import Borrower, CollectionCase
 from core.exceptions import NotPermitted, ServiceError
 from policy.codes import Channel, Outcome
 
-from . import engine, recording, template_text
+from . import borrower_text, engine, recording, template_text
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate
 from .template_text import MessageTooLong as MessageTooLong  # raised by render_template
 from .template_text import TemplateError
@@ -225,6 +225,7 @@ def render_template(
     account = case.account
     values = _OnlyAllowed(
         borrower_name=account.borrower.full_name,
+        amount=borrower_text.amount_for(account.outstanding_total, account.currency, template.language),
         amount_due=f"{account.outstanding_total:,.2f}",
         currency=account.currency,
         days_past_due=str(account.days_past_due),
@@ -239,7 +240,10 @@ def render_template(
             raise TemplateError(_("Variable {%(name)s} is not allowed.") % {"name": name})
         values[name] = str(value)
     channel = template.channel
+    body = template_text.render(template.body, values, limit=template_text.max_characters(channel), channel=channel)
+    if channel == Channel.SMS:
+        body = borrower_text.signed_sms(body, template.language)
     return (
         template_text.render(template.subject, values, limit=template_text.SUBJECT_MAX_CHARACTERS, channel=channel),
-        template_text.render(template.body, values, limit=template_text.max_characters(channel), channel=channel),
+        body,
     )

@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.middleware import second_factor_exempt
 from accounts.network import client_ip
 from audit.services import log_pii_access
 from cases.selectors import borrower_zone, case_timeline, visible_cases
+from contacts.borrower_text import in_language
 from core.exceptions import ServiceError
 from core.uploads import attachment, inline_image
 
@@ -55,7 +57,12 @@ def verify(request):
     return render(
         request,
         "visits/verify.html",
-        {"form": form, "result": result, "hotline": settings.LENDER_HOTLINE, "lender": settings.LENDER_NAME},
+        {
+            "form": form,
+            "result": result,
+            "hotline": settings.LENDER_HOTLINE,
+            "lender": in_language(settings.LENDER_NAMES, get_language()),
+        },
     )
 
 

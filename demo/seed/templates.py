@@ -16,7 +16,7 @@ class DemoTemplates:
             Channel.SMS,
             "zh-hans",
             "",
-            "{borrower_name}您好，您的贷款{loan_number}已逾期{days_past_due}天，应还{amount_due}{currency}。"
+            "{borrower_name}您好，您的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
             "如已还款请忽略。咨询请致电{hotline}。回复TD退订。",
             False,
         ),
@@ -25,7 +25,7 @@ class DemoTemplates:
             Channel.SMS,
             "en",
             "",
-            "Hello {borrower_name}, loan {loan_number} is {days_past_due} days past due: {amount_due} {currency}. "
+            "Hello {borrower_name}, loan {loan_number} is {days_past_due} days past due: {amount}. "
             "Already paid? Please ignore this. Questions: {hotline}. Reply STOP to opt out.",
             False,
         ),
@@ -34,9 +34,9 @@ class DemoTemplates:
             Channel.EMAIL,
             "en",
             "Your loan {loan_number}",
-            "Dear {borrower_name},\n\n{amount_due} {currency} is due on loan {loan_number} ({days_past_due} days "
+            "Dear {borrower_name},\n\n{amount} is due on loan {loan_number} ({days_past_due} days "
             "past due). {payment_instructions}\n\nIf you are in difficulty, call us on {hotline}: we can agree a "
-            "plan.\n\nTo stop emails, reply UNSUBSCRIBE.",
+            "plan.\n\nTo stop these emails, call {hotline} and tell us.",
             False,
         ),
         (
@@ -44,7 +44,7 @@ class DemoTemplates:
             Channel.LETTER,
             "zh-hans",
             "催收通知书",
-            "{borrower_name}：您在{lender_name}的贷款{loan_number}已逾期{days_past_due}天，未还金额{amount_due}{currency}。"
+            "{borrower_name}：您在{lender_name}的贷款{loan_number}已逾期{days_past_due}天，未还金额{amount}。"
             "请于收到本通知后尽快还款或与我们协商还款计划，电话{hotline}。",
             False,
         ),
@@ -53,8 +53,8 @@ class DemoTemplates:
             Channel.EMAIL,
             "zh-hans",
             "您的贷款{loan_number}还款提醒",
-            "{borrower_name}您好：\n\n您的贷款{loan_number}已逾期{days_past_due}天，应还{amount_due}{currency}。"
-            "{payment_instructions}\n\n如有困难请致电{hotline}，我们可以协商还款计划。\n\n退订请回复TD。",
+            "{borrower_name}您好：\n\n您的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
+            "{payment_instructions}\n\n如有困难请致电{hotline}，我们可以协商还款计划。\n\n如不希望再收到此类邮件，请致电{hotline}告知。",
             False,
         ),
         (
@@ -63,7 +63,7 @@ class DemoTemplates:
             "en",
             "Formal notice",
             "Dear {borrower_name}, loan {loan_number} with {lender_name} is {days_past_due} days past due with "
-            "{amount_due} {currency} outstanding. Please pay or call {hotline} to agree a plan.",
+            "{amount} outstanding. Please pay or call {hotline} to agree a plan.",
             False,
         ),
         (
@@ -164,6 +164,6 @@ class DemoTemplates:
             channel=Channel.SMS,
             language="zh-hans",
             by=author,
-            body="{borrower_name}您好，贷款{loan_number}逾期{days_past_due}天，应还{amount_due}{currency}。"
-            "可致电{hotline}协商分期。回复TD退订。",
+            body="{borrower_name}您好，贷款{loan_number}逾期{days_past_due}天，应还{amount}。"
+            "可致电{hotline}协商还款计划。回复TD退订。",
         )
