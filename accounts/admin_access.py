@@ -15,6 +15,7 @@ from core.adminkit import HistoryAdmin, ServiceAdminMixin, ServiceForm
 from core.exceptions import ServiceError
 
 from . import enrolment, services
+from .admin_roles import role_label
 from .models import AccessChange, EnrolmentCode
 
 
@@ -36,7 +37,7 @@ class AccessChangeForm(ServiceForm):
 @admin.register(AccessChange)
 class AccessChangeAdmin(ServiceAdminMixin, HistoryAdmin):
     form = AccessChangeForm
-    list_display = ["user", "kind", "role", "state", "requested_by", "asked_at", "decided_by"]
+    list_display = ["user", "kind", "role_name", "state", "requested_by", "asked_at", "decided_by"]
     list_filter = ["state", "kind"]
     list_select_related = ["user", "role", "requested_by", "decided_by"]
     search_fields = ["user__username", "requested_by__username"]
@@ -52,7 +53,14 @@ class AccessChangeAdmin(ServiceAdminMixin, HistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "role" and field is not None:
+            field.label_from_instance = role_label  # the role in the reader's language
+        return field
+
+    @admin.display(description=gettext_lazy("role"), ordering="role__name")
+    def role_name(self, change):
+        return role_label(change.role) if change.role_id else "—"
 
     @admin.display(description=gettext_lazy("asked at"), ordering="requested_at")
     def asked_at(self, change):
@@ -117,7 +125,14 @@ class EnrolmentCodeAdmin(ServiceAdminMixin, HistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "role" and field is not None:
+            field.label_from_instance = role_label  # the role in the reader's language
+        return field
+
+    @admin.display(description=gettext_lazy("role"), ordering="role__name")
+    def role_name(self, change):
+        return role_label(change.role) if change.role_id else "—"
 
     @admin.display(description=gettext_lazy("issued at"), ordering="issued_at")
     def issued(self, code):

@@ -30,6 +30,11 @@ def table_label(table: str) -> str:
     model = _models_by_table().get(table)
     if model is None:
         return _("a table no longer in use")
+    if any(field.name == "m2m_history_id" for field in model._meta.fields):
+        # A many-to-many link's history (a visit's agents): named by the two records it links.
+        linked = [f.related_model for f in model._meta.fields if f.is_relation and f.name != "history"]
+        record = " · ".join(_capitalised(related._meta.verbose_name) for related in linked)
+        return _("%(record)s, version") % {"record": record}
     if issubclass(model, HistoricalChanges):
         return _("%(record)s, version") % {"record": _capitalised(model.instance_type._meta.verbose_name)}
     return _capitalised(model._meta.verbose_name)

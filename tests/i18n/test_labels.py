@@ -4,6 +4,7 @@ borrower's verification page."""
 
 import re
 
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 import pytest
@@ -58,6 +59,9 @@ def test_roles_case_states_and_profiles_in_chinese(db, supervisor, collector):
     client, _user = _reader("Administrator", "zh-hans")
     roles = _text(client.get(reverse("admin:auth_group_changelist")))
     assert "合规审核员" in roles and "Compliance reviewer" not in roles
+    collector_role = Group.objects.get(name="Collector")
+    role_page = _text(client.get(reverse("admin:auth_group_change", args=[collector_role.pk])))
+    assert "贷款账户 · 可查看" in role_page and "Can view loan account" not in role_page
     profiles = _text(client.get(reverse("admin:policy_policyprofile_changelist")))
     assert "美国马萨诸塞州" in profiles and "US Massachusetts" not in profiles
     supervisor_client, _user = _reader("Supervisor", "zh-hans")
