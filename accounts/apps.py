@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Sign-in security")
 
     def ready(self):
-        from . import staff_events
+        from . import axes_labels, staff_events
 
         staff_events.connect()
+        axes_labels.install()

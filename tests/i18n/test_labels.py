@@ -83,3 +83,18 @@ def test_the_verify_page_speaks_the_borrowers_language(db):
     english = Client().get(reverse("verify"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Verify your visitor" in english and "核实来访人员" not in english
     assert "简体中文" in english  # the way to switch back
+
+
+def test_lockout_records_name_themselves_in_the_readers_language(db):
+    from axes.models import AccessAttempt
+    from django.utils import timezone, translation
+
+    attempt = AccessAttempt.objects.create(
+        username="collector9", ip_address="10.0.0.9", attempt_time=timezone.now(), failures_since_start=3
+    )
+    with translation.override("zh-hans"):
+        chinese = str(attempt)
+    with translation.override("en"):
+        english = str(attempt)
+    assert "登录失败" in chinese and "collector9" in chinese and "+00:00" not in chinese
+    assert english.startswith("Failed sign-ins by collector9") and "Attempted Access" not in english
