@@ -19,6 +19,12 @@ from .admin_roles import role_label
 from .models import AccessChange, EnrolmentCode
 
 
+def _only_active_people(db_field, kwargs) -> None:
+    """A change or a code is for someone still on the staff."""
+    if db_field.name == "user":
+        kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
+
+
 def _local(moment) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "—"
 
@@ -51,8 +57,7 @@ class AccessChangeAdmin(ServiceAdminMixin, HistoryAdmin):
         return ["user", "kind", "role", "reason", *self.readonly_fields]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
+        _only_active_people(db_field, kwargs)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "role" and field is not None:
             field.label_from_instance = role_label  # the role in the reader's language
@@ -123,16 +128,8 @@ class EnrolmentCodeAdmin(ServiceAdminMixin, HistoryAdmin):
         return ["user"] if obj is None else ["user", *self.readonly_fields]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "role" and field is not None:
-            field.label_from_instance = role_label  # the role in the reader's language
-        return field
-
-    @admin.display(description=gettext_lazy("role"), ordering="role__name")
-    def role_name(self, change):
-        return role_label(change.role) if change.role_id else "—"
+        _only_active_people(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=gettext_lazy("issued at"), ordering="issued_at")
     def issued(self, code):

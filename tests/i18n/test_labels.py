@@ -47,10 +47,12 @@ def test_the_ledger_names_records_and_fields(db):
     assert "借款人（历史版本）" in listing and "cases_historicalborrower" not in listing
     from audit.models import AuditLedger
 
-    entry = AuditLedger.objects.filter(table_name="cases_historicalcollectioncase", row_pk__isnull=False).first()
+    version = case.history.order_by("history_id").first()
+    entry = AuditLedger.objects.get(table_name="cases_historicalcollectioncase", row_pk=version.history_id)
     page = _text(client.get(reverse("admin:audit_auditledger_change", args=[entry.seq])))
     assert "history_change_reason" not in page and "assigned_collector_id" not in page
-    assert case.pk
+    # The sealed record and its columns by their labels.
+    assert "催收案件（历史版本）" in page and "负责催收员" in page
 
 
 def test_roles_case_states_and_profiles_in_chinese(db, supervisor, collector):
