@@ -11,10 +11,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.when import local_datetime
+
 from .models import AccessChange
 
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
+# django-otp names the model in untranslatable English ("TOTP device"); people call it
+# their authenticator, in their language.
+TOTPDevice._meta.verbose_name = _("authenticator")
+TOTPDevice._meta.verbose_name_plural = _("authenticators")
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -54,11 +60,11 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("set up"), ordering="created_at")
     def created(self, device):
-        return device.created_at
+        return local_datetime(device.created_at)
 
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, device):
-        return device.last_used_at
+        return local_datetime(device.last_used_at)
 
     @admin.display(description=_("removal"))
     def removal(self, device):

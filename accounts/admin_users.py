@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core.adminkit import ReadOnlyInline
 
-from .admin_roles import RoleFilter, role_label
+from .admin_roles import RoleFilter, permission_label, role_label
 from .models import StaffEvent
 
 
@@ -54,7 +54,7 @@ class StaffUserAdmin(UserAdmin):
         (
             gettext_lazy("Permissions"),
             {
-                "fields": ("is_active", "is_staff", "is_superuser", "groups", "change_roles", "user_permissions"),
+                "fields": ("is_active", "is_staff", "is_superuser", "role_names", "change_roles", "own_permissions"),
                 "description": gettext_lazy(
                     "Roles change only through a request that a second administrator approves."
                 ),
@@ -66,6 +66,13 @@ class StaffUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    # Roles and permissions are shown by their labels in the reader's language (the stored
+    # names are English), and are read-only here.
+    @admin.display(description=gettext_lazy("permissions of this user alone"))
+    def own_permissions(self, obj):
+        labels = sorted(permission_label(p) for p in obj.user_permissions.select_related("content_type"))
+        return ", ".join(labels) or "—"
+
     @admin.display(description=gettext_lazy("roles"))
     def role_names(self, obj):
         return ", ".join(role_label(group) for group in obj.groups.all())
@@ -76,7 +83,7 @@ class StaffUserAdmin(UserAdmin):
         return format_html('<a href="{}">{}</a>', url, gettext_lazy("Ask for a role change"))
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*super().get_readonly_fields(request, obj), "groups", "change_roles", "user_permissions"]
+        readonly = [*super().get_readonly_fields(request, obj), "role_names", "change_roles", "own_permissions"]
         if not request.user.is_superuser:
             readonly += ["is_superuser", "last_login", "date_joined"]
         return readonly

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .places import place_label
+
 
 class AccessLog(models.Model):
     ledger_sealed = True  # each row is chained in the ledger as it is written
@@ -44,8 +46,12 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self):
-        who = self.user.get_username() if self.user_id else "system"
-        return f"{who} opened borrower {self.borrower_id} ({self.where})"
+        who = self.user.get_username() if self.user_id else _("system")
+        return _("%(who)s saw borrower %(borrower)s's data (%(where)s)") % {
+            "who": who,
+            "borrower": self.borrower_id,
+            "where": place_label(self.where),
+        }
 
 
 class AuditLedger(models.Model):
@@ -75,7 +81,7 @@ class AuditLedger(models.Model):
         verbose_name = _("audit ledger entry")
         verbose_name_plural = _("audit ledger")
         constraints = [models.UniqueConstraint(fields=["table_name", "row_pk"], name="audit_ledger_row_once")]
-        permissions = [("verify_audit_chain", "Can verify the audit chain")]
+        permissions = [("verify_audit_chain", _("Can verify the audit chain"))]
 
     def __str__(self):
         return f"#{self.seq} {self.table_name}:{self.row_pk}"

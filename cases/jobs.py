@@ -17,9 +17,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.ledger import ledger_append_many, sealing_deferred
+from core.job_names import label_counts
 from core.jobs import scheduled_job
 from policy.selectors import current_profiles_by_code
 
@@ -417,3 +419,27 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
         "cases_returned": returned,
         "follow_ups": follow_ups,
     }
+
+
+# What the job-run pages call this module's counts (core.job_names).
+label_counts(
+    released=_("holds released"),
+    dpd_changed=_("days past due changed"),
+    resolved=_("cases resolved"),
+    opened=_("cases opened"),
+    holds_released=_("holds released"),
+    promises_broken=_("promises broken"),
+    instalments_missed=_("instalments missed"),
+    plans_broken=_("plans broken"),
+    cases_returned=_("cases returned to the ladder"),
+    follow_ups=_("follow-ups queued"),
+    rows=_("rows"),
+    created=_("created"),
+    updated=_("updated"),
+    unchanged=_("unchanged"),
+    errors=_("problems"),
+    **{
+        f"escalated_to_{state}": format_lazy(_("escalated to {state}"), state=label)
+        for state, label in CaseState.choices
+    },
+)

@@ -18,7 +18,8 @@ from core.uploads import attachment
 
 from .imports import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, PAYMENT_COLUMNS
 from .imports.background import may_import, start_import
-from .imports.feed import KINDS
+from .imports.feed import KINDS, failure_text
+from .imports.messages import stored_error_text
 from .models import Hold
 from .selectors import visible_cases
 
@@ -57,7 +58,7 @@ def import_feed(request):
     if form.is_bound and form.is_valid():
         run = start_import(form.cleaned_data["file"], form.cleaned_data["kind"], by=request.user)
         if run.status == JobRun.Status.FAILED:
-            messages.error(request, run.error)
+            messages.error(request, failure_text(run))
         return redirect("cases:import_progress", run_id=run.pk)
     context = {
         **admin.site.each_context(request),
@@ -81,7 +82,7 @@ def import_progress(request, run_id: int):
     running = run.status == JobRun.Status.RUNNING
     progress = read_progress(run.details.get("progress_key", "")) if running else None
     lines = run.details.get("lines") or 0
-    errors = run.details.get("errors", [])
+    errors = [stored_error_text(entry) for entry in run.details.get("errors", [])]
     context = {
         **admin.site.each_context(request),
         "title": _("Import of %(file)s") % {"file": run.details.get("file") or _("the loan feed")},

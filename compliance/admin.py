@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.labels import LedgerTableFilter, field_labels, table_label
 from audit.models import AccessLog, AuditLedger
+from audit.places import place_label
 from cases.admin import CaseServiceAdminMixin
 from cases.models import Borrower, CollectionCase
 from cases.selectors import visible_borrowers, visible_cases
@@ -60,7 +61,10 @@ class ManualFindingForm(ServiceForm):
 
 class FindingDecisionForm(ServiceForm):
     decision = forms.ChoiceField(
-        choices=[("confirm", "Confirm: a rule was bent"), ("dismiss", "Dismiss (say why below)")],
+        choices=[
+            ("confirm", gettext_lazy("Confirm: a rule was bent")),
+            ("dismiss", gettext_lazy("Dismiss (say why below)")),
+        ],
         widget=forms.RadioSelect,
     )
 
@@ -345,13 +349,27 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
         return False
 
 
+class PlaceFilter(admin.SimpleListFilter):
+    title = gettext_lazy("where")
+    parameter_name = "where"
+
+    def lookups(self, request, model_admin):
+        stored = AccessLog.objects.order_by().values_list("where", flat=True).distinct()
+        return sorted(((where, place_label(where)) for where in stored), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(where=self.value()) if self.value() else queryset
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyRecordAdmin):
     """The log keeps borrower and case by id (the audit layer knows no app above it); the
     names are joined here, in one query for the page."""
 
-    list_display = ["at", "user", "borrower_name", "loan_number", "where", "ip"]
-    list_filter = ["where"]
+    list_display = ["at", "user", "borrower_name", "loan_number", "place", "ip"]
+    fields = list_display
+    readonly_fields = fields
+    list_filter = [PlaceFilter]
     list_select_related = ["user"]
     search_fields = ["user__username"]
     search_help_text = gettext_lazy("A username, a loan number, or the start of the borrower's name.")
@@ -384,6 +402,10 @@ class AccessLogAdmin(ReadOnlyRecordAdmin):
     @admin.display(description=gettext_lazy("borrower"))
     def borrower_name(self, obj):
         return obj.borrower_full_name
+
+    @admin.display(description=gettext_lazy("where"), ordering="where")
+    def place(self, obj):
+        return place_label(obj.where)
 
     @admin.display(description=gettext_lazy("loan"))
     def loan_number(self, obj):

@@ -17,10 +17,14 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.selectors import borrower_zone
 from contacts.models import ContactAttempt
+from core.when import day_and_month, local_date
 from policy.codes import Channel, Reason
+from policy.models import PolicyProfile
 
 DEFAULT_DAYS = 30
 ROLLING_DAYS = 7
@@ -161,24 +165,31 @@ def _days(attempts, zone: ZoneInfo, first: date, last: date) -> list[Day]:
 
 
 DAILY_LEGEND = [
-    ("seg-allowed", "made"),
-    ("seg-off-hours", "off hours (refused or overridden)"),
-    ("seg-blocked", "refused (other reasons)"),
+    ("seg-allowed", gettext_lazy("made")),
+    ("seg-off-hours", gettext_lazy("off hours (refused or overridden)")),
+    ("seg-blocked", gettext_lazy("refused (other reasons)")),
 ]
 
 
 def _daily_chart(days: list[Day], caps, title: str) -> Chart:
     columns = [
         (
-            f"{d.day:%m-%d}",
+            day_and_month(d.day),
             [(d.allowed, "seg-allowed"), (d.off_hours, "seg-off-hours"), (d.blocked, "seg-blocked")],
-            f"{d.day:%Y-%m-%d}: {d.total} attempts ({d.allowed} made, {d.off_hours} off hours, {d.blocked} refused)",
+            _("%(day)s: %(total)s attempts (%(made)s made, %(off_hours)s off hours, %(refused)s refused)")
+            % {
+                "day": local_date(d.day),
+                "total": d.total,
+                "made": d.allowed,
+                "off_hours": d.off_hours,
+                "refused": d.blocked,
+            },
         )
         for d in days
     ]
     return stacked_bar_chart(
         title,
-        "Attempts per day; refused and off-hours attempts highlighted; daily caps as lines.",
+        _("Attempts per day; refused and off-hours attempts highlighted; daily caps as lines."),
         columns,
         caps,
         DAILY_LEGEND,
@@ -216,6 +227,17 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
 
 
 ATTEMPT_FIELDS = ["started_at", "allowed", "reasons", "channel"]
+# The caps drawn as lines: the profile's own fields, named by their labels.
+DAILY_CAPS = ["connected_calls_per_day", "sms_per_day", "unanswered_calls_per_number_per_day"]
+WEEKLY_CAPS = ["attempts_per_borrower_7d", "calls_per_debt_7d"]
+
+
+def _caps(profile, names: list[str], css: str) -> list[tuple[str, int, str]]:
+    return [
+        (PolicyProfile._meta.get_field(name).verbose_name, getattr(profile, name), css)
+        for name in names
+        if getattr(profile, name)
+    ]
 
 
 def case_intensity(case, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Intensity:
@@ -233,47 +255,33 @@ def case_intensity(case, *, days: int = DEFAULT_DAYS, now: datetime | None = Non
     )
     all_days = _days(attempts, zone, first - timedelta(days=ROLLING_DAYS - 1), last)
     shown = all_days[ROLLING_DAYS - 1 :]
-    daily_caps = [
-        (label, value, "cap-daily")
-        for label, value in (
-            ("connected calls per day", profile.connected_calls_per_day),
-            ("SMS per day", profile.sms_per_day),
-            ("unanswered calls per number per day", profile.unanswered_calls_per_number_per_day),
-        )
-        if value
-    ]
-    weekly_caps = [
-        (label, value, "cap-weekly")
-        for label, value in (
-            ("attempts per borrower in 7 days", profile.attempts_per_borrower_7d),
-            ("calls per debt in 7 days", profile.calls_per_debt_7d),
-        )
-        if value
-    ]
+    daily_caps = _caps(profile, DAILY_CAPS, "cap-daily")
+    weekly_caps = _caps(profile, WEEKLY_CAPS, "cap-weekly")
     rolling_columns = []
     for index, day in enumerate(shown, start=ROLLING_DAYS - 1):
         window = all_days[index - ROLLING_DAYS + 1 : index + 1]
         calls, other = sum(d.calls for d in window), sum(d.other for d in window)
         rolling_columns.append(
             (
-                f"{day.day:%m-%d}",
+                day_and_month(day.day),
                 [(calls, "seg-calls"), (other, "seg-other")],
-                f"7 days to {day.day:%Y-%m-%d}: {calls} calls, {other} other contacts made",
+                _("7 days to %(day)s: %(calls)s calls, %(other)s other contacts made")
+                % {"day": local_date(day.day), "calls": calls, "other": other},
             )
         )
     rolling = stacked_bar_chart(
-        "Contacts made in the 7 days to each day",
-        "Rolling seven-day totals against the weekly caps.",
+        _("Contacts made in the 7 days to each day"),
+        _("Rolling seven-day totals against the weekly caps."),
         rolling_columns,
         weekly_caps,
-        [("seg-calls", "phone calls"), ("seg-other", "other channels")],
+        [("seg-calls", _("phone calls")), ("seg-other", _("other channels"))],
     )
     return Intensity(
         zone=str(zone),
         first=first,
         last=last,
         days=shown,
-        daily=_daily_chart(shown, daily_caps, "Attempts per day (borrower's local days)"),
+        daily=_daily_chart(shown, daily_caps, _("Attempts per day (borrower's local days)")),
         rolling=rolling,
     )
 
@@ -309,6 +317,6 @@ def agent_intensity(agent, *, days: int = DEFAULT_DAYS, now: datetime | None = N
         first=first,
         last=last,
         days=shown,
-        daily=_daily_chart(shown, [], f"Attempts per day by {agent.get_username()}"),
+        daily=_daily_chart(shown, [], _("Attempts per day by %(agent)s") % {"agent": agent.get_username()}),
         cases=cases,
     )

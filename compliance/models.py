@@ -122,7 +122,7 @@ class Finding(models.Model):
                 condition=~Q(status="dismissed") | ~Q(review_note=""), name="finding_dismissal_has_reason"
             ),
         ]
-        permissions = [("run_compliance_scan", "Can run the compliance scan on demand")]
+        permissions = [("run_compliance_scan", _("Can run the compliance scan on demand"))]
 
     def __str__(self):
         return f"{self.get_rule_display()} ({self.get_severity_display().lower()}) #{self.pk}"

@@ -62,7 +62,9 @@ def dossier_search(request):
         visible_cases(request.user).filter(account__loan_number=loan).order_by("-opened_at").first() if loan else None
     )
     if case is None:
-        messages.error(request, f"No case for loan number {loan!r}." if loan else "Enter a loan number.")
+        messages.error(
+            request, _("No case for loan number “%(loan)s”.") % {"loan": loan} if loan else _("Enter a loan number.")
+        )
         return redirect("compliance:workspace")
     return redirect("compliance:dossier", case.pk)
 

@@ -7,15 +7,20 @@ from policy.codes import Channel, Outcome
 
 
 class LogContactForm(forms.Form):
-    channel = forms.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.FIELD_VISIT])
-    contact_point = forms.ModelChoiceField(queryset=ContactPoint.objects.none())
-    # Not needed to check the rules before dialling; clean() asks for it when saving.
-    outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
-    conversation = forms.BooleanField(
-        required=False, help_text=gettext_lazy("A real telephone conversation with the borrower.")
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=[c for c in Channel.choices if c[0] != Channel.FIELD_VISIT]
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    contact_point = forms.ModelChoiceField(label=gettext_lazy("Contact point"), queryset=ContactPoint.objects.none())
+    # Not needed to check the rules before dialling; clean() asks for it when saving.
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=[("", "—")] + Outcome.choices, required=False)
+    conversation = forms.BooleanField(
+        label=gettext_lazy("Conversation"),
+        required=False,
+        help_text=gettext_lazy("A real telephone conversation with the borrower."),
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     override_reason = forms.CharField(
+        label=gettext_lazy("Override reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=gettext_lazy("Supervisors only, and only for refusals the profile lets them override."),
@@ -28,9 +33,9 @@ class LogContactForm(forms.Form):
         field.label_from_instance = lambda point: (
             f"{point.get_kind_display()} {show_point(point)}"
             + (f" ({point.label})" if point.label else "")
-            + (" · third party" if point.owner == ContactPoint.Owner.THIRD_PARTY else "")
-            + (" · invalid" if point.is_invalid else "")
-            + (" · opted out" if point.opted_out else "")
+            + (f" · {_('third party')}" if point.owner == ContactPoint.Owner.THIRD_PARTY else "")
+            + (f" · {_('invalid')}" if point.is_invalid else "")
+            + (f" · {_('opted out')}" if point.opted_out else "")
         )
         if not can_override:
             del self.fields["override_reason"]

@@ -3,9 +3,24 @@
 from django.utils.translation import gettext_lazy as _
 
 from cases import jobs as case_jobs
+from core.job_names import label_counts
 from core.jobs import scheduled_job
 
 from . import outbox, receipts
+
+label_counts(
+    planned=_("reminders planned"),
+    no_template=_("no approved template"),
+    no_contact_point=_("no usable contact point"),
+    already_planned=_("already planned"),
+    sent=_("sent"),
+    deferred=_("deferred"),
+    suppressed=_("suppressed"),
+    retry=_("to retry"),
+    failed=_("failed"),
+    skipped=_("skipped"),
+    forgotten=_("nonces forgotten"),
+)
 
 
 @scheduled_job("plan_reminders", label=_("Plan reminders"))

@@ -105,7 +105,7 @@ class MessageTemplate(models.Model):
         verbose_name_plural = _("message templates")
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="template_code_version_unique")]
-        permissions = [("approve_messagetemplate", "Can approve message template versions")]
+        permissions = [("approve_messagetemplate", _("Can approve message template versions"))]
 
     def __str__(self):
         return (
@@ -297,7 +297,7 @@ class ContactAttempt(models.Model):
             models.Index(fields=["contact_point", "started_at"], name="attempt_point_time"),
             models.Index(fields=["allowed", "started_at"], name="attempt_allowed_time"),
         ]
-        permissions = [("override_contact_policy", "Can override an overridable contact refusal")]
+        permissions = [("override_contact_policy", _("Can override an overridable contact refusal"))]
 
     def __str__(self):
         verdict = "allowed" if self.allowed else "blocked"

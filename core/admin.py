@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 import kombu.exceptions
 
-from .job_names import job_label
+from .job_names import count_label, failure_text, job_label
 from .models import JobRun
 from .tasks import run_scheduled_job
 
@@ -35,7 +35,7 @@ class JobRunAdmin(admin.ModelAdmin):
     list_filter = [JobFilter, "status", "trigger"]
     list_select_related = ["started_by"]
     date_hierarchy = "started_at"
-    fields = ["job_name", "trigger", "started_at", "finished_at", "status", "what_it_did", "error", "started_by"]
+    fields = ["job_name", "trigger", "started_at", "finished_at", "status", "what_it_did", "problem", "started_by"]
     readonly_fields = fields
     change_list_template = "admin/core/jobrun/change_list.html"
 
@@ -48,8 +48,12 @@ class JobRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("what it did"))
     def what_it_did(self, obj):
-        """The run's counts as "name: number" pairs (nested steps flattened), not JSON."""
-        return "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in _flat(obj.counts)) or "—"
+        """The run's counts as "label: number" pairs (nested steps flattened), not JSON."""
+        return "; ".join(f"{name}: {value}" for name, value in _flat(obj.counts)) or "—"
+
+    @admin.display(description=gettext_lazy("what went wrong"))
+    def problem(self, obj):
+        return failure_text(obj) if obj.status == JobRun.Status.FAILED else "—"
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -86,6 +90,6 @@ class JobRunAdmin(admin.ModelAdmin):
 def _flat(counts, prefix=""):
     for name, value in (counts or {}).items():
         if isinstance(value, dict):
-            yield from _flat(value, f"{prefix}{name} › ")
+            yield from _flat(value, f"{prefix}{count_label(name)} › ")
         else:
-            yield f"{prefix}{name}", value
+            yield f"{prefix}{count_label(name)}", value

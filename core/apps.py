@@ -11,9 +11,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Each app declares its scheduled jobs in jobs.py and its role permissions in
-        # roles.py, found the way the admin finds admin.py.
-        autodiscover_modules("jobs", "roles")
+        # roles.py, and how its history reasons read in history_reasons.py, found the way
+        # the admin finds admin.py.
+        autodiscover_modules("jobs", "roles", "history_reasons")
         # Admin lists filter only by their own sidebar filters, never by free URL lookups.
-        from .admin_lookups import install  # noqa: PLC0415  (needs the admin app loaded)
+        from . import admin_icons, admin_lookups  # noqa: PLC0415  (need the admin app loaded)
 
-        install()
+        admin_lookups.install()
+        admin_icons.install()

@@ -48,7 +48,7 @@ class JobRun(models.Model):
         verbose_name_plural = _("job runs")
         ordering = ["-started_at"]
         db_table = "cases_jobrun"  # created by the cases app before the ground floor existed
-        permissions = [("run_nightly_cycle", "Can run the nightly cycle on demand")]
+        permissions = [("run_nightly_cycle", _("Can run the nightly cycle on demand"))]
 
     def __str__(self):
         return f"{job_label(self.job)} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_status_display()}"

@@ -101,7 +101,7 @@ def build_world() -> World:
         job="import_accounts",
         status=JobRun.Status.FAILED,
         counts={"errors": 1},
-        details={"file": "feed.csv", "kind": "accounts", "errors": [[2, "principal", "Required; this cell is empty."]]},
+        details={"file": "feed.csv", "kind": "accounts", "errors": [[2, "principal", "required", {}]]},
     )
     w.user, w.group = w.C, Group.objects.get(name="Collector")
     w.profile = PolicyProfile.objects.get(pk=current_profile("CN").pk)

@@ -9,15 +9,20 @@ from .models import FieldAgent, FieldVisit
 
 class RequestVisitForm(forms.Form):
     window_start = forms.DateTimeField(
-        help_text=gettext_lazy("Borrower-local date and time the window opens (YYYY-MM-DD HH:MM).")
+        label=gettext_lazy("Window start"),
+        help_text=gettext_lazy("Borrower-local date and time the window opens (YYYY-MM-DD HH:MM)."),
     )
-    window_end = forms.DateTimeField(help_text=gettext_lazy("When it closes (at most four hours later)."))
-    address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    window_end = forms.DateTimeField(
+        label=gettext_lazy("Window end"), help_text=gettext_lazy("When it closes (at most four hours later).")
+    )
+    address = forms.CharField(label=gettext_lazy("Address"), widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Why remote contact is not enough (numbers changed, calls refused…)."),
     )
     exception_reason = forms.CharField(
+        label=gettext_lazy("Exception reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text=gettext_lazy(
@@ -43,9 +48,12 @@ class RequestVisitForm(forms.Form):
 
 class DecisionForm(forms.Form):
     agents = forms.ModelMultipleChoiceField(
-        queryset=FieldAgent.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Agents"),
+        queryset=FieldAgent.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, visit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,9 +63,13 @@ class DecisionForm(forms.Form):
 
 class ReportForm(forms.ModelForm):
     promise_amount = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, help_text=gettext_lazy("If a promise to pay was agreed.")
+        label=gettext_lazy("Promise amount"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text=gettext_lazy("If a promise to pay was agreed."),
     )
-    promise_due = forms.DateField(required=False)
+    promise_due = forms.DateField(label=gettext_lazy("Promise due"), required=False)
 
     class Meta:
         model = FieldVisit

@@ -239,9 +239,9 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["case", "state"], name="visit_case_state")]
         permissions = [
-            ("approve_fieldvisit", "Can approve or reject field visits"),
-            ("request_visit_exception", "Can request a field visit as a documented exception"),
-            ("carry_out_fieldvisit", "Can check in to and report field visits"),
+            ("approve_fieldvisit", _("Can approve or reject field visits")),
+            ("request_visit_exception", _("Can request a field visit as a documented exception")),
+            ("carry_out_fieldvisit", _("Can check in to and report field visits")),
         ]
 
     def __str__(self):

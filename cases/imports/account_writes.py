@@ -36,7 +36,7 @@ def write_accounts(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
         return {}, refused.errors
     except IntegrityError as error:
         lines = f"lines {rows[0].line}–{rows[-1].line}" if len(rows) > 1 else f"line {rows[0].line}"
-        return {}, [RowError(rows[0].line, "", f"The database refused {lines}: {error}. Nothing was imported.")]
+        return {}, [RowError(rows[0].line, "", "database_refused", {"lines": lines, "detail": str(error)})]
 
 
 def _write(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
@@ -102,7 +102,7 @@ def _cleaned(instance, line: int, *, exclude) -> list[RowError]:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        return [RowError(line, "", _validation_message(error))]
+        return [RowError(line, "", "detail", {"detail": _validation_message(error)})]
     return []
 
 

@@ -18,7 +18,7 @@ from policy.codes import ProfileCode
 
 from ..models import PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, Language, LoanAccount, normalise_phone
 from .account_writes import write_accounts
-from .records import _max_length, _Record, _validation_message
+from .records import _max_length, _Record
 from .results import ImportResult
 from .run import _run
 
@@ -92,9 +92,7 @@ class _AccountChecker:
         for record, row in zip(records, parsed, strict=True):
             number = row.loan_number
             if number in self.first_line_of:
-                record.error(
-                    "loan_number", f"{number} already appears on line {self.first_line_of[number]} of this file."
-                )
+                record.error("loan_number", "repeated_loan", loan_number=number, line=self.first_line_of[number])
             elif number:
                 self.first_line_of[number] = record.line
         _check_against_book(records, parsed)
@@ -138,15 +136,17 @@ def _check_account(record: _Record) -> _AccountRow:
 
 def _check_principal(record: _Record, principal: Decimal | None, outstanding: Decimal | None) -> None:
     if principal is not None and outstanding is not None and outstanding > principal:
-        record.error("outstanding_principal", f"{outstanding} is more than the principal {principal}.")
+        record.error(
+            "outstanding_principal", "more_than_principal", outstanding=str(outstanding), principal=str(principal)
+        )
 
 
 def _checked_zone(record: _Record) -> str:
     zone = record.text("home_time_zone")
     try:
         validate_time_zone(zone)
-    except ValidationError as error:
-        record.error("home_time_zone", _validation_message(error))
+    except ValidationError:
+        record.error("home_time_zone", "not_a_time_zone", value=zone)
     return zone
 
 
@@ -156,14 +156,14 @@ def _checked_contact_points(record: _Record, phone_region: str) -> list[tuple[st
     if phone := record.text("phone"):
         try:
             points.append((ContactPoint.Kind.PHONE, *normalise_phone(phone, phone_region)))
-        except ValidationError as error:
-            record.error("phone", _validation_message(error))
+        except ValidationError:
+            record.error("phone", "not_a_phone", value=phone, region=phone_region)
     if email := record.text("email", max_length=longest).lower():
         try:
             validate_email(email)
             points.append((ContactPoint.Kind.EMAIL, email, ""))
         except ValidationError:
-            record.error("email", f"{email!r} is not a valid email address.")
+            record.error("email", "not_an_email", value=email)
     if postal := record.text("postal_address", max_length=longest):
         points.append((ContactPoint.Kind.POSTAL, postal, ""))
     return points
@@ -188,13 +188,9 @@ def _check_against_book(records: list[_Record], parsed: list[_AccountRow]) -> No
         currency = row.account["currency"]
         if currency and currency != kept_currency:
             record.error(
-                "currency", f"{row.loan_number} is kept in {kept_currency}; the feed cannot change it to {currency}."
+                "currency", "currency_kept", loan_number=row.loan_number, kept=kept_currency, currency=currency
             )
         if not row.national_id or row.national_id == kept_national_id:
             continue
         if kept_national_id or row.national_id in taken:
-            record.error(
-                "national_id",
-                f"{row.loan_number} belongs to another borrower than the one with this "
-                "national ID; correct the borrower in the admin, not through the feed.",
-            )
+            record.error("national_id", "other_borrower", loan_number=row.loan_number)

@@ -60,10 +60,10 @@ def _check_payment(record: _Record, accounts: dict[str, LoanAccount]) -> _Paymen
     loan_number = record.text("loan_number", required=True)
     account = accounts.get(loan_number) if loan_number else None
     if loan_number and account is None:
-        record.error("loan_number", f"No account has loan number {loan_number}.")
+        record.error("loan_number", "unknown_loan", loan_number=loan_number)
     amount = record.money("amount", required=True)
     if amount == 0:
-        record.error("amount", "A payment amount must be more than 0.")
+        record.error("amount", "zero_payment")
     return _PaymentRow(
         line=record.line,
         account=account,

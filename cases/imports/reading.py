@@ -68,8 +68,7 @@ class CsvFile:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                message = "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again."
-                raise InvalidCsv([RowError(number, "", message)]) from exc
+                raise InvalidCsv([RowError(number, "", "not_utf8")]) from exc
             # A lone carriage return ends a line too, as the csv module expects.
             yield from io.StringIO(text, newline="") if "\r" in text[:-2] else (text,)
 
@@ -80,18 +79,16 @@ def read_csv(file, *, columns: Iterable[str] = (), required: Iterable[str] = ())
 
 
 def _check_header(header: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> None:
-    errors = [
-        RowError(1, name, "Required column is missing from the header.") for name in required if name not in header
-    ]
+    errors = [RowError(1, name, "missing_column") for name in required if name not in header]
     if columns:
         # Blank header cells are tolerated: spreadsheets often export a trailing comma.
         errors += [
-            RowError(1, name, f"Unknown column {name!r}; expected some of: {', '.join(columns)}.")
+            RowError(1, name, "unknown_column", {"name": name, "columns": ", ".join(columns)})
             for name in header
             if name and name not in columns
         ]
     errors += [
-        RowError(1, name, "Column appears twice in the header.")
+        RowError(1, name, "repeated_column")
         for name in sorted({name for name in header if name and header.count(name) > 1})
     ]
     if errors:

@@ -30,25 +30,25 @@ class _Record:
         self.values = values
         self.errors: list[RowError] = []
 
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.line, column, message))
+    def error(self, column: str, code: str, **params) -> None:
+        self.errors.append(RowError(self.line, column, code, params))
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = (self.values.get(column) or "").strip()
         if "\x00" in value:
             # PostgreSQL cannot store it; refuse the cell rather than fail the whole write.
-            self.error(column, "Contains a NUL character; remove it and try again.")
+            self.error(column, "nul")
             return ""
         if required and not value:
-            self.error(column, "Required; this cell is empty.")
+            self.error(column, "required")
         elif max_length and len(value) > max_length:
-            self.error(column, f"At most {max_length} characters (this has {len(value)}).")
+            self.error(column, "too_long", max_length=max_length, length=len(value))
         return value
 
     def choice(self, column: str, choices: list[str], *, required: bool = False, normalise=str) -> str:
         value = normalise(self.text(column, required=required))
         if value and value not in choices:
-            self.error(column, f"{value!r} is not one of {', '.join(choices)}.")
+            self.error(column, "not_a_choice", value=value, choices=", ".join(choices))
         return value
 
     def money(self, column: str, *, required: bool = False) -> Decimal | None:
@@ -60,14 +60,14 @@ class _Record:
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
-            self.error(column, f"{raw!r} is not an amount; write it like 1234.50 (no separators or currency).")
+            self.error(column, "not_an_amount", value=raw)
         elif value < 0:
-            self.error(column, f"{raw} is negative; amounts must be 0 or more.")
+            self.error(column, "negative", value=raw)
         elif value > LARGEST_AMOUNT:
             # Before quantize(), which cannot hold more than the context's 28 digits.
-            self.error(column, f"{raw} is larger than the largest amount stored ({LARGEST_AMOUNT}).")
+            self.error(column, "too_large", value=raw, largest=str(LARGEST_AMOUNT))
         elif value != value.quantize(Decimal("0.01")):
-            self.error(column, f"{raw} has more than two decimal places.")
+            self.error(column, "too_many_decimals", value=raw)
         else:
             return value.quantize(Decimal("0.01"))
         return None
@@ -81,7 +81,7 @@ class _Record:
                 return date.fromisoformat(raw)
         except ValueError:
             pass
-        self.error(column, f"{raw!r} is not a date written YYYY-MM-DD.")
+        self.error(column, "not_a_date", value=raw)
         return None
 
     def aware_datetime(self, column: str) -> datetime | None:
@@ -89,11 +89,11 @@ class _Record:
         try:
             value = datetime.fromisoformat(raw) if raw else None
         except ValueError:
-            self.error(column, f"{raw!r} is not an ISO 8601 timestamp such as 2026-11-20T10:15:00+08:00.")
+            self.error(column, "not_a_timestamp", value=raw)
             return None
         if value is not None and timezone.is_naive(value):
             # A naive time is ambiguous across the lender's and the borrowers' zones.
-            self.error(column, f"{raw!r} has no UTC offset; give the offset, e.g. {raw}+08:00.")
+            self.error(column, "no_offset", value=raw, example=f"{raw}+08:00")
             return None
         return value
 
@@ -107,11 +107,7 @@ def _records(rows: Iterable[dict]):
         record = _Record(line, values)
         if extra:
             # Usually an unquoted comma inside a value (1,000.00), which shifts every cell after it.
-            record.error(
-                "",
-                f"{len(extra)} more cell(s) than the header has columns; quote values that "
-                "contain commas and write amounts without thousands separators.",
-            )
+            record.error("", "extra_cells", count=len(extra))
         yield record
 
 

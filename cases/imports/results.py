@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
+from .messages import wording
+
 # Problems an import keeps and shows: a file wrong on every one of 500,000 lines must not
 # become a 500,000-line error page; the count says how many there were in all.
 REPORTED_ERRORS = 200
@@ -15,12 +19,25 @@ REPORTED_ERRORS = 200
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem: where it is, and what it is as a code and its values (messages.py)."""
+
     row_number: int
     field: str
-    message: str
+    code: str
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def message(self) -> str:
+        return wording(self.code, self.params)
+
+    def stored(self) -> list:
+        return [self.row_number, self.field, self.code, self.params]
 
     def __str__(self) -> str:
-        where = f"line {self.row_number}, field {self.field}" if self.field else f"line {self.row_number}"
+        if self.field:
+            where = _("line %(line)s, column %(column)s") % {"line": self.row_number, "column": self.field}
+        else:
+            where = _("line %(line)s") % {"line": self.row_number}
         return f"{where}: {self.message}"
 
 

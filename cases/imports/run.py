@@ -140,7 +140,7 @@ def _write_each(rows: list, write_one, by) -> tuple[dict[str, int], list[RowErro
                 outcome = write_one(row, by)
         except (CaseServiceError, ValidationError, IntegrityError) as refusal:
             message = _validation_message(refusal) if isinstance(refusal, ValidationError) else str(refusal)
-            refusals.append(RowError(row.line, "", message))
+            refusals.append(RowError(row.line, "", "detail", {"detail": message}))
             continue
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes, refusals
@@ -174,10 +174,15 @@ def _record_run(
     run.error = error
     run.details = {
         **run.details,
-        "errors": [[e.row_number, _storable(e.field), _storable(e.message)] for e in result.errors[:REPORTED_ERRORS]],
+        "errors": [_storable_error(e) for e in result.errors[:REPORTED_ERRORS]],
     }
     run.save()
     return run
+
+
+def _storable_error(error: RowError) -> list:
+    params = {name: _storable(value) if isinstance(value, str) else value for name, value in error.params.items()}
+    return [error.row_number, _storable(error.field), error.code, params]
 
 
 def _storable(text: str) -> str:

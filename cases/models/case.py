@@ -132,16 +132,16 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [models.Index(fields=["assigned_collector", "state"], name="case_collector_state")]
         permissions = [
-            ("escalate_case", "Can escalate a case one rung"),
-            ("refer_to_legal", "Can refer a case to legal action"),
-            ("settle_case", "Can close a case as settled"),
-            ("write_off_case", "Can write a case off"),
-            ("assign_case", "Can assign cases to collectors"),
-            ("place_hold", "Can place a hold on a case"),
-            ("release_hold", "Can release a hold"),
-            ("approve_repayment_plan", "Can approve repayment plans beyond policy"),
-            ("view_full_national_id", "Can see borrowers' national ID numbers unmasked"),
-            ("view_full_contact_details", "Can see borrowers' phone numbers and addresses unmasked"),
+            ("escalate_case", _("Can escalate a case one rung")),
+            ("refer_to_legal", _("Can refer a case to legal action")),
+            ("settle_case", _("Can close a case as settled")),
+            ("write_off_case", _("Can write a case off")),
+            ("assign_case", _("Can assign cases to collectors")),
+            ("place_hold", _("Can place a hold on a case")),
+            ("release_hold", _("Can release a hold")),
+            ("approve_repayment_plan", _("Can approve repayment plans beyond policy")),
+            ("view_full_national_id", _("Can see borrowers' national ID numbers unmasked")),
+            ("view_full_contact_details", _("Can see borrowers' phone numbers and addresses unmasked")),
         ]
 
     def __str__(self):

@@ -24,6 +24,7 @@ from cases.models import (
     RepaymentPlan,
 )
 from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
+from core.change_reasons import read_change_reason
 from core.masking import mask_national_id
 
 from ..models import Complaint, Finding, ReviewSample
@@ -141,7 +142,7 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
             url=admin_url(label, object_id),
             change_type=CHANGE_TYPES.get(record.history_type, record.history_type),
             user=record.history_user.get_username() if record.history_user_id else _("system"),
-            reason=record.history_change_reason or "",
+            reason=read_change_reason(record.history_change_reason),
             changes=[
                 (name, shown(label, name, old, record), shown(label, name, new, record)) for name, old, new in changes
             ],

@@ -4,6 +4,8 @@ name (a history row's changed field), in the reader's language."""
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 
+from core.change_reasons import read_change_reason
+
 register = template.Library()
 
 
@@ -21,3 +23,9 @@ def field_label(opts, name: str) -> str:
 def get_item(mapping, key):
     """``mapping[key]``, or None: for labels kept in a dict by field name."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def change_reason(stored: str) -> str:
+    """A history row's "why" in the reader's language (core.change_reasons)."""
+    return read_change_reason(stored)

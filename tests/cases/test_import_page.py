@@ -14,6 +14,7 @@ from cases.imports import import_csv
 from cases.models import Borrower, LoanAccount
 from core.models import JobRun
 from core.progress import report_progress
+from preferences.models import StaffProfile
 from tests.clients import sign_in
 from tests.feeds import SMITH, WANG, accounts_csv, upload
 
@@ -47,7 +48,7 @@ def test_a_refused_file_lists_its_first_problems_and_counts_the_rest(db, eager_t
     page = admin_client.get(response["Location"]).content.decode()
     assert "Nothing was imported: the file has 250 errors." in page
     assert page.count("<tr><td>") == 200 and "…and 50 more problems not listed" in page
-    assert "<td>2</td><td>principal</td>" in page
+    assert "<td>2</td><td><code>principal</code></td>" in page
     assert LoanAccount.objects.count() == Borrower.objects.count() == 0
 
 
@@ -109,3 +110,25 @@ def test_a_file_wrong_on_every_line_is_checked_in_bounded_memory(db):
     assert (result.error_count, len(result.errors)) == (30_000, 200)
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     assert JobRun.objects.get().counts["errors"] == 30_000
+
+
+def test_problems_are_worded_in_the_readers_language_not_the_importers(db, eager_tasks, admin_client, administrator):
+    """Kept as codes: an import run while the page was English reads Chinese to a Chinese
+    reader, and a run stored before codes (its sentence kept as written) still shows."""
+    bad = {**WANG, "principal": "lots"}
+    response = admin_client.post(
+        reverse("cases:import_feed"), {"kind": "accounts", "file": upload(accounts_csv(bad))}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    run = JobRun.objects.get(job="import_accounts")
+    assert run.details["errors"] == [[2, "principal", "not_an_amount", {"value": "lots"}]]
+    english = admin_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "“lots” is not an amount" in english
+    StaffProfile.objects.update_or_create(user=administrator, defaults={"language": "zh-hans"})
+    admin_client.logout()
+    sign_in(admin_client, administrator)  # the preference is read when a session starts
+    chinese = admin_client.get(response["Location"]).content.decode()
+    assert "“lots”不是金额" in chinese and "is not an amount" not in chinese
+
+    run.details["errors"] = [[2, "principal", "Required; this cell is empty."]]
+    run.save()
+    assert "Required; this cell is empty." in admin_client.get(response["Location"]).content.decode()

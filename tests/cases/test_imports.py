@@ -47,7 +47,8 @@ def test_missing_required_column_is_an_error_on_line_1(db):
     columns = [column for column in ACCOUNT_COLUMNS if column != "currency"]
     result = import_csv(io.StringIO(accounts_csv(WANG, columns=columns)), "accounts")
     assert not result.ok
-    assert RowError(1, "currency", "Required column is missing from the header.") in result.errors
+    assert RowError(1, "currency", "missing_column") in result.errors
+    assert result.errors[0].message == "Required column is missing from the header."
     assert LoanAccount.objects.count() == 0
 
 
@@ -261,7 +262,7 @@ def test_failed_import_still_leaves_a_failed_job_run(db, administrator):
     run = JobRun.objects.get(job="import_accounts")
     assert not result.ok
     assert run.status == JobRun.Status.FAILED and run.started_by == administrator and run.trigger == "test"
-    assert "line 2, field principal" in run.error and run.counts["errors"] == 1
+    assert "line 2, column principal" in run.error and run.counts["errors"] == 1
     assert run.finished_at is not None
 
 
@@ -300,7 +301,7 @@ def test_command_prints_every_error_and_fails(db, tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError, match="2 error"):
         call_command("import_loans", str(path), stderr=err)
-    assert "line 3, field currency:" in err.getvalue() and "line 3, field principal:" in err.getvalue()
+    assert "line 3, column currency:" in err.getvalue() and "line 3, column principal:" in err.getvalue()
     assert LoanAccount.objects.count() == 0
 
 
@@ -337,7 +338,7 @@ def test_administrator_uploads_a_bad_file_and_sees_the_line(db, eager_tasks, adm
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<td>3</td><td>principal</td>" in page
+    assert "<td>3</td><td><code>principal</code></td>" in page
     assert "Nothing was imported" in page
     assert book_counts() == before
 

@@ -67,7 +67,8 @@ def test_dossier_shows_the_blocked_attempt_the_override_and_a_history_diff_with_
     assert reassigned.user == supervisor.username
     assert ("assigned_collector", collector.username, other_collector.username) in reassigned.changes
     attempt_rows = {c.reason: c.user for c in found.history if c.model == "contacts.ContactAttempt"}
-    assert attempt_rows["blocked"] == collector.username and attempt_rows["overridden"] == supervisor.username
+    assert attempt_rows["refused by the contact rules"] == collector.username
+    assert attempt_rows["refused, then overridden by a supervisor"] == supervisor.username
 
     page = response.content.decode()
     assert "BLOCKED" in page and "OVERRIDDEN" in page
@@ -171,7 +172,7 @@ def test_opening_and_exporting_a_dossier_is_logged(db, worked_case, reviewer):
         (reviewer.pk, borrower, worked_case.pk, "dossier CSV", "127.0.0.1"),
     ]
     listing = client.get(reverse("admin:audit_accesslog_changelist")).content.decode()
-    assert "dossier CSV" in listing and reviewer.username in listing
+    assert "case dossier (CSV export)" in listing and reviewer.username in listing
 
 
 def test_csv_export_carries_the_timeline_and_the_history(db, worked_case, reviewer, supervisor):

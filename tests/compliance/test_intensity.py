@@ -42,7 +42,7 @@ def test_case_chart_draws_caps_and_highlights_refused_and_off_hours(db, reviewer
     assert len(re.findall(r'<rect class="seg-allowed"', daily)) == 1  # one day with made contacts
     assert len(re.findall(r'<rect class="seg-blocked"', daily)) == 1
     assert len(re.findall(r'<rect class="seg-off-hours"', daily)) == 1
-    assert "connected calls per day: 3" in daily and "SMS per day: 1" in daily
+    assert "connected calls per day: 3" in daily and "texts per day: 1" in daily
     assert "attempts per borrower in 7 days: 10" in rolling
     assert "<script" not in daily + rolling
     days = response.context["intensity"].days

@@ -1,9 +1,10 @@
 """The interface in Chinese and English: a complete catalogue, each person's own language,
 money and dates the reader's way, and borrowers written to in their own language."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template import Context, Template
@@ -17,6 +18,7 @@ from cases.models import CaseState
 from contacts import outbox
 from contacts.models import OutboundMessage
 from contacts.services import approve_template, save_template_version
+from core.when import day_and_month, local_date, local_datetime
 from policy.codes import Channel
 from preferences.models import StaffProfile
 from tests.factories import make_user, phone_case
@@ -154,12 +156,16 @@ def test_money_is_written_the_readers_way(language, currency, expected):
         assert MONEY.render(Context({"amount": Decimal("1234.5"), "currency": currency})) == expected
 
 
-def test_dates_follow_the_locale():
+def test_dates_follow_the_locale_in_one_style_each():
     day = date(2026, 11, 23)
+    moment = datetime(2026, 11, 23, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
     with translation.override("zh-hans"):
-        assert formats.date_format(day) == "2026年11月23日"
+        assert formats.date_format(day) == local_date(day) == "2026年11月23日"
+        assert local_datetime(moment, ZoneInfo("Asia/Shanghai"), show_zone=True) == "2026年11月23日 09:05 CST"
     with translation.override("en"):
-        assert formats.date_format(day) == "Nov. 23, 2026"
+        assert formats.date_format(day) == local_date(day) == "23 Nov 2026"
+        assert local_datetime(moment, ZoneInfo("Asia/Shanghai")) == "23 Nov 2026 09:05"
+        assert day_and_month(day) == "23 Nov"
 
 
 # --- borrowers in their own language ----------------------------------------------------------

@@ -1,0 +1,26 @@
+"""How the contact records' history reasons read (core.change_reasons)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.change_reasons import pattern, phrases
+
+from .models import OutboundMessage
+
+phrases(
+    {
+        "allowed": gettext_lazy("allowed by the contact rules"),
+        "blocked": gettext_lazy("refused by the contact rules"),
+        "overridden": gettext_lazy("refused, then overridden by a supervisor"),
+        "wrong number reported on a call": gettext_lazy("wrong number reported on a call"),
+        "approved": gettext_lazy("approved"),
+    }
+)
+
+
+def _receipt(values: dict) -> str:
+    state = dict(OutboundMessage.State.choices).get(values["status"], values["status"])
+    return _("delivery receipt: %(state)s") % {"state": state}
+
+
+pattern(r"delivery receipt: (?P<status>\w+)", _receipt)
