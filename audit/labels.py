@@ -40,12 +40,27 @@ def table_label(table: str) -> str:
     return _capitalised(model._meta.verbose_name)
 
 
+# django-simple-history's own columns on every history table, named in English by it.
+HISTORY_COLUMNS = {
+    "history_id": gettext_lazy("history row"),
+    "history_date": gettext_lazy("changed at"),
+    "history_change_reason": gettext_lazy("why"),
+    "history_type": gettext_lazy("kind of change"),
+    "history_user_id": gettext_lazy("changed by"),
+}
+
+
 def field_labels(table: str, fields: str) -> str:
     model = _models_by_table().get(table)
     labels = []
     for name in fields.split():
         field = next((f for f in model._meta.concrete_fields if f.attname == name), None) if model else None
-        labels.append(str(field.verbose_name) if field is not None else _("a column no longer in use"))
+        if name in HISTORY_COLUMNS:
+            labels.append(str(HISTORY_COLUMNS[name]))
+        elif field is not None:
+            labels.append(str(field.verbose_name))
+        else:
+            labels.append(_("a column no longer in use"))
     return ", ".join(labels)
 
 

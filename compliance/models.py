@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.when import local_date
+
 
 class Severity(models.TextChoices):
     LOW = "low", _("Low")
@@ -184,7 +186,11 @@ class ReviewSample(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "agent", "week"], name="review_sample_unique")]
 
     def __str__(self):
-        return f"Sample {self.week:%Y-%m-%d} · {self.agent} · case {self.case_id}"
+        return _("Sample of the week from %(week)s · %(agent)s · case %(case)s") % {
+            "week": local_date(self.week),
+            "agent": self.agent,
+            "case": self.case_id,
+        }
 
 
 class Complaint(models.Model):
@@ -275,7 +281,11 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        return f"Complaint #{self.pk}: {self.get_category_display()} ({self.borrower})"
+        return _("Complaint %(pk)s: %(category)s (%(borrower)s)") % {
+            "pk": self.pk,
+            "category": self.get_category_display(),
+            "borrower": self.borrower,
+        }
 
     @property
     def is_open(self) -> bool:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .job_names import job_label
+from .when import local_datetime
 
 
 class JobRun(models.Model):
@@ -51,7 +52,7 @@ class JobRun(models.Model):
         permissions = [("run_nightly_cycle", _("Can run the nightly cycle on demand"))]
 
     def __str__(self):
-        return f"{job_label(self.job)} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.get_status_display()}"
+        return f"{job_label(self.job)} {local_datetime(self.started_at)} {self.get_status_display()}"
 
     @property
     def duration(self):

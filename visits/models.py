@@ -245,7 +245,11 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"Visit {self.pk} · case {self.case_id} ({self.get_state_display()})"
+        return _("Visit %(pk)s · case %(case)s (%(state)s)") % {
+            "pk": self.pk,
+            "case": self.case_id,
+            "state": self.get_state_display(),
+        }
 
     @property
     def profile(self):
@@ -353,7 +357,7 @@ class VisitNotice(models.Model):
         indexes = [models.Index(fields=["visit", "kind"], name="visitnotice_visit_kind")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · visit {self.visit_id}"
+        return _("%(kind)s · visit %(visit)s") % {"kind": self.get_kind_display(), "visit": self.visit_id}
 
 
 class VerifyCounter(models.Model):

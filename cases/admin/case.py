@@ -61,6 +61,11 @@ class CollectionCaseForm(forms.ModelForm):
 @admin.register(CollectionCase)
 class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
     fsm_fields = ["state"]
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return _("Next step on the ladder")
+
     form = CollectionCaseForm
     change_form_template = "admin/cases/collectioncase/change_form.html"
     list_display = [

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import format_money
+
 from .borrowers import Borrower
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -144,4 +146,4 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["account", "paid_at"], name="payment_account_time")]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} ({self.reference})"
+        return f"{format_money(self.amount, self.currency)} ({self.reference})"

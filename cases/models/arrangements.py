@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import format_money
+from core.when import local_date
+
 from .accounts import MONEY, Currency
 
 
@@ -70,7 +73,10 @@ class PromiseToPay(models.Model):
         indexes = [models.Index(fields=["status", "due_date"], name="promise_status_due")]
 
     def __str__(self):
-        return f"{self.amount} {self.currency} by {self.due_date}"
+        return _("%(amount)s by %(date)s") % {
+            "amount": format_money(self.amount, self.currency),
+            "date": local_date(self.due_date),
+        }
 
 
 class RepaymentPlan(models.Model):
@@ -119,7 +125,11 @@ class RepaymentPlan(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Plan {self.pk}: {self.total_amount} {self.currency} ({self.get_status_display()})"
+        return _("Plan %(pk)s: %(total)s (%(status)s)") % {
+            "pk": self.pk,
+            "total": format_money(self.total_amount, self.currency),
+            "status": self.get_status_display(),
+        }
 
 
 class Installment(models.Model):
@@ -146,4 +156,8 @@ class Installment(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "sequence"], name="installment_sequence_unique")]
 
     def __str__(self):
-        return f"#{self.sequence} {self.amount} due {self.due_date}"
+        return _("#%(sequence)s: %(amount)s due %(date)s") % {
+            "sequence": self.sequence,
+            "amount": format_money(self.amount, self.plan.currency),
+            "date": local_date(self.due_date),
+        }

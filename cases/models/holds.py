@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.uploads import DOCUMENTS, ProtectedFileField, RandomName
+from core.when import local_date
 
 
 class HoldQuerySet(models.QuerySet):
@@ -91,7 +92,7 @@ class Hold(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} from {timezone.localtime(self.starts_at):%Y-%m-%d}"
+        return _("%(kind)s from %(date)s") % {"kind": self.get_kind_display(), "date": local_date(self.starts_at)}
 
     @property
     def is_active(self) -> bool:

@@ -26,6 +26,7 @@ from django.urls import reverse
 import polib
 import pytest
 
+from policy.codes import ProfileCode
 from preferences.models import StaffProfile
 from tests.permission_table import TABLE
 from tests.permission_world import ACTORS, args_for, build_world, client_for
@@ -53,6 +54,8 @@ BOTH_LANGUAGES = ["简体中文", "English"]
 # Codes a person types or reads as such (the demo loan-number prefix, a setting name the
 # operator configures): reviewed, kept short.
 CODES_PEOPLE_USE = {"totp"}
+# The policy profiles' codes (CN, UK-FCA, US-REGF…): names of rule books, read as codes.
+PROFILE_CODES = sorted(ProfileCode.values, key=len, reverse=True)
 # Latin words a Chinese reader reads as they are: a date format hint, file types.
 LATIN_PEOPLE_READ = {"YYYY-MM-DD", "YYYY-MM-DD HH:MM", "PDF, JPEG, PNG", "JPEG, PNG"}
 
@@ -77,7 +80,7 @@ def _english_sentences() -> list[str]:
 
 # Written by the system, not by people: shown only through labels and renderers, so never
 # taken as "what people wrote".
-SYSTEM_WRITTEN_APPS = {"contenttypes", "sessions", "admin", "audit", "core", "axes", "otp_totp", "django_celery_beat"}
+SYSTEM_WRITTEN_APPS = {"contenttypes", "sessions", "admin", "audit", "core", "axes", "django_celery_beat"}
 SYSTEM_WRITTEN_FIELDS = {("cases", "caseevent"), ("auth", "permission"), ("auth", "group")}
 
 
@@ -107,10 +110,15 @@ def _people_text() -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+# Not words in any language: a URL path (/admin/login/), a placeholder a template author
+# types ({borrower_name}), a slug such as a template's code (sms-reminder-dpd1).
+NOT_WORDS = re.compile(r"(?<!\w)/[\w./-]*|\{\w+\}|\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
+
+
 def _without(text: str, people_text: list[str]) -> str:
-    for allowed in [*people_text, *BOTH_LANGUAGES]:
+    for allowed in [*people_text, *BOTH_LANGUAGES, *PROFILE_CODES]:
         text = text.replace(allowed, " ")
-    return text
+    return NOT_WORDS.sub(" ", text)
 
 
 def _pages(w):
