@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.adminkit import HistoryAdmin
+from core.money import format_money
 
 from .. import selectors
 from ..models import LoanAccount, Payment
@@ -34,7 +35,7 @@ class LoanAccountAdmin(HistoryAdmin):
 
     @admin.display(description=_("outstanding"))
     def outstanding(self, obj):
-        return f"{obj.outstanding_total:,.2f} {obj.currency}"
+        return format_money(obj.outstanding_total, obj.currency)
 
 
 @admin.register(Payment)

@@ -17,6 +17,7 @@ from django_fsm.admin import FSMAdminMixin
 from audit.services import log_pii_access
 from core.adminkit import HistoryAdmin, ReadOnlyInline, remember_viewer, viewer
 from core.exceptions import ServiceError
+from core.money import format_money
 from core.paginators import EstimatedCountPaginator
 
 from .. import selectors, services
@@ -133,7 +134,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("outstanding"))
     def outstanding(self, obj):
-        return f"{obj.account.outstanding_total:,.2f} {obj.account.currency}"
+        return format_money(obj.account.outstanding_total, obj.account.currency)
 
     @admin.display(description=_("case summary"))
     def summary(self, obj):

@@ -4,6 +4,8 @@
 ``|time_with_zone`` → "09:30 CST". The value keeps the zone it carries (a ``timezone``
 filter before it picks the borrower's)."""
 
+from datetime import datetime
+
 from django import template
 from django.utils.formats import date_format, time_format
 from django.utils.timezone import template_localtime
@@ -25,3 +27,11 @@ def time_with_zone(moment) -> str:
         return "—"
     moment = template_localtime(moment)
     return f"{time_format(moment, 'TIME_FORMAT')} {moment.tzname() or ''}".strip()
+
+
+@register.filter
+def iso_with_zone(text: str | None) -> str:
+    """A moment kept as ISO text in stored JSON (a snapshot's inputs), shown like any other."""
+    if not text:
+        return ""
+    return with_zone(datetime.fromisoformat(text))

@@ -1,0 +1,169 @@
+"""The same journeys in Chinese, in a real browser: every person prefers 简体中文, each page
+is photographed (``test-artifacts/browser/zh-*.png``) and its visible text is checked the way the
+crawl checks pages — no English sentence, no raw code, no machine timestamp."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+import pytest
+
+from cases.models import CaseState, CollectionCase
+from compliance import services as compliance_services
+from compliance.models import Complaint
+from contacts import outbox
+from contacts.models import ContactAttempt
+from policy.codes import Outcome
+from preferences.models import StaffProfile
+from tests.browser.conftest import shot
+from tests.browser.test_journeys import clock  # noqa: F401  (the fixture)
+from tests.factories import eligible_case, make_attempt, past, phone_case
+from tests.i18n.test_crawl import (
+    _english_sentences,
+    _english_words,
+    _people_text,
+    _problems_in_chinese,
+    visible_text,
+)
+from visits import services as visit_services
+from visits.models import FieldVisit, VisitState
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def in_chinese(*people):
+    for person in people:
+        StaffProfile.objects.update_or_create(user=person, defaults={"language": "zh-hans"})
+
+
+def read_in_chinese(page, name: str) -> str:
+    """Photograph the page and return its text, failing on anything not Chinese."""
+    shot(page, f"zh-{name}")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    problems = _problems_in_chinese(
+        visible_text(page.content()), _english_sentences(), _english_words(), _people_text()
+    )
+    assert not problems, f"{name}: {problems}"
+    return page.locator("#content").inner_text()
+
+
+def test_collector_works_the_queue_in_chinese(page_for, live_server, clock, collector):  # noqa: F811
+    in_chinese(collector)
+    reachable = phone_case(dpd=30)
+    capped = phone_case(dpd=60, phones=("+8613800000002",))
+    CollectionCase.objects.filter(pk__in=[reachable.pk, capped.pk]).update(assigned_collector=collector)
+    for hour, minute in ((8, 0), (9, 0), (9, 30)):
+        past(capped, clock.on(hour=hour, minute=minute), outcome=Outcome.RIGHT_PARTY)
+
+    page = page_for(collector)
+    page.goto(f"{live_server.url}/work/queue/")
+    text = read_in_chinese(page, "01-collector-queue")
+    assert "现在可以致电" in text and reachable.account.loan_number in text
+
+    page.goto(f"{live_server.url}/work/cases/{capped.pk}/contact/")
+    page.select_option("#id_contact_point", str(capped.points[0].pk))
+    page.select_option("#id_outcome", Outcome.NO_ANSWER)
+    page.click("input[name=save]")
+    text = read_in_chinese(page, "02-collector-call-refused")
+    assert "拒绝" in page.locator(".decision").inner_text()
+    assert ContactAttempt.objects.filter(case=capped, allowed=False).count() == 1
+
+    page.goto(f"{live_server.url}/work/cases/{reachable.pk}/contact/")
+    page.select_option("#id_contact_point", str(reachable.points[0].pk))
+    page.click("input[name=check]")
+    assert "允许" in page.locator(".decision").inner_text()
+    read_in_chinese(page, "03-collector-call-allowed")
+    page.select_option("#id_outcome", Outcome.PROMISE_TO_PAY)
+    page.fill("#id_note", "周五发工资后还款。")
+    page.click("input[name=save]")
+    read_in_chinese(page, "04-collector-promise-form")
+    page.fill("#id_amount", "500.00")
+    page.fill("#id_due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.click("input[name=_save]")
+    read_in_chinese(page, "05-collector-promise-saved")
+    case = CollectionCase.objects.get(pk=reachable.pk)
+    assert case.state == CaseState.ARRANGEMENT and case.promises.get().amount == Decimal("500.00")
+
+
+def test_supervisor_and_agent_carry_out_a_visit_in_chinese(
+    page_for,
+    live_server,
+    clock,  # noqa: F811
+    collector,
+    supervisor,
+    agents,
+    notice_templates,
+    settings,
+    tmp_path,
+):
+    in_chinese(supervisor, *(agent.user for agent in agents))
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    case = eligible_case(collector=collector)
+    start, end = clock.on(day=3), clock.on(day=3, hour=12)
+    visit = visit_services.request_visit(
+        case,
+        by=collector,
+        reason="电话均已停机，信函无回复。",
+        window_start=start,
+        window_end=end,
+        address="上海市黄浦区人民路1号",
+    )
+    clock.at = clock.on(day=1)
+
+    boss = page_for(supervisor)
+    boss.goto(f"{live_server.url}/visits/inbox/")
+    read_in_chinese(boss, "06-supervisor-inbox")
+    boss.click(f"a[href='/visits/{visit.pk}/decide/']")
+    read_in_chinese(boss, "07-supervisor-decide")
+    boss.check(f"input[name=agents][value='{agents[0].pk}']")
+    boss.click("input[name=approve]")
+    read_in_chinese(boss, "08-supervisor-approved")
+    assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.APPROVED
+
+    visit_services.sync_notices()
+    outbox.dispatch_outbox()
+    visit_services.sync_notices()
+
+    clock.at = start + timedelta(minutes=10)
+    agent = page_for(agents[0].user)
+    agent.goto(f"{live_server.url}/visits/mine/")
+    read_in_chinese(agent, "09-agent-my-visits")
+    agent.click("form:has(input[value=check_in]) button[type=submit]")
+    agent.click(f"a[href='/visits/{visit.pk}/report/']")
+    read_in_chinese(agent, "10-agent-report")
+    agent.check("#id_identity_verified")
+    agent.fill("#id_identity_method", "核对身份证，人证一致")
+    agent.select_option("#id_willingness", "willing")
+    agent.select_option("#id_ability", "partly")
+    agent.fill("#id_next_steps", "周五还款1000元；催收员周一回访。")
+    agent.check("#id_conduct_attested")
+    agent.click("input[type=submit].default")
+    read_in_chinese(agent, "11-agent-done")
+    assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.COMPLETED
+
+
+def test_reviewer_reads_a_dossier_in_chinese(page_for, live_server, clock, collector, reviewer):  # noqa: F811
+    in_chinese(reviewer)
+    case = phone_case(dpd=45)
+    CollectionCase.objects.filter(pk=case.pk).update(assigned_collector=collector)
+    make_attempt(case, clock.on(day=-1, hour=22), agent=collector, allowed=False, reasons=["outside_hours"])
+    past(case, clock.on(hour=9), outcome=Outcome.RIGHT_PARTY)
+    compliance_services.record_complaint(
+        by=reviewer,
+        borrower=case.account.borrower,
+        channel=Complaint.Channel.values[0],
+        category=Complaint.Category.values[0],
+        description="半夜打电话给我。",
+        case=case,
+    )
+
+    page = page_for(reviewer)
+    page.goto(f"{live_server.url}/compliance/")
+    read_in_chinese(page, "12-reviewer-workspace")
+    page.fill("#loan", case.account.loan_number)
+    page.click(".dossier-search input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/compliance/cases/{case.pk}/dossier/")
+    text = read_in_chinese(page, "13-reviewer-dossier")
+    assert case.account.loan_number in text and case.account.borrower.national_id in text
+    page.goto(f"{live_server.url}/compliance/cases/{case.pk}/intensity/")
+    read_in_chinese(page, "14-reviewer-contact-intensity")
