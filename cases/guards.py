@@ -2,9 +2,13 @@
 The escalation ladder's guard rules.
 
 Each guard is a small function named after the rule it checks, taking the case and
-returning a GuardResult with the inputs it looked at, so the transition record (and the
+returning whether it holds and the inputs it looked at, so the transition record (and the
 button that is *not* shown) can say exactly which rule allowed or refused it. Every
 number comes from the borrower's policy profile, never from code.
+
+The sentence that explains a result is not composed here: cases/guard_text.py writes it
+from the rule and its inputs, in the language of whoever reads it — now, for the live
+"why is this button not shown", or years later from the case event's record.
 
 Wrapped in ``Guard`` they are django-fsm conditions (callables returning a bool).
 """
@@ -16,15 +20,28 @@ from datetime import timedelta
 from functools import update_wrapper
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from .guard_text import explain
 
 
 @dataclass(frozen=True)
 class GuardResult:
     rule: str
     passed: bool
-    explanation: str
     inputs: dict = field(default_factory=dict)
+    # A sentence the guard worded itself when it checked (the field-visit guards, whose
+    # results are shown at once and never stored); otherwise written from the inputs.
+    worded: str = ""
+
+    @property
+    def explanation(self) -> str:
+        """Why it passed or failed, in the current language."""
+        return self.worded or explain(self.rule, self.passed, self.inputs) or ""
+
+    def record(self) -> dict:
+        """What a case event keeps of the result: rule, outcome, inputs (no sentence: it is
+        written again in each reader's language, cases/guard_text.py)."""
+        return {"rule": self.rule, "passed": self.passed, "inputs": self.inputs}
 
 
 class Guard:
@@ -39,39 +56,38 @@ class Guard:
         return self.evaluate(case).passed
 
     def evaluate(self, case) -> GuardResult:
-        passed, explanation, inputs = self.func(case)
-        return GuardResult(self.rule, bool(passed), explanation, inputs)
+        outcome = self.func(case)
+        if len(outcome) == 3:  # (passed, sentence, inputs): a guard that words its own result
+            passed, worded, inputs = outcome
+            return GuardResult(self.rule, bool(passed), inputs, worded)
+        passed, inputs = outcome
+        return GuardResult(self.rule, bool(passed), inputs)
 
 
 def guard(func) -> Guard:
     return Guard(func)
 
 
-def _dpd_at_least(case, minimum_field: str, what: str):
+def _dpd_at_least(case, minimum_field: str):
     profile = case.policy_profile
     minimum = getattr(profile, minimum_field)
     dpd = case.account.days_past_due_on(timezone.localdate())
-    return (
-        dpd >= minimum,
-        _("%(dpd)s days past due; %(what)s needs at least %(minimum)s (%(label)s).")
-        % {"dpd": dpd, "what": what, "minimum": minimum, "label": profile.label},
-        {"days_past_due": dpd, "minimum": minimum, "profile": profile.label},
-    )
+    return dpd >= minimum, {"days_past_due": dpd, "minimum": minimum, "profile": profile.label}
 
 
 @guard
 def reminder_dpd_reached(case):
-    return _dpd_at_least(case, "reminder_min_dpd", _("reminders"))
+    return _dpd_at_least(case, "reminder_min_dpd")
 
 
 @guard
 def phone_dpd_reached(case):
-    return _dpd_at_least(case, "phone_min_dpd", _("phone calls"))
+    return _dpd_at_least(case, "phone_min_dpd")
 
 
 @guard
 def written_notice_dpd_reached(case):
-    return _dpd_at_least(case, "written_notice_min_dpd", _("a written notice"))
+    return _dpd_at_least(case, "written_notice_min_dpd")
 
 
 def waived_by_exception(func):
@@ -79,15 +95,10 @@ def waived_by_exception(func):
     approved exception visit is named in the record, and compliance reviews it."""
 
     def check(case):
-        passed, explanation, inputs = func(case)
+        passed, inputs = func(case)
         if not passed and (visit := case.visit_exception()) is not None:
-            return (
-                True,
-                _("Waived by documented exception (visit %(pk)s): %(explanation)s")
-                % {"pk": visit.pk, "explanation": explanation},
-                {**inputs, "waived_by_visit": visit.pk},
-            )
-        return passed, explanation, inputs
+            return True, {**inputs, "waived_by_visit": visit.pk}
+        return passed, inputs
 
     check.__name__ = func.__name__
     return check
@@ -96,12 +107,12 @@ def waived_by_exception(func):
 @guard
 @waived_by_exception
 def field_visit_dpd_reached(case):
-    return _dpd_at_least(case, "field_visit_min_dpd", _("a field visit"))
+    return _dpd_at_least(case, "field_visit_min_dpd")
 
 
 @guard
 def legal_dpd_reached(case):
-    return _dpd_at_least(case, "legal_min_dpd", _("legal referral"))
+    return _dpd_at_least(case, "legal_min_dpd")
 
 
 @guard
@@ -112,9 +123,12 @@ def field_visit_balance_reached(case):
     minimum = profile.field_visit_min_outstanding
     return (
         outstanding >= minimum,
-        _("Outstanding %(outstanding)s %(currency)s; a field visit needs at least %(minimum)s (%(label)s).")
-        % {"outstanding": outstanding, "currency": case.account.currency, "minimum": minimum, "label": profile.label},
-        {"outstanding": str(outstanding), "minimum": str(minimum), "profile": profile.label},
+        {
+            "outstanding": str(outstanding),
+            "minimum": str(minimum),
+            "currency": case.account.currency,
+            "profile": profile.label,
+        },
     )
 
 
@@ -136,21 +150,14 @@ def has_failed_remote_contact(case):
     )
     return (
         all_invalid or enough_attempts,
-        _(
-            "%(failed_attempts)s failed remote attempts over %(channels)s channels in the last %(field_visit_attempt_window_days)s days (needs %(field_visit_min_failed_attempts)s over %(field_visit_min_failed_channels)s); every contact point invalid: %(value)s."
-        )
-        % {
-            "failed_attempts": failed_attempts,
-            "channels": channels,
-            "field_visit_attempt_window_days": profile.field_visit_attempt_window_days,
-            "field_visit_min_failed_attempts": profile.field_visit_min_failed_attempts,
-            "field_visit_min_failed_channels": profile.field_visit_min_failed_channels,
-            "value": _("yes") if all_invalid else _("no"),
-        },
         {
             "failed_attempts": failed_attempts,
             "channels": channels,
             "all_contact_points_invalid": all_invalid,
+            # The profile's numbers the counts were held against, so the record reads whole.
+            "window_days": profile.field_visit_attempt_window_days,
+            "min_attempts": profile.field_visit_min_failed_attempts,
+            "min_channels": profile.field_visit_min_failed_channels,
             "profile": profile.label,
         },
     )
@@ -159,13 +166,7 @@ def has_failed_remote_contact(case):
 @guard
 def written_notice_sent(case):
     sent = case.written_notice_sent_at
-    return (
-        sent is not None,
-        _("Written notice sent %(localtime)s.") % {"localtime": format(timezone.localtime(sent), "%Y-%m-%d %H:%M")}
-        if sent
-        else _("No written notice has been sent."),
-        {"written_notice_sent_at": sent.isoformat() if sent else None},
-    )
+    return sent is not None, {"written_notice_sent_at": sent.isoformat() if sent else None}
 
 
 @guard
@@ -177,12 +178,6 @@ def notice_lead_time_elapsed(case):
     elapsed = timezone.now() - sent if sent else None
     return (
         elapsed is not None and elapsed >= needed,
-        (
-            _("Written notice sent %(days)s days ago; a field visit needs %(days2)s days' notice.")
-            % {"days": elapsed.days, "days2": needed.days}
-            if sent
-            else _("No written notice has been sent.")
-        ),
         {"days_since_notice": elapsed.days if sent else None, "minimum": needed.days, "profile": profile.label},
     )
 
@@ -194,61 +189,34 @@ def has_approved_field_visit(case):
     The visits app supplies approvals; a case with no approved visit cannot climb.
     """
     approved = case.has_approved_field_visit()
-    return (
-        approved,
-        _("An approved field visit exists.") if approved else _("No approved field visit for this case."),
-        {"approved_field_visit": approved},
-    )
+    return approved, {"approved_field_visit": approved}
 
 
 @guard
 def has_running_arrangement(case):
     running = case.has_running_arrangement()
-    return (
-        running,
-        _("A promise to pay or repayment plan is running.") if running else _("No promise or plan is running."),
-        {"running_arrangement": running},
-    )
+    return running, {"running_arrangement": running}
 
 
 @guard
 def no_running_arrangement(case):
     running = case.has_running_arrangement()
-    return (
-        not running,
-        _("No promise or plan is running.")
-        if not running
-        else _("A promise to pay or repayment plan is still running."),
-        {"running_arrangement": running},
-    )
+    return not running, {"running_arrangement": running}
 
 
 @guard
 def has_active_hold(case):
     active = case.active_holds().exists()
-    return (
-        active,
-        _("The case has an active hold.") if active else _("The case has no active hold."),
-        {"active_hold": active},
-    )
+    return active, {"active_hold": active}
 
 
 @guard
 def no_active_hold(case):
     kinds = sorted(case.active_holds().values_list("kind", flat=True))
-    return (
-        not kinds,
-        _("Holds still active: %(items)s.") % {"items": ", ".join(kinds)} if kinds else _("No hold is active."),
-        {"active_holds": kinds},
-    )
+    return not kinds, {"active_holds": kinds}
 
 
 @guard
 def balance_cleared(case):
     outstanding = case.account.outstanding_total
-    return (
-        outstanding <= 0,
-        _("Outstanding %(outstanding)s %(currency)s.")
-        % {"outstanding": outstanding, "currency": case.account.currency},
-        {"outstanding": str(outstanding)},
-    )
+    return outstanding <= 0, {"outstanding": str(outstanding), "currency": case.account.currency}

@@ -26,6 +26,7 @@ from core.jobs import scheduled_job
 from policy.selectors import current_profiles_by_code
 
 from . import services, signals
+from .event_text import EventCode
 from .models import (
     OPEN_STATES,
     CaseEvent,
@@ -50,10 +51,9 @@ AUTOMATIC_ESCALATIONS = [
         "escalate_to_written_notice",
         "written_notice_min_dpd",
         "written_notice_dpd_reached",
-        "a written notice",
     ),
-    (CaseState.REMINDER, CaseState.PHONE, "escalate_to_phone", "phone_min_dpd", "phone_dpd_reached", "phone calls"),
-    (CaseState.NEW, CaseState.REMINDER, "start_reminders", "reminder_min_dpd", "reminder_dpd_reached", "reminders"),
+    (CaseState.REMINDER, CaseState.PHONE, "escalate_to_phone", "phone_min_dpd", "phone_dpd_reached"),
+    (CaseState.NEW, CaseState.REMINDER, "start_reminders", "reminder_min_dpd", "reminder_dpd_reached"),
 ]
 
 
@@ -93,8 +93,9 @@ def recompute_days_past_due(today) -> int:
 # --- bulk case changes ----------------------------------------------------------------------
 
 
-def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rules_for, profile_label_for):
-    """CaseEvents and history rows for cases just moved by a set-based UPDATE."""
+def _record_bulk(case_ids, *, transition, from_state, to_state, now, code, rules_for, profile_label_for):
+    """CaseEvents and history rows for cases just moved by a set-based UPDATE; ``code``
+    says why (cases/event_text.py), each rule's record which rule let it."""
     moved = list(CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now))
     events = CaseEvent.objects.bulk_create(
         [
@@ -105,7 +106,7 @@ def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rul
                 transition=transition,
                 from_state=from_state,
                 to_state=to_state,
-                reason=reason,
+                code=code,
                 rules=rules_for(case.pk),
                 profile_label=profile_label_for(case.pk),
             )
@@ -121,18 +122,13 @@ def _record_bulk(case_ids, *, transition, from_state, to_state, now, reason, rul
     return len(moved)
 
 
-def _dpd_rule_passed(rule: str, what: str, minimum: int, profile_label: str, dpd_of: dict[int, int]):
-    """The guard result each moved case's event records: its days past due met the minimum."""
+def _dpd_rule_passed(rule: str, minimum: int, profile_label: str, dpd_of: dict[int, int]):
+    """The guard result each moved case's event records: its days past due met the minimum
+    (the record the guard itself keeps, GuardResult.record; its sentence is written when read)."""
 
     def rules_for(pk: int) -> list[dict]:
-        return [
-            {
-                "rule": rule,
-                "passed": True,
-                "explanation": f"{dpd_of[pk]} days past due; {what} needs at least {minimum} ({profile_label}).",
-                "inputs": {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile_label},
-            }
-        ]
+        inputs = {"days_past_due": dpd_of[pk], "minimum": minimum, "profile": profile_label}
+        return [{"rule": rule, "passed": True, "inputs": inputs}]
 
     return rules_for
 
@@ -149,7 +145,7 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
         timezone.localdate(now), datetime.min.time(), tzinfo=timezone.get_current_timezone()
     )
     counts = {}
-    for source, target, transition, minimum_field, rule, what in AUTOMATIC_ESCALATIONS:
+    for source, target, transition, minimum_field, rule in AUTOMATIC_ESCALATIONS:
         moved = 0
         for code, profile in current_profiles_by_code().items():
             minimum = getattr(profile, minimum_field)
@@ -173,8 +169,8 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
                     from_state=source,
                     to_state=target,
                     now=now,
-                    reason="Nightly cycle.",
-                    rules_for=_dpd_rule_passed(rule, what, minimum, profile.label, dpd_of),
+                    code=EventCode.ESCALATED_BY_NIGHTLY_CYCLE,
+                    rules_for=_dpd_rule_passed(rule, minimum, profile.label, dpd_of),
                     profile_label_for=_same_for_every_case(profile.label),
                 )
         counts[f"escalated_to_{target}"] = moved
@@ -211,7 +207,7 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
                     at=now,
                     kind=CaseEvent.Kind.OPENED,
                     to_state=CaseState.NEW,
-                    reason="Opened by the nightly cycle: the account is overdue.",
+                    code=EventCode.OPENED_BY_NIGHTLY_CYCLE,
                 )
                 for case in created
             ],
@@ -244,15 +240,8 @@ def resolve_paid_cases(now: datetime) -> int:
                 from_state=state,
                 to_state=CaseState.RESOLVED,
                 now=now,
-                reason="Nightly cycle: the balance is paid.",
-                rules_for=lambda pk: [
-                    {
-                        "rule": "balance_cleared",
-                        "passed": True,
-                        "explanation": "Outstanding 0.",
-                        "inputs": {"outstanding": "0"},
-                    }
-                ],
+                code=EventCode.RESOLVED_BY_NIGHTLY_CYCLE,
+                rules_for=lambda pk: [{"rule": "balance_cleared", "passed": True, "inputs": {"outstanding": "0"}}],
                 profile_label_for=lambda pk: "",
             )
         signals.case_closed.send(
@@ -296,7 +285,8 @@ def _release_holds(hold_ids, now: datetime) -> int:
                 case_id=hold.case_id,
                 at=released_at,
                 kind=CaseEvent.Kind.HOLD_RELEASED,
-                reason=f"{hold.get_kind_display()}: {note}",
+                code=EventCode.HOLD_EXPIRED,
+                params={"kind": hold.kind},
             )
             for hold in holds
         ],
@@ -327,15 +317,8 @@ def _release_holds(hold_ids, now: datetime) -> int:
             from_state=CaseState.ON_HOLD,
             to_state=target,
             now=now,
-            reason="Hold ended on its end date.",
-            rules_for=lambda pk: [
-                {
-                    "rule": "no_active_hold",
-                    "passed": True,
-                    "explanation": "No hold is active.",
-                    "inputs": {"active_holds": []},
-                }
-            ],
+            code=EventCode.RELEASED_HOLD_EXPIRED,
+            rules_for=lambda pk: [{"rule": "no_active_hold", "passed": True, "inputs": {"active_holds": []}}],
             profile_label_for=label_of.get,
         )
     return len(holds)
@@ -406,9 +389,9 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
     affected = {p.case_id for p in broken_promises} | {p.case_id for p in broken_plans}
     returned = follow_ups = 0
     for case in CollectionCase.objects.filter(pk__in=affected).select_related("account__borrower"):
-        CaseEvent.objects.create(case=case, at=now, kind=CaseEvent.Kind.PROMISE, reason="Promise or plan broken.")
+        CaseEvent.objects.create(case=case, at=now, kind=CaseEvent.Kind.PROMISE, code=EventCode.ARRANGEMENT_BROKEN)
         if case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
-            services.apply_transition(case, "end_arrangement", by=None, reason="Promise or plan broken.")
+            services.apply_transition(case, "end_arrangement", by=None, code=EventCode.ARRANGEMENT_BROKEN)
             returned += 1
             planned = signals.arrangement_broken.send(sender=CollectionCase, case=case)
             follow_ups += sum(response is not None for _, response in planned)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from policy.selectors import current_profile
 
+from . import event_text
 from .models import Borrower, CollectionCase, ContactPoint, LoanAccount
 
 # Roles that work the whole book (everyone else sees only what is theirs).
@@ -125,7 +126,7 @@ def case_timeline(case) -> list[TimelineEntry]:
             borrower_local=local(event.at),
             kind=event.get_kind_display(),
             actor=event.actor_label,
-            summary=(f"{event.from_state} → {event.to_state}. " if event.to_state else "") + event.reason,
+            summary=event_text.summary(event),
         )
         for event in case.events.select_related("actor")
     ]

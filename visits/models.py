@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -260,17 +261,19 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
         return self.state in (VisitState.REQUESTED, *LIVE_STATES)
 
     def missing_report_items(self) -> list[str]:
+        """What the report still lacks, in the reader's language (the dossier and the
+        report-complete guard show it)."""
         missing = []
         if not (self.identity_verified and self.identity_method):
-            missing.append("identity verified (and how)")
+            missing.append(gettext("identity verified (and how)"))
         if not self.willingness:
-            missing.append("willingness to pay")
+            missing.append(gettext("willingness to pay"))
         if not self.ability:
-            missing.append("ability to pay")
+            missing.append(gettext("ability to pay"))
         if not self.next_steps:
-            missing.append("next steps explained")
+            missing.append(gettext("next steps explained"))
         if not self.conduct_attested:
-            missing.append("conduct attestation")
+            missing.append(gettext("conduct attestation"))
         return missing
 
     # --- the state machine ---------------------------------------------------------

@@ -111,7 +111,7 @@ TABLE_COLUMNS = {
         "closed_at",
         "written_notice_sent_at",
     ],
-    CaseEvent: ["id", "case_id", "at", "kind", "actor_id", "transition", "from_state", "to_state", "reason"],
+    CaseEvent: ["id", "case_id", "at", "kind", "actor_id", "transition", "from_state", "to_state", "code"],
     ContactAttempt: [
         "id",
         "case_id",

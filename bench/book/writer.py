@@ -14,6 +14,7 @@ import random
 from django.conf import settings
 from django.utils import timezone
 
+from cases.event_text import EventCode
 from cases.models import (
     LADDER,
     NEXT_RUNG_TRANSITION,
@@ -302,7 +303,7 @@ class BookWriter:
         clock, events = self.clock, self.tables[CaseEvent]
         events.add(
             f"{self._id(CaseEvent)}\t{cid}\t{clock.at(opened_at)}\topened\t\\N\t\t\tnew\t"
-            "Opened by the nightly cycle: the account is overdue."
+            f"{EventCode.OPENED_BY_NIGHTLY_CYCLE}"
         )
         if state == CaseState.NEW:
             return
@@ -321,7 +322,7 @@ class BookWriter:
             }[state]
         events.add(
             f"{self._id(CaseEvent)}\t{cid}\t{clock.at(state_changed)}\ttransition\t{actor}\t{transition}\t"
-            f"{previous}\t{state}\tNightly cycle."
+            f"{previous}\t{state}\t{EventCode.ESCALATED_BY_NIGHTLY_CYCLE}"
         )
 
     # --- the contact history ----------------------------------------------------------------

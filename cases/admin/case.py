@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
@@ -20,7 +21,7 @@ from core.exceptions import ServiceError
 from core.money import format_money
 from core.paginators import EstimatedCountPaginator
 
-from .. import selectors, services
+from .. import event_text, selectors, services
 from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
@@ -223,10 +224,6 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         return True
 
 
-def _state_label(value: str) -> str:
-    return CaseState(value).label if value in CaseState.values else (value or "—")
-
-
 class ToStateFilter(admin.SimpleListFilter):
     title = _("to")
     parameter_name = "to_state"
@@ -242,9 +239,23 @@ class ToStateFilter(admin.SimpleListFilter):
 class CaseEventAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    list_display = ["at", "case", "kind", "actor", "from_label", "to_label", "reason"]
+    # What happened is written from the event's code in the reader's language; "reason" is
+    # what a person typed, as typed (cases/event_text.py).
+    list_display = ["at", "case", "kind", "actor", "from_label", "to_label", "description"]
     list_filter = ["kind", ToStateFilter]
-    fields = ["at", "case", "kind", "actor", "transition_label", "from_label", "to_label", "reason", "profile_label"]
+    fields = [
+        "at",
+        "case",
+        "kind",
+        "actor",
+        "transition_label",
+        "from_label",
+        "to_label",
+        "description",
+        "reason",
+        "rules_checked",
+        "profile_label",
+    ]
     readonly_fields = fields
     list_select_related = ["case__account", "actor"]
     search_fields = ["=case__account__loan_number"]
@@ -271,11 +282,20 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("from"))
     def from_label(self, obj):
-        return _state_label(obj.from_state)
+        return event_text.state_label(obj.from_state)
 
     @admin.display(description=_("to"))
     def to_label(self, obj):
-        return _state_label(obj.to_state)
+        return event_text.state_label(obj.to_state)
+
+    @admin.display(description=_("what happened"))
+    def description(self, obj):
+        return event_text.describe(obj)
+
+    @admin.display(description=_("rules checked"))
+    def rules_checked(self, obj):
+        lines = event_text.checked_rules(obj, currency=obj.case.account.currency, evidence=True)
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "—"
 
     @admin.display(description=_("step"))
     def transition_label(self, obj):

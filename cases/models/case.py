@@ -353,6 +353,10 @@ NEXT_RUNG_TRANSITION = {
 class CaseEvent(models.Model):
     """What happened to a case, who did it, and which rule with which inputs allowed it.
 
+    What happened is kept as meaning, not as a sentence: ``code`` and ``params`` (and each
+    guard's rule and inputs in ``rules``), written into a sentence in the reader's language
+    when the event is read (cases/event_text.py). ``reason`` holds only what a person typed.
+
     Append-only: written by the services, never edited; each row is sealed in the audit
     ledger as it is written.
     """
@@ -386,11 +390,32 @@ class CaseEvent(models.Model):
     transition = models.CharField(max_length=50, blank=True, verbose_name=_("transition"))
     from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
     to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
-    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    # A database default too (as JobRun.details), so rows written by code that predates
+    # the columns, or loaded in bulk, still insert.
+    code = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("What happened, as a stable code; the sentence is written in the reader's language."),
+        verbose_name=_("code"),
+    )
+    params = models.JSONField(
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        help_text=_("The code's parameters: amounts, dates, states, usernames."),
+        verbose_name=_("parameters"),
+    )
+    reason = models.TextField(
+        blank=True,
+        help_text=_("What a person typed (a reason, a note), shown as written; older events' whole sentence."),
+        verbose_name=_("reason"),
+    )
     rules = models.JSONField(
         default=list,
         blank=True,
-        help_text=_("Each guard checked: rule, passed, explanation, inputs."),
+        help_text=_("Each guard checked: rule, passed, inputs (and, for older events, the explanation then)."),
         verbose_name=_("rules"),
     )
     profile_label = models.CharField(max_length=32, blank=True, verbose_name=_("profile label"))

@@ -28,7 +28,9 @@ def _require_case_access(by, case) -> None:
 
 
 def _actor(by) -> str:
-    return by.get_username() if by is not None else "system"
+    """Who acted, for an event's parameters: the username, or "" for the system (shown
+    as "system" in the reader's language)."""
+    return by.get_username() if by is not None else ""
 
 
 def _stamp(instance, by, reason: str) -> None:

@@ -15,15 +15,23 @@ from django.utils.translation import gettext as _
 from audit.ledger import audited_atomic, ledger_append_many
 from core.exceptions import NotPermitted
 
+from ..event_text import EventCode
 from ..exceptions import PlanError, PromiseError
 from ..models import LADDER, CaseEvent, CollectionCase, Installment, PromiseToPay, RepaymentPlan
 from .access import _actor, _require, _require_case_access, _stamp
 from .case import apply_transition
 
 
+def _agreed(visit) -> dict:
+    """The field visit an arrangement was agreed on, for its event (the visit links to
+    the promise or plan itself)."""
+    return {"visit": visit} if visit else {}
+
+
 @audited_atomic
-def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: str = "") -> PromiseToPay:
-    """The borrower promised to pay ``amount`` by ``due_date``; the case moves to ``arrangement``."""
+def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: str = "", visit=None) -> PromiseToPay:
+    """The borrower promised to pay ``amount`` by ``due_date``; the case moves to ``arrangement``.
+    ``visit``: the id of the field visit it was agreed on, if any."""
     _require(by, "cases.add_promisetopay", "record promises")
     try:
         amount = Decimal(str(amount))
@@ -57,18 +65,28 @@ def record_promise(case: CollectionCase, amount, due_date: date, *, by, note: st
         case=case,
         kind=CaseEvent.Kind.PROMISE,
         actor=by,
-        reason=f"{amount} {promise.currency} by {due_date:%Y-%m-%d}. {note}".strip(),
+        code=EventCode.PROMISE_RECORDED,
+        params={
+            "amount": str(amount),
+            "currency": promise.currency,
+            "due_date": due_date.isoformat(),
+            **_agreed(visit),
+        },
+        reason=note,
     )
     if case.state in LADDER:
-        apply_transition(case, "start_arrangement", by=None, reason=f"Promise to pay recorded by {_actor(by)}.")
+        apply_transition(
+            case, "start_arrangement", by=None, code=EventCode.AFTER_PROMISE, params={"username": _actor(by)}
+        )
     return promise
 
 
 @audited_atomic
 def agree_repayment_plan(
-    case: CollectionCase, installments: list[tuple[date, Decimal]], *, by, note: str = ""
+    case: CollectionCase, installments: list[tuple[date, Decimal]], *, by, note: str = "", visit=None
 ) -> RepaymentPlan:
-    """A plan within policy runs at once; a longer one waits for a supervisor's approval."""
+    """A plan within policy runs at once; a longer one waits for a supervisor's approval.
+    ``visit``: the id of the field visit it was agreed on, if any."""
     _require(by, "cases.add_repaymentplan", "agree repayment plans")
     case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     _require_case_access(by, case)
@@ -108,11 +126,19 @@ def agree_repayment_plan(
         case=case,
         kind=CaseEvent.Kind.PLAN,
         actor=by,
-        reason=f"{len(amounts)} instalments, {plan.total_amount} {plan.currency}"
-        + (" — awaiting supervisor approval" if beyond_policy else ""),
+        code=EventCode.PLAN_PROPOSED if beyond_policy else EventCode.PLAN_AGREED,
+        params={
+            "count": len(amounts),
+            "total": str(plan.total_amount),
+            "currency": plan.currency,
+            **_agreed(visit),
+        },
+        reason=note,
     )
     if plan.status == RepaymentPlan.Status.ACTIVE and case.state in LADDER:
-        apply_transition(case, "start_arrangement", by=None, reason=f"Repayment plan agreed by {_actor(by)}.")
+        apply_transition(
+            case, "start_arrangement", by=None, code=EventCode.AFTER_PLAN_AGREED, params={"username": _actor(by)}
+        )
     return plan
 
 
@@ -133,7 +159,11 @@ def approve_repayment_plan(plan: RepaymentPlan, *, by) -> RepaymentPlan:
     _stamp(plan, by, "plan approved")
     plan.save(update_fields=["status", "approved_by", "approved_at"])
     case = CollectionCase.objects.get(pk=plan.case_id)
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.PLAN, actor=by, reason=f"Plan {plan.pk} approved")
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.PLAN, actor=by, code=EventCode.PLAN_APPROVED, params={"plan": plan.pk}
+    )
     if case.state in LADDER:
-        apply_transition(case, "start_arrangement", by=None, reason=f"Repayment plan approved by {_actor(by)}.")
+        apply_transition(
+            case, "start_arrangement", by=None, code=EventCode.AFTER_PLAN_APPROVED, params={"username": _actor(by)}
+        )
     return plan

@@ -18,6 +18,7 @@ from audit.ledger import audited_atomic, ledger_append_many
 from core.exceptions import NotPermitted
 
 from .. import signals
+from ..event_text import EventCode, sentence
 from ..exceptions import CaseAlreadyOpen, CaseChangedConcurrently, TransitionRefused
 from ..models import CLOSED_STATES, NEXT_RUNG_TRANSITION, CaseEvent, CaseState, CollectionCase, LoanAccount
 from .access import _require, _require_case_access, _stamp
@@ -49,10 +50,15 @@ def check_transition(case: CollectionCase, name: str):
 
 
 @audited_atomic
-def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -> CollectionCase:
+def apply_transition(
+    case: CollectionCase, name: str, *, by, reason: str = "", code: str = "", params: dict | None = None
+) -> CollectionCase:
     """Apply transition ``name`` to ``case`` as ``by``, recording who, why, and every
     guard's inputs in a CaseEvent. The case row is locked first; if someone moved the
-    case since ``case`` was loaded, CaseChangedConcurrently is raised and nothing changes."""
+    case since ``case`` was loaded, CaseChangedConcurrently is raised and nothing changes.
+
+    Why, as the system says it: ``code`` and ``params`` (cases/event_text.py), written in
+    each reader's language when read. Why, as a person typed it: ``reason``, kept as typed."""
     if not hasattr(getattr(CollectionCase, name, None), "_django_fsm"):
         raise TransitionRefused(_("%(name)r is not a case transition.") % {"name": name})
     current = CollectionCase.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
@@ -103,7 +109,11 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
     from_state = case.state
     getattr(case, name)()
     case.state_changed_at = timezone.now()
-    summary = reason or f"{transition_label(name)} ({', '.join(r.rule for r in results) or 'no guard'})"
+    summary = (
+        reason
+        or sentence(code, params)
+        or f"{transition_label(name)} ({', '.join(r.rule for r in results) or 'no guard'})"
+    )
     _stamp(case, by, summary)
     try:
         case.save()
@@ -118,8 +128,10 @@ def apply_transition(case: CollectionCase, name: str, *, by, reason: str = "") -
         transition=name,
         from_state=from_state,
         to_state=case.state,
+        code=code,
+        params=params or {},
         reason=reason,
-        rules=[{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in results],
+        rules=[result.record() for result in results],
         profile_label=case.policy_profile.label,
     )
     # Nobody writes to or knocks on the door of a paid, closed or held case: the apps that
@@ -162,7 +174,8 @@ def open_case(account: LoanAccount, *, by=None, collector=None) -> CollectionCas
         kind=CaseEvent.Kind.OPENED,
         actor=by,
         to_state=case.state,
-        reason=f"{account.days_past_due} days past due",
+        code=EventCode.OPENED,
+        params={"days_past_due": account.days_past_due},
     )
     return case
 
@@ -182,7 +195,11 @@ def assign_case(case: CollectionCase, collector, *, by) -> CollectionCase:
         case=case,
         kind=CaseEvent.Kind.ASSIGNMENT,
         actor=by,
-        reason=f"{previous.get_username() if previous else 'nobody'} → {collector.get_username() if collector else 'nobody'}",
+        code=EventCode.ASSIGNED,
+        params={
+            "previous": previous.get_username() if previous else "",
+            "collector": collector.get_username() if collector else "",
+        },
     )
     return case
 
@@ -195,9 +212,7 @@ def record_written_notice(case: CollectionCase, *, sent_at: datetime, by=None) -
     case.written_notice_sent_at = sent_at
     _stamp(case, by, "written notice sent")
     case.save(update_fields=["written_notice_sent_at"])
-    CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.NOTICE, actor=by, reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}"
-    )
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTICE, actor=by, **_notice_sent(sent_at))
     return case
 
 
@@ -214,17 +229,13 @@ def record_written_notices(cases: list[CollectionCase], *, sent_at: datetime, by
         cases, update=True, default_user=by, default_change_reason="written notice sent"
     )
     events = CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case=case,
-                kind=CaseEvent.Kind.NOTICE,
-                actor=by,
-                reason=f"sent {timezone.localtime(sent_at):%Y-%m-%d %H:%M}",
-            )
-            for case in cases
-        ]
+        [CaseEvent(case=case, kind=CaseEvent.Kind.NOTICE, actor=by, **_notice_sent(sent_at)) for case in cases]
     )
     ledger_append_many([*history, *events])
+
+
+def _notice_sent(sent_at: datetime) -> dict:
+    return {"code": EventCode.NOTICE_SENT, "params": {"sent_at": sent_at.isoformat()}}
 
 
 def collectors():

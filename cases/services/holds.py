@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic
 
+from ..event_text import EventCode
 from ..exceptions import HoldError
 from ..models import CaseEvent, CaseState, CollectionCase, Hold
 from .access import _actor, _require, _require_case_access, _stamp
@@ -60,10 +61,21 @@ def place_hold(
     _stamp(hold, by, f"{kind} hold placed")
     hold.save()
     CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.HOLD_PLACED, actor=by, reason=f"{hold.get_kind_display()}: {note}".strip(": ")
+        case=case,
+        kind=CaseEvent.Kind.HOLD_PLACED,
+        actor=by,
+        code=EventCode.HOLD_PLACED,
+        params={"kind": kind},
+        reason=note,
     )
     if case.state != CaseState.ON_HOLD and hold.is_active:
-        apply_transition(case, "put_on_hold", by=None, reason=f"{hold.get_kind_display()} hold placed by {_actor(by)}.")
+        apply_transition(
+            case,
+            "put_on_hold",
+            by=None,
+            code=EventCode.AFTER_HOLD_PLACED,
+            params={"kind": kind, "username": _actor(by)},
+        )
     return hold
 
 
@@ -82,11 +94,20 @@ def release_hold(hold: Hold, *, by, note: str = "") -> Hold:
     hold.save(update_fields=["released_at", "released_by", "release_note"])
     case = CollectionCase.objects.get(pk=hold.case_id)
     CaseEvent.objects.create(
-        case=case, kind=CaseEvent.Kind.HOLD_RELEASED, actor=by, reason=f"{hold.get_kind_display()}: {note}".strip(": ")
+        case=case,
+        kind=CaseEvent.Kind.HOLD_RELEASED,
+        actor=by,
+        code=EventCode.HOLD_RELEASED,
+        params={"kind": hold.kind},
+        reason=note,
     )
     if case.state == CaseState.ON_HOLD and not case.active_holds().exists():
         apply_transition(
-            case, "release_from_hold", by=None, reason=f"{hold.get_kind_display()} hold released by {_actor(by)}."
+            case,
+            "release_from_hold",
+            by=None,
+            code=EventCode.AFTER_HOLD_RELEASED,
+            params={"kind": hold.kind, "username": _actor(by)},
         )
     return hold
 

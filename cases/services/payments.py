@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic
 
+from ..event_text import EventCode
 from ..exceptions import InvalidPayment, PaymentConflict
 from ..models import CLOSED_STATES, CaseEvent, CaseState, CollectionCase, LoanAccount, Payment, PromiseToPay
 from .access import _require, _stamp
@@ -122,15 +123,27 @@ def record_payment(
             case=case,
             kind=CaseEvent.Kind.PAYMENT,
             actor=by,
-            reason=f"{amount} {currency} ({reference}); outstanding now {account.outstanding_total}",
+            code=EventCode.PAYMENT,
+            params={
+                "amount": str(amount),
+                "currency": currency,
+                "reference": reference,
+                "outstanding": str(account.outstanding_total),
+            },
         )
         _settle_promises(case, by=by, fully_paid=cleared)
         if cleared:
             # All contact stops at once (signals.case_closed): nothing scheduled may leave
             # after the payoff.
-            apply_transition(case, "resolve", by=None, reason=f"Paid in full by payment {reference}.")
+            apply_transition(case, "resolve", by=None, code=EventCode.PAID_IN_FULL, params={"reference": reference})
         elif case.state == CaseState.ARRANGEMENT and not case.has_running_arrangement():
-            apply_transition(case, "end_arrangement", by=None, reason=f"Arrangement fulfilled by payment {reference}.")
+            apply_transition(
+                case,
+                "end_arrangement",
+                by=None,
+                code=EventCode.ARRANGEMENT_FULFILLED,
+                params={"reference": reference},
+            )
     return payment
 
 

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import event_text
+from cases.guard_text import as_recorded
 from contacts.models import ContactAttempt
 from policy.codes import Reason
 
@@ -58,20 +60,22 @@ def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -
 
 
 def _event_entries(case, clock):
+    """Case events in the reviewer's language (cases/event_text.py): states by their labels,
+    each rule checked by its name and what it found. An older event also kept the sentence
+    shown when it was decided: it stays in the dossier as evidence, marked as such."""
+    currency = case.account.currency
     for event in case.events.select_related("actor"):
-        moved = f"{event.from_state} → {event.to_state}. " if event.to_state else ""
+        said, kept = event_text.describe(event), event_text.kept_sentence(event)
         yield Entry(
             at=event.at,
             borrower_local=clock.local(event.at),
             section="event",
             kind=event.get_kind_display(),
             actor=event.actor_label,
-            summary=(moved + event.reason).strip(),
-            details=[
-                f"{'✓' if rule.get('passed') else '✗'} {rule.get('rule')}: {rule.get('explanation', '')}"
-                for rule in event.rules
-            ]
-            + ([f"Profile {event.profile_label}."] if event.profile_label else []),
+            summary=event_text.summary(event),
+            details=([as_recorded(kept)] if kept and kept != said else [])
+            + event_text.checked_rules(event, currency=currency, evidence=True)
+            + ([_("Policy profile %(label)s.") % {"label": event.profile_label}] if event.profile_label else []),
             record=f"cases.CaseEvent#{event.pk}",
         )
 
@@ -112,10 +116,10 @@ def _visit_entries(case, clock):
             at=at,
             borrower_local=clock.local(at),
             section="visit",
-            kind=f"Field visit ({state})",
+            kind=_("Field visit (%(state)s)") % {"state": state},
             actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else _("system"),
             summary=getattr(visit, "reason", "") or str(visit),
-            details=[f"Report missing: {', '.join(missing)}."] if missing and state else [],
+            details=[_("Report missing: %(items)s.") % {"items": ", ".join(missing)}] if missing and state else [],
             record=f"visits.FieldVisit#{visit.pk}",
             url=admin_url("visits.FieldVisit", visit.pk),
         )

@@ -5,6 +5,7 @@ from django.utils import timezone
 import pytest
 
 from cases import services
+from cases.event_text import EventCode, describe
 from cases.exceptions import CaseAlreadyOpen, InvalidPayment, PaymentConflict, TransitionRefused
 from cases.models import CLOSED_STATES, CaseEvent, CaseState, CollectionCase, LoanAccount, Payment, PromiseToPay
 from tests.factories import climb_to, create_case
@@ -58,7 +59,8 @@ def test_full_repayment_resolves_the_case_in_the_same_transaction(db, collector)
     assert account.outstanding_total == 0 and account.days_past_due == 0 and account.oldest_unpaid_due_date is None
     assert case.promises.get().status == PromiseToPay.Status.KEPT
     resolution = case.events.get(to_state=CaseState.RESOLVED)
-    assert resolution.actor is None and "PAYOFF-1" in resolution.reason
+    assert resolution.actor is None and resolution.code == EventCode.PAID_IN_FULL
+    assert describe(resolution) == "Paid in full by payment PAYOFF-1."
 
 
 def test_overpayment_is_kept_as_credit(db):

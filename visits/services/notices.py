@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic
+from cases.event_text import EventCode
 from cases.selectors import borrower_zone
 from contacts.models import OutboundMessage
 from contacts.outbox import approved_templates, best_point, template_for
@@ -70,7 +71,7 @@ def send_notice(visit) -> list[OutboundMessage]:
         )
     visit.notice_channels = " ".join(m.channel for m in messages)
     visit.save(update_fields=["notice_channels"])
-    _event(visit, None, f"notice queued by {visit.notice_channels}")
+    _event(visit, None, EventCode.VISIT_NOTICE_QUEUED, channels=visit.notice_channels)
     return messages
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic, sealing_deferred
 from cases import services as case_services
+from cases.event_text import EventCode
 from cases.models import CollectionCase
 from contacts.services import ContactBlocked, record_attempt
 from core.exceptions import NotPermitted
@@ -29,7 +30,7 @@ def check_in(visit, *, by, lat=None, lon=None) -> FieldVisit:
         raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
     try:
         with transaction.atomic(), sealing_deferred():
-            visit = _transition(visit, "check_in", by=by, reason="checked in")
+            visit = _transition(visit, "check_in", by=by, code=EventCode.VISIT_CHECKED_IN)
             visit.check_in_latitude = Decimal(str(lat)) if lat is not None else None
             visit.check_in_longitude = Decimal(str(lon)) if lon is not None else None
             visit.save(update_fields=["check_in_latitude", "check_in_longitude"])
@@ -101,14 +102,16 @@ def complete_visit(visit, *, by, report: dict) -> FieldVisit:
     promise = plan = None
     if report.get("promise_amount"):
         promise = case_services.record_promise(
-            case, report["promise_amount"], report["promise_due"], by=by, note=f"Agreed on field visit {visit.pk}."
+            case, report["promise_amount"], report["promise_due"], by=by, visit=visit.pk
         )
     elif report.get("installments"):
-        plan = case_services.agree_repayment_plan(
-            case, report["installments"], by=by, note=f"Agreed on field visit {visit.pk}."
-        )
+        plan = case_services.agree_repayment_plan(case, report["installments"], by=by, visit=visit.pk)
     return _transition(
-        visit, "complete", by=by, reason="report filed", also={"attempt": attempt, "promise": promise, "plan": plan}
+        visit,
+        "complete",
+        by=by,
+        code=EventCode.VISIT_COMPLETED,
+        also={"attempt": attempt, "promise": promise, "plan": plan},
     )
 
 
@@ -118,4 +121,4 @@ def abort_visit(visit, *, by, why) -> FieldVisit:
         raise VisitRefused(_("Say why the visit was aborted."))
     if not _is_assigned_agent(by, visit):
         raise NotPermitted(_("%(username)s is not assigned to this visit.") % {"username": by.get_username()})
-    return _transition(visit, "abort", by=by, reason=why, also={"end_reason": why})
+    return _transition(visit, "abort", by=by, code=EventCode.VISIT_ABORTED, note=why, also={"end_reason": why})

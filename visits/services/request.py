@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from audit.ledger import audited_atomic
 from cases import guards as case_guards
 from cases import services as case_services
+from cases.event_text import EventCode
 from cases.models import LADDER, CaseState, CollectionCase
 from cases.selectors import borrower_zone
 
@@ -153,7 +154,7 @@ def request_visit(case, *, by, reason, window_start, window_end, address, agents
     visit.save()
     if agents:
         visit.agents.set(agents)
-    _event(visit, by, "requested" + (" as a documented exception (flagged for compliance)" if failed else ""))
+    _event(visit, by, EventCode.VISIT_REQUESTED_AS_EXCEPTION if failed else EventCode.VISIT_REQUESTED)
     return visit
 
 
@@ -162,13 +163,17 @@ def approve_visit(visit, *, by, note="", agents=None) -> FieldVisit:
     """A second person approves; the case climbs to the field-visit rung."""
     if agents is not None:
         FieldVisit.objects.get(pk=visit.pk).agents.set(agents)
-    visit = _transition(visit, "approve", by=by, reason=note or "approved")
+    visit = _transition(visit, "approve", by=by, code=EventCode.VISIT_APPROVED, note=note)
     visit.approver, visit.decided_at, visit.decision_note = by, timezone.now(), note
     visit.save(update_fields=["approver", "decided_at", "decision_note"])
     case = CollectionCase.objects.get(pk=visit.case_id)
     if case.state == CaseState.WRITTEN_NOTICE:
         case_services.apply_transition(
-            case, "escalate_to_field_visit", by=by, reason=f"Field visit {visit.pk} approved by {by.get_username()}."
+            case,
+            "escalate_to_field_visit",
+            by=by,
+            code=EventCode.AFTER_VISIT_APPROVED,
+            params={"visit": visit.pk, "username": by.get_username()},
         )
     return visit
 
@@ -177,7 +182,7 @@ def approve_visit(visit, *, by, note="", agents=None) -> FieldVisit:
 def reject_visit(visit, *, by, why) -> FieldVisit:
     if not why.strip():
         raise VisitRefused(_("Say why the visit is rejected."))
-    visit = _transition(visit, "reject", by=by, reason=why)
+    visit = _transition(visit, "reject", by=by, code=EventCode.VISIT_REJECTED, note=why)
     visit.approver, visit.decided_at, visit.decision_note, visit.end_reason = by, timezone.now(), why, why
     visit.save(update_fields=["approver", "decided_at", "decision_note", "end_reason"])
     return visit

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from audit.ledger import sealing_deferred
+from cases.event_text import EventCode
 from contacts.models import OutboundMessage
 
 from ..models import FieldVisit, VisitNotice, VisitState
@@ -48,11 +49,17 @@ def sync_notices() -> dict[str, int]:
             visit._change_reason = f"notice sent by {sent.channel}"
             visit.save(update_fields=["notice_sent_at"])
             try:
-                _transition(visit, "mark_notified", by=None, reason=f"notice sent by {sent.channel}")
+                _transition(
+                    visit, "mark_notified", by=None, code=EventCode.VISIT_NOTIFIED, params={"channel": sent.channel}
+                )
                 counts["notified"] += 1
             except VisitRefused:
                 # Sent too late for the announced window: the visit cannot go ahead.
                 cancel_visit(
-                    visit, by=None, why="The notice left too late for the announced window.", tell_borrower=True
+                    visit,
+                    by=None,
+                    why="The notice left too late for the announced window.",
+                    code=EventCode.VISIT_NOTICE_TOO_LATE,
+                    tell_borrower=True,
                 )
     return counts

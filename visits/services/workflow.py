@@ -1,6 +1,7 @@
 """
 The pieces every visit step shares: the refusal (VisitRefused), the CaseEvent row a step
-writes, and one FSM transition applied with its lock, permission and guards.
+writes (a code naming the step, cases/event_text.py, and what a person typed, as typed),
+and one FSM transition applied with its lock, permission and guards.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from cases import services as case_services
+from cases.event_text import EventCode
 from cases.models import CaseEvent
 from core.exceptions import NotPermitted, ServiceError
 
@@ -20,19 +22,24 @@ class VisitRefused(ServiceError):
         self.failed = list(failed)
 
 
-def _event(visit, by, reason):
+def _event(visit, by, code: EventCode, *, note: str = "", **params):
+    """The case's record of a visit step: ``code`` and its parameters (the visit's id
+    always), and ``note``, what a person typed (why it was rejected…), kept as typed."""
     CaseEvent.objects.create(
         case_id=visit.case_id,
         kind=CaseEvent.Kind.VISIT,
         actor=by,
         transition=f"visit:{visit.state}",
-        reason=f"Visit {visit.pk}: {reason}",
+        code=code,
+        params={"visit": visit.pk, **params},
+        reason=note,
     )
 
 
-def _transition(visit, name, *, by, reason="", also=None):
-    """Apply one visit transition: lock, permission, guards (with their sentences). Fields
-    in ``also`` are set in the same save, so its history row carries them too."""
+def _transition(visit, name, *, by, code: EventCode, note="", params=None, also=None):
+    """Apply one visit transition: lock, permission, guards (with their sentences), and
+    record it on the case as ``code`` (+ ``params``) with ``note``, what a person typed.
+    Fields in ``also`` are set in the same save, so its history row carries them too."""
     visit = FieldVisit.objects.select_for_update().select_related("case__account__borrower").get(pk=visit.pk)
     if by is not None and not _is_assigned_agent(by, visit):
         case_services._require_case_access(by, visit.case)
@@ -54,9 +61,9 @@ def _transition(visit, name, *, by, reason="", also=None):
     for field_name, value in (also or {}).items():
         setattr(visit, field_name, value)
     visit._history_user = by
-    visit._change_reason = reason[:100] or name
+    visit._change_reason = note[:100] or name.replace("_", " ")
     visit.save()
-    _event(visit, by, reason or name.replace("_", " "))
+    _event(visit, by, code, note=note, **(params or {}))
     return visit
 
 
