@@ -16,7 +16,6 @@ import pytest
 
 from policy.codes import Channel
 from tests.factories import ROLES, approved_template, create_case, make_field_agent, make_user
-from tests.pending_chinese import chinese_until_catalogued
 
 
 def _service_missing(marker: str) -> str | None:
@@ -83,13 +82,6 @@ def no_language_left_behind():
     from django.utils import translation
 
     translation.deactivate()
-
-
-@pytest.fixture
-def pending_chinese():
-    """Chinese for the case-event sentences the catalogue does not have yet (tests/pending_chinese.py)."""
-    with chinese_until_catalogued():
-        yield
 
 
 # The longest tests, started first within their group (pytest-django runs the tests that

@@ -292,7 +292,7 @@ def _old_case(apps):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_old_events_are_read_and_the_chain_still_verifies(pending_chinese):
+def test_old_events_are_read_and_the_chain_still_verifies():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
         old_apps = _migrate(BEFORE_CODES)
@@ -337,7 +337,7 @@ def test_old_events_are_read_and_the_chain_still_verifies(pending_chinese):
             chinese = [describe(event) for event in events]
         with translation.override("en"):
             english = [describe(event) for event in events]
-        assert chinese[0] == "开案：逾期 28 天。" and english[0] == "Case opened: 28 days past due."
+        assert chinese[0] == "入催：逾期 28 天。" and english[0] == "Case opened: 28 days past due."
         assert all(HAN.search(text) for text in chinese) and not any(HAN.search(text) for text in english)
         assert "Borrower will pay after payday." in english[6] and "Borrower will pay after payday." in chinese[6]
         assert describe(CaseEvent.objects.get(pk=typed.pk)) == "x"

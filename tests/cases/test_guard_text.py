@@ -54,7 +54,7 @@ def test_every_guard_rule_has_a_label_and_an_explainer():
 
 
 @pytest.mark.parametrize("rule", list(RULES))
-def test_each_rule_reads_in_english_and_in_chinese(pending_chinese, rule):
+def test_each_rule_reads_in_english_and_in_chinese(rule):
     record = {"rule": rule, "passed": True, "inputs": RULES[rule]}
     with translation.override("en"):
         (english,) = guard_text.rule_lines(record)
@@ -88,7 +88,7 @@ def test_balance_without_a_recorded_currency_uses_the_accounts():
         assert guard_text.rule_lines(record) == ["✓ Balance cleared: Outstanding 0.00."]
 
 
-def test_the_live_explanation_follows_the_current_language(db, pending_chinese):
+def test_the_live_explanation_follows_the_current_language(db):
     case = create_case(dpd=0)
     result = guards.reminder_dpd_reached.evaluate(case)
     assert isinstance(result, GuardResult) and not result.passed

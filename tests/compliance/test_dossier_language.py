@@ -46,7 +46,7 @@ def test_events_and_visits_read_in_english(db, supervisor, collector):
     ]
 
 
-def test_events_and_visits_read_in_chinese(db, supervisor, collector, pending_chinese):
+def test_events_and_visits_read_in_chinese(db, supervisor, collector):
     case = create_case(dpd=10)
     case_services.escalate(case, by=supervisor)
     FieldVisit.objects.create(
@@ -59,14 +59,14 @@ def test_events_and_visits_read_in_chinese(db, supervisor, collector, pending_ch
     )
     with translation.override("zh-hans"):
         opened, escalated, visit = _events(case)
-    assert opened.summary == "开案：逾期 10 天。"
+    assert opened.summary == "入催：逾期 10 天。"
     assert escalated.details[-1] == "政策配置 CN v1。"
     lines = [escalated.summary, *escalated.details, visit.kind, *visit.details]
     assert all(HAN.search(line) for line in lines)
     assert not any(re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity", line) for line in lines)
 
 
-def test_an_older_events_sentence_stays_as_evidence(db, pending_chinese):
+def test_an_older_events_sentence_stays_as_evidence(db):
     """Written while the interface was Chinese, before events kept codes: an English reviewer
     reads it in English, with the sentence kept then beside it, marked as such."""
     case = create_case(dpd=10)
