@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from core.when import local_datetime
 from policy.selectors import current_profile
 
 from . import event_text
@@ -117,8 +118,7 @@ def case_timeline(case) -> list[TimelineEntry]:
     zone = borrower_zone(case)
 
     def local(instant):
-        moment = instant.astimezone(zone)
-        return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+        return local_datetime(instant, zone, show_zone=True)
 
     entries = [
         TimelineEntry(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.urls import NoReverseMatch, reverse
 
 from cases.models import Borrower, CollectionCase, ContactPoint, Hold, LoanAccount, Payment, PromiseToPay, RepaymentPlan
+from core.when import local_datetime
 
 
 def admin_url(model_label: str, pk) -> str:
@@ -86,8 +87,7 @@ class _Clock:
     def local(self, instant: datetime | None) -> str:
         if instant is None:
             return ""
-        moment = instant.astimezone(self.zone)
-        return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+        return local_datetime(instant, self.zone, show_zone=True)
 
 
 def _shown_point(point: ContactPoint | None, full: bool) -> str:
