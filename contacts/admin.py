@@ -10,6 +10,7 @@ from core.exceptions import ServiceError
 
 from . import services
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage
+from .refusals import joined, reason_labels
 
 
 @admin.register(ContactAttempt)
@@ -31,14 +32,35 @@ class ContactAttemptAdmin(HistoryAdmin):
     list_select_related = ["case__account", "agent", "profile", "overridden_by"]
     search_fields = ["=case__account__loan_number"]
     date_hierarchy = "started_at"
-    readonly_fields = [field.name for field in ContactAttempt._meta.fields]
+    # The refusal is shown in words, not as the JSON it is stored as: reasons by their
+    # labels, the sentences worded for the reader, and the sentences the person who met
+    # the refusal was shown, as they were shown.
+    fields = [
+        *(
+            field.name
+            for field in ContactAttempt._meta.fields
+            if field.name not in ("reasons", "refusal_params", "explanations")
+        ),
+        "reason_codes",
+        "refusal_text",
+        "explanations_as_shown",
+    ]
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=visible_cases(request.user))
 
     @admin.display(description=gettext_lazy("reasons"))
     def reason_codes(self, obj):
-        return ", ".join(obj.reasons)
+        return joined(reason_labels(obj.reasons)) or "—"
+
+    @admin.display(description=gettext_lazy("why it was refused"))
+    def refusal_text(self, obj):
+        return " ".join(obj.refusal_explanations) or "—"
+
+    @admin.display(description=gettext_lazy("as shown at the time"))
+    def explanations_as_shown(self, obj):
+        return " ".join(obj.explanations) or "—"
 
     @admin.display(boolean=True, description=gettext_lazy("overridden"))
     def was_overridden(self, obj):
@@ -154,15 +176,41 @@ class ChannelOptOutAdmin(CaseServiceAdminMixin, HistoryAdmin):
 class OutboundMessageAdmin(HistoryAdmin):
     """The outbox, read-only: rows are written by planning and by the dispatcher."""
 
-    list_display = ["scheduled_for", "case", "channel", "purpose", "state", "tries", "sent_at", "template"]
+    list_display = [
+        "scheduled_for",
+        "case",
+        "channel",
+        "purpose",
+        "state",
+        "suppressed_labels",
+        "tries",
+        "sent_at",
+        "template",
+    ]
     list_filter = ["state", "channel", "purpose"]
     list_select_related = ["case__account", "template"]
     search_fields = ["=case__account__loan_number", "=idempotency_key", "=provider_message_id"]
     date_hierarchy = "scheduled_for"
-    readonly_fields = [field.name for field in OutboundMessage._meta.fields]
+    fields = [
+        *(
+            field.name
+            for field in OutboundMessage._meta.fields
+            if field.name not in ("suppressed_reasons", "suppressed_params")
+        ),
+        "suppressed_because",
+    ]
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=visible_cases(request.user))
+
+    @admin.display(description=gettext_lazy("suppressed reasons"))
+    def suppressed_labels(self, obj):
+        return joined(reason_labels(obj.suppressed_reasons))
+
+    @admin.display(description=gettext_lazy("suppressed because"))
+    def suppressed_because(self, obj):
+        return " ".join(obj.suppression_explanations) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.selectors import TimelineEntry
 from policy.codes import BORROWER_REACHED, Channel, Outcome
 
-from . import template_text
+from . import refusals, template_text
 
 
 class MessageTemplate(models.Model):
@@ -181,15 +182,18 @@ class ContactAttemptQuerySet(models.QuerySet):
             if attempt.allowed:
                 summary = attempt.get_outcome_display() + (f" — {attempt.note}" if attempt.note else "")
             else:
-                summary = "Refused: " + " ".join(attempt.explanations)
+                summary = gettext("Refused: %(reasons)s") % {"reasons": " ".join(attempt.refusal_explanations)}
             if attempt.was_overridden:
-                summary += f" (override by {attempt.overridden_by.get_username()}: {attempt.override_reason})"
+                summary += " " + gettext("(override by %(username)s: %(reason)s)") % {
+                    "username": attempt.overridden_by.get_username(),
+                    "reason": attempt.override_reason,
+                }
             entries.append(
                 TimelineEntry(
                     at=attempt.started_at,
                     borrower_local=local(attempt.started_at),
                     kind=attempt.get_channel_display(),
-                    actor=attempt.agent.get_username() if attempt.agent else "system",
+                    actor=attempt.agent.get_username() if attempt.agent else gettext("system"),
                     summary=summary,
                     blocked=not attempt.allowed,
                     overridden=attempt.was_overridden,
@@ -263,6 +267,17 @@ class ContactAttempt(models.Model):
     reasons = models.JSONField(
         default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons")
     )
+    # What the refusal meant (reason codes with their parameters), worded when read, in
+    # the reader's language (contacts/refusals.py). ``explanations`` keeps the sentences
+    # as the person who met the refusal was shown them, in their language: evidence.
+    # A database default too, so rows bulk-loaded without the column (bench/) still insert.
+    refusal_params = models.JSONField(
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        help_text=_("Each reason of a refusal with the facts behind it (counts, limits, local times)."),
+        verbose_name=_("refusal parameters"),
+    )
     explanations = models.JSONField(default=list, blank=True, verbose_name=_("explanations"))
     next_allowed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next allowed at"))
     profile = models.ForeignKey(
@@ -306,6 +321,12 @@ class ContactAttempt(models.Model):
     @property
     def was_overridden(self) -> bool:
         return self.overridden_by_id is not None
+
+    @property
+    def refusal_explanations(self) -> list[str]:
+        """Why it was refused, in the reader's language (the reasons' labels for rows
+        stored before the parameters were kept)."""
+        return refusals.explain_all(self.reasons, self.refusal_params)
 
 
 class OutboundMessage(models.Model):
@@ -357,6 +378,13 @@ class OutboundMessage(models.Model):
     claim_token = models.CharField(max_length=40, blank=True, verbose_name=_("claim token"))
     last_error = models.TextField(blank=True, verbose_name=_("last error"))
     suppressed_reasons = models.JSONField(default=list, blank=True, verbose_name=_("suppressed reasons"))
+    suppressed_params = models.JSONField(
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        help_text=_("Each reason the message was dropped for, with the facts behind it."),
+        verbose_name=_("suppression parameters"),
+    )
     subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
     body = models.TextField(blank=True, help_text=_("The exact text sent."), verbose_name=_("body"))
     provider_message_id = models.CharField(
@@ -393,6 +421,11 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} to case {self.case_id} at {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def suppression_explanations(self) -> list[str]:
+        """Why it was dropped, in the reader's language."""
+        return refusals.explain_all(self.suppressed_reasons, self.suppressed_params)
 
     @staticmethod
     def key_for(case_id, template_id, slot, suffix: str = "") -> str:

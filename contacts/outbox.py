@@ -276,6 +276,7 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
             message.attempt = _attempt(message, case, at, decision, body="")
             attempts.append(message.attempt)
             message.state, message.suppressed_reasons = State.SUPPRESSED, list(decision.reasons)
+            message.suppressed_params = decision.refusal_params
             outcomes[message.pk] = "suppressed"
         else:
             outcomes[message.pk] = _send(message, case, at, decision, attempts)
@@ -302,6 +303,7 @@ MESSAGE_FIELDS_SET_BY_DELIVERY = [
     "attempt",
     "last_error",
     "suppressed_reasons",
+    "suppressed_params",
     "tries",
 ]
 

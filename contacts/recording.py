@@ -76,6 +76,9 @@ def new_attempt(
         message_text=message_text if allowed else "",
         allowed=allowed,
         reasons=list(decision.reasons),
+        refusal_params=decision.refusal_params,
+        # The words the person recording it was shown, in their language: evidence of
+        # what they were told; pages word the refusal anew from its parameters.
         explanations=list(decision.explanations),
         next_allowed_at=decision.next_allowed_at,
         profile=decision.profile,

@@ -7,7 +7,7 @@ with ``DATE_FORMAT``, ``DATETIME_FORMAT`` or ``TIME_FORMAT``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -39,6 +39,12 @@ def local_time(moment: datetime, zone: tzinfo | None = None, *, show_zone: bool 
     local = _in_zone(moment, zone)
     text = time_format(local, "TIME_FORMAT")
     return f"{text} {local.tzname()}" if show_zone else text
+
+
+def time_of_day(clock: time) -> str:
+    """A wall-clock time with no date or zone (a contact window's ``08:00``), in the
+    language's time style."""
+    return time_format(clock, "TIME_FORMAT")
 
 
 def day_and_month(day: date) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cases import event_text
 from cases.guard_text import as_recorded
 from contacts.models import ContactAttempt
+from contacts.refusals import next_allowed_sentence
 from policy.codes import Reason
 
 from ..models import Complaint
@@ -21,22 +22,35 @@ from .records import Entry, _Clock, _shown_point, admin_url
 
 
 def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -> Entry:
+    """One contact attempt, worded for the reader: a refusal from its codes and parameters
+    in their language, and beside it the words the agent was shown at the time, as they
+    were shown (evidence of what the agent was told)."""
     who = attempt.agent.get_username() if attempt.agent_id else _("system")
     to = _shown_point(attempt.contact_point, full_contact)
-    parts = [f"{attempt.get_direction_display()} {attempt.get_channel_display().lower()}" + (f" to {to}" if to else "")]
+    contact = {"direction": attempt.get_direction_display(), "channel": attempt.get_channel_display().lower()}
+    parts = [
+        _("%(direction)s %(channel)s to %(point)s") % {**contact, "point": to}
+        if to
+        else _("%(direction)s %(channel)s") % contact
+    ]
     if attempt.allowed:
-        parts.append(attempt.get_outcome_display() or "no outcome")
+        parts.append(attempt.get_outcome_display() or _("no outcome"))
         if attempt.party_reached != ContactAttempt.Party.NONE:
-            parts.append(f"reached: {attempt.get_party_reached_display().lower()}")
+            parts.append(_("reached: %(party)s") % {"party": attempt.get_party_reached_display().lower()})
     else:
-        parts.append("REFUSED: " + " ".join(attempt.explanations))
-    details = [f"Judged under {attempt.profile.label}."]
+        parts.append(_("REFUSED: %(reasons)s") % {"reasons": " ".join(attempt.refusal_explanations)})
+    details = [_("Judged under %(profile)s.") % {"profile": attempt.profile.label}]
+    if attempt.reasons and attempt.explanations:
+        details.append(_("As shown at the time: %(words)s") % {"words": " ".join(attempt.explanations)})
     if attempt.note:
-        details.append(f"Note: {attempt.note}")
+        details.append(_("Note: %(note)s") % {"note": attempt.note})
     if attempt.was_overridden:
-        details.append(f"Override by {attempt.overridden_by.get_username()}: {attempt.override_reason}")
+        details.append(
+            _("Override by %(username)s: %(reason)s")
+            % {"username": attempt.overridden_by.get_username(), "reason": attempt.override_reason}
+        )
     if not attempt.allowed and attempt.next_allowed_at:
-        details.append(f"Allowed again from {clock.local(attempt.next_allowed_at)}.")
+        details.append(next_allowed_sentence(attempt.next_allowed_at, clock.zone))
     sent = getattr(attempt, "outbound_message", None)
     text = attempt.message_text or (sent.body if sent is not None else "")
     template = attempt.template or (sent.template if sent is not None else None)
@@ -82,19 +96,24 @@ def _event_entries(case, clock):
 
 def _unsent_message_entries(case, clock):
     """Outbox rows that never became a contact (scheduled, suppressed, failed): they show
-    the system stopping, or about to send."""
+    the system stopping, or about to send. Why one was dropped is worded for the reader."""
     for message in case.outbound_messages.filter(attempt__isnull=True).select_related("template"):
         at = message.sent_at or message.scheduled_for
         reasons = tuple(message.suppressed_reasons)
+        summary = message.get_state_display()
+        if reasons:
+            summary = _("%(state)s: %(reasons)s") % {
+                "state": summary,
+                "reasons": " ".join(message.suppression_explanations),
+            }
         yield Entry(
             at=at,
             borrower_local=clock.local(at),
             section="message",
-            kind=f"{message.get_channel_display()} {message.get_purpose_display().lower()}",
+            kind=_("%(purpose)s · %(channel)s")
+            % {"purpose": message.get_purpose_display(), "channel": message.get_channel_display()},
             actor=_("system"),
-            summary=f"{message.get_state_display()}"
-            + (f": {', '.join(reasons)}" if reasons else "")
-            + (f" — {message.last_error}" if message.last_error else ""),
+            summary=summary + (f" — {message.last_error}" if message.last_error else ""),
             reasons=reasons,
             template=f"{message.template.code} v{message.template.version}",
             message_text=message.body,

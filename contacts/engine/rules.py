@@ -1,12 +1,18 @@
 """
 The compliance engine's rules: small pure functions of ``Facts`` (what is known about one
-proposed contact), each returning a Refusal — reason code, explanation, the earliest
-instant it would allow, or None when waiting alone will not help — or nothing. ``decide``
-runs them all. No database here: the facts are gathered by ``contacts.engine.facts``, and
-the rules are tested on hand-built facts (tests/contacts/test_rules.py).
+proposed contact), each returning a Refusal — reason code, the parameters behind it, the
+earliest instant it would allow, or None when waiting alone will not help — or nothing.
+``decide`` runs them all. No database here: the facts are gathered by
+``contacts.engine.facts``, and the rules are tested on hand-built facts
+(tests/contacts/test_rules.py).
 
-Adding a rule is adding a function to RULES and a test. Every number comes from the
-borrower's policy profile (POLICY.md); comments cite the rule.
+A refusal holds data, never a sentence: ``contacts.refusals`` words it in the language of
+whoever reads it, when they read it — the collector at the desk now, a reviewer in
+another language years later.
+
+Adding a rule is adding a function to RULES, its sentence to ``contacts.refusals`` and a
+test. Every number comes from the borrower's policy profile (POLICY.md); comments cite
+the rule.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import CLOSED_STATES, LADDER, CaseState, ContactPoint, Hold
 from policy.codes import Channel, Reason
+
+from .. import refusals
 
 if TYPE_CHECKING:
     from cases.models import CollectionCase
@@ -51,15 +58,19 @@ class ContactRequestError(ValueError):
 @dataclass(frozen=True)
 class Refusal:
     reason: str
-    explanation: str
+    params: dict  # the facts behind the refusal, as JSON data (contacts/refusals.py lists them)
     until: datetime | None  # earliest instant this rule allows; None: waiting alone won't do
+
+    @property
+    def explanation(self) -> str:
+        return refusals.explain(self.reason, self.params)
 
 
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reasons: tuple[str, ...]
-    explanations: tuple[str, ...]
+    params: tuple[dict, ...]  # one per reason, in the same order
     next_allowed_at: datetime | None
     profile: PolicyProfile
     overridable: bool = False  # every reason may be overridden by a supervisor under this profile
@@ -69,15 +80,20 @@ class Decision:
     def borrower_zone(self) -> ZoneInfo | None:
         return ZoneInfo(self.zones[0]) if self.zones else None
 
+    @property
+    def explanations(self) -> tuple[str, ...]:
+        """The refusals in words, in the language active now (not when decided)."""
+        return tuple(refusals.explain(reason, params) for reason, params in zip(self.reasons, self.params, strict=True))
+
+    @property
+    def refusal_params(self) -> list[dict]:
+        """The refusals as an attempt stores them."""
+        return refusals.as_stored(self.reasons, self.params)
+
     def explain(self) -> str:
         if self.allowed:
-            return "Allowed."
-        when = (
-            f" Allowed again from {timezone.localtime(self.next_allowed_at):%Y-%m-%d %H:%M %Z}."
-            if self.next_allowed_at
-            else " Not allowed until the reasons above are resolved."
-        )
-        return " ".join(self.explanations) + when
+            return _("Allowed.")
+        return " ".join([*self.explanations, refusals.next_allowed_sentence(self.next_allowed_at)])
 
 
 @dataclass
@@ -125,11 +141,9 @@ def case_closed(f: Facts):
     # "After full repayment all contact must stop at once" (DESIGN.md): a paid balance
     # blocks contact even before the case is formally resolved.
     if f.case.state in CLOSED_STATES:
-        return Refusal(
-            Reason.CASE_CLOSED, _("The case is %(lower)s.") % {"lower": f.case.get_state_display().lower()}, None
-        )
+        return Refusal(Reason.CASE_CLOSED, {"state": str(f.case.state)}, None)
     if f.outstanding is not None and f.outstanding <= 0:
-        return Refusal(Reason.CASE_CLOSED, _("The debt is paid in full."), None)
+        return Refusal(Reason.CASE_CLOSED, {"paid_in_full": True}, None)
     return None
 
 
@@ -138,7 +152,7 @@ def cease_requested(f: Facts):
     if any(hold.kind == Hold.Kind.CEASE_COMMUNICATION for hold in f.active_holds):
         if f.template is not None and f.template.is_required_notice:
             return None
-        return Refusal(Reason.CEASE_REQUESTED, _("The borrower asked us to stop contacting them."), None)
+        return Refusal(Reason.CEASE_REQUESTED, {}, None)
     return None
 
 
@@ -148,10 +162,10 @@ def case_on_hold(f: Facts):
         return None
     holds = [hold for hold in f.active_holds if hold.kind != Hold.Kind.CEASE_COMMUNICATION]
     if holds:
-        kinds = ", ".join(sorted({hold.get_kind_display().lower() for hold in holds}))
+        kinds = sorted({str(hold.kind) for hold in holds})
         ends = [hold.ends_at for hold in holds]
         until = None if any(end is None for end in ends) else max(ends)
-        return Refusal(Reason.CASE_ON_HOLD, _("The case is on hold (%(kinds)s).") % {"kinds": kinds}, until)
+        return Refusal(Reason.CASE_ON_HOLD, {"kinds": kinds, "until": until.isoformat() if until else None}, until)
     # The holds decide, not the state: a hold that has ended frees the borrower at once,
     # even before the release job moves the case back to its rung.
     return None
@@ -160,17 +174,13 @@ def case_on_hold(f: Facts):
 def channel_opt_out(f: Facts):
     point = f.contact_point
     if f.opted_out or (point is not None and point.opted_out):
-        return Refusal(
-            Reason.CHANNEL_OPT_OUT,
-            _("The borrower opted out of %(lower)s contact here.") % {"lower": Channel(f.channel).label.lower()},
-            None,
-        )
+        return Refusal(Reason.CHANNEL_OPT_OUT, {"channel": str(f.channel)}, None)
     return None
 
 
 def invalid_contact_point(f: Facts):
     if f.contact_point is not None and f.contact_point.is_invalid:
-        return Refusal(Reason.INVALID_CONTACT_POINT, _("This contact point is known to be invalid."), None)
+        return Refusal(Reason.INVALID_CONTACT_POINT, {}, None)
     return None
 
 
@@ -179,28 +189,20 @@ def stage_not_reached(f: Facts):
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):
         return Refusal(
-            Reason.STAGE_NOT_REACHED,
-            _("%(label)s needs the '%(label2)s' rung; the case is on '%(label3)s'.")
-            % {"label": Channel(f.channel).label, "label2": needed.label, "label3": CaseState(rung).label},
-            None,
+            Reason.STAGE_NOT_REACHED, {"channel": str(f.channel), "needed": str(needed), "rung": str(rung)}, None
         )
     return None
 
 
 def no_approved_visit(f: Facts):
     if f.channel == Channel.FIELD_VISIT and not f.case.has_approved_field_visit():
-        return Refusal(Reason.NO_APPROVED_VISIT, _("No approved field visit for this case."), None)
+        return Refusal(Reason.NO_APPROVED_VISIT, {}, None)
     return None
 
 
 def template_not_approved(f: Facts):
     if f.template is not None and not f.template.is_approved:
-        return Refusal(
-            Reason.TEMPLATE_NOT_APPROVED,
-            _("Template %(code)s v%(version)s is not approved by compliance.")
-            % {"code": f.template.code, "version": f.template.version},
-            None,
-        )
+        return Refusal(Reason.TEMPLATE_NOT_APPROVED, {"template": f.template.code, "version": f.template.version}, None)
     return None
 
 
@@ -210,29 +212,18 @@ def third_party_limit(f: Facts):
         return None
     p = f.profile
     if not p.third_party_contact_allowed:
-        return Refusal(Reason.THIRD_PARTY_LIMIT, _("This profile allows no third-party contact."), None)
+        return Refusal(Reason.THIRD_PARTY_LIMIT, {"rule": "none_allowed"}, None)
     if p.third_party_max_per_person is not None and f.third_party_contacts >= p.third_party_max_per_person:
         # Reg F 1006.10: a third party is contacted once, for location information.
         return Refusal(
             Reason.THIRD_PARTY_LIMIT,
-            _(
-                "This third party was already contacted %(third_party_contacts)s time(s) (limit %(third_party_max_per_person)s)."
-            )
-            % {
-                "third_party_contacts": f.third_party_contacts,
-                "third_party_max_per_person": p.third_party_max_per_person,
-            },
+            {"rule": "per_person", "contacts": f.third_party_contacts, "limit": p.third_party_max_per_person},
             None,
         )
     if p.third_party_requires_unreachable and not f.borrower_unreachable:
         # CBA 2026 guideline: third parties only when the borrower is out of contact.
         return Refusal(
-            Reason.THIRD_PARTY_LIMIT,
-            _(
-                "The borrower is reachable: third parties only after %(unreachable_failed_calls)s consecutive failed calls or when every number is invalid."
-            )
-            % {"unreachable_failed_calls": p.unreachable_failed_calls},
-            None,
+            Reason.THIRD_PARTY_LIMIT, {"rule": "borrower_reachable", "failed_calls": p.unreachable_failed_calls}, None
         )
     return None
 
@@ -242,41 +233,29 @@ def daily_cap(f: Facts):
     tomorrow = f.next_local_midnight()
     if f.channel == Channel.PHONE_CALL:
         if p.connected_calls_per_day is not None and f.connected_calls_today >= p.connected_calls_per_day:
-            return Refusal(
-                Reason.DAILY_CAP,
-                _(
-                    "%(connected_calls_today)s connected calls with this borrower today (limit %(connected_calls_per_day)s)."
-                )
-                % {
-                    "connected_calls_today": f.connected_calls_today,
-                    "connected_calls_per_day": p.connected_calls_per_day,
-                },
-                tomorrow,
+            return _cap_reached(
+                Reason.DAILY_CAP, "connected_calls_today", f.connected_calls_today, p.connected_calls_per_day, tomorrow
             )
         if (
             p.unanswered_calls_per_number_per_day is not None
             and f.contact_point is not None
             and f.unanswered_to_point_today >= p.unanswered_calls_per_number_per_day
         ):
-            return Refusal(
+            return _cap_reached(
                 Reason.DAILY_CAP,
-                _(
-                    "%(unanswered_to_point_today)s unanswered calls to this number today (limit %(unanswered_calls_per_number_per_day)s)."
-                )
-                % {
-                    "unanswered_to_point_today": f.unanswered_to_point_today,
-                    "unanswered_calls_per_number_per_day": p.unanswered_calls_per_number_per_day,
-                },
+                "unanswered_to_point_today",
+                f.unanswered_to_point_today,
+                p.unanswered_calls_per_number_per_day,
                 tomorrow,
             )
     if f.channel == Channel.SMS and p.sms_per_day is not None and f.sms_today >= p.sms_per_day:
-        return Refusal(
-            Reason.DAILY_CAP,
-            _("%(sms_today)s text message(s) to this borrower today (limit %(sms_per_day)s).")
-            % {"sms_today": f.sms_today, "sms_per_day": p.sms_per_day},
-            tomorrow,
-        )
+        return _cap_reached(Reason.DAILY_CAP, "sms_today", f.sms_today, p.sms_per_day, tomorrow)
     return None
+
+
+def _cap_reached(reason: str, measure: str, count: int, limit: int, until: datetime) -> Refusal:
+    """A cap reached: what was counted (the Facts field's name), how many, and the limit."""
+    return Refusal(reason, {"measure": measure, "count": count, "limit": limit}, until)
 
 
 def _counts_as_debt_call(f: Facts) -> bool:
@@ -290,30 +269,28 @@ def weekly_cap(f: Facts):
         if p.calls_to_workplace_30d is not None and to_workplace:
             # 940 CMR 7.04(1)(f): 2 calls in 30 days to numbers other than personal ones.
             if f.workplace_calls_30d >= p.calls_to_workplace_30d:
-                return Refusal(
+                return _cap_reached(
                     Reason.WEEKLY_CAP,
-                    _("%(workplace_calls_30d)s calls to work numbers in 30 days (limit %(calls_to_workplace_30d)s).")
-                    % {
-                        "workplace_calls_30d": f.workplace_calls_30d,
-                        "calls_to_workplace_30d": p.calls_to_workplace_30d,
-                    },
+                    "workplace_calls_30d",
+                    f.workplace_calls_30d,
+                    p.calls_to_workplace_30d,
                     f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW,
                 )
         elif p.calls_per_debt_7d is not None and f.debt_calls_7d >= p.calls_per_debt_7d:
             # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
-            return Refusal(
+            return _cap_reached(
                 Reason.WEEKLY_CAP,
-                _("%(debt_calls_7d)s calls about this debt in 7 days (limit %(calls_per_debt_7d)s).")
-                % {"debt_calls_7d": f.debt_calls_7d, "calls_per_debt_7d": p.calls_per_debt_7d},
+                "debt_calls_7d",
+                f.debt_calls_7d,
+                p.calls_per_debt_7d,
                 f.kth_recent["debt_calls_7d"] + WEEK,
             )
     if p.attempts_per_borrower_7d is not None and f.attempts_7d >= p.attempts_per_borrower_7d:
-        return Refusal(
+        return _cap_reached(
             Reason.WEEKLY_CAP,
-            _(
-                "%(attempts_7d)s contacts with this borrower on all channels in 7 days (limit %(attempts_per_borrower_7d)s)."
-            )
-            % {"attempts_7d": f.attempts_7d, "attempts_per_borrower_7d": p.attempts_per_borrower_7d},
+            "attempts_7d",
+            f.attempts_7d,
+            p.attempts_per_borrower_7d,
             f.kth_recent["attempts_7d"] + WEEK,
         )
     return None
@@ -335,11 +312,11 @@ def post_conversation_wait(f: Facts):
         for zone in f.zones
     )
     if f.at < until:
-        spoke = timezone.localtime(f.last_conversation_at, f.day_zone)
+        zone = f.zones[0]
+        spoke = f.last_conversation_at.astimezone(ZoneInfo(zone))
         return Refusal(
             Reason.POST_CONVERSATION_WAIT,
-            _("Spoke with the borrower on %(spoke)s; no calls for %(days)s days from that day.")
-            % {"spoke": format(spoke, "%Y-%m-%d"), "days": days},
+            {"spoke_at": spoke.isoformat(timespec="minutes"), "zone": zone, "days": days},
             until,
         )
     return None
@@ -386,22 +363,17 @@ def contact_hours(f: Facts):
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if _closed_days(f, zone, local.date()):
-            return Refusal(
-                Reason.HOLIDAY,
-                _("%(local)s is a public holiday in %(zone)s.") % {"local": format(local, "%Y-%m-%d"), "zone": zone},
-                next_open_instant(f, f.at),
-            )
+            return Refusal(Reason.HOLIDAY, {"day": local.date().isoformat(), "zone": zone}, next_open_instant(f, f.at))
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))
         if not (start <= local.time() < end):
             return Refusal(
                 Reason.OUTSIDE_HOURS,
-                _("It is %(local)s for the borrower (%(zone)s); contact only %(start)s–%(end)s.")
-                % {
-                    "local": format(local, "%H:%M"),
+                {
+                    "local_time": local.isoformat(timespec="minutes"),
                     "zone": zone,
-                    "start": format(start, "%H:%M"),
-                    "end": format(end, "%H:%M"),
+                    "start": start.isoformat(timespec="minutes"),
+                    "end": end.isoformat(timespec="minutes"),
                 },
                 next_open_instant(f, f.at),
             )
@@ -426,19 +398,19 @@ RULES = [
 
 
 def decide(f: Facts) -> Decision:
-    refusals = [refusal for rule in RULES if (refusal := rule(f)) is not None]
-    if not refusals:
+    found = [refusal for rule in RULES if (refusal := rule(f)) is not None]
+    if not found:
         return Decision(True, (), (), f.at, f.profile, zones=f.zones)
     next_at = None
-    if all(refusal.until is not None for refusal in refusals):
+    if all(refusal.until is not None for refusal in found):
         # Caps and waits only relax as time passes; then find the next open window.
-        waited = max([f.at] + [refusal.until for refusal in refusals])
+        waited = max([f.at] + [refusal.until for refusal in found])
         next_at = waited if f.channel in CHANNELS_WITHOUT_HOURS else next_open_instant(f, waited)
-    reasons = tuple(refusal.reason for refusal in refusals)
+    reasons = tuple(refusal.reason for refusal in found)
     return Decision(
         allowed=False,
         reasons=reasons,
-        explanations=tuple(r.explanation for r in refusals),
+        params=tuple(refusal.params for refusal in found),
         next_allowed_at=next_at,
         profile=f.profile,
         overridable=set(reasons) <= f.profile.overridable,

@@ -104,7 +104,9 @@ def test_dossier_shows_templates_and_the_exact_text_sent(db, reviewer, collector
     )
     page = client_for(reviewer).get(dossier_url(case)).content.decode()
     assert "sms-test v3" in page and "Please pay 5,000.00 CNY today." in page
-    assert "Suppressed: case_on_hold" in page and "Reminder never sent." in page
+    # Why it was dropped, in words: the reason's label (no parameters were stored), never its code.
+    assert "Suppressed: Case is on hold." in page and "Reminder never sent." in page
+    assert "case_on_hold" not in page
 
 
 def _varied_history(case, collector, supervisor, turn):

@@ -111,11 +111,16 @@ def test_reviewers_cannot_log_contacts(db, reviewer, collector):
 def test_case_page_timeline_marks_blocked_attempts_with_borrower_local_time(db, collector, supervisor):
     case = mine(collector, profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     past(case, local(SHANGHAI, hour=9), allowed=False)
+    hours = {"local_time": "2026-11-01T21:30-05:00", "zone": "America/New_York", "start": "08:00", "end": "21:00"}
     ContactAttempt.objects.filter(allowed=False).update(
-        reasons=["outside_hours"], explanations=["It is 21:30 for the borrower"]
+        reasons=["outside_hours"],
+        refusal_params=[{"reason": "outside_hours", "params": hours}],
+        explanations=["(the words shown at the time)"],
     )
     page = client_for(supervisor).get(reverse("admin:cases_collectioncase_change", args=[case.pk])).content.decode()
-    assert "BLOCKED" in page and "outside_hours" in page and "It is 21:30 for the borrower" in page
+    # Worded from its parameters for this reader, the reason by its label, never its code.
+    assert "BLOCKED" in page and "It is 21:30 for the borrower (America/New_York); contact only 08:00–21:00." in page
+    assert "Outside the borrower&#x27;s contact hours" in page and "outside_hours" not in page
     # 09:00 in Shanghai is 20:00 (EST) the evening before in New York.
     evening_before = (local(SHANGHAI, hour=9) - timedelta(days=1)).date()
     assert f"{evening_before.day} {evening_before:%b %Y} 20:00 EST" in page
