@@ -98,7 +98,7 @@ class RunButtonsMixin:
 
 @admin.register(Finding)
 class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
-    list_display = ["detected_at", "severity", "rule", "status", "case_dossier", "agent", "summary", "reviewer"]
+    list_display = ["detected_at", "severity", "rule", "status", "case_dossier", "agent", "summary_shown", "reviewer"]
     list_filter = ["status", "severity", "rule"]
     list_select_related = ["case__account", "agent", "reviewer"]
     search_fields = ["=case__account__loan_number", "summary"]
@@ -112,7 +112,7 @@ class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
         "case_dossier",
         "borrower",
         "agent",
-        "summary",
+        "summary_shown",
         "evidence_links",
         "detected_at",
         "raised_by",
@@ -159,14 +159,21 @@ class FindingAdmin(RunButtonsMixin, CaseServiceAdminMixin, HistoryAdmin):
     def case_dossier(self, obj):
         return dossier_link(obj.case)
 
+    @admin.display(description=gettext_lazy("summary"))
+    def summary_shown(self, obj):
+        # Worded from the finding's code and parameters in the reader's language; a
+        # reviewer's own finding as they typed it.
+        return obj.summary_text
+
     @admin.display(description=gettext_lazy("evidence"))
     def evidence_links(self, obj):
-        def item(evidence):
+        def item(evidence, label):
             url = admin_url(evidence.get("model", "x.x"), evidence.get("id"))
-            label = evidence.get("label") or f"{evidence.get('model')} {evidence.get('id')}"
             return format_html('<a href="{}">{}</a>', url, label) if url else label
 
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((item(e),) for e in obj.evidence)))
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((item(e, label),) for e, label in obj.evidence_labels))
+        )
 
 
 # --- review samples -----------------------------------------------------------------------------

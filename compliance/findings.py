@@ -6,33 +6,46 @@ the same thing twice never makes a second finding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit import ledger as audit
 
 from .models import Finding
+from .summaries import STORED_LANGUAGE, Summary, evidence_sentence
 
 
 @dataclass(frozen=True)
 class Evidence:
+    """A record behind a finding, named by a code and its parameters and worded when read
+    (compliance/summaries.py); the stored label is the fallback, in a fixed language."""
+
     model: str  # app_label.ModelName
     id: int
-    label: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return evidence_sentence(self.code, self.params)
 
     def as_dict(self) -> dict:
-        return {"model": self.model, "id": self.id, "label": self.label}
+        with translation.override(STORED_LANGUAGE):
+            label = self.label
+        return {"model": self.model, "id": self.id, "code": self.code, "params": self.params, "label": label}
 
 
 @dataclass
 class Candidate:
     rule: str
     severity: str
-    summary: str
+    # What the scan found as a code and parameters, worded when read; a reviewer's own
+    # finding is the text they typed, kept as written.
+    summary: Summary | str
     evidence: list[Evidence]
     case_id: int | None = None
     borrower_id: int | None = None
@@ -48,10 +61,13 @@ class Candidate:
         return hashlib.sha256(f"{self.rule}|{subject}|{identity}".encode()).hexdigest()
 
     def to_finding(self, now: datetime) -> Finding:
+        coded = isinstance(self.summary, Summary)
         return Finding(
             rule=self.rule,
             severity=self.severity,
-            summary=self.summary,
+            summary=self.summary.stored_text() if coded else self.summary,
+            summary_code=self.summary.code if coded else "",
+            summary_params=self.summary.params if coded else {},
             evidence=[e.as_dict() for e in self.evidence],
             case_id=self.case_id,
             borrower_id=self.borrower_id,

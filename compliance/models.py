@@ -78,11 +78,31 @@ class Finding(models.Model):
         help_text=_("The staff member the finding is about."),
         verbose_name=_("agent"),
     )
+    # What the scan found is kept as meaning — a code and its parameters — and worded when
+    # read, in the reader's language (compliance/summaries.py). ``summary`` is the text a
+    # reviewer typed, or the scan's wording in a fixed language (the fallback, and what
+    # findings raised before codes were kept have).
     summary = models.TextField(verbose_name=_("summary"))
+    summary_code = models.CharField(
+        max_length=40,
+        blank=True,
+        db_default="",
+        help_text=_("What the scan found, as a code; empty: the summary is shown as written."),
+        verbose_name=_("summary code"),
+    )
+    summary_params = models.JSONField(
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        help_text=_("The facts behind the summary (ids, counts, limits, times)."),
+        verbose_name=_("summary parameters"),
+    )
     evidence = models.JSONField(
         default=list,
         blank=True,
-        help_text=_('Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, "label": "…"}].'),
+        help_text=_(
+            'Records behind the finding: [{"model": "contacts.ContactAttempt", "id": 1, "code": "attempt", "params": {…}, "label": "…"}].'
+        ),
         verbose_name=_("evidence"),
     )
     # The same rule, subject and evidence always give the same fingerprint: a scan run
@@ -128,6 +148,20 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.get_rule_display()} ({self.get_severity_display().lower()}) #{self.pk}"
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language (the stored one when it has no code)."""
+        from .summaries import finding_summary  # the wording reads these models' labels
+
+        return finding_summary(self)
+
+    @property
+    def evidence_labels(self) -> list[tuple[dict, str]]:
+        """Each evidence item with its label in the reader's language."""
+        from .summaries import evidence_labels
+
+        return list(zip(self.evidence, evidence_labels(self.evidence), strict=True))
 
 
 class ReviewSample(models.Model):

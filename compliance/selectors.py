@@ -17,7 +17,7 @@ from cases.models import CLOSED_STATES, Borrower, CaseEvent, CollectionCase, Pay
 from contacts.models import ContactAttempt
 from policy.selectors import current_profiles_by_code
 
-from .models import SEVERITY_ORDER, Complaint, Finding, ReviewSample
+from .models import SEVERITY_ORDER, Complaint, Finding, ReviewSample, Rule
 
 
 def field_visit_model():
@@ -52,9 +52,12 @@ def findings_queue() -> QuerySet[Finding]:
 
 
 def open_finding_counts() -> list[dict]:
-    return list(
+    """Open findings per rule, each rule with its label in the reader's language."""
+    rows = list(
         Finding.objects.filter(status=Finding.Status.OPEN).values("rule").annotate(n=Count("pk")).order_by("-n", "rule")
     )
+    labels = dict(Rule.choices)
+    return [{**row, "label": str(labels.get(row["rule"], row["rule"]))} for row in rows]
 
 
 def samples_due() -> QuerySet[ReviewSample]:

@@ -26,6 +26,7 @@ from core.exceptions import NotPermitted
 from .exceptions import ComplaintError, FindingError, SampleError
 from .findings import Candidate, Evidence, store_findings
 from .models import Complaint, Finding, ReviewSample, Rule, Severity
+from .summaries import Summary
 
 _require = case_services._require
 
@@ -79,7 +80,7 @@ def raise_finding(*, by, severity: str, summary: str, case=None, agent=None) -> 
     if not (summary or "").strip():
         raise FindingError(_("Describe what was found."))
     evidence = (
-        [Evidence("cases.CollectionCase", case.pk, f"Case {case.pk} · {case.account.loan_number}")]
+        [Evidence("cases.CollectionCase", case.pk, "case", {"case": case.pk, "loan": case.account.loan_number})]
         if case is not None
         else []
     )
@@ -304,7 +305,7 @@ def check_audit_chain(*, by=None) -> ChainReport:
     problem = report.first_problem
     if problem is not None:
         evidence = (
-            [Evidence("compliance.AuditLedger", problem.seq, f"Ledger entry #{problem.seq}")]
+            [Evidence("compliance.AuditLedger", problem.seq, "ledger_entry", {"seq": problem.seq})]
             if problem.seq is not None and problem.kind not in ("gap", "head")
             else []
         )
@@ -313,7 +314,16 @@ def check_audit_chain(*, by=None) -> ChainReport:
                 Candidate(
                     Rule.AUDIT_CHAIN,
                     Severity.HIGH,
-                    f"Audit chain broken: {problem}.",
+                    Summary(
+                        "audit_chain",
+                        {
+                            "kind": problem.kind,
+                            "table": problem.table,
+                            "row": problem.row_pk,
+                            "seq": problem.seq,
+                            "detail": problem.detail,
+                        },
+                    ),
                     evidence,
                     key=f"{problem.kind}:{problem.table}:{problem.row_pk}:{problem.seq}",
                 )

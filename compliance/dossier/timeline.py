@@ -171,9 +171,10 @@ def _finding_entries(case, clock):
             at=finding.detected_at,
             borrower_local=clock.local(finding.detected_at),
             section="finding",
-            kind=f"Finding: {finding.get_rule_display()} ({finding.severity})",
-            actor=finding.reviewer.get_username() if finding.reviewer_id else "scan",
-            summary=finding.summary,
+            kind=_("Finding: %(rule)s (%(severity)s)")
+            % {"rule": finding.get_rule_display(), "severity": finding.get_severity_display().lower()},
+            actor=finding.reviewer.get_username() if finding.reviewer_id else _("the nightly scan"),
+            summary=finding.summary_text,
             details=[f"{finding.get_status_display()}. {finding.review_note}".strip()],
             record=f"compliance.Finding#{finding.pk}",
             url=admin_url("compliance.Finding", finding.pk),

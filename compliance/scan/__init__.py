@@ -18,6 +18,7 @@ One module per concept, every name below importable from ``compliance.scan``:
 """
 
 from ..findings import Candidate, Evidence, store_findings
+from ..summaries import Summary
 from .attempts import (
     REPEATED_BLOCKS,
     REPEATED_BLOCKS_WINDOW,
@@ -36,18 +37,19 @@ from .pacing import (
     conversation_wait_breaches,
 )
 from .runner import DEFAULT_LOOKBACK_DAYS, RULES, compliance_scan
-from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _when
+from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _instant
 
 __all__ = [
     # What the rules return and how it is stored, as the scan has always exposed them.
     "Candidate",
     "Evidence",
+    "Summary",
     "store_findings",
     "ATTEMPT_VALUES",
     "ScanWindow",
     "_attempt",
     "_case",
-    "_when",
+    "_instant",
     "REPEATED_BLOCKS",
     "REPEATED_BLOCKS_WINDOW",
     "contact_after_repayment",

@@ -15,7 +15,8 @@ from contacts.models import ContactAttempt
 
 from ..findings import Candidate, Evidence
 from ..models import Rule, Severity
-from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _when
+from ..summaries import Summary
+from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _instant
 
 # Attempts blocked this often by one agent on one case within the window: pushing.
 REPEATED_BLOCKS = 3
@@ -52,17 +53,17 @@ def contact_after_repayment(window: ScanWindow) -> list[Candidate]:
         evidence = [_attempt(row), _case(row)]
         if row["clearing_payment"]:
             evidence.append(
-                Evidence("cases.Payment", row["clearing_payment"], f"Payment paid {_when(row['cleared_at'])}")
+                Evidence("cases.Payment", row["clearing_payment"], "payment", {"paid_at": _instant(row["cleared_at"])})
             )
+        contacted, closed = _instant(row["started_at"]), _instant(row["case__closed_at"])
         if row["started_at"] > row["case__closed_at"]:
             severity = Severity.HIGH
-            summary = f"Contacted {_when(row['started_at'])}, after the case closed on {_when(row['case__closed_at'])}."
+            summary = Summary("contact_after_close", {"contacted_at": contacted, "closed_at": closed})
         else:
             severity = Severity.MEDIUM
-            summary = (
-                f"Contacted {_when(row['started_at'])}, after the borrower paid off on "
-                f"{_when(row['cleared_at'])} (the case closed when the payment reached us, "
-                f"{_when(row['case__closed_at'])})."
+            summary = Summary(
+                "contact_after_payoff",
+                {"contacted_at": contacted, "paid_off_at": _instant(row["cleared_at"]), "closed_at": closed},
             )
         found.append(
             Candidate(
@@ -118,8 +119,17 @@ def repeated_blocks(window: ScanWindow) -> list[Candidate]:
                 Candidate(
                     Rule.REPEATED_BLOCKS,
                     Severity.MEDIUM,
-                    f"{first['agent__username']} was refused {len(cluster)} times on case {case_id} between "
-                    f"{_when(first['started_at'])} and {_when(cluster[-1]['started_at'])} ({', '.join(reasons)}).",
+                    Summary(
+                        "repeated_blocks",
+                        {
+                            "agent": first["agent__username"],
+                            "count": len(cluster),
+                            "case": case_id,
+                            "first_at": _instant(first["started_at"]),
+                            "last_at": _instant(cluster[-1]["started_at"]),
+                            "reasons": reasons,
+                        },
+                    ),
                     [_attempt(row) for row in cluster] + [_case(first)],
                     case_id=case_id,
                     borrower_id=first["case__account__borrower_id"],
@@ -141,8 +151,16 @@ def overrides(window: ScanWindow) -> list[Candidate]:
         Candidate(
             Rule.OVERRIDE,
             Severity.MEDIUM,
-            f"{row['overridden_by__username']} overrode {', '.join(row['reasons'])} on case {row['case_id']} "
-            f"({_when(row['started_at'])}): “{row['override_reason']}”",
+            Summary(
+                "override",
+                {
+                    "supervisor": row["overridden_by__username"],
+                    "reasons": list(row["reasons"]),
+                    "case": row["case_id"],
+                    "at": _instant(row["started_at"]),
+                    "override_reason": row["override_reason"],
+                },
+            ),
             [_attempt(row), _case(row)],
             case_id=row["case_id"],
             borrower_id=row["case__account__borrower_id"],
@@ -166,14 +184,21 @@ def third_party_contacts(window: ScanWindow) -> list[Candidate]:
         Candidate(
             Rule.THIRD_PARTY_CONTACT,
             Severity.MEDIUM,
-            f"Third party ({row['contact_point__third_party_relation'] or 'relation not given'}) contacted "
-            f"{_when(row['started_at'])} on case {row['case_id']}.",
+            Summary(
+                "third_party_contact",
+                {
+                    "relation": row["contact_point__third_party_relation"] or "",
+                    "at": _instant(row["started_at"]),
+                    "case": row["case_id"],
+                },
+            ),
             [
                 _attempt(row),
                 Evidence(
                     "cases.ContactPoint",
                     row["contact_point_id"],
-                    f"Third-party contact point ({row['contact_point__third_party_relation']})",
+                    "third_party_point",
+                    {"relation": row["contact_point__third_party_relation"] or ""},
                 ),
                 _case(row),
             ],

@@ -11,7 +11,8 @@ from django.db.models import Q
 from ..findings import Candidate, Evidence
 from ..models import Complaint, Rule, Severity
 from ..selectors import field_visit_model
-from .window import ScanWindow, _case, _when
+from ..summaries import Summary
+from .window import ScanWindow, _case, _instant
 
 # A visit checked in but not reported this long after its window closed is overdue.
 VISIT_REPORT_GRACE = timedelta(hours=12)
@@ -50,9 +51,11 @@ def visits_without_report(window: ScanWindow) -> list[Candidate]:
         Candidate(
             Rule.VISIT_WITHOUT_REPORT,
             Severity.HIGH,
-            f"Field visit {row['pk']} on case {row['case_id']} is {row['state'].replace('_', ' ')} without a "
-            "completed report.",
-            [Evidence("visits.FieldVisit", row["pk"], f"Visit {row['pk']} ({row['state']})"), _case(row)],
+            Summary("visit_without_report", {"visit": row["pk"], "case": row["case_id"], "state": row["state"]}),
+            [
+                Evidence("visits.FieldVisit", row["pk"], "visit", {"visit": row["pk"], "state": row["state"]}),
+                _case(row),
+            ],
             case_id=row["case_id"],
             borrower_id=row["case__account__borrower_id"],
             key=f"visit:{row['pk']}",
@@ -74,24 +77,46 @@ def open_complaints(window: ScanWindow) -> list[Candidate]:
     ):
         evidence = [
             Evidence(
-                "compliance.Complaint", complaint.pk, f"Complaint {complaint.pk} ({complaint.get_category_display()})"
+                "compliance.Complaint",
+                complaint.pk,
+                "complaint",
+                {"complaint": complaint.pk, "category": complaint.category},
             )
         ]
-        evidence += [Evidence("contacts.ContactAttempt", a.pk, str(a)) for a in complaint.attempts.all()]
+        evidence += [
+            Evidence(
+                "contacts.ContactAttempt",
+                attempt.pk,
+                "attempt",
+                {
+                    "channel": attempt.channel,
+                    "at": _instant(attempt.started_at),
+                    "agent": attempt.agent.get_username() if attempt.agent_id else "",
+                },
+            )
+            for attempt in complaint.attempts.all()
+        ]
         if complaint.case_id:
             evidence.append(
                 Evidence(
                     "cases.CollectionCase",
                     complaint.case_id,
-                    f"Case {complaint.case_id} · {complaint.case.account.loan_number}",
+                    "case",
+                    {"case": complaint.case_id, "loan": complaint.case.account.loan_number},
                 )
             )
         found.append(
             Candidate(
                 Rule.COMPLAINT,
                 Severity.HIGH if complaint.category in SERIOUS_COMPLAINTS else Severity.MEDIUM,
-                f"{complaint.get_category_display()} complaint received {_when(complaint.received_at)} "
-                f"({complaint.get_channel_display().lower()}).",
+                Summary(
+                    "complaint",
+                    {
+                        "category": complaint.category,
+                        "channel": complaint.channel,
+                        "received_at": _instant(complaint.received_at),
+                    },
+                ),
                 evidence,
                 case_id=complaint.case_id,
                 borrower_id=complaint.borrower_id,

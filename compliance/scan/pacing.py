@@ -20,7 +20,8 @@ from policy.selectors import current_profiles_by_code
 
 from ..findings import Candidate, Evidence
 from ..models import Rule, Severity
-from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _when
+from ..summaries import Summary
+from .window import ATTEMPT_VALUES, ScanWindow, _attempt, _case, _instant
 
 # Weeks (of the last four) a borrower must have stood within one of a weekly cap.
 CAP_WEEKS_LOOKED_AT = 4
@@ -88,7 +89,10 @@ def conversation_wait_breaches(window: ScanWindow) -> list[Candidate]:
             Candidate(
                 Rule.CONVERSATION_WAIT,
                 Severity.HIGH,
-                f"Called on day {day} of the {wait}-day wait after a conversation on {_when(talk['started_at'])}.",
+                Summary(
+                    "conversation_wait",
+                    {"day": day, "wait": wait, "conversation_at": _instant(talk["started_at"])},
+                ),
                 [_attempt(call), _attempt(talk), _case(call)],
                 case_id=call["case_id"],
                 borrower_id=call["case__account__borrower_id"],
@@ -140,19 +144,29 @@ def caps_near_limit(window: ScanWindow) -> list[Candidate]:
         cap, borrower_id, _debt = subject
         case_id = latest_case[subject]
         limit = counts[0][2]
-        weekly = ", ".join(
-            f"{n} in the week from {timezone.localtime(start):%Y-%m-%d}" for start, n, _limit in sorted(counts)
-        )
-        what = "attempts on all channels" if cap == "attempts_per_borrower_7d" else "calls on this debt"
+        # Each week by its first day, the site's calendar day.
+        weeks_counted = [
+            {"from": timezone.localtime(start).date().isoformat(), "count": n} for start, n, _limit in sorted(counts)
+        ]
         found.append(
             Candidate(
                 Rule.CAPS_NEAR_LIMIT,
                 Severity.MEDIUM,
-                f"Borrower {borrower_id}: {what} within one of the weekly limit of {limit} in {len(counts)} of the last "
-                f"{CAP_WEEKS_LOOKED_AT} weeks ({weekly}).",
+                Summary(
+                    "caps_near_limit",
+                    {
+                        "borrower": borrower_id,
+                        "measure": cap,
+                        "limit": limit,
+                        "looked_at": CAP_WEEKS_LOOKED_AT,
+                        "weeks": weeks_counted,
+                    },
+                ),
                 [
-                    Evidence("cases.Borrower", borrower_id, f"Borrower {borrower_id}"),
-                    Evidence("cases.CollectionCase", case_id, f"Case {case_id} · {loans.get(case_id, '')}"),
+                    Evidence("cases.Borrower", borrower_id, "borrower", {"borrower": borrower_id}),
+                    Evidence(
+                        "cases.CollectionCase", case_id, "case", {"case": case_id, "loan": loans.get(case_id, "")}
+                    ),
                 ],
                 case_id=case_id,
                 borrower_id=borrower_id,

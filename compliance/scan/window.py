@@ -1,16 +1,12 @@
 """
-What every scan rule shares: the window it looks at, and how it cites a contact attempt
-or a case as evidence.
+What every scan rule shares: the window it looks at, how it keeps an instant among a
+finding's parameters, and how it cites a contact attempt or a case as evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from django.utils import timezone
-
-from policy.codes import Channel
 
 from ..findings import Evidence
 
@@ -21,18 +17,21 @@ class ScanWindow:
     since: datetime  # attempts from here on are looked at
 
 
-def _when(instant: datetime) -> str:
-    return f"{timezone.localtime(instant):%Y-%m-%d %H:%M}"
+def _instant(instant: datetime | None) -> str | None:
+    """An instant as a finding's parameters keep it: ISO text, worded when read."""
+    return instant.isoformat() if instant is not None else None
 
 
 def _attempt(row: dict) -> Evidence:
-    label = f"{Channel(row['channel']).label} {_when(row['started_at'])} by {row.get('agent__username') or 'system'}"
-    return Evidence("contacts.ContactAttempt", row["pk"], label)
+    params = {"channel": row["channel"], "at": _instant(row["started_at"]), "agent": row.get("agent__username") or ""}
+    return Evidence("contacts.ContactAttempt", row["pk"], "attempt", params)
 
 
 def _case(row: dict) -> Evidence:
     case_id = row["case_id"]
-    return Evidence("cases.CollectionCase", case_id, f"Case {case_id} · {row['case__account__loan_number']}")
+    return Evidence(
+        "cases.CollectionCase", case_id, "case", {"case": case_id, "loan": row["case__account__loan_number"]}
+    )
 
 
 ATTEMPT_VALUES = [

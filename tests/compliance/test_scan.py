@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 import pytest
 
 from cases import services as case_services
@@ -83,7 +83,10 @@ def test_attempts_blocked_repeatedly_by_one_agent_on_one_case(db, collector, oth
     found = findings(Rule.REPEATED_BLOCKS)
     assert [(f.case_id, f.agent_id) for f in found] == [(crafted.pk, collector.pk)]
     assert len([e for e in found[0].evidence if e["model"] == "contacts.ContactAttempt"]) == 3
-    assert "daily_cap" in found[0].summary
+    # The refusals are kept as codes and worded by their labels when read.
+    assert (found[0].summary_code, found[0].summary_params["reasons"]) == ("repeated_blocks", ["daily_cap"])
+    with translation.override("en"):
+        assert "(Daily limit reached)" in found[0].summary_text and "daily_cap" not in found[0].summary_text
 
     # A fourth refusal in the same week joins the cluster; it is not a new finding.
     make_attempt(crafted, ago(hours=2), agent=collector, allowed=False, reasons=["daily_cap"])
@@ -222,7 +225,9 @@ def test_field_visits_without_a_completed_report(db, collector, supervisor):
     assert found[0].evidence[0] == {
         "model": "visits.FieldVisit",
         "id": unreported.pk,
-        "label": f"Visit {unreported.pk} (in_progress)",
+        "code": "visit",
+        "params": {"visit": unreported.pk, "state": "in_progress"},
+        "label": f"Visit {unreported.pk} (In progress)",
     }
 
 
