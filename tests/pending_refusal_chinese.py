@@ -4,11 +4,11 @@ Chinese for the refusal and finding sentences until the catalogue has them.
 The sentences of contacts/refusals.py, compliance/summaries.py and the dossier's attempt,
 message and finding lines are new messages: the catalogue (locale/, kept by whoever
 translates) gets them after this work is merged, and these are the texts proposed for it.
-Until then the tests that read a refusal or a finding in Chinese supply them for the
-msgids the compiled catalogue lacks, and only those: a translation the catalogue has
-always wins, so once it has them all the fixture changes nothing and can go. Keyed by the
-exact msgid, so a sentence changed in the code without its text here still reads English
-in Chinese, and fails the "no English" checks.
+Until then every test reads them (an autouse fixture) for the msgids the compiled
+catalogue lacks, and only those: a translation the catalogue has always wins, so once it
+has them all the fixture changes nothing and can go. Keyed by the exact msgid, so a
+sentence changed in the code without its text here still reads English in Chinese, and
+fails the "no English" checks.
 """
 
 import pytest
@@ -40,7 +40,6 @@ PENDING = {
     "reached: %(party)s": "联系到：%(party)s",
     "REFUSED: %(reasons)s": "已拦截：%(reasons)s",
     "Judged under %(profile)s.": "依据 %(profile)s 判定。",
-    "As shown at the time: %(words)s": "当时显示：%(words)s",
     "Note: %(note)s": "备注：%(note)s",
     "Override by %(username)s: %(reason)s": "%(username)s 特批放行：%(reason)s",
     "%(state)s: %(reasons)s": "%(state)s：%(reasons)s",
@@ -122,17 +121,20 @@ PENDING = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def pending_translations(monkeypatch):
-    """The texts above, for the msgids the compiled Chinese catalogue does not hold yet
-    (imported by the conftest modules of tests/contacts and tests/compliance)."""
-    from django.utils.translation import trans_real
+    """The texts above, for the msgids the compiled Chinese catalogue does not hold yet, in
+    every test (tests/conftest.py): the pages a crawl or a browser reads in Chinese as well
+    as the renderers' own tests. Patched on the class, so a translation object made afresh
+    during a test (a settings change empties Django's cache) reads them too."""
+    from django.utils.translation.trans_real import DjangoTranslation
 
-    chinese = trans_real.translation("zh-hans")
-    catalogued = chinese.gettext
+    catalogued = DjangoTranslation.gettext
 
-    def gettext(message):
-        found = catalogued(message)
-        return PENDING.get(message, found) if found == message else found
+    def gettext(self, message):
+        found = catalogued(self, message)
+        if found == message and self.language() == "zh-hans":
+            return PENDING.get(message, found)
+        return found
 
-    monkeypatch.setattr(chinese, "gettext", gettext)
+    monkeypatch.setattr(DjangoTranslation, "gettext", gettext)

@@ -22,9 +22,9 @@ from .records import Entry, _Clock, _shown_point, admin_url
 
 
 def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -> Entry:
-    """One contact attempt, worded for the reader: a refusal from its codes and parameters
-    in their language, and beside it the words the agent was shown at the time, as they
-    were shown (evidence of what the agent was told)."""
+    """One contact attempt, worded for the reader: a refusal from its codes and parameters,
+    in their language. The words the agent was shown at the time, in the agent's language,
+    are on the attempt's own page (linked), as evidence of what they were told."""
     who = attempt.agent.get_username() if attempt.agent_id else _("system")
     to = _shown_point(attempt.contact_point, full_contact)
     contact = {"direction": attempt.get_direction_display(), "channel": attempt.get_channel_display().lower()}
@@ -40,8 +40,6 @@ def _attempt_entry(attempt: ContactAttempt, clock: _Clock, full_contact: bool) -
     else:
         parts.append(_("REFUSED: %(reasons)s") % {"reasons": " ".join(attempt.refusal_explanations)})
     details = [_("Judged under %(profile)s.") % {"profile": attempt.profile.label}]
-    if attempt.reasons and attempt.explanations:
-        details.append(_("As shown at the time: %(words)s") % {"words": " ".join(attempt.explanations)})
     if attempt.note:
         details.append(_("Note: %(note)s") % {"note": attempt.note})
     if attempt.was_overridden:

@@ -1,11 +1,6 @@
-"""The compliance workspace's tests run against its own URL table; Chinese for the
-finding sentences awaiting the catalogue."""
+"""The compliance workspace's tests run against its own URL table."""
 
 import pytest
-
-from tests.pending_refusal_chinese import pending_translations
-
-__all__ = ["pending_translations"]
 
 
 @pytest.fixture(autouse=True)

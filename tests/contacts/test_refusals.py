@@ -231,10 +231,15 @@ def test_a_refusal_met_in_chinese_reads_english_to_an_english_reader(db, collect
             "It is 23:00 for the borrower (Asia/Shanghai); contact only 08:00–22:00."
         ]
 
-    page = client_for(reviewer).get(reverse("compliance:dossier", args=[case.pk])).content.decode()
+    client = client_for(reviewer)
+    page = client.get(reverse("compliance:dossier", args=[case.pk])).content.decode()
     assert "REFUSED: It is 23:00 for the borrower (Asia/Shanghai); contact only 08:00–22:00." in page
-    assert f"As shown at the time: {attempt.explanations[0]}" in page
     assert "(Outside the borrower&#x27;s contact hours)" in page and "outside_hours" not in page
+    # The dossier reads one language; the words shown at the time are on the attempt's page.
+    own_page = reverse("admin:contacts_contactattempt_change", args=[attempt.pk])
+    assert attempt.explanations[0] not in page and own_page in page
+    evidence = client.get(own_page).content.decode()
+    assert "As shown at the time" in evidence and attempt.explanations[0] in evidence
 
 
 def test_admin_pages_name_reasons_never_show_codes(db, supervisor):
