@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.selectors import TimelineEntry
+from core.when import local_datetime
 from policy.codes import BORROWER_REACHED, Channel, Outcome
 
 from . import refusals, template_text
@@ -161,7 +162,8 @@ class ChannelOptOut(models.Model):
         indexes = [models.Index(fields=["borrower", "channel"], name="opt_out_lookup")]
 
     def __str__(self):
-        return f"{self.borrower} opted out of {self.get_channel_display()}"
+        channel = self.get_channel_display()
+        return gettext("%(borrower)s opted out of %(channel)s") % {"borrower": self.borrower, "channel": channel}
 
 
 class ContactAttemptQuerySet(models.QuerySet):
@@ -184,10 +186,8 @@ class ContactAttemptQuerySet(models.QuerySet):
             else:
                 summary = gettext("Refused: %(reasons)s") % {"reasons": " ".join(attempt.refusal_explanations)}
             if attempt.was_overridden:
-                summary += " " + gettext("(override by %(username)s: %(reason)s)") % {
-                    "username": attempt.overridden_by.get_username(),
-                    "reason": attempt.override_reason,
-                }
+                by = {"username": attempt.overridden_by.get_username(), "reason": attempt.override_reason}
+                summary += " " + gettext("(override by %(username)s: %(reason)s)") % by
             entries.append(
                 TimelineEntry(
                     at=attempt.started_at,
@@ -267,10 +267,8 @@ class ContactAttempt(models.Model):
     reasons = models.JSONField(
         default=list, blank=True, help_text=_("Reason codes of a refusal."), verbose_name=_("reasons")
     )
-    # What the refusal meant (reason codes with their parameters), worded when read, in
-    # the reader's language (contacts/refusals.py). ``explanations`` keeps the sentences
-    # as the person who met the refusal was shown them, in their language: evidence.
-    # A database default too, so rows bulk-loaded without the column (bench/) still insert.
+    # A refusal's meaning, worded when read (contacts/refusals.py); ``explanations`` keeps
+    # the words shown at the time, as evidence. (A database default for bulk loads, bench/.)
     refusal_params = models.JSONField(
         default=list,
         db_default=models.Value([], output_field=models.JSONField()),
@@ -315,8 +313,8 @@ class ContactAttempt(models.Model):
         permissions = [("override_contact_policy", _("Can override an overridable contact refusal"))]
 
     def __str__(self):
-        verdict = "allowed" if self.allowed else "blocked"
-        return f"{self.get_channel_display()} {verdict} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+        named = gettext("%(channel)s allowed %(when)s") if self.allowed else gettext("%(channel)s blocked %(when)s")
+        return named % {"channel": self.get_channel_display(), "when": local_datetime(self.started_at)}
 
     @property
     def was_overridden(self) -> bool:
@@ -324,8 +322,7 @@ class ContactAttempt(models.Model):
 
     @property
     def refusal_explanations(self) -> list[str]:
-        """Why it was refused, in the reader's language (the reasons' labels for rows
-        stored before the parameters were kept)."""
+        """Why it was refused, in the reader's language (old rows: the reasons' labels)."""
         return refusals.explain_all(self.reasons, self.refusal_params)
 
 
@@ -420,7 +417,12 @@ class OutboundMessage(models.Model):
         indexes = [models.Index(fields=["state", "scheduled_for"], name="outbox_due")]
 
     def __str__(self):
-        return f"{self.get_channel_display()} to case {self.case_id} at {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M} ({self.state})"
+        return gettext("%(channel)s to case %(case)s at %(when)s (%(state)s)") % {
+            "channel": self.get_channel_display(),
+            "case": self.case_id,
+            "when": local_datetime(self.scheduled_for),
+            "state": self.get_state_display().lower(),
+        }
 
     @property
     def suppression_explanations(self) -> list[str]:

@@ -22,6 +22,10 @@ PENDING = {
     "Allowed again from %(when)s.": "自 %(when)s 起再次允许联系。",
     "Not allowed until the reasons above are resolved.": "上述原因解决之前不允许联系。",
     # contacts/models.py, contacts/admin.py
+    "%(borrower)s opted out of %(channel)s": "%(borrower)s 已退订%(channel)s",
+    "%(channel)s allowed %(when)s": "%(when)s 的%(channel)s（已允许）",
+    "%(channel)s blocked %(when)s": "%(when)s 的%(channel)s（已拦截）",
+    "%(channel)s to case %(case)s at %(when)s (%(state)s)": "%(when)s 发往案件 %(case)s 的%(channel)s（%(state)s）",
     "Refused: %(reasons)s": "已拦截：%(reasons)s",
     "(override by %(username)s: %(reason)s)": "（%(username)s 特批放行：%(reason)s）",
     "refusal parameters": "拦截参数",

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 import pytest
 
-from contacts.models import ContactAttempt, OutboundMessage
+from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
 from contacts.refusals import explain, explain_all, reason_label
 from contacts.services import ContactBlocked, check_contact, record_attempt
 from core.when import local_datetime
@@ -282,3 +282,36 @@ def test_the_outbox_keeps_why_a_message_was_dropped(db, supervisor):
     detail = client.get(reverse("admin:contacts_outboundmessage_change", args=[message.pk])).content.decode()
     assert "The case is on hold (dispute). The field visit was cancelled." in detail
     assert "case_on_hold" not in detail and "visit_cancelled" not in detail
+
+
+def test_contact_records_name_themselves_in_the_readers_language(db, supervisor):
+    case = phone_case()
+    with pytest.raises(ContactBlocked):
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.NO_ANSWER,
+            by=supervisor,
+            at=local(SHANGHAI, hour=23),
+            contact_point=case.points[0],
+        )
+    attempt = ContactAttempt.objects.get()
+    message = OutboundMessage.objects.create(
+        case=case,
+        channel=Channel.SMS,
+        template=approved_template("sms-reminder", Channel.SMS, "{loan_number}"),
+        contact_point=case.points[0],
+        slot=local(SHANGHAI, hour=9),
+        scheduled_for=local(SHANGHAI, hour=9),
+        idempotency_key="named",
+        state=OutboundMessage.State.SUPPRESSED,
+    )
+    opt_out = ChannelOptOut.objects.create(borrower=case.account.borrower, channel=Channel.SMS)
+    with translation.override("en"):
+        assert str(attempt) == f"Phone call blocked {local_datetime(attempt.started_at)}"
+        assert str(message) == f"SMS to case {case.pk} at {local_datetime(message.scheduled_for)} (suppressed)"
+        assert str(opt_out) == f"{case.account.borrower} opted out of SMS"
+    with translation.override("zh-hans"):
+        names = [str(attempt), str(message), str(opt_out).replace(str(case.account.borrower), "")]
+    for name in names:
+        assert HAN.search(name) and latin_words(name) == [] and not ISO_DAY.search(name), name
