@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .exceptions import ServiceError
+from .history_values import ReadableChanges
 from .paginators import EstimatedCountPaginator
 
 # The user a request is rendered for, per thread: list and read-only column callables
@@ -48,6 +49,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         raise Http404(_("Past versions are read-only."))
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the historical rows when the object is outside

@@ -16,7 +16,6 @@ import pytest
 
 from policy.codes import Channel
 from tests.factories import ROLES, approved_template, create_case, make_field_agent, make_user
-from tests.pending_refusal_chinese import pending_translations  # noqa: F401  (autouse: Chinese awaiting the catalogue)
 
 
 def _service_missing(marker: str) -> str | None:

@@ -70,7 +70,7 @@ class FieldVisitAdmin(HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "shown_address"]
 
-    @admin.display(description="address")
+    @admin.display(description=gettext_lazy("address"))
     def shown_address(self, obj):
         return mask_text(obj.address)
 

@@ -26,6 +26,7 @@ from cases.models import (
 from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
 from core.change_reasons import read_change_reason
 from core.masking import mask_national_id
+from core.when import local_date
 
 from ..models import Complaint, Finding, ReviewSample
 from ..selectors import field_visit_model
@@ -69,15 +70,18 @@ def _capitalised(text) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _shown(value, clock: _Clock) -> str:
+def _shown(value, clock: _Clock, field=None) -> str:
     if value is None or value == "":
         return "—"
+    if field is not None and field.choices:
+        # A stored code (a state, a kind) reads as its label.
+        return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("Yes") if value else _("No")
     if isinstance(value, datetime):
         return clock.local(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return local_date(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(getattr(value, "name", value))
@@ -85,7 +89,7 @@ def _shown(value, clock: _Clock) -> str:
 
 def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool) -> list[HistoryChange]:
     User = get_user_model()
-    found, user_fields, labels_of = [], set(), {}
+    found, user_fields, labels_of, fields_of = [], set(), {}, {}
     for model, condition in _history_sources(case):
         label = model._meta.label
         pk_name = model._meta.pk.name
@@ -108,6 +112,7 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
                 changes = [(change.field, change.old, change.new) for change in delta.changes]
             previous[object_id] = record
             found.append((label, object_id, record, changes))
+        fields_of[label] = {f.name: f for f in model._meta.concrete_fields}
         labels_of[label] = (
             _capitalised(model._meta.verbose_name),
             {f.name: _capitalised(f.verbose_name) for f in model._meta.concrete_fields},
@@ -125,13 +130,13 @@ def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool)
 
     def shown(label, name, value, record):
         if (label, name) in user_fields and value:
-            return usernames.get(value, f"user {value}")
+            return usernames.get(value, _("user %(id)s") % {"id": value})
         masked = MASKED_FIELDS.get((label, name))
         if value and masked == "national_id" and not full_national_id:
             return mask_national_id(value)
         if value and masked == "contact" and not full_contact:
             return ContactPoint(kind=record.kind, value=value).masked_value
-        return _shown(value, clock)
+        return _shown(value, clock, fields_of[label].get(name))
 
     history = [
         HistoryChange(

@@ -149,14 +149,17 @@ def _complaint_entries(case, clock):
             at=complaint.received_at,
             borrower_local=clock.local(complaint.received_at),
             section="complaint",
-            kind=f"Complaint: {complaint.get_category_display()}",
+            kind=_("Complaint: %(category)s") % {"category": complaint.get_category_display()},
             actor=complaint.recorded_by.get_username(),
             summary=complaint.description,
-            details=([f"About {complaint.agent.get_username()}."] if complaint.agent_id else [])
+            details=([_("About %(agent)s.") % {"agent": complaint.agent.get_username()}] if complaint.agent_id else [])
             + (
-                [f"Resolved {clock.local(complaint.resolved_at)}: {complaint.resolution}"]
+                [
+                    _("Resolved %(when)s: %(resolution)s")
+                    % {"when": clock.local(complaint.resolved_at), "resolution": complaint.resolution}
+                ]
                 if complaint.resolved_at
-                else ["Open."]
+                else [_("Still open.")]
             ),
             record=f"compliance.Complaint#{complaint.pk}",
             url=admin_url("compliance.Complaint", complaint.pk),

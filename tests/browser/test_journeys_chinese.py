@@ -71,7 +71,7 @@ def test_collector_works_the_queue_in_chinese(page_for, live_server, clock, coll
     page.goto(f"{live_server.url}/work/cases/{reachable.pk}/contact/")
     page.select_option("#id_contact_point", str(reachable.points[0].pk))
     page.click("input[name=check]")
-    assert "允许" in page.locator(".decision").inner_text()
+    assert "现在可以联系" in page.locator(".decision").inner_text()
     read_in_chinese(page, "03-collector-call-allowed")
     page.select_option("#id_outcome", Outcome.PROMISE_TO_PAY)
     page.fill("#id_note", "周五发工资后还款。")
@@ -115,7 +115,9 @@ def test_supervisor_and_agent_carry_out_a_visit_in_chinese(
     read_in_chinese(boss, "06-supervisor-inbox")
     boss.click(f"a[href='/visits/{visit.pk}/decide/']")
     read_in_chinese(boss, "07-supervisor-decide")
-    boss.check(f"input[name=agents][value='{agents[0].pk}']")
+    for each in agents:  # two agents go together
+        boss.check(f"input[name=agents][value='{each.pk}']")
+    boss.fill("#id_note", "两人同行，礼貌简短。")
     boss.click("input[name=approve]")
     read_in_chinese(boss, "08-supervisor-approved")
     assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.APPROVED

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 import pytest
 
-from cases.services import record_payment
+from cases.services import escalate, record_payment
 from core.change_reasons import is_known, read_change_reason
 from tests.clients import sign_in
 from tests.factories import create_case, make_user
@@ -48,3 +48,15 @@ def test_the_history_page_shows_the_reason_in_the_readers_language(db, client):
         reverse("admin:cases_loanaccount_history", args=[case.account.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "还款 PAY-7" in page and "payment PAY-7" not in page
+
+
+def test_history_shows_states_by_their_labels_not_their_codes(db, client):
+    case = create_case(dpd=40)
+    supervisor = make_user("Supervisor")
+    escalate(case, by=supervisor, reason="电话无人接听")
+    sign_in(client, supervisor)
+    page = client.get(
+        reverse("admin:cases_collectioncase_history", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "New &nbsp;&rarr;&nbsp;&nbsp;Reminders" in " ".join(page.split()), "states by their labels"
+    assert "new → reminder" not in page

@@ -76,7 +76,10 @@ def _english_sentences() -> list[str]:
 # taken as "what people wrote". (The lockout records hold what a browser sent: a typed
 # username, its user agent or "<unknown>", a path; they count as sent, not written.)
 SYSTEM_WRITTEN_APPS = {"contenttypes", "sessions", "admin", "audit", "core", "django_celery_beat"}
-SYSTEM_WRITTEN_FIELDS = {("cases", "caseevent"), ("auth", "permission"), ("auth", "group")}
+SYSTEM_WRITTEN_FIELDS = {("auth", "permission"), ("auth", "group")}
+# In tables the system writes, the fields that hold what a person typed: a case event's
+# reason is a supervisor's words (its sentence is worded from its code when read).
+TYPED_FIELDS = {("cases", "caseevent"): ["reason"]}
 
 
 def _people_text() -> list[str]:
@@ -91,7 +94,7 @@ def _people_text() -> list[str]:
             continue
         if meta.model_name.startswith("historical"):
             continue
-        text_fields = [
+        text_fields = TYPED_FIELDS.get((meta.app_label, meta.model_name)) or [
             f.attname
             for f in meta.concrete_fields
             if isinstance(f, (models.CharField, models.TextField)) and not f.choices
