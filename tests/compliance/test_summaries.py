@@ -168,7 +168,7 @@ def test_every_finding_reads_english(db, rule, code, params, english):
 
 
 @pytest.mark.parametrize("rule, code, params, english", EXAMPLES)
-def test_every_finding_reads_chinese(db, rule, code, params, english, pending_translations):
+def test_every_finding_reads_chinese(db, rule, code, params, english):
     with translation.override("zh-hans"):
         text = summary_sentence(code, params)
     assert HAN.search(text), text
@@ -177,7 +177,7 @@ def test_every_finding_reads_chinese(db, rule, code, params, english, pending_tr
 
 
 @pytest.mark.parametrize("code, params, english", EVIDENCE_EXAMPLES)
-def test_every_piece_of_evidence_reads_in_both_languages(db, code, params, english, pending_translations):
+def test_every_piece_of_evidence_reads_in_both_languages(db, code, params, english):
     with translation.override("en"):
         assert evidence_sentence(code, params) == english
     with translation.override("zh-hans"):
@@ -186,7 +186,7 @@ def test_every_piece_of_evidence_reads_in_both_languages(db, code, params, engli
     assert [word for word in latin_words(chinese) if word != "SMS"] == [], chinese
 
 
-def test_times_are_the_sites_local_time_in_the_readers_style(pending_translations):
+def test_times_are_the_sites_local_time_in_the_readers_style():
     params = {"contacted_at": CONTACTED, "closed_at": CLOSED}
     with translation.override("zh-hans"):
         chinese = summary_sentence("contact_after_close", params)
@@ -202,7 +202,7 @@ def reader(language: str):
     return sign_in(Client(), user)
 
 
-def test_a_scan_finding_reads_in_each_readers_language(db, reviewer, pending_translations):
+def test_a_scan_finding_reads_in_each_readers_language(db, reviewer):
     case = create_case()
     services.record_complaint(
         by=reviewer,
@@ -256,7 +256,7 @@ OLD_SUMMARY = "Contacted 2026-11-02 10:00, after the case closed on 2026-11-01 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_findings_raised_before_codes_keep_their_summary(pending_translations):
+def test_findings_raised_before_codes_keep_their_summary():
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     try:

@@ -15,12 +15,10 @@ from policy.codes import Channel, Outcome, Reason
 from tests.clients import client_for
 from tests.clock import SHANGHAI, local
 from tests.factories import approved_template, create_case, phone_case
-from tests.pending_refusal_chinese import PENDING
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # What a Chinese sentence may still spell in Latin letters: zone names, template codes and
 # the channel and currency codes people use as they are.
 CODES_PEOPLE_USE = ["Asia/Shanghai", "America/New_York", "SMS", "CNY"]
@@ -110,11 +108,6 @@ def latin_words(text: str) -> list[str]:
     return ENGLISH_WORD.findall(text)
 
 
-def test_the_pending_chinese_keeps_every_placeholder():
-    for msgid, chinese in PENDING.items():
-        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(chinese)), msgid
-
-
 def test_every_reason_code_has_an_example():
     assert {str(code) for code, _params, _english in EXAMPLES} == set(Reason.values)
 
@@ -128,7 +121,7 @@ def test_every_refusal_reads_english(code, params, english):
 
 
 @pytest.mark.parametrize("code, params, english", EXAMPLES)
-def test_every_refusal_reads_chinese(code, params, english, pending_translations):
+def test_every_refusal_reads_chinese(code, params, english):
     with translation.override("zh-hans"):
         text = explain(code, params)
     assert HAN.search(text), text
@@ -143,7 +136,7 @@ def test_dates_in_chinese_are_written_the_chinese_way():
 
 
 @pytest.mark.parametrize("code", Reason.values)
-def test_a_row_without_parameters_reads_its_reasons_label(code, pending_translations):
+def test_a_row_without_parameters_reads_its_reasons_label(code):
     """Attempts stored before the parameters were kept have only their codes."""
     with translation.override("en"):
         english = explain(code)
