@@ -185,6 +185,11 @@ def invalid_contact_point(f: Facts):
 
 
 def stage_not_reached(f: Facts):
+    # A notice the law requires goes on every rung: a "collection ends" letter after a cease
+    # request cannot wait for a written-notice rung the case may never reach. Closed cases,
+    # hours and caps still apply to it.
+    if f.template is not None and f.template.is_required_notice:
+        return None
     rung = f.case.state if f.case.state in LADDER else f.case.ladder_rung
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):

@@ -15,6 +15,7 @@ from cases.selectors import candidate_zones
 from contacts import engine
 from contacts.models import ContactAttempt
 from policy.codes import Channel, Outcome, Reason
+from policy.models import PolicyProfile
 from policy.selectors import current_profile
 from policy.services import save_profile_version
 from tests.clock import LOS_ANGELES, NEW_YORK, SHANGHAI, local
@@ -225,3 +226,19 @@ def test_post_conversation_wait_day_seven_refused_day_eight_allowed(db):
     assert decide(case, local(NEW_YORK, day_offset=8, hour=8)).allowed
     # Texts are not calls: the wait does not stop them.
     assert decide(case, day_seven - timedelta(hours=5), channel=Channel.SMS).allowed
+
+
+def test_massachusetts_does_not_count_busy_signals(db):
+    """940 CMR 7.04(1)(f) counts calls where a message could be left: two busy signals in
+    the week leave both calls of the week's budget; two answered calls use it up. The fix
+    is a new version of the shipped profile, so version 1 still judges what it judged."""
+    assert current_profile("US-MA").calls_count_busy is False
+    assert PolicyProfile.objects.get(code="US-MA", version=1).calls_count_busy is True
+    case = phone_case(profile="US-MA", zone="America/New_York", phones=("+16175550111",))
+    at = local(NEW_YORK, hour=12)
+    past(case, local(NEW_YORK, day_offset=3, hour=12), outcome=Outcome.BUSY)
+    past(case, local(NEW_YORK, day_offset=4, hour=12), outcome=Outcome.BUSY)
+    assert decide(case, at).allowed
+    past(case, local(NEW_YORK, day_offset=4, hour=13), outcome=Outcome.NO_ANSWER)
+    past(case, local(NEW_YORK, day_offset=4, hour=14), outcome=Outcome.NO_ANSWER)
+    assert decide(case, at).reasons == (Reason.WEEKLY_CAP,)

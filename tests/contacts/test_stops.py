@@ -42,6 +42,36 @@ def test_cease_request_blocks_everything_but_required_notices(db, supervisor):
     assert engine.evaluate(case, Channel.LETTER, at, contact_point=address, template=notice).allowed
 
 
+def test_a_required_notice_goes_below_the_written_notice_rung(db, supervisor):
+    """A cease request on a case still on the phone rung: the "collection ends" letter the
+    law requires must still go, although letters otherwise wait for the written-notice
+    rung. An ordinary letter on that rung is still refused."""
+    from contacts.services import approve_template, save_template_version
+
+    case = phone_case(rung=CaseState.PHONE)
+    case_services.place_hold(case, Hold.Kind.CEASE_COMMUNICATION, by=supervisor)
+    address = ContactPoint.objects.create(borrower=case.account.borrower, kind="postal", value="上海市人民路1号")
+    at = local(SHANGHAI, hour=10)
+    author = type(supervisor).objects.create_user("author")
+    versions = {
+        required: approve_template(
+            save_template_version(
+                code=f"letter-{required}",
+                channel=Channel.LETTER,
+                language="zh-hans",
+                body="{borrower_name}：我们将停止催收。",
+                by=author,
+                is_required_notice=required,
+            ),
+            by=_reviewer(),
+        )
+        for required in (True, False)
+    }
+    assert engine.evaluate(case, Channel.LETTER, at, contact_point=address, template=versions[True]).allowed
+    ordinary = engine.evaluate(case, Channel.LETTER, at, contact_point=address, template=versions[False])
+    assert Reason.STAGE_NOT_REACHED in ordinary.reasons and Reason.CEASE_REQUESTED in ordinary.reasons
+
+
 def _reviewer():
     from tests.factories import make_user
 
