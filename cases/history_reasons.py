@@ -31,6 +31,7 @@ phrases(
         "plan agreed": gettext_lazy("repayment plan agreed"),
         "plan approved": gettext_lazy("repayment plan approved"),
         "hold released": gettext_lazy("hold released"),
+        "crisis treatment ended": gettext_lazy("end of the crisis treatment recorded"),
         "missed: not paid by its date": gettext_lazy("missed: not paid by its date"),
         "broken: not paid by its date": gettext_lazy("broken: not paid by its date"),
         "broken: instalment missed": gettext_lazy("broken: an instalment was missed"),

@@ -35,6 +35,8 @@ class Hold(models.Model):
         HARDSHIP = "hardship", _("Hardship")
         CEASE_COMMUNICATION = "cease_communication", _("Cease-communication request")
         BREATHING_SPACE = "breathing_space", _("Breathing space")
+        # UK Debt Respite Scheme: lasts for the crisis treatment plus 30 days, not 60 days.
+        CRISIS_BREATHING_SPACE = "crisis_breathing_space", _("Mental health crisis breathing space")
         BANKRUPTCY = "bankruptcy", _("Bankruptcy")
         DECEASED = "deceased", _("Deceased")
         COMPLAINT_INVESTIGATION = "complaint_investigation", _("Complaint under investigation")
@@ -48,6 +50,12 @@ class Hold(models.Model):
         null=True, blank=True, help_text=_("Empty: until released."), verbose_name=_("ends at")
     )
     note = models.TextField(blank=True, verbose_name=_("note"))
+    treatment_ended_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Crisis breathing space: the day the crisis treatment ended; the hold ends 30 days later."),
+        verbose_name=_("crisis treatment ended on"),
+    )
     evidence = ProtectedFileField(
         upload_to=RandomName("hold-evidence"),
         kinds=DOCUMENTS,

@@ -41,7 +41,7 @@ from .case import (
     record_written_notices,
     transition_label,
 )
-from .holds import place_hold, release_expired_holds, release_hold
+from .holds import place_hold, record_crisis_treatment_end, release_expired_holds, release_hold
 from .payments import _as_money, _settle_promises, record_payment
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     "record_written_notices",
     "transition_label",
     "place_hold",
+    "record_crisis_treatment_end",
     "release_expired_holds",
     "release_hold",
     "_as_money",

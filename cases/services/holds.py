@@ -6,7 +6,7 @@ end date has passed are released in bulk by the nightly job.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -44,6 +44,11 @@ def place_hold(
             % {"pk": case.pk, "lower": case.get_state_display().lower()}
         )
     starts_at = starts_at or timezone.now()
+    if kind == Hold.Kind.CRISIS_BREATHING_SPACE and until is not None:
+        # It lasts for the crisis treatment plus 30 days: no one knows its end when it starts.
+        raise HoldError(
+            _("A mental health crisis breathing space has no end date until the end of treatment is recorded.")
+        )
     if kind == Hold.Kind.BREATHING_SPACE and until is None:
         until = starts_at + timezone.timedelta(days=case.policy_profile.breathing_space_days)
     if until is not None and until <= starts_at:
@@ -118,3 +123,28 @@ def release_expired_holds(now: datetime | None = None) -> int:
     from ..jobs import release_expired_holds as release_in_bulk  # jobs builds on this module
 
     return release_in_bulk(now)
+
+
+# A crisis moratorium ends this long after the crisis treatment ends (Debt Respite Scheme).
+CRISIS_AFTER_TREATMENT_DAYS = 30
+
+
+@audited_atomic
+def record_crisis_treatment_end(hold: Hold, *, ended_on: date, by) -> Hold:
+    """The crisis treatment ended on ``ended_on``: the breathing space now ends 30 days
+    later (at the start of that day, site time), and the nightly release ends it then."""
+    _require(by, "cases.release_hold", "record the end of a crisis treatment")
+    hold = Hold.objects.select_for_update().select_related("case").get(pk=hold.pk)
+    _require_case_access(by, hold.case)
+    if hold.kind != Hold.Kind.CRISIS_BREATHING_SPACE:
+        raise HoldError(_("Only a mental health crisis breathing space ends with a treatment."))
+    if hold.released_at is not None or hold.treatment_ended_on is not None:
+        raise HoldError(_("This breathing space already has its end."))
+    if ended_on < timezone.localtime(hold.starts_at).date():
+        raise HoldError(_("The treatment cannot end before the breathing space started."))
+    hold.treatment_ended_on = ended_on
+    end_day = ended_on + timedelta(days=CRISIS_AFTER_TREATMENT_DAYS)
+    hold.ends_at = datetime.combine(end_day, time.min, tzinfo=timezone.get_current_timezone())
+    _stamp(hold, by, "crisis treatment ended")
+    hold.save(update_fields=["treatment_ended_on", "ends_at"])
+    return hold

@@ -221,3 +221,35 @@ def test_request_errors_are_not_policy_refusals(db):
         decide(case, local(SHANGHAI), point=email)
     with pytest.raises(engine.ContactRequestError, match="timezone-aware"):
         decide(case, datetime(2026, 12, 1, 10, 0))
+
+
+def test_a_crisis_breathing_space_blocks_until_treatment_ends_plus_30_days(db, supervisor):
+    """UK Debt Respite Scheme: a mental-health crisis moratorium has no fixed 60 days. It
+    blocks with no next time while the treatment runs (still on day 200), the nightly
+    release leaves it alone, and once the end of treatment is recorded it ends 30 days
+    after that day."""
+    from cases.exceptions import HoldError
+    from cases.jobs import release_expired_holds
+
+    case = phone_case(profile="UK-FCA", zone="Europe/London", phones=("+442079460123",))
+    with pytest.raises(HoldError):
+        case_services.place_hold(
+            case, Hold.Kind.CRISIS_BREATHING_SPACE, by=supervisor, until=timezone.now() + timedelta(days=60)
+        )
+    hold = case_services.place_hold(case, Hold.Kind.CRISIS_BREATHING_SPACE, by=supervisor)
+    assert hold.ends_at is None
+    london = ZoneInfo("Europe/London")
+    day_200 = (hold.starts_at + timedelta(days=200)).astimezone(london).replace(hour=12, minute=0)
+    refused = decide(case, day_200)
+    assert refused.reasons == (Reason.CASE_ON_HOLD,) and refused.next_allowed_at is None
+    assert release_expired_holds(day_200) == 0
+    assert Hold.objects.get(pk=hold.pk).released_at is None
+
+    treatment_ended = day_200.date()
+    hold = case_services.record_crisis_treatment_end(hold, ended_on=treatment_ended, by=supervisor)
+    assert hold.ends_at.date() == treatment_ended + timedelta(days=30)
+    assert decide(case, day_200 + timedelta(days=29)).reasons == (Reason.CASE_ON_HOLD,)
+    assert decide(case, day_200 + timedelta(days=29)).next_allowed_at >= hold.ends_at
+    assert decide(case, day_200 + timedelta(days=31)).allowed
+    with pytest.raises(HoldError):
+        case_services.record_crisis_treatment_end(hold, ended_on=treatment_ended, by=supervisor)
