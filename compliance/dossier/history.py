@@ -5,7 +5,7 @@ its user and reason, personal data masked for viewers who may not see it in full
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 import json
 
 from django.contrib.auth import get_user_model
@@ -25,8 +25,8 @@ from cases.models import (
 )
 from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
 from core.change_reasons import read_change_reason
+from core.history_values import readable
 from core.masking import mask_national_id
-from core.when import local_date
 
 from ..models import Complaint, Finding, ReviewSample
 from ..selectors import field_visit_model
@@ -71,20 +71,14 @@ def _capitalised(text) -> str:
 
 
 def _shown(value, clock: _Clock, field=None) -> str:
-    if value is None or value == "":
-        return "—"
-    if field is not None and field.choices:
-        # A stored code (a state, a kind) reads as its label.
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+    """As the admin's history page shows it (core.history_values), but a moment in the
+    borrower's zone and JSON as text."""
     if isinstance(value, datetime):
         return clock.local(value)
-    if isinstance(value, date):
-        return local_date(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
-    return str(getattr(value, "name", value))
+    shown = readable(field, value)
+    return str(getattr(shown, "name", shown))
 
 
 def _history_changes(case, clock, *, full_national_id: bool, full_contact: bool) -> list[HistoryChange]:

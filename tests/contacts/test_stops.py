@@ -246,6 +246,14 @@ def test_a_crisis_breathing_space_blocks_until_treatment_ends_plus_30_days(db, s
     assert Hold.objects.get(pk=hold.pk).released_at is None
 
     treatment_ended = day_200.date()
+    with pytest.raises(HoldError):  # a treatment cannot end before the moratorium began
+        case_services.record_crisis_treatment_end(
+            hold, ended_on=hold.starts_at.date() - timedelta(days=1), by=supervisor
+        )
+    other = case_services.place_hold(case, Hold.Kind.DISPUTE, by=supervisor)
+    with pytest.raises(HoldError):  # only a crisis breathing space ends with a treatment
+        case_services.record_crisis_treatment_end(other, ended_on=treatment_ended, by=supervisor)
+    case_services.release_hold(other, by=supervisor)
     hold = case_services.record_crisis_treatment_end(hold, ended_on=treatment_ended, by=supervisor)
     assert hold.ends_at.date() == treatment_ended + timedelta(days=30)
     assert decide(case, day_200 + timedelta(days=29)).reasons == (Reason.CASE_ON_HOLD,)

@@ -33,6 +33,18 @@ def covering_agents(region: str):
     return [agent for agent in FieldAgent.objects.filter(active=True).select_related("user") if agent.covers(region)]
 
 
+def region_explanation(check: dict) -> str:
+    """The region check's sentence, in the current language, from its inputs."""
+    inputs = check.get("inputs") or {}
+    region = inputs.get("region") or _("(unknown)")
+    if check.get("passed"):
+        return _("Region %(region)s: covered by %(agents)s.") % {
+            "region": region,
+            "agents": ", ".join(inputs.get("agents") or []),
+        }
+    return _("Region %(region)s: no field partner or own staff covers it.") % {"region": region}
+
+
 def eligibility(case) -> dict:
     """The snapshot kept with a request: every rule, its inputs, and whether it held."""
     profile = case.policy_profile
@@ -48,20 +60,12 @@ def eligibility(case) -> dict:
     region = case.account.borrower.region or case.account.region
     agents = covering_agents(region)
     checks = [{"rule": r.rule, "passed": r.passed, "explanation": r.explanation, "inputs": r.inputs} for r in rules]
-    checks.append(
-        {
-            "rule": "region_covered",
-            "passed": bool(agents),
-            "explanation": (
-                _("Region %(region)s: covered by %(agents)s.")
-                % {"region": region or _("(unknown)"), "agents": ", ".join(a.badge_number for a in agents)}
-                if agents
-                else _("Region %(region)s: no field partner or own staff covers it.")
-                % {"region": region or _("(unknown)")}
-            ),
-            "inputs": {"region": region, "agents": [a.badge_number for a in agents]},
-        }
-    )
+    region_check = {
+        "rule": "region_covered",
+        "passed": bool(agents),
+        "inputs": {"region": region, "agents": [a.badge_number for a in agents]},
+    }
+    checks.append({**region_check, "explanation": region_explanation(region_check)})
     points = list(case.account.borrower.contact_points.all())
     return {
         "days_past_due": case.account.days_past_due,

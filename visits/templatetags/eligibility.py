@@ -3,28 +3,18 @@ outcome and its inputs (visits/services/request.py), and reads in the reader's l
 A check this code cannot word shows the sentence it kept, as recorded at the time."""
 
 from django import template
-from django.utils.translation import gettext as _
 
 from cases.guard_text import as_recorded, explain
 
+from ..services.request import region_explanation
+
 register = template.Library()
-
-
-def _region(check: dict) -> str:
-    inputs = check.get("inputs") or {}
-    region = inputs.get("region") or _("(unknown)")
-    if check.get("passed"):
-        return _("Region %(region)s: covered by %(agents)s.") % {
-            "region": region,
-            "agents": ", ".join(inputs.get("agents") or []),
-        }
-    return _("Region %(region)s: no field partner or own staff covers it.") % {"region": region}
 
 
 @register.simple_tag
 def check_text(check: dict, currency: str | None = None) -> str:
     if check.get("rule") == "region_covered":
-        return _region(check)
+        return region_explanation(check)
     text = explain(str(check.get("rule", "")), bool(check.get("passed")), check.get("inputs") or {}, currency=currency)
     if text is not None:
         return text
