@@ -26,6 +26,13 @@ A refusal's parameters, by reason (the rules in ``contacts.engine.rules`` write 
 - ``holiday``: ``day`` (the borrower's date), ``zone``;
 - ``outside_hours``: ``local_time`` (instant, with the borrower's offset), ``zone``,
   ``start``, ``end`` (the window, ``HH:MM``);
+- ``closed_day``: ``day`` (the borrower's date), ``zone``;
+- ``consent_required``: ``channel``, ``withdrawn_at`` (instant the consent was withdrawn,
+  or null: never given);
+- ``time_barred``: ``limitation_date`` (the day the debt became time-barred),
+  ``template`` (the code of the template that mentions legal action);
+- ``first_contact_identity``: ``template`` (code, or null: no template);
+- ``weekly_cap`` also counts ``account_attempts_7d``;
 - ``cease_requested``, ``invalid_contact_point``, ``no_approved_visit``: none.
 """
 
@@ -157,6 +164,11 @@ def _cap(p: dict) -> str:
             "debt_calls_7d": count,
             "calls_per_debt_7d": limit,
         }
+    if measure == "account_attempts_7d":
+        return _("%(count)s contacts or attempts about this account in 7 days, all media (limit %(limit)s).") % {
+            "count": count,
+            "limit": limit,
+        }
     if measure == "attempts_7d":
         return _(
             "%(attempts_7d)s contacts with this borrower on all channels in 7 days (limit %(attempts_per_borrower_7d)s)."
@@ -177,6 +189,37 @@ def _holiday(p: dict) -> str:
         "local": local_date(date.fromisoformat(p["day"])),
         "zone": p["zone"],
     }
+
+
+def _closed_day(p: dict) -> str:
+    day = date.fromisoformat(p["day"])
+    return _("%(local)s is a day without contact in %(zone)s.") % {"local": local_date(day), "zone": p["zone"]}
+
+
+def _consent_required(p: dict) -> str:
+    channel = _lower(Channel(p["channel"]).label)
+    if p.get("withdrawn_at"):
+        withdrawn = local_date(datetime.fromisoformat(p["withdrawn_at"]))
+        return _("The borrower withdrew consent to %(channel)s contact on %(withdrawn)s.") % {
+            "channel": channel,
+            "withdrawn": withdrawn,
+        }
+    return _("No recorded consent from the borrower to %(channel)s contact.") % {"channel": channel}
+
+
+def _time_barred(p: dict) -> str:
+    return _("The debt has been time-barred since %(day)s; template %(template)s mentions legal action.") % {
+        "day": local_date(date.fromisoformat(p["limitation_date"])),
+        "template": p["template"],
+    }
+
+
+def _first_contact_identity(p: dict) -> str:
+    if p.get("template"):
+        return _("A case's first contact must use a template that names the lender; %(template)s does not.") % {
+            "template": p["template"]
+        }
+    return _("A case's first contact must use a template that names the lender.")
 
 
 def _outside_hours(p: dict) -> str:
@@ -204,6 +247,10 @@ SENTENCES = {
     Reason.POST_CONVERSATION_WAIT: _post_conversation_wait,
     Reason.HOLIDAY: _holiday,
     Reason.OUTSIDE_HOURS: _outside_hours,
+    Reason.CLOSED_DAY: _closed_day,
+    Reason.CONSENT_REQUIRED: _consent_required,
+    Reason.TIME_BARRED: _time_barred,
+    Reason.FIRST_CONTACT_IDENTITY: _first_contact_identity,
 }
 
 

@@ -153,6 +153,33 @@ def prohibited_words_in(text: str, words: Iterable[str]) -> list[str]:
     return [word for word in words if fold_lookalikes(word) in folded]
 
 
+# Words that speak of legal action: a time-barred debt may not be threatened with it (Reg F
+# 1006.26(b)), so templates holding them are refused for such debts.
+LEGAL_ACTION_WORDS = [
+    "legal action",
+    "lawsuit",
+    "litigation",
+    "court",
+    "solicitor",
+    "attorney",
+    "legal proceedings",
+    "起诉",
+    "诉讼",
+    "法律程序",
+    "法院",
+    "律师",
+]
+
+
+def names_lender(subject: str, body: str) -> bool:
+    """The text states who the lender is: it holds the ``{lender_name}`` placeholder."""
+    return any(name == "lender_name" for name, _written in placeholders(f"{subject} {body}"))
+
+
+def mentions_legal_action(subject: str, body: str) -> bool:
+    return bool(prohibited_words_in(f"{subject} {body}", LEGAL_ACTION_WORDS))
+
+
 def render(text: str, values: Mapping[str, str], *, limit: int, channel: str) -> str:
     """``text`` with each ``{name}`` replaced by ``values[name]``, refused as soon as it
     grows past ``limit`` characters. Only plain names: ``values`` decides which (a mapping

@@ -13,6 +13,8 @@ class ProfileCode(models.TextChoices):
     US_REGF = "US-REGF", _("US Regulation F")
     US_MA = "US-MA", _("US Massachusetts")
     UK_FCA = "UK-FCA", _("UK FCA")
+    US_NYC = "US-NYC", _("US New York City")
+    EU_CCD2 = "EU-CCD2", _("EU Consumer Credit Directive 2")
 
 
 class Reason(models.TextChoices):
@@ -31,7 +33,11 @@ class Reason(models.TextChoices):
     INVALID_CONTACT_POINT = "invalid_contact_point", _("Contact point is known to be invalid")
     THIRD_PARTY_LIMIT = "third_party_limit", _("Third-party contact not allowed now")
     HOLIDAY = "holiday", _("Public holiday")
+    CLOSED_DAY = "closed_day", _("No contact on this day of the week")
     TEMPLATE_NOT_APPROVED = "template_not_approved", _("Message template not approved")
+    CONSENT_REQUIRED = "consent_required", _("No recorded consent for this channel")
+    TIME_BARRED = "time_barred", _("The debt is time-barred")
+    FIRST_CONTACT_IDENTITY = "first_contact_identity", _("A first contact must name the lender")
 
 
 # Refusals no supervisor can override: they protect the borrower's own requests,
@@ -45,6 +51,9 @@ NEVER_OVERRIDABLE = {
     Reason.NO_APPROVED_VISIT,
     Reason.INVALID_CONTACT_POINT,
     Reason.TEMPLATE_NOT_APPROVED,
+    Reason.CONSENT_REQUIRED,
+    Reason.TIME_BARRED,
+    Reason.FIRST_CONTACT_IDENTITY,
 }
 
 
@@ -58,6 +67,17 @@ class Channel(models.TextChoices):
 
 
 ELECTRONIC_CHANNELS = {Channel.SMS, Channel.EMAIL, Channel.SOCIAL}
+
+
+class RevocationScope(models.TextChoices):
+    """How far a withdrawal of consent reaches (POLICY.md second edition, "Consent")."""
+
+    CONTACT_POINT = "contact_point", _("This contact point")
+    CHANNEL = "channel", _("This channel")
+    ELECTRONIC = "electronic", _("All electronic channels")
+    EVERYTHING = "everything", _("Every channel")
+
+
 # Which kind of contact point each channel reaches.
 CHANNEL_POINT_KIND = {
     Channel.PHONE_CALL: "phone",

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from core.validators import validate_time_zone_list
 
-from .codes import NEVER_OVERRIDABLE, ProfileCode, Reason
+from .codes import ELECTRONIC_CHANNELS, NEVER_OVERRIDABLE, ProfileCode, Reason, RevocationScope
 
 
 def _days(default, help_text, verbose_name):
@@ -38,6 +38,20 @@ def validate_holidays(value: str) -> None:
             date.fromisoformat(line)
         except ValueError:
             raise ValidationError(_("%(line)r is not a date (YYYY-MM-DD), one per line.") % {"line": line}) from None
+
+
+def validate_weekdays(value: str) -> None:
+    for day in value.split():
+        if day not in {"1", "2", "3", "4", "5", "6", "7"}:
+            raise ValidationError(_("%(day)r is not a weekday number (1 = Monday … 7 = Sunday).") % {"day": day})
+
+
+def validate_electronic_channels(value: str) -> None:
+    for channel in value.split():
+        if channel not in ELECTRONIC_CHANNELS:
+            raise ValidationError(
+                _("%(channel)r is not an electronic channel (sms, email, social).") % {"channel": channel}
+            )
 
 
 def validate_overridable(value: str) -> None:
@@ -217,6 +231,74 @@ class PolicyProfile(models.Model):
         verbose_name=_("overridable reasons"),
     )
 
+    # --- Second edition (POLICY.md "Second edition") ----------------------------------
+    closed_weekdays = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text=_("Borrower-local weekdays with no contact (1 = Monday … 7 = Sunday, space-separated)."),
+        verbose_name=_("days without contact"),
+    )
+    attempts_per_account_7d = _limit(
+        _("Contacts or attempts per account in 7 consecutive days, all media (US-NYC: 3)."),
+        _("attempts per account in 7 days"),
+    )
+    consent_channels = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_electronic_channels],
+        help_text=_("Electronic channels that need the borrower's recorded consent first (space-separated)."),
+        verbose_name=_("channels needing consent"),
+    )
+    consent_request_allowed = models.BooleanField(
+        default=False,
+        help_text=_("One initial message solely to ask for consent may go without it (US-NYC)."),
+        verbose_name=_("one consent request allowed"),
+    )
+    stop_reply_scope = models.CharField(
+        max_length=16,
+        choices=RevocationScope.choices,
+        default=RevocationScope.CONTACT_POINT,
+        help_text=_("How far a STOP reply reaches (US-NYC: that medium only)."),
+        verbose_name=_("a stop reply withdraws"),
+    )
+    stop_reply_confirmation = models.BooleanField(
+        default=True,
+        help_text=_("Send one message confirming a STOP reply."),
+        verbose_name=_("confirm a stop reply"),
+    )
+    first_contact_names_institution = models.BooleanField(
+        default=False,
+        help_text=_("The first message or call of a case uses a template that names the lender (CBA 2026)."),
+        verbose_name=_("first contact names the lender"),
+    )
+    forbearance_before_legal = models.BooleanField(
+        default=False,
+        help_text=_("Legal referral needs a recorded forbearance assessment (EU CCD2 art. 35, FCA PS24/2)."),
+        verbose_name=_("forbearance before legal referral"),
+    )
+    forbearance_window_days = _days(
+        90, _("How recent the forbearance assessment must be."), _("forbearance assessment valid for (days)")
+    )
+    default_charge_cap = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Most default charges an account may carry, in its currency (empty: as the contract says)."),
+        verbose_name=_("default charges cap"),
+    )
+    limitation_years = _limit(
+        _("Years after the last payment or acknowledgement a debt becomes time-barred (empty: never)."),
+        _("limitation period (years)"),
+    )
+    time_barred_disclosure = models.BooleanField(
+        default=False,
+        help_text=_("Validation notices about a time-barred debt carry the time-barred disclosure (Reg F 1006.26)."),
+        verbose_name=_("time-barred disclosure"),
+    )
+
     # The tables keep the names they had when profiles lived in the contacts app: the
     # audit ledger's links name them.
     history = HistoricalRecords(table_name="contacts_historicalpolicyprofile")
@@ -255,6 +337,15 @@ class PolicyProfile(models.Model):
     @property
     def reminder_sms_days(self) -> list[int]:
         return [int(day) for day in self.reminder_sms_dpd.split()]
+
+    @property
+    def closed_weekday_numbers(self) -> frozenset[int]:
+        """ISO weekday numbers (1 = Monday) with no contact."""
+        return frozenset(int(day) for day in self.closed_weekdays.split())
+
+    @property
+    def consent_channel_set(self) -> frozenset[str]:
+        return frozenset(self.consent_channels.split())
 
     @property
     def overridable(self) -> frozenset[str]:

@@ -17,6 +17,7 @@ from cases import services as case_services
 from cases.event_text import EventCode, describe, summary
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
 from cases.selectors import case_timeline
+from policy.selectors import current_profile
 from tests.clients import client_for
 from tests.factories import climb_to, create_case
 
@@ -131,7 +132,10 @@ def test_an_event_written_in_chinese_reads_in_english_for_an_english_reader(db, 
     assert "Hold placed: Dispute. 借款人对滞纳金有异议" in said  # the note as typed
     assert "Payment of CN¥400.00 (reference PAY-ZH-1); CN¥4,600.00 outstanding now." in said
     assert "Hold placed by " + supervisor.username + ": Dispute." in said
-    assert "✓ Days past due for reminders: 40 days past due; reminders needs at least 1 (CN v1)." in rules
+    assert (
+        f"✓ Days past due for reminders: 40 days past due; reminders needs at least 1 ({current_profile('CN').label})."
+        in rules
+    )
     assert not any(HAN.search(line) for line in rules)
     assert not any(HAN.search(text) for text in said if "借款人" not in text)
     with translation.override("zh-hans"):
@@ -195,5 +199,8 @@ def test_the_event_admin_shows_what_happened_not_the_stored_codes(db, supervisor
     listing = client.get(reverse("admin:cases_caseevent_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Case opened: 10 days past due." in listing
     page = client.get(reverse("admin:cases_caseevent_change", args=[escalated.pk])).content.decode()
-    assert "Days past due for reminders: 10 days past due; reminders needs at least 1 (CN v1)." in page
+    assert (
+        f"Days past due for reminders: 10 days past due; reminders needs at least 1 ({current_profile('CN').label})."
+        in page
+    )
     assert "reminder_dpd_reached" not in page

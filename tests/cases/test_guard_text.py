@@ -11,6 +11,7 @@ import pytest
 
 from cases import guard_text, guards
 from cases.guards import GuardResult
+from policy.selectors import current_profile
 from tests.factories import create_case
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -94,6 +95,6 @@ def test_the_live_explanation_follows_the_current_language(db):
     assert isinstance(result, GuardResult) and not result.passed
     assert result.record() == {"rule": "reminder_dpd_reached", "passed": False, "inputs": result.inputs}
     with translation.override("en"):
-        assert result.explanation == "0 days past due; reminders needs at least 1 (CN v1)."
+        assert result.explanation == f"0 days past due; reminders needs at least 1 ({current_profile('CN').label})."
     with translation.override("zh-hans"):
         assert result.explanation.startswith("逾期 0 天")

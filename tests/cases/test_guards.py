@@ -13,7 +13,7 @@ from cases import guards, services
 from cases.exceptions import TransitionRefused
 from cases.models import LADDER, CaseEvent, CaseState, CollectionCase, ContactPoint
 from core.exceptions import NotPermitted, ServiceError
-from policy.models import PolicyProfile
+from policy.selectors import current_profile
 from policy.services import save_profile_version
 from tests.factories import climb_to, create_case
 
@@ -27,19 +27,23 @@ DPD_RUNGS = [
 
 @pytest.mark.parametrize("target, source, number", DPD_RUNGS)
 def test_escalation_allowed_at_threshold(db, supervisor, target, source, number):
-    threshold = getattr(PolicyProfile.objects.get(code="CN"), number)
+    threshold = getattr(current_profile("CN"), number)
     case = create_case(dpd=threshold)
     climb_to(case, source, by=supervisor)
     services.escalate(case, by=supervisor)
     assert case.state == target
     event = case.events.filter(kind=CaseEvent.Kind.TRANSITION).last()
     assert (event.from_state, event.to_state, event.actor) == (source, target, supervisor)
-    assert event.rules[0]["inputs"] == {"days_past_due": threshold, "minimum": threshold, "profile": "CN v1"}
+    assert event.rules[0]["inputs"] == {
+        "days_past_due": threshold,
+        "minimum": threshold,
+        "profile": current_profile("CN").label,
+    }
 
 
 @pytest.mark.parametrize("target, source, number", DPD_RUNGS)
 def test_escalation_refused_one_day_below_threshold(db, supervisor, target, source, number):
-    threshold = getattr(PolicyProfile.objects.get(code="CN"), number)
+    threshold = getattr(current_profile("CN"), number)
     case = create_case(dpd=threshold)
     climb_to(case, source, by=supervisor)
     # Move the due date one day later: one day less overdue.
@@ -56,10 +60,10 @@ def test_escalation_refused_one_day_below_threshold(db, supervisor, target, sour
 
 def test_thresholds_come_from_the_current_profile_version(db, supervisor, administrator):
     case = create_case(dpd=5)
-    profile = PolicyProfile.objects.get(code="CN", version=1)
+    profile = current_profile("CN")
     profile.reminder_min_dpd = 6
-    save_profile_version(profile, by=administrator, note="stricter start")
-    with pytest.raises(TransitionRefused, match="at least 6 \\(CN v2\\)"):
+    new = save_profile_version(profile, by=administrator, note="stricter start")
+    with pytest.raises(TransitionRefused, match=f"at least 6 \\({new.label}\\)"):
         services.escalate(CollectionCase.objects.get(pk=case.pk), by=supervisor)
 
 

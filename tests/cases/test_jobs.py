@@ -15,6 +15,7 @@ from contacts.models import OutboundMessage
 from core.jobs import run_job
 from core.models import JobRun
 from policy.codes import Channel
+from policy.selectors import current_profile
 from tests.clients import sign_in
 from tests.factories import climb_to, create_case
 
@@ -68,7 +69,7 @@ def test_one_rung_a_night_with_the_rule_recorded(db):
     assert case.state == CaseState.WRITTEN_NOTICE and case.ladder_rung == CaseState.WRITTEN_NOTICE
     event = case.events.get(transition="escalate_to_written_notice")
     assert event.actor is None and event.rules[0]["rule"] == "written_notice_dpd_reached"
-    assert event.rules[0]["inputs"]["minimum"] == 30 and event.profile_label == "CN v1"
+    assert event.rules[0]["inputs"]["minimum"] == 30 and event.profile_label == current_profile("CN").label
     # The field-visit rung needs a person's approval: never automatic.
     jobs.refresh_delinquency(tomorrow + timedelta(days=90))
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.WRITTEN_NOTICE

@@ -8,6 +8,7 @@ from django.utils import translation
 from cases import services as case_services
 from cases.models import CaseEvent
 from compliance.dossier.gather import case_dossier
+from policy.selectors import current_profile
 from tests.clock import ago
 from tests.factories import create_case
 from visits.models import FieldVisit
@@ -36,8 +37,8 @@ def test_events_and_visits_read_in_english(db, supervisor, collector):
     assert opened.summary == "Case opened: 10 days past due."
     assert escalated.summary == "New → Reminders"
     assert escalated.details == [
-        "✓ Days past due for reminders: 10 days past due; reminders needs at least 1 (CN v1).",
-        "Policy profile CN v1.",
+        f"✓ Days past due for reminders: 10 days past due; reminders needs at least 1 ({current_profile('CN').label}).",
+        f"Policy profile {current_profile('CN').label}.",
     ]
     assert visit.kind == "Field visit (Requested)"
     assert visit.details == [
@@ -60,7 +61,7 @@ def test_events_and_visits_read_in_chinese(db, supervisor, collector):
     with translation.override("zh-hans"):
         opened, escalated, visit = _events(case)
     assert opened.summary == "入催：逾期 10 天。"
-    assert escalated.details[-1] == "政策配置 CN v1。"
+    assert escalated.details[-1] == f"政策配置 {current_profile('CN').label}。"
     lines = [escalated.summary, *escalated.details, visit.kind, *visit.details]
     assert all(HAN.search(line) for line in lines)
     assert not any(re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity", line) for line in lines)

@@ -116,9 +116,8 @@ def test_profile_change_never_rejudges_past_attempts(db, collector, administrato
     profile.contact_window_start = time(9, 0)
     new = save_profile_version(profile, by=administrator, note="later start")
     attempt.refresh_from_db()
-    assert attempt.profile.version == 1 and attempt.allowed
+    assert attempt.profile.version == new.version - 1 and attempt.allowed
     assert PolicyProfile.objects.get(pk=attempt.profile_id).contact_window_start == time(8, 0)
-    assert new.version == 2
 
 
 def test_only_approved_template_versions_may_be_sent(db, administrator, reviewer):

@@ -26,6 +26,41 @@ CODES_PEOPLE_USE = ["Asia/Shanghai", "America/New_York", "SMS", "CNY"]
 # One refusal of every reason code (and every variant a rule writes), with its parameters
 # as the rules store them and the sentence an English reader gets.
 EXAMPLES = [
+    (
+        Reason.CLOSED_DAY,
+        {"day": "2026-11-29", "zone": "America/New_York"},
+        "29 Nov 2026 is a day without contact in America/New_York.",
+    ),
+    (
+        Reason.CONSENT_REQUIRED,
+        {"channel": "sms", "withdrawn_at": None},
+        "No recorded consent from the borrower to sms contact.",
+    ),
+    (
+        Reason.CONSENT_REQUIRED,
+        {"channel": "email", "withdrawn_at": "2026-11-20T09:30:00+00:00"},
+        "The borrower withdrew consent to email contact on 20 Nov 2026.",
+    ),
+    (
+        Reason.TIME_BARRED,
+        {"limitation_date": "2025-03-01", "template": "r-2"},
+        "The debt has been time-barred since 1 Mar 2025; template r-2 mentions legal action.",
+    ),
+    (
+        Reason.FIRST_CONTACT_IDENTITY,
+        {"template": "r-1"},
+        "A case's first contact must use a template that names the lender; r-1 does not.",
+    ),
+    (
+        Reason.FIRST_CONTACT_IDENTITY,
+        {"template": None},
+        "A case's first contact must use a template that names the lender.",
+    ),
+    (
+        Reason.WEEKLY_CAP,
+        {"measure": "account_attempts_7d", "count": 3, "limit": 3},
+        "3 contacts or attempts about this account in 7 days, all media (limit 3).",
+    ),
     (Reason.CASE_CLOSED, {"state": "resolved"}, "The case is resolved."),
     (Reason.CASE_CLOSED, {"paid_in_full": True}, "The debt is paid in full."),
     (Reason.CEASE_REQUESTED, {}, "The borrower asked us to stop contacting them."),
