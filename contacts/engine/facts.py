@@ -21,7 +21,16 @@ from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED
 from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
-from .rules import HISTORY_WINDOW, WEEK, ContactRequestError, Decision, Facts, decide
+from .rules import (
+    HISTORY_WINDOW,
+    WEEK_DAYS,
+    WORKPLACE_WINDOW_DAYS,
+    ContactRequestError,
+    Decision,
+    Facts,
+    calendar_window,
+    decide,
+)
 
 # --- loading the facts -----------------------------------------------------------------
 
@@ -150,16 +159,18 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
 def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
     """Contacts that happened (allowed, outbound) in the history window the caps look at,
     as plain rows: (borrower, case, contact point, channel, outcome, started_at,
-    conversation, contact point is a workplace).
+    conversation, contact point is a workplace, account).
 
     Up to ``at`` or now, whichever is later: a call logged after the fact must not slip
     under a cap because the calls that followed it are already on record.
     """
     borrower_ids = list(borrower_ids)
     attempts, points = ContactAttempt._meta.db_table, ContactPoint._meta.db_table
+    cases = CollectionCase._meta.db_table
     sql = (
         f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, a.started_at, "
-        f"a.conversation, p.is_workplace FROM {attempts} a LEFT JOIN {points} p ON p.id = a.contact_point_id "
+        f"a.conversation, p.is_workplace, c.account_id FROM {attempts} a "
+        f"JOIN {cases} c ON c.id = a.case_id LEFT JOIN {points} p ON p.id = a.contact_point_id "
         f"WHERE a.borrower_id IN ({_placeholders(borrower_ids)}) AND a.allowed AND a.direction = %s "
         f"AND a.started_at > %s AND a.started_at <= %s"
     )
@@ -174,21 +185,30 @@ def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
             ],
         )
         return [
-            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace))
-            for borrower, case, point, channel, outcome, started, conversation, workplace in cursor.fetchall()
+            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace), account)
+            for borrower, case, point, channel, outcome, started, conversation, workplace, account in cursor.fetchall()
         ]
 
 
+# The windowed caps: the Facts field each counts into, and over how many calendar dates.
+WINDOWED = {
+    "debt_calls_7d": WEEK_DAYS,
+    "workplace_calls_30d": WORKPLACE_WINDOW_DAYS,
+    "attempts_7d": WEEK_DAYS,
+    "account_attempts_7d": WEEK_DAYS,
+}
+
+
 def _load_counts(facts: list[Facts], channel, at):
-    """Every count the caps need, for all the facts, and for each rolling cap that is
-    reached the k-th most recent counted attempt (the window frees a slot that long after
-    it): the borrowers' counted attempts in the history window (a few dozen rows per
-    borrower at most) are read in one plain query and counted here, which costs far less
-    than compiling filtered aggregates and window queries on every check."""
+    """Every count the caps need, for all the facts: the borrowers' counted attempts in the
+    history window (a few dozen rows per borrower at most) are read in one plain query and
+    counted here, which costs far less than compiling filtered aggregates and window
+    queries on every check. The windowed caps count borrower-local calendar dates
+    (``rules.calendar_window``), and keep the instants they counted so a rule can tell on
+    which date a slot frees."""
     rows_of_borrower = defaultdict(list)
     for row in _counted_attempt_rows({f.case.account.borrower_id for f in facts}, at):
         rows_of_borrower[row[0]].append(row)
-    week_start = at - WEEK
     for f in facts:
         profile = f.profile
         debt_channels = {Channel.PHONE_CALL, Channel.SMS} if profile.sms_counts_as_call else {Channel.PHONE_CALL}
@@ -196,7 +216,7 @@ def _load_counts(facts: list[Facts], channel, at):
         # Each borrower's "today" starts at their own local midnight.
         day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
         point_id = f.contact_point.pk if f.contact_point is not None else None
-        times = {"debt_calls_7d": [], "workplace_calls_30d": [], "attempts_7d": []}
+        counted = {measure: [] for measure in WINDOWED}
         for (
             _borrower,
             case_id,
@@ -206,36 +226,29 @@ def _load_counts(facts: list[Facts], channel, at):
             started_at,
             conversation,
             is_workplace,
+            account_id,
         ) in rows_of_borrower[f.case.account.borrower_id]:
             today = day_start <= started_at < day_end
             call = row_channel == Channel.PHONE_CALL
             # Reg F counts calls placed, not network failures (calls_count_busy).
             debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
-            if started_at > week_start:
-                times["attempts_7d"].append(started_at)
+            counted["attempts_7d"].append(started_at)
+            if account_id == f.case.account_id:
+                counted["account_attempts_7d"].append(started_at)
             f.sms_today += row_channel == Channel.SMS and today
             f.connected_calls_today += call and today and outcome in CONNECTED
             if point_id is not None and row_point_id == point_id:
                 f.unanswered_to_point_today += call and today and outcome in UNANSWERED
             if case_id == f.case.pk:
-                if debt_call and started_at > week_start and not (workplace_capped and is_workplace):
-                    times["debt_calls_7d"].append(started_at)
+                if debt_call and not (workplace_capped and is_workplace):
+                    counted["debt_calls_7d"].append(started_at)
                 if debt_call and is_workplace:
-                    times["workplace_calls_30d"].append(started_at)
+                    counted["workplace_calls_30d"].append(started_at)
                 if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
                     f.last_conversation_at = started_at
-        f.attempts_7d, f.debt_calls_7d, f.workplace_calls_30d = (
-            len(times["attempts_7d"]),
-            len(times["debt_calls_7d"]),
-            len(times["workplace_calls_30d"]),
-        )
-        for name, limit in (
-            ("debt_calls_7d", profile.calls_per_debt_7d),
-            ("workplace_calls_30d", profile.calls_to_workplace_30d),
-            ("attempts_7d", profile.attempts_per_borrower_7d),
-        ):
-            if limit is not None and limit > 0 and len(times[name]) >= limit:
-                f.kth_recent[name] = sorted(times[name], reverse=True)[limit - 1]
+        for measure, days in WINDOWED.items():
+            setattr(f, measure, calendar_window(counted[measure], f.zones, at, days)[0])
+        f.counted = counted
 
 
 def _load_third_party_facts(facts: list[Facts]):

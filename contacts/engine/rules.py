@@ -46,8 +46,12 @@ CHANNEL_MIN_RUNG = {
 }
 # Letters are posted, not delivered at the moment of sending: no calling hours.
 CHANNELS_WITHOUT_HOURS = {Channel.LETTER}
-HISTORY_WINDOW = timedelta(days=30)
-WEEK = timedelta(days=7)
+# The caps count calendar dates (Reg F 1006.14(b)(2): "seven consecutive days", the day of
+# the first call is day 1), so the history read must reach back the longest window's dates
+# in the westernmost candidate zone: a day more than the window.
+WEEK_DAYS = 7
+WORKPLACE_WINDOW_DAYS = 30
+HISTORY_WINDOW = timedelta(days=WORKPLACE_WINDOW_DAYS + 2)
 
 
 class ContactRequestError(ValueError):
@@ -117,11 +121,13 @@ class Facts:
     debt_calls_7d: int = 0
     workplace_calls_30d: int = 0
     attempts_7d: int = 0
+    account_attempts_7d: int = 0
     last_conversation_at: datetime | None = None
     third_party_contacts: int = 0
     borrower_unreachable: bool = False
-    # k-th most recent counted attempt, for "when does a rolling window free a slot"
-    kth_recent: dict[str, datetime] = field(default_factory=dict)
+    # The instants each windowed cap counted (by the Facts field's name), for "on which date
+    # does the window free a slot"
+    counted: dict[str, list[datetime]] = field(default_factory=dict)
 
     @property
     def day_zone(self) -> ZoneInfo:
@@ -131,6 +137,30 @@ class Facts:
     def next_local_midnight(self, days: int = 1, after: datetime | None = None) -> datetime:
         local = (after or self.at).astimezone(self.day_zone)
         return datetime.combine(local.date() + timedelta(days=days), time(0), tzinfo=self.day_zone)
+
+
+def calendar_window(
+    instants: list[datetime], zones: tuple[str, ...], at: datetime, days: int, limit: int | None = None
+) -> tuple[int, datetime | None]:
+    """How many of ``instants`` fall on the ``days`` borrower-local dates ending with the
+    date of ``at`` (dates, not hours: the day of the first contact is day 1), read in the
+    strictest candidate zone; and, when that reaches ``limit``, the local midnight of the
+    first date on which every zone's window holds fewer than ``limit``.
+
+    Contacts logged after ``at`` count too: a call logged after the fact must not slip
+    under a cap because the calls that followed it are already on record.
+    """
+    count, frees = 0, None
+    for zone in zones:
+        tz = ZoneInfo(zone)
+        first_day = at.astimezone(tz).date() - timedelta(days=days - 1)
+        dates = sorted((d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day), reverse=True)
+        count = max(count, len(dates))
+        if limit is not None and limit > 0 and len(dates) >= limit:
+            # The window starting after the limit-th most recent date holds limit - 1.
+            midnight = datetime.combine(dates[limit - 1] + timedelta(days=days), time(0), tzinfo=tz)
+            frees = midnight if frees is None else max(frees, midnight)
+    return count, frees
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -267,38 +297,37 @@ def _counts_as_debt_call(f: Facts) -> bool:
     return f.channel == Channel.PHONE_CALL or (f.channel == Channel.SMS and f.profile.sms_counts_as_call)
 
 
+def _window_frees(f: Facts, measure: str, days: int, limit: int) -> datetime:
+    frees = calendar_window(f.counted.get(measure, []), f.zones, f.at, days, limit)[1]
+    # Counts given without their instants (never by facts.py): the whole window from today.
+    return frees or f.next_local_midnight(days=days)
+
+
+def _window_cap(f: Facts, measure: str, days: int, limit: int | None) -> Refusal | None:
+    count = getattr(f, measure)
+    if limit is None or count < limit:
+        return None
+    return _cap_reached(Reason.WEEKLY_CAP, measure, count, limit, _window_frees(f, measure, days, limit))
+
+
 def weekly_cap(f: Facts):
+    """Caps over consecutive calendar days in the borrower's zone (POLICY.md second
+    edition): the date of the first counted contact is day 1, and the next allowed time is
+    the start of the contact window on the first date that frees a slot."""
     p = f.profile
     if _counts_as_debt_call(f):
         to_workplace = f.contact_point is not None and f.contact_point.is_workplace
         if p.calls_to_workplace_30d is not None and to_workplace:
             # 940 CMR 7.04(1)(f): 2 calls in 30 days to numbers other than personal ones.
-            if f.workplace_calls_30d >= p.calls_to_workplace_30d:
-                return _cap_reached(
-                    Reason.WEEKLY_CAP,
-                    "workplace_calls_30d",
-                    f.workplace_calls_30d,
-                    p.calls_to_workplace_30d,
-                    f.kth_recent["workplace_calls_30d"] + HISTORY_WINDOW,
-                )
-        elif p.calls_per_debt_7d is not None and f.debt_calls_7d >= p.calls_per_debt_7d:
-            # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
-            return _cap_reached(
-                Reason.WEEKLY_CAP,
-                "debt_calls_7d",
-                f.debt_calls_7d,
-                p.calls_per_debt_7d,
-                f.kth_recent["debt_calls_7d"] + WEEK,
-            )
-    if p.attempts_per_borrower_7d is not None and f.attempts_7d >= p.attempts_per_borrower_7d:
-        return _cap_reached(
-            Reason.WEEKLY_CAP,
-            "attempts_7d",
-            f.attempts_7d,
-            p.attempts_per_borrower_7d,
-            f.kth_recent["attempts_7d"] + WEEK,
-        )
-    return None
+            if refusal := _window_cap(f, "workplace_calls_30d", WORKPLACE_WINDOW_DAYS, p.calls_to_workplace_30d):
+                return refusal
+        # Reg F 1006.14(b)(2)(i): more than 7 calls in 7 days is presumed harassment.
+        elif refusal := _window_cap(f, "debt_calls_7d", WEEK_DAYS, p.calls_per_debt_7d):
+            return refusal
+    # NYC 6 RCNY 5-77: contacts or attempts per account in 7 days, across all media.
+    if refusal := _window_cap(f, "account_attempts_7d", WEEK_DAYS, p.attempts_per_account_7d):
+        return refusal
+    return _window_cap(f, "attempts_7d", WEEK_DAYS, p.attempts_per_borrower_7d)
 
 
 def post_conversation_wait(f: Facts):

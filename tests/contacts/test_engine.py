@@ -84,7 +84,8 @@ def test_evaluate_many_answers_a_whole_queue_in_a_fixed_number_of_queries(db):
 
 
 def test_next_allowed_at_is_the_first_instant_every_rule_allows(db):
-    """A weekly slot freeing at 22:30 borrower-local means the next morning at 08:00."""
+    """Seven calls on seven dates: a slot frees on the eighth date, whatever the hour of the
+    first call, and the next allowed time is the start of that date's window."""
     case = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     for day in range(1, 8):
         past(
@@ -96,12 +97,12 @@ def test_next_allowed_at_is_the_first_instant_every_rule_allows(db):
     at = local(NEW_YORK, day_offset=7, hour=12)
     decision = decide(case, at)
     assert decision.reasons == (Reason.WEEKLY_CAP,)
-    assert decision.next_allowed_at == local(NEW_YORK, day_offset=8, hour=20, minute=30)
-    # Past 21:00 that would be outside hours: pushed to the next window.
+    assert decision.next_allowed_at == local(NEW_YORK, day_offset=8, hour=8)
+    # A first call late on day 1 changes nothing: dates count, not hours.
     ContactAttempt.objects.filter(case=case, started_at=local(NEW_YORK, day_offset=1, hour=20, minute=30)).update(
         started_at=local(NEW_YORK, day_offset=1, hour=22, minute=30)
     )
-    assert decide(case, at).next_allowed_at == local(NEW_YORK, day_offset=9, hour=8)
+    assert decide(case, at).next_allowed_at == local(NEW_YORK, day_offset=8, hour=8)
 
 
 def test_profile_change_never_rejudges_past_attempts(db, collector, administrator):

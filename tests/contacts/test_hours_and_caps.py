@@ -159,7 +159,8 @@ def test_seven_calls_in_seven_days_reg_f(db):
     past(case, local(NEW_YORK, day_offset=6, hour=15))
     refused = decide(case, at)  # the 8th
     assert refused.reasons == (Reason.WEEKLY_CAP,)
-    assert refused.next_allowed_at == first + timedelta(days=7)
+    # The first call's date is day 1: the eighth date frees a slot from its first hour.
+    assert refused.next_allowed_at == local(NEW_YORK, day_offset=8, hour=8)
     assert decide(case, first + timedelta(days=7)).allowed
 
 
@@ -209,7 +210,7 @@ def test_massachusetts_two_calls_a_week_and_two_a_month_to_work(db):
     past(case, local(NEW_YORK, day_offset=-5, hour=12), point=work)
     refused = decide(case, at, point=work)
     assert refused.reasons == (Reason.WEEKLY_CAP,) and "work numbers" in refused.explanations[0]
-    assert refused.next_allowed_at == local(NEW_YORK, day_offset=20, hour=12)
+    assert refused.next_allowed_at == local(NEW_YORK, day_offset=20, hour=8)
 
 
 # --- conversation wait (Reg F) -------------------------------------------------------------

@@ -150,12 +150,16 @@ def test_one_text_a_day():
     assert decide(facts(Channel.SMS, state=CaseState.REMINDER, sms_today=1)).reasons == (Reason.DAILY_CAP,)
 
 
-def test_seven_calls_in_seven_days_frees_a_slot_when_the_oldest_leaves_the_window():
+def test_seven_calls_in_seven_days_frees_a_slot_on_the_eighth_date():
+    # Reg F 1006.14(b)(2): the first call's date is day 1, so a call at 21:30 on day 1 frees
+    # its slot at the start of day 8, not 168 hours later (21:30 on day 8).
     reg_f = profile(code="US-REGF", calls_per_debt_7d=7)
-    oldest_counted = MONDAY_10AM - timedelta(days=5, hours=1)
-    decision = decide(facts(policy=reg_f, debt_calls_7d=7, kth_recent={"debt_calls_7d": oldest_counted}))
+    calls = [at_shanghai(day_offset=-6, hour=21, minute=30)] + [
+        at_shanghai(day_offset=-d, hour=9) for d in range(5, -1, -1)
+    ]
+    decision = decide(facts(policy=reg_f, debt_calls_7d=7, counted={"debt_calls_7d": calls}))
     assert decision.reasons == (Reason.WEEKLY_CAP,)
-    assert decision.next_allowed_at == oldest_counted + timedelta(days=7)
+    assert decision.next_allowed_at == at_shanghai(day_offset=1, hour=8)
     assert decide(facts(policy=reg_f, debt_calls_7d=6)).allowed
 
 
@@ -167,7 +171,7 @@ def test_texts_count_as_calls_where_the_profile_says_so():
         state=CaseState.REMINDER,
         policy=massachusetts,
         debt_calls_7d=2,
-        kth_recent={"debt_calls_7d": two_days_ago},
+        counted={"debt_calls_7d": [two_days_ago, MONDAY_10AM - timedelta(hours=1)]},
     )
     assert decide(sms).reasons == (Reason.WEEKLY_CAP,)
     assert decide(replace(sms, profile=profile(code="US-MA", calls_per_debt_7d=2, sms_per_day=None))).allowed
@@ -183,10 +187,11 @@ def test_work_numbers_have_their_own_thirty_day_cap():
             policy=massachusetts,
             workplace_calls_30d=2,
             debt_calls_7d=0,
-            kth_recent={"workplace_calls_30d": first},
+            counted={"workplace_calls_30d": [first, first + timedelta(days=5)]},
         )
     )
-    assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=10, hour=10))
+    # 30 calendar dates from the first call's: free from the start of the 31st.
+    assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=10, hour=8))
     # The weekly cap does not apply to a work number: it has its own.
     assert decide(facts(point=work, policy=massachusetts, workplace_calls_30d=1, debt_calls_7d=5)).allowed
 
@@ -194,12 +199,11 @@ def test_work_numbers_have_their_own_thirty_day_cap():
 def test_all_channels_cap_per_borrower():
     capped = profile(attempts_per_borrower_7d=10)
     last_slot = MONDAY_10AM - timedelta(days=6)
+    attempts = [last_slot] + [MONDAY_10AM - timedelta(hours=hour) for hour in range(1, 10)]
     decision = decide(
-        facts(
-            Channel.SMS, state=CaseState.REMINDER, policy=capped, attempts_7d=10, kth_recent={"attempts_7d": last_slot}
-        )
+        facts(Channel.SMS, state=CaseState.REMINDER, policy=capped, attempts_7d=10, counted={"attempts_7d": attempts})
     )
-    assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=1, hour=10))
+    assert (decision.reasons, decision.next_allowed_at) == ((Reason.WEEKLY_CAP,), at_shanghai(day_offset=1, hour=8))
 
 
 def test_after_a_conversation_the_next_call_waits_for_day_eight():
@@ -215,15 +219,15 @@ def test_after_a_conversation_the_next_call_waits_for_day_eight():
 
 
 def test_the_next_allowed_time_waits_for_every_refusal_and_then_for_the_window():
-    # Capped until tomorrow's midnight and the texts' cap frees a slot at 23:00 tonight:
-    # the first instant both allow is 00:00, and calls open at 08:00.
+    # Capped until tomorrow's midnight, and the all-channel cap (one contact six dates ago)
+    # frees a slot at the start of tomorrow too: calls open at 08:00.
     capped = profile(attempts_per_borrower_7d=1)
     decision = decide(
         facts(
             connected_calls_today=3,
             policy=capped,
             attempts_7d=1,
-            kth_recent={"attempts_7d": at_shanghai(day_offset=-7, hour=23)},
+            counted={"attempts_7d": [at_shanghai(day_offset=-6, hour=23)]},
         )
     )
     assert decision.reasons == (Reason.DAILY_CAP, Reason.WEEKLY_CAP)
