@@ -28,7 +28,7 @@ class ContactAttemptAdmin(HistoryAdmin):
         "was_overridden",
         "profile",
     ]
-    list_filter = ["allowed", "channel", "outcome", "direction", "profile"]
+    list_filter = ["allowed", "channel", "placed_by", "outcome", "direction", "profile"]
     list_select_related = ["case__account", "agent", "profile", "overridden_by"]
     search_fields = ["=case__account__loan_number"]
     date_hierarchy = "started_at"

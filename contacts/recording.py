@@ -49,6 +49,7 @@ def new_attempt(
     message_text: str = "",
     overridden_by=None,
     override_reason: str = "",
+    placed_by: str | None = None,
 ) -> ContactAttempt:
     """The attempt the engine's ``decision`` makes of this contact, not yet saved.
 
@@ -65,6 +66,9 @@ def new_attempt(
         direction=ContactAttempt.Direction.OUTBOUND,
         contact_point=contact_point,
         agent=by,
+        # Who dialled or sent: a person, the outbox, or an automated caller (which counts
+        # toward every call cap like any call: GB/T 45251-2025).
+        placed_by=placed_by or (ContactAttempt.PlacedBy.PERSON if by is not None else ContactAttempt.PlacedBy.SYSTEM),
         started_at=at,
         outcome=outcome if allowed else "",
         conversation=bool(conversation or (channel == Channel.PHONE_CALL and outcome in BORROWER_REACHED))

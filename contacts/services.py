@@ -53,6 +53,7 @@ def record_attempt(
     message_text="",
     overridden_by=None,
     override_reason="",
+    placed_by=None,
 ) -> ContactAttempt:
     """Judge and record one outbound contact made by ``by`` (None: the system).
 
@@ -76,10 +77,35 @@ def record_attempt(
         message_text,
         overridden_by,
         override_reason,
+        placed_by,
     )
     if not attempt.allowed:
         raise ContactBlocked(decision, attempt)
     return attempt
+
+
+AUTOMATED_CALLERS = {ContactAttempt.PlacedBy.IVR, ContactAttempt.PlacedBy.VOICE_BOT}
+
+
+def record_automated_call(
+    case, contact_point, outcome, *, placed_by=ContactAttempt.PlacedBy.IVR, at=None, template=None, note=""
+) -> ContactAttempt:
+    """Judge and record a call an IVR or a voice bot placed. It is a call like any other:
+    the same hours, holds and caps (GB/T 45251-2025 counts AI voice toward the three
+    connected calls a day), recorded as automated so reviewers can tell."""
+    if placed_by not in AUTOMATED_CALLERS:
+        raise engine.ContactRequestError(_("%(placed_by)r is not an automated caller.") % {"placed_by": placed_by})
+    return record_attempt(
+        case,
+        Channel.PHONE_CALL,
+        outcome,
+        by=None,
+        at=at,
+        contact_point=contact_point,
+        note=note,
+        template=template,
+        placed_by=placed_by,
+    )
 
 
 @audited_atomic
@@ -96,6 +122,7 @@ def _judge_and_store(
     message_text,
     overridden_by,
     override_reason,
+    placed_by=None,
 ):
     if by is not None:
         case_services._require(by, "contacts.add_contactattempt", "record contact attempts")
@@ -136,6 +163,7 @@ def _judge_and_store(
         message_text=message_text,
         overridden_by=overridden_by,
         override_reason=override_reason,
+        placed_by=placed_by,
     )
     recording.store_attempts([attempt], cases={case.pk: case}, by=by)
     return attempt, decision

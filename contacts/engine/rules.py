@@ -18,7 +18,7 @@ the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,8 @@ from cases.models import CLOSED_STATES, LADDER, CaseState, ContactPoint, Hold
 from policy.codes import Channel, Reason
 
 from .. import refusals
+from .hours import CHANNELS_WITHOUT_HOURS, contact_hours, next_open_instant
+from .refusal import Refusal
 
 if TYPE_CHECKING:
     from cases.models import CollectionCase
@@ -44,8 +46,6 @@ CHANNEL_MIN_RUNG = {
     Channel.LETTER: CaseState.WRITTEN_NOTICE,
     Channel.FIELD_VISIT: CaseState.FIELD_VISIT,
 }
-# Letters are posted, not delivered at the moment of sending: no calling hours.
-CHANNELS_WITHOUT_HOURS = {Channel.LETTER}
 # The caps count calendar dates (Reg F 1006.14(b)(2): "seven consecutive days", the day of
 # the first call is day 1), so the history read must reach back the longest window's dates
 # in the westernmost candidate zone: a day more than the window.
@@ -57,17 +57,6 @@ HISTORY_WINDOW = timedelta(days=WORKPLACE_WINDOW_DAYS + 2)
 class ContactRequestError(ValueError):
     """The request itself is malformed (a point of another borrower, a template of another
     channel): a programming or input error, not a policy refusal."""
-
-
-@dataclass(frozen=True)
-class Refusal:
-    reason: str
-    params: dict  # the facts behind the refusal, as JSON data (contacts/refusals.py lists them)
-    until: datetime | None  # earliest instant this rule allows; None: waiting alone won't do
-
-    @property
-    def explanation(self) -> str:
-        return refusals.explain(self.reason, self.params)
 
 
 @dataclass(frozen=True)
@@ -353,64 +342,6 @@ def post_conversation_wait(f: Facts):
             {"spoke_at": spoke.isoformat(timespec="minutes"), "zone": zone, "days": days},
             until,
         )
-    return None
-
-
-def _closed_days(f: Facts, zone: str, day: date) -> bool:
-    return day in f.profile.holiday_dates
-
-
-def _open_at(f: Facts, instant: datetime) -> bool:
-    start, end = f.profile.contact_window_start, f.profile.contact_window_end
-    for zone in f.zones:
-        local = instant.astimezone(ZoneInfo(zone))
-        if _closed_days(f, zone, local.date()) or not (start <= local.time() < end):
-            return False
-    return True
-
-
-def next_open_instant(f: Facts, after: datetime) -> datetime | None:
-    """Earliest instant >= ``after`` inside the contact window in every candidate zone and
-    on no holiday; None if the zones' windows never overlap."""
-    if _open_at(f, after):
-        return after
-    candidates = set()
-    for zone in f.zones:
-        tz = ZoneInfo(zone)
-        first_day = after.astimezone(tz).date()
-        for offset in range(0, 15):
-            candidates.add(
-                datetime.combine(first_day + timedelta(days=offset), f.profile.contact_window_start, tzinfo=tz)
-            )
-    for candidate in sorted(c for c in candidates if c >= after):
-        if _open_at(f, candidate):
-            return candidate
-    return None
-
-
-def contact_hours(f: Facts):
-    """Outside hours or on a holiday in any of the borrower's possible zones (Reg F
-    1006.6(b)(1)(i) commentary: with conflicting zones, every one must be convenient)."""
-    if f.channel in CHANNELS_WITHOUT_HOURS:
-        return None
-    start, end = f.profile.contact_window_start, f.profile.contact_window_end
-    for zone in f.zones:
-        local = f.at.astimezone(ZoneInfo(zone))
-        if _closed_days(f, zone, local.date()):
-            return Refusal(Reason.HOLIDAY, {"day": local.date().isoformat(), "zone": zone}, next_open_instant(f, f.at))
-    for zone in f.zones:
-        local = f.at.astimezone(ZoneInfo(zone))
-        if not (start <= local.time() < end):
-            return Refusal(
-                Reason.OUTSIDE_HOURS,
-                {
-                    "local_time": local.isoformat(timespec="minutes"),
-                    "zone": zone,
-                    "start": start.isoformat(timespec="minutes"),
-                    "end": end.isoformat(timespec="minutes"),
-                },
-                next_open_instant(f, f.at),
-            )
     return None
 
 

@@ -42,7 +42,7 @@ class ContactAttemptQuerySet(models.QuerySet):
                     at=attempt.started_at,
                     borrower_local=local(attempt.started_at),
                     kind=attempt.get_channel_display(),
-                    actor=attempt.agent.get_username() if attempt.agent else gettext("system"),
+                    actor=attempt.agent.get_username() if attempt.agent else attempt.get_placed_by_display(),
                     summary=summary,
                     blocked=not attempt.allowed,
                     overridden=attempt.was_overridden,

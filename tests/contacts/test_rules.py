@@ -126,6 +126,20 @@ def test_a_holiday_is_closed_all_day_and_opens_the_next_morning():
     assert decision.next_allowed_at == at_shanghai(day_offset=2, hour=8)
 
 
+def test_a_closed_weekday_is_closed_all_day_and_opens_the_next_morning():
+    sundays_off = profile(closed_weekdays="7")
+    sunday = at_shanghai(day_offset=-1, hour=10)
+    decision = decide(facts(at=sunday, policy=sundays_off))
+    assert (decision.reasons, decision.params[0]) == (
+        (Reason.CLOSED_DAY,),
+        {"day": "2026-03-01", "zone": "Asia/Shanghai"},
+    )
+    assert decision.next_allowed_at == at_shanghai(hour=8)  # Monday morning
+    assert decide(facts(policy=sundays_off)).allowed  # Monday
+    # Letters are posted, not delivered on the day: no closed days for them.
+    assert decide(facts(Channel.LETTER, sunday, state=CaseState.WRITTEN_NOTICE, policy=sundays_off)).allowed
+
+
 def test_letters_keep_no_calling_hours():
     late = at_shanghai(hour=23, minute=30)
     assert decide(facts(Channel.LETTER, late, state=CaseState.WRITTEN_NOTICE)).allowed
