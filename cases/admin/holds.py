@@ -4,7 +4,10 @@ Admin for holds (disputes, hardship, breathing space…): placed through
 from the list; never edited.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.adminkit import HistoryAdmin, ServiceForm
@@ -12,6 +15,7 @@ from core.exceptions import ServiceError
 
 from .. import selectors, services
 from ..models import Hold
+from ..services.holds import CRISIS_AFTER_TREATMENT_DAYS
 from .access import CaseServiceAdminMixin
 
 
@@ -31,6 +35,14 @@ class HoldForm(ServiceForm):
         )
 
 
+class TreatmentEndForm(forms.Form):
+    ended_on = forms.DateField(
+        label=_("Crisis treatment ended on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the approved mental health professional confirmed the treatment ended."),
+    )
+
+
 @admin.register(Hold)
 class HoldAdmin(CaseServiceAdminMixin, HistoryAdmin):
     form = HoldForm
@@ -39,7 +51,7 @@ class HoldAdmin(CaseServiceAdminMixin, HistoryAdmin):
     list_select_related = ["case__account", "placed_by"]
     search_fields = ["=case__account__loan_number"]
     autocomplete_fields = ["case"]
-    actions = ["release_selected"]
+    actions = ["release_selected", "record_treatment_end"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=selectors.visible_cases(request.user))
@@ -51,7 +63,43 @@ class HoldAdmin(CaseServiceAdminMixin, HistoryAdmin):
         actions = super().get_actions(request)
         if not request.user.has_perm("cases.release_hold"):
             actions.pop("release_selected", None)
+            actions.pop("record_treatment_end", None)
         return actions
+
+    @admin.action(description=_("Record the end of crisis treatment"))
+    def record_treatment_end(self, request, queryset):
+        """A crisis breathing space has no end until a person records the end of the
+        treatment (then it ends 30 days later): the date is asked on a page of its own."""
+        holds = list(queryset.select_related("case__account"))
+        form = TreatmentEndForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for hold in holds:
+                try:
+                    ended = services.record_crisis_treatment_end(
+                        hold, ended_on=form.cleaned_data["ended_on"], by=request.user
+                    )
+                except ServiceError as refusal:
+                    self.message_user(request, f"{hold}: {refusal}", level=messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        _("%(hold)s: the breathing space now ends 30 days after the treatment.") % {"hold": ended},
+                        level=messages.SUCCESS,
+                    )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/cases/hold/treatment_end.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record the end of crisis treatment"),
+                "opts": self.model._meta,
+                "form": form,
+                "holds": holds,
+                "after_days": CRISIS_AFTER_TREATMENT_DAYS,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=_("Release selected holds"))
     def release_selected(self, request, queryset):
