@@ -67,7 +67,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
     case_ids = [case.pk for case in cases]
 
     points_by_borrower = _contact_points(cases, borrower_ids)
-    holds_by_case, opt_outs = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
+    holds_by_case, opt_outs, contacted = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
 
     facts = []
     for case in cases:
@@ -90,6 +90,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
                 opted_out=(borrower.pk, None) in opt_outs
                 or (point is not None and (borrower.pk, point.pk) in opt_outs),
                 outstanding=case.account.outstanding_total,
+                case_contacted=case.pk in contacted,
             )
         )
     _load_counts(facts, channel, at)
@@ -132,9 +133,10 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set]:
-    """The cases' active holds and the borrowers' opt-outs from ``channel``, in one
-    round trip: rows are (kind of row, key, hold kind, hold end, opted-out point)."""
+def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set, set]:
+    """The cases' active holds, the borrowers' opt-outs from ``channel`` and which cases
+    were ever contacted (the first contact must name the lender), in one round trip: rows
+    are (kind of row, key, hold kind, hold end, opted-out point)."""
     case_ids, borrower_ids = list(case_ids), list(borrower_ids)
     sql = (
         f"SELECT 'hold', case_id, kind, ends_at, NULL FROM {Hold._meta.db_table} "
@@ -142,18 +144,26 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
         f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id FROM {ChannelOptOut._meta.db_table} "
-        f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s"
+        f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s "
+        f"UNION ALL "
+        f"SELECT DISTINCT 'contacted', case_id, '', NULL, NULL FROM {ContactAttempt._meta.db_table} "
+        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*case_ids, _to_db(at), _to_db(at), *borrower_ids, channel])
+        cursor.execute(
+            sql,
+            [*case_ids, _to_db(at), _to_db(at), *borrower_ids, channel, *case_ids, ContactAttempt.Direction.OUTBOUND],
+        )
         rows = cursor.fetchall()
-    holds_by_case, opt_outs = defaultdict(list), set()
+    holds_by_case, opt_outs, contacted = defaultdict(list), set(), set()
     for row_kind, key, hold_kind, ends_at, point_id in rows:
         if row_kind == "hold":
             holds_by_case[key].append(Hold(case_id=key, kind=hold_kind, ends_at=_from_db(ends_at)))
-        else:
+        elif row_kind == "opt_out":
             opt_outs.add((key, point_id))
-    return holds_by_case, opt_outs
+        else:
+            contacted.add(key)
+    return holds_by_case, opt_outs, contacted
 
 
 def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:

@@ -103,6 +103,7 @@ class Facts:
     borrower_points: list[ContactPoint]
     active_holds: list[Hold]
     opted_out: bool = False
+    case_contacted: bool = False  # an allowed outbound contact about this case exists
     outstanding: object = None
     connected_calls_today: int = 0
     unanswered_to_point_today: int = 0
@@ -230,6 +231,19 @@ def template_not_approved(f: Facts):
     return None
 
 
+def first_contact_identity(f: Facts):
+    """CBA 2026: a case's first message or call states who the lender is. A message goes
+    out from a template, and so does a call with a script (every automated call): the
+    template must name the lender (contacts/template_text.names_lender). A check made
+    without a template (a collector asking whether a call may be made now) is not about
+    words, so it passes here."""
+    if not f.profile.first_contact_names_institution or f.case_contacted or f.template is None:
+        return None
+    if f.template.names_lender:
+        return None
+    return Refusal(Reason.FIRST_CONTACT_IDENTITY, {"template": f.template.code}, None)
+
+
 def third_party_limit(f: Facts):
     point = f.contact_point
     if point is None or point.owner != ContactPoint.Owner.THIRD_PARTY:
@@ -354,6 +368,7 @@ RULES = [
     stage_not_reached,
     no_approved_visit,
     template_not_approved,
+    first_contact_identity,
     third_party_limit,
     daily_cap,
     weekly_cap,

@@ -16,7 +16,7 @@ class DemoTemplates:
             Channel.SMS,
             "zh-hans",
             "",
-            "{borrower_name}您好，您的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
+            "【{lender_name}】{borrower_name}您好，您的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
             "如已还款请忽略。咨询请致电{hotline}。回复TD退订。",
             False,
         ),
@@ -25,7 +25,7 @@ class DemoTemplates:
             Channel.SMS,
             "en",
             "",
-            "Hello {borrower_name}, loan {loan_number} is {days_past_due} days past due: {amount}. "
+            "{lender_name}: Hello {borrower_name}, loan {loan_number} is {days_past_due} days past due: {amount}. "
             "Already paid? Please ignore this. Questions: {hotline}. Reply STOP to opt out.",
             False,
         ),
@@ -34,7 +34,7 @@ class DemoTemplates:
             Channel.EMAIL,
             "en",
             "Your loan {loan_number}",
-            "Dear {borrower_name},\n\n{amount} is due on loan {loan_number} ({days_past_due} days "
+            "Dear {borrower_name},\n\n{amount} is due on loan {loan_number} with {lender_name} ({days_past_due} days "
             "past due). {payment_instructions}\n\nIf you are in difficulty, call us on {hotline}: we can agree a "
             "plan.\n\nTo stop these emails, call {hotline} and tell us.",
             False,
@@ -53,7 +53,7 @@ class DemoTemplates:
             Channel.EMAIL,
             "zh-hans",
             "您的贷款{loan_number}还款提醒",
-            "{borrower_name}您好：\n\n您的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
+            "{borrower_name}您好：\n\n您在{lender_name}的贷款{loan_number}已逾期{days_past_due}天，应还{amount}。"
             "{payment_instructions}\n\n如有困难请致电{hotline}，我们可以协商还款计划。\n\n如不希望再收到此类邮件，请致电{hotline}告知。",
             False,
         ),

@@ -130,7 +130,7 @@ def test_only_approved_template_versions_may_be_sent(db, administrator, reviewer
         channel=Channel.SMS,
         language="zh-hans",
         by=administrator,
-        body="{borrower_name}您好，请尽快还款。",
+        body="【{lender_name}】{borrower_name}您好，请尽快还款。",
     )
     at = local(SHANGHAI, hour=10)
     refused = decide(case, at, channel=Channel.SMS, template=template)

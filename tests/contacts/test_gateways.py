@@ -100,7 +100,11 @@ def test_the_outbox_sends_again_at_the_providers_retry_after(db, provider, setti
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
     template = approve_template(
         save_template_version(
-            code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author, body="{borrower_name}您好"
+            code="sms-reminder",
+            channel=Channel.SMS,
+            language="zh-hans",
+            by=author,
+            body="【{lender_name}】{borrower_name}您好",
         ),
         by=reviewer,
     )

@@ -36,7 +36,7 @@ def sms_template(db):
         channel=Channel.SMS,
         language="zh-hans",
         by=author,
-        body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
+        body="【{lender_name}】{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
     )
     return approve_template(template, by=reviewer)
 
@@ -206,7 +206,7 @@ def test_a_letter_sent_by_the_outbox_starts_the_written_notice_lead_time(db, out
             language="zh-hans",
             by=author,
             subject="催收通知",
-            body="{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
+            body="【{lender_name}】{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
         ),
         by=reviewer,
     )

@@ -333,3 +333,33 @@ def test_reg_f_contacts_a_third_party_once():
 
 def test_the_holiday_list_is_read_as_dates():
     assert profile(holidays="2026-10-01\n2026-10-02").holiday_dates == {date(2026, 10, 1), date(2026, 10, 2)}
+
+
+# --- the first contact names the lender (CBA 2026) ------------------------------------------
+
+
+def _sms(body: str) -> MessageTemplate:
+    return MessageTemplate(
+        code="sms-first", channel=Channel.SMS, version=1, body=body, approved_at=MONDAY_10AM - timedelta(days=1)
+    )
+
+
+def test_a_first_contact_must_use_a_template_that_names_the_lender():
+    unsigned, signed = (
+        _sms("{borrower_name}您好，请尽快还款。"),
+        _sms("【{lender_name}】{borrower_name}您好，请尽快还款。"),
+    )
+    cn = profile(first_contact_names_institution=True)
+    first = decide(facts(Channel.SMS, state=CaseState.REMINDER, template=unsigned, policy=cn))
+    assert (first.reasons, first.params, first.next_allowed_at) == (
+        (Reason.FIRST_CONTACT_IDENTITY,),
+        ({"template": "sms-first"},),
+        None,
+    )
+    assert decide(facts(Channel.SMS, state=CaseState.REMINDER, template=signed, policy=cn)).allowed
+    # Once the case was contacted, later messages need not repeat it.
+    assert decide(
+        facts(Channel.SMS, state=CaseState.REMINDER, template=unsigned, policy=cn, case_contacted=True)
+    ).allowed
+    # A profile without the rule does not ask it.
+    assert decide(facts(Channel.SMS, state=CaseState.REMINDER, template=unsigned, policy=profile())).allowed

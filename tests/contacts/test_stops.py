@@ -34,7 +34,7 @@ def test_cease_request_blocks_everything_but_required_notices(db, supervisor):
         code="collection-ends",
         channel=Channel.LETTER,
         language="zh-hans",
-        body="{borrower_name}：我们将停止催收。",
+        body="【{lender_name}】{borrower_name}：我们将停止催收。",
         by=author,
         is_required_notice=True,
     )
@@ -59,7 +59,7 @@ def test_a_required_notice_goes_below_the_written_notice_rung(db, supervisor):
                 code=f"letter-{required}",
                 channel=Channel.LETTER,
                 language="zh-hans",
-                body="{borrower_name}：我们将停止催收。",
+                body="【{lender_name}】{borrower_name}：我们将停止催收。",
                 by=author,
                 is_required_notice=required,
             ),

@@ -100,8 +100,8 @@ def test_folding_leaves_ordinary_text_alone():
 
 def test_the_outbox_fails_a_message_too_long_and_sends_the_others(db, administrator, reviewer, settings, tmp_path):
     settings.OUTBOX_DIR = tmp_path
-    settings.MESSAGE_MAX_CHARACTERS = {**settings.MESSAGE_MAX_CHARACTERS, "sms": 60}
-    template = approve_template(save("Hello {borrower_name}.", by=administrator), by=reviewer)
+    settings.MESSAGE_MAX_CHARACTERS = {**settings.MESSAGE_MAX_CHARACTERS, "sms": 90}
+    template = approve_template(save("{lender_name}: Hello {borrower_name}.", by=administrator), by=reviewer)
     short = phone_case(dpd=3, rung=CaseState.REMINDER, phones=("+8613800000011",))
     long = phone_case(dpd=3, rung=CaseState.REMINDER, phones=("+8613800000012",))
     borrower = long.account.borrower
@@ -122,5 +122,5 @@ def test_the_outbox_fails_a_message_too_long_and_sends_the_others(db, administra
         counts = outbox.dispatch_outbox()
     assert (counts["sent"], counts["failed"]) == (1, 1)
     failed = OutboundMessage.objects.get(case=long)
-    assert failed.state == OutboundMessage.State.FAILED and "60 characters" in failed.last_error
+    assert failed.state == OutboundMessage.State.FAILED and "90 characters" in failed.last_error
     assert [sent["case_id"] for sent in delivered("sms", tmp_path)] == [short.pk]
