@@ -211,6 +211,17 @@ def template_not_approved(f: Facts):
     return None
 
 
+def time_barred(f: Facts):
+    # Reg F 1006.26(b): no suit, and no threat of one, on a time-barred debt (POLICY.md
+    # second edition). Past the limitation date on any of the borrower's local dates.
+    if f.template is None or not f.template.mentions_legal_action:
+        return None
+    limitation = f.case.account.limitation_date(f.profile)
+    if limitation is None or not any(f.at.astimezone(ZoneInfo(zone)).date() > limitation for zone in f.zones):
+        return None
+    return Refusal(Reason.TIME_BARRED, {"limitation_date": limitation.isoformat(), "template": f.template.code}, None)
+
+
 def third_party_limit(f: Facts):
     point = f.contact_point
     if point is None or point.owner != ContactPoint.Owner.THIRD_PARTY:
@@ -394,6 +405,7 @@ RULES = [
     stage_not_reached,
     no_approved_visit,
     template_not_approved,
+    time_barred,
     third_party_limit,
     daily_cap,
     weekly_cap,
