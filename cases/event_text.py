@@ -74,6 +74,10 @@ class EventCode(StrEnum):
     VISIT_CANCELLED = "visit_cancelled"
     VISIT_NOTICE_TOO_LATE = "visit_notice_too_late"
     VISIT_CASE_STOPPED = "visit_case_stopped"
+    # before enforcement
+    FORBEARANCE_ASSESSED = "forbearance_assessed"
+    DEBT_ACKNOWLEDGED = "debt_acknowledged"
+    DEFAULT_CHARGE_POSTED = "default_charge_posted"
 
 
 SENTENCES = {
@@ -129,12 +133,20 @@ SENTENCES = {
         "Field visit %(visit)s called off: the notice left too late for the announced window."
     ),
     EventCode.VISIT_CASE_STOPPED: gettext_lazy("Field visit %(visit)s called off: the case is %(state)s."),
+    EventCode.FORBEARANCE_ASSESSED: gettext_lazy(
+        "Forbearance assessed: offered %(options)s; the borrower's answer: %(answer)s."
+    ),
+    EventCode.DEBT_ACKNOWLEDGED: gettext_lazy("The borrower acknowledged the debt on %(on)s."),
+    EventCode.DEFAULT_CHARGE_POSTED: gettext_lazy("Default charge of %(amount)s posted; fees now %(fees)s."),
 }
+
+# An assessment that offered a referral to debt advice says so after its own sentence.
+DEBT_ADVICE_OFFERED = gettext_lazy("A referral to free debt advice was offered.")
 
 # A promise or plan agreed on a field visit says so after its own sentence.
 AGREED_ON_VISIT = gettext_lazy("Agreed on field visit %(visit)s.")
 
-MONEY_PARAMS = ("amount", "outstanding", "total")
+MONEY_PARAMS = ("amount", "outstanding", "total", "fees")
 
 
 def _username(value) -> str:
@@ -169,6 +181,26 @@ def _day(value) -> str:
     return formats.date_format(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
+def _options(value) -> str:
+    from .models import option_labels
+
+    return ", ".join(option_labels(value or []))
+
+
+def _answer(value) -> str:
+    from .models import ForbearanceAnswer
+
+    return str(ForbearanceAnswer(value).label).lower() if value in ForbearanceAnswer.values else str(value)
+
+
+def _accepted(option) -> str:
+    """An accepted answer names the option: "accepted payment holiday"."""
+    from .models import ForbearanceOption
+
+    label = str(ForbearanceOption(option).label).lower() if option in ForbearanceOption.values else option
+    return pgettext("forbearance answer", "accepted %(option)s") % {"option": label}
+
+
 # How each parameter is shown; a parameter not named here is shown as stored.
 SHOWN = {
     "username": _username,
@@ -179,7 +211,10 @@ SHOWN = {
     "channel": _channel,
     "channels": _channels,
     "due_date": _day,
+    "on": _day,
     "sent_at": moment,
+    "options": _options,
+    "answer": _answer,
 }
 
 
@@ -198,9 +233,13 @@ def sentence(code: str, params: dict | None = None) -> str:
         for name, show in SHOWN.items():
             if name in params:
                 shown[name] = show(params[name])
+        if params.get("accepted_option"):
+            shown["answer"] = _accepted(params["accepted_option"])
         text = template % shown
         if params.get("visit") and code in (EventCode.PROMISE_RECORDED, EventCode.PLAN_AGREED):
             text = then(text, AGREED_ON_VISIT % {"visit": params["visit"]})
+        if params.get("debt_advice") and code == EventCode.FORBEARANCE_ASSESSED:
+            text = then(text, str(DEBT_ADVICE_OFFERED))
     except (KeyError, TypeError, ValueError):
         return ""
     return text

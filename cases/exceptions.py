@@ -41,3 +41,24 @@ class PromiseError(CaseServiceError):
 
 class PlanError(CaseServiceError):
     pass
+
+
+class ForbearanceError(CaseServiceError):
+    """A forbearance assessment that cannot be recorded as given; ``field`` names the
+    form field at fault (None: the assessment as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class AcknowledgementError(CaseServiceError):
+    pass
+
+
+class InvalidCharge(CaseServiceError):
+    pass
+
+
+class DefaultChargeCapExceeded(InvalidCharge):
+    """The charge would take the account's default charges over its profile's cap."""

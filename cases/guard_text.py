@@ -13,7 +13,7 @@ Adding a guard (cases/guards.py) is adding its label and its explainer here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import formats, timezone
@@ -38,6 +38,8 @@ RULE_LABELS = {
     "has_active_hold": gettext_lazy("Hold active"),
     "no_active_hold": gettext_lazy("No hold active"),
     "balance_cleared": gettext_lazy("Balance cleared"),
+    "forbearance_assessed": gettext_lazy("Forbearance assessed before legal referral"),
+    "not_time_barred": gettext_lazy("Debt not time-barred"),
 }
 
 # What each days-past-due rule unlocks, as the sentence names it.
@@ -178,6 +180,39 @@ def _cleared(passed, inputs, currency):
     }
 
 
+def _day(value) -> str:
+    return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+
+
+def _forbearance(passed, inputs, currency):
+    label = inputs.get("profile", "")
+    if not inputs["required"]:
+        return _("No forbearance assessment is required before legal referral (%(label)s).") % {"label": label}
+    values = {"days": inputs["window_days"], "label": label}
+    if passed:
+        return _("Forbearance assessed on %(day)s, within the last %(days)s days (%(label)s).") % {
+            **values,
+            "day": _day(inputs["assessed_on"]),
+        }
+    if inputs.get("assessed_on"):
+        return _(
+            "The last forbearance assessment was on %(day)s; one is needed within the last %(days)s days before legal referral (%(label)s)."
+        ) % {**values, "day": _day(inputs["assessed_on"])}
+    return _("A forbearance assessment is needed within the last %(days)s days before legal referral (%(label)s).") % (
+        values
+    )
+
+
+def _time_barred(passed, inputs, currency):
+    label = inputs.get("profile", "")
+    if not inputs.get("limitation_date"):
+        return _("No limitation period applies (%(label)s).") % {"label": label}
+    values = {"day": _day(inputs["limitation_date"]), "label": label}
+    if passed:
+        return _("The debt becomes time-barred after %(day)s (%(label)s).") % values
+    return _("The debt has been time-barred since %(day)s: no legal referral (%(label)s).") % values
+
+
 EXPLAINERS = {
     **{rule: _dpd(rule) for rule in _DPD_WHAT},
     "field_visit_balance_reached": _balance,
@@ -190,6 +225,8 @@ EXPLAINERS = {
     "has_active_hold": _active_hold,
     "no_active_hold": _no_active_hold,
     "balance_cleared": _cleared,
+    "forbearance_assessed": _forbearance,
+    "not_time_barred": _time_barred,
 }
 
 

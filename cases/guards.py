@@ -193,6 +193,41 @@ def has_approved_field_visit(case):
 
 
 @guard
+def forbearance_assessed(case):
+    """EU CCD2 art. 35 / FCA PS24/2: no enforcement before forbearance was considered. A
+    profile that requires it needs an assessment recorded in its window (calendar days,
+    site-local: one assessed 90 days ago passes a 90-day window, 91 days ago does not)."""
+    profile = case.policy_profile
+    if not profile.forbearance_before_legal:
+        return True, {"required": False, "profile": profile.label}
+    latest = case.latest_forbearance_assessment()
+    assessed_on = timezone.localdate(latest.assessed_at) if latest is not None else None
+    age = (timezone.localdate() - assessed_on).days if assessed_on is not None else None
+    return (
+        age is not None and age <= profile.forbearance_window_days,
+        {
+            "required": True,
+            "assessed_on": assessed_on.isoformat() if assessed_on else None,
+            "window_days": profile.forbearance_window_days,
+            "profile": profile.label,
+        },
+    )
+
+
+@guard
+def not_time_barred(case):
+    """Reg F 1006.26(b) and the limitation acts: no suit on a time-barred debt."""
+    profile = case.policy_profile
+    limitation = case.account.limitation(profile)
+    if limitation is None:
+        return True, {"limitation_date": None, "profile": profile.label}
+    return (
+        not case.account.time_barred_on(timezone.localdate(), profile),
+        {"limitation_date": limitation.on.isoformat(), "profile": profile.label},
+    )
+
+
+@guard
 def has_running_arrangement(case):
     running = case.has_running_arrangement()
     return running, {"running_arrangement": running}

@@ -36,6 +36,8 @@ phrases(
         "broken: not paid by its date": gettext_lazy("broken: not paid by its date"),
         "broken: instalment missed": gettext_lazy("broken: an instalment was missed"),
         IMPORTED: gettext_lazy("loan feed import"),
+        "forbearance assessed": gettext_lazy("forbearance assessment recorded"),
+        "debt acknowledged": gettext_lazy("acknowledgement of the debt recorded"),
     }
 )
 pattern(r"nightly: (?P<name>\w+)", lambda v: _("nightly cycle: %(step)s") % {"step": _transition(v["name"])})
@@ -43,3 +45,4 @@ pattern(r"transition: (?P<name>\w+)", lambda v: _transition(v["name"]))
 pattern(r"(?P<kind>[a-z_]+) hold placed", lambda v: _("%(kind)s hold placed") % {"kind": _hold_kind(v["kind"])})
 pattern(r"hold released: (?P<note>.*)", lambda v: _("hold released: %(note)s") % {"note": v["note"]})
 pattern(r"payment (?P<reference>.+)", lambda v: _("payment %(reference)s") % {"reference": v["reference"]})
+pattern(r"default charge: (?P<reason>.*)", lambda v: _("default charge: %(reason)s") % {"reason": v["reason"]})

@@ -11,6 +11,7 @@ VIEW_CASE_BOOK = [
     "cases.view_repaymentplan",
     "cases.view_installment",
     "cases.view_hold",
+    "cases.view_forbearanceassessment",
 ]
 
 ROLE_PERMISSIONS = {
@@ -24,6 +25,8 @@ ROLE_PERMISSIONS = {
         "cases.add_repaymentplan",
         "cases.add_hold",
         "cases.place_hold",
+        # Whoever works the case records the forbearance offered (EU CCD2 art. 35).
+        "cases.add_forbearanceassessment",
         "cases.view_full_contact_details",
     ],
     "Field agent": [
@@ -51,6 +54,9 @@ ROLE_PERMISSIONS = {
         "cases.add_repaymentplan",
         "cases.approve_repayment_plan",
         "cases.add_payment",
+        "cases.add_forbearanceassessment",
+        "cases.record_acknowledgement",
+        "cases.post_default_charge",
         "cases.add_contactpoint",
         "cases.change_contactpoint",
         "cases.view_full_national_id",

@@ -20,3 +20,7 @@ case_put_on_hold = Signal()
 # A promise or plan was broken and the case went back to its rung. Receivers return what
 # they planned (e.g. the follow-up message), or None. Arguments: case.
 arrangement_broken = Signal()
+
+# A forbearance assessment was recorded: under a profile that pairs it with debt advice,
+# the outbox queues the referral message. Arguments: assessment (ForbearanceAssessment).
+forbearance_assessed = Signal()

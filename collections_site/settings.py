@@ -300,6 +300,8 @@ REMINDER_TEMPLATE_CODES = {
     "email": {"zh-hans": "email-reminder", "en": "email-reminder-en"},
     "letter": {"zh-hans": "letter-formal-notice", "en": "letter-formal-notice-en"},
     "follow_up": {"zh-hans": "sms-promise-missed", "en": "sms-promise-missed-en"},
+    # With a forbearance assessment that offers debt advice (cases migration 0018 ships them).
+    "debt_advice": {"zh-hans": "sms-debt-advice", "en": "sms-debt-advice-en"},
     "visit_notice_sms": {"zh-hans": "sms-visit-notice", "en": "sms-visit-notice-en"},
     "visit_notice_letter": {"zh-hans": "letter-visit-notice", "en": "letter-visit-notice-en"},
     "visit_cancelled": {"zh-hans": "sms-visit-cancelled", "en": "sms-visit-cancelled-en"},

@@ -17,3 +17,6 @@ class ContactsConfig(AppConfig):
         signals.arrangement_broken.connect(
             receivers.follow_up_broken_arrangement, dispatch_uid="contacts.follow_up_broken_arrangement"
         )
+        signals.forbearance_assessed.connect(
+            receivers.refer_to_debt_advice, dispatch_uid="contacts.refer_to_debt_advice"
+        )

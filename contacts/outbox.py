@@ -371,6 +371,9 @@ def _send(message, case, at, decision, attempts) -> str:
             payment_instructions=borrower_text.in_language(settings.PAYMENT_INSTRUCTIONS, message.template.language),
             extra=message.context,
         )
+        body = borrower_text.with_time_barred_disclosure(
+            body, message.template, case.account, decision.profile, at, decision.zones
+        )
     except (TemplateError, ValueError) as error:
         # Sending it later would render the same text: it fails now, and nothing is sent.
         message.state, message.claim_token, message.last_error = State.FAILED, "", str(error)[:2000]

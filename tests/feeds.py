@@ -23,6 +23,7 @@ WANG = {
     "outstanding_interest": "120.50",
     "outstanding_fees": "30",
     "oldest_unpaid_due_date": "2026-10-01",
+    "last_acknowledged_on": "2026-09-15",
 }
 SMITH = {
     "loan_number": "L-1002",

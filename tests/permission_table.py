@@ -33,6 +33,7 @@ ADMIN_OBJECTS = {
     "cases_collectioncase": "case",
     "cases_caseevent": "event",
     "cases_hold": "hold",
+    "cases_forbearanceassessment": "assessment",
     "cases_promisetopay": "promise",
     "cases_repaymentplan": "plan",
     "cases_installment": "installment",
@@ -129,6 +130,16 @@ ADMIN = {
         "change": "login 200   404   200   404   200   200   200",
         "delete": "login 403   404   403   404   403   403   403",
         "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    # Recorded by whoever works the case (through the service), read by supervisors and
+    # compliance; never edited.
+    "cases_forbearanceassessment": {
+        "changelist": "login 200   200   403   403   200   200   200",
+        "add": "login 200   200   403   403   200   403   403",
+        "change": "login 200   404   403   404   200   200   200",
+        "delete": "login 403   404   403   404   403   403   403",
+        "history": "login 200   404   403   404   200   200   200",
         "simple_history": "login 404   404   404   404   404   404   404",
     },
     "cases_promisetopay": {

@@ -23,7 +23,7 @@ from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
 from cases import services as case_services
-from cases.models import CaseEvent, ContactPoint, Hold, Installment, PromiseToPay, RepaymentPlan
+from cases.models import CaseEvent, ContactPoint, ForbearanceAssessment, Hold, Installment, PromiseToPay, RepaymentPlan
 from compliance import services as compliance_services
 from compliance.models import Complaint
 from contacts.models import ChannelOptOut, MessageTemplate, OutboundMessage
@@ -81,6 +81,15 @@ def build_world() -> World:
         released_at=timezone.now(),
         released_by=w.S,
         evidence=_stored("hold-evidence/matrix.pdf", PDF_BYTES),
+    )
+    w.assessment = ForbearanceAssessment.objects.create(
+        case=case,
+        circumstances="Lost the second job in October.",
+        options_offered=["payment_holiday", "repayment_plan"],
+        answer="accepted",
+        accepted_option="repayment_plan",
+        debt_advice_offered=True,
+        assessed_by=w.C,
     )
     w.promise = PromiseToPay.objects.create(
         case=case,

@@ -30,6 +30,8 @@ PAGES = [
     ("auth_user_changelist", {S, R, A}),
     ("auth_group_changelist", {R, A}),
     ("cases_hold_add", {C, S}),
+    ("cases_forbearanceassessment_changelist", {C, S, R, A}),
+    ("cases_forbearanceassessment_add", {C, S}),
     ("cases_promisetopay_add", {C, F, S}),
     ("cases_collectioncase_add", set()),
     ("cases_payment_add", set()),

@@ -7,7 +7,8 @@ Admin for the case book, one module per concept (as ``cases.models``):
 - ``accounts``: loan accounts and payments;
 - ``case``: the collection case page, its inlines, and its events;
 - ``arrangements``: promises to pay, repayment plans and their instalments;
-- ``holds``: holds, placed and released through the services.
+- ``holds``: holds, placed and released through the services;
+- ``forbearance``: forbearance assessments, recorded through the service.
 
 Row visibility comes from ``cases.selectors`` (a collector gets a 404 for someone
 else's case, not just a hidden link); every state change goes through
@@ -29,6 +30,7 @@ from .case import (
     PromiseInline,
     RepaymentPlanInline,
 )
+from .forbearance import ForbearanceAssessmentAdmin, ForbearanceAssessmentForm, ForbearanceInline
 from .holds import HoldAdmin, HoldForm
 
 __all__ = [
@@ -53,4 +55,7 @@ __all__ = [
     "RepaymentPlanInline",
     "HoldAdmin",
     "HoldForm",
+    "ForbearanceAssessmentAdmin",
+    "ForbearanceAssessmentForm",
+    "ForbearanceInline",
 ]

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
@@ -21,10 +22,11 @@ from core.exceptions import ServiceError
 from core.money import format_money
 from core.paginators import EstimatedCountPaginator
 
-from .. import event_text, selectors, services
+from .. import event_text, limitation_text, selectors, services
 from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
+from .forbearance import ForbearanceInline
 
 
 class HoldInline(ReadOnlyInline):
@@ -98,7 +100,7 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
         "written_notice_sent_at",
         "timeline",
     ]
-    inlines = [HoldInline, PromiseInline, RepaymentPlanInline]
+    inlines = [HoldInline, PromiseInline, RepaymentPlanInline, ForbearanceInline]
 
     # Apps built on the case book add their own inlines here (visits/admin.py adds the
     # field visits), so this page knows nothing of them.
@@ -155,6 +157,9 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                 ],
                 "payments": account.payments.all()[:5],
                 "profile": obj.policy_profile,
+                "limitation": limitation_text.describe(
+                    account.limitation(obj.policy_profile), today=timezone.localdate()
+                ),
             },
         )
 

@@ -23,6 +23,9 @@ from .results import RowError
 from .run import CHANGE_REASON
 
 BORROWER_FEED_FIELDS = ["full_name", "policy_profile_code", "home_time_zone", "language", "national_id"]
+# Account fields a row sets other than by copying a cell: the days past due, and the last
+# payment or acknowledgement (only ever moved forward).
+DERIVED_FIELDS = ["days_past_due", "last_acknowledged_on"]
 
 
 def write_accounts(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
@@ -65,16 +68,20 @@ def _write(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
             account = LoanAccount(loan_number=row.loan_number, borrower=borrower)
             new_accounts.append(account)
         else:
-            changed_accounts.append((account, _values(account, [*row.account, "days_past_due"])))
+            changed_accounts.append((account, _values(account, [*row.account, *DERIVED_FIELDS])))
         for name, value in row.account.items():
             setattr(account, name, value)
+        if row.acknowledged_on and (
+            account.last_acknowledged_on is None or row.acknowledged_on > account.last_acknowledged_on
+        ):
+            account.last_acknowledged_on = row.acknowledged_on
         account.days_past_due = account.days_past_due_on(today)  # what LoanAccount.save() does
         refusals += _cleaned(account, row.line, exclude=["borrower"])
     if refusals:
         raise _Refused(refusals)
     changed = [account for account, before in changed_accounts if _values(account, before) != before]
     LoanAccount.objects.bulk_create(new_accounts, batch_size=1000)
-    LoanAccount.objects.bulk_update(changed, [*rows[0].account, "days_past_due"], batch_size=1000)
+    LoanAccount.objects.bulk_update(changed, [*rows[0].account, *DERIVED_FIELDS], batch_size=1000)
     ContactPoint.objects.bulk_create(points, batch_size=1000)
     history = [
         *LoanAccount.history.bulk_history_create(new_accounts, default_user=by, default_change_reason=CHANGE_REASON),

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 
 from core.validators import validate_time_zone
 from policy.codes import ProfileCode
+from policy.selectors import current_profiles_by_code
 
 from ..models import PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, Language, LoanAccount, normalise_phone
 from .account_writes import write_accounts
@@ -41,6 +42,9 @@ ACCOUNT_COLUMNS = (
     "outstanding_interest",
     "outstanding_fees",
     "oldest_unpaid_due_date",
+    # The last payment or acknowledgement of the debt the lender's system knows of: the
+    # limitation period runs from it (optional; an older date than ours changes nothing).
+    "last_acknowledged_on",
 )
 ACCOUNT_REQUIRED = (
     "loan_number",
@@ -61,6 +65,7 @@ class _AccountRow:
     borrower: dict
     account: dict
     contact_points: list[tuple[str, str, str]]  # (kind, value, suggested zone)
+    acknowledged_on: object = None  # date | None: not part of ``account``, as it never moves back
 
 
 def import_accounts(
@@ -123,6 +128,8 @@ def _check_account(record: _Record) -> _AccountRow:
         "region": region,
     }
     _check_principal(record, account["principal"], account["outstanding_principal"])
+    _check_fee_cap(record, profile, account["currency"], account["outstanding_fees"])
+    acknowledged_on = record.date("last_acknowledged_on")
     parsed = _AccountRow(
         line=record.line,
         loan_number=loan_number,
@@ -130,8 +137,26 @@ def _check_account(record: _Record) -> _AccountRow:
         borrower=borrower,
         account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
+        acknowledged_on=acknowledged_on,
     )
     return parsed
+
+
+def _check_fee_cap(record: _Record, profile_code: str, currency: str, fees: Decimal | None) -> None:
+    """EU CCD2 art. 35: default charges within the borrower's profile's cap (an empty cap:
+    as the contract says). The profiles are cached per process: no query per row."""
+    profile = current_profiles_by_code().get(profile_code)
+    if profile is None or profile.default_charge_cap is None or fees is None:
+        return
+    if fees > profile.default_charge_cap:
+        record.error(
+            "outstanding_fees",
+            "fees_over_cap",
+            fees=str(fees),
+            cap=str(profile.default_charge_cap),
+            currency=currency,
+            profile=profile.label,
+        )
 
 
 def _check_principal(record: _Record, principal: Decimal | None, outstanding: Decimal | None) -> None:

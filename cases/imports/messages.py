@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_money
+
+# Amounts a message names, written the reader's way with the row's currency.
+MONEY_PARAMS = ("fees", "cap")
+
 MESSAGES = {
     "nul": _("Contains a NUL character; remove it and try again."),
     "required": _("Required; this cell is empty."),
@@ -29,6 +34,7 @@ MESSAGES = {
     ),
     "repeated_loan": _("%(loan_number)s already appears on line %(line)s of this file."),
     "more_than_principal": _("%(outstanding)s is more than the principal %(principal)s."),
+    "fees_over_cap": _("Fees of %(fees)s are more than the %(cap)s of default charges %(profile)s allows."),
     "not_a_time_zone": _("“%(value)s” is not an IANA time zone (e.g. Asia/Shanghai, America/New_York)."),
     "not_a_phone": _("“%(value)s” is not a phone number we can dial (region %(region)s)."),
     "not_an_email": _("“%(value)s” is not a valid email address."),
@@ -54,6 +60,11 @@ def wording(code: str, params: dict) -> str:
     template = MESSAGES.get(code)
     if template is None:
         return f"{code}: {params}" if params else code
+    if params and params.get("currency"):
+        params = {
+            **params,
+            **{name: format_money(params[name], params["currency"]) for name in MONEY_PARAMS if name in params},
+        }
     return str(template) % params if params else str(template)
 
 

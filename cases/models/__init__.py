@@ -6,10 +6,11 @@ one module per concept:
 - ``accounts``: the loan account, its balance, and the payments applied to it;
 - ``case``: the collection case and its escalation ladder, and the case's events;
 - ``arrangements``: promises to pay and repayment plans;
-- ``holds``: what stops collection (disputes, hardship, breathing space…).
+- ``holds``: what stops collection (disputes, hardship, breathing space…);
+- ``forbearance``: forbearance assessments before enforcement.
 """
 
-from .accounts import MONEY, NON_NEGATIVE, Currency, LoanAccount, Payment
+from .accounts import MONEY, NON_NEGATIVE, Currency, Limitation, LoanAccount, Payment
 from .arrangements import Installment, PromiseToPay, RepaymentPlan
 from .borrowers import PROFILE_PHONE_REGION, Borrower, ContactPoint, Language, normalise_phone
 from .case import (
@@ -25,12 +26,14 @@ from .case import (
     rung_called_for,
     state_after_hold,
 )
+from .forbearance import ForbearanceAnswer, ForbearanceAssessment, ForbearanceOption, option_labels
 from .holds import Hold
 
 __all__ = [
     "MONEY",
     "NON_NEGATIVE",
     "Currency",
+    "Limitation",
     "LoanAccount",
     "Payment",
     "Installment",
@@ -53,4 +56,8 @@ __all__ = [
     "rung_called_for",
     "state_after_hold",
     "Hold",
+    "ForbearanceAnswer",
+    "ForbearanceAssessment",
+    "ForbearanceOption",
+    "option_labels",
 ]

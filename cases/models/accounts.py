@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -74,6 +75,25 @@ class LoanAccount(models.Model):
     # filter and sort on it. Refreshed on save and by the nightly cycle.
     days_past_due = models.PositiveIntegerField(default=0, db_index=True, verbose_name=_("days past due"))
     region = models.CharField(max_length=100, blank=True, verbose_name=_("region"))
+    # Reg F 1006.26 / limitation acts: the period runs again from the last payment or
+    # written acknowledgement of the debt (record_payment, record_acknowledgement, the feed).
+    last_acknowledged_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Date of the last payment or acknowledgement of the debt; the limitation period runs from it."),
+        verbose_name=_("last payment or acknowledgement"),
+    )
+    acknowledgement_evidence = models.TextField(
+        blank=True,
+        help_text=_("Where the last written or recorded acknowledgement is kept (a letter, a call recording)."),
+        verbose_name=_("acknowledgement evidence"),
+    )
+    limitation_years_override = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Limitation period for this account when it differs from the profile's (US: the state's period)."),
+        verbose_name=_("limitation period for this account (years)"),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     history = HistoricalRecords()
@@ -84,6 +104,10 @@ class LoanAccount(models.Model):
         verbose_name = _("loan account")
         verbose_name_plural = _("loan accounts")
         ordering = ["loan_number"]
+        permissions = [
+            ("post_default_charge", _("Can post default charges to an account")),
+            ("record_acknowledgement", _("Can record a borrower's acknowledgement of the debt")),
+        ]
 
     def __str__(self):
         return self.loan_number
@@ -102,6 +126,59 @@ class LoanAccount(models.Model):
         if self.oldest_unpaid_due_date is None or self.outstanding_total <= 0:
             return 0
         return max((day - self.oldest_unpaid_due_date).days, 0)
+
+    def limitation(self, profile) -> Limitation | None:
+        """When this debt becomes time-barred under ``profile`` and why, read from the row
+        alone (the engine asks for every case of a work queue: no query). None when the
+        profile sets no limitation period or nothing dates the debt."""
+        years = self.limitation_years_override or profile.limitation_years
+        if not years:
+            return None
+        if self.last_acknowledged_on is not None:
+            basis, since = Limitation.ACKNOWLEDGED, self.last_acknowledged_on
+        elif self.oldest_unpaid_due_date is not None:
+            basis, since = Limitation.DUE, self.oldest_unpaid_due_date
+        else:
+            return None
+        return Limitation(
+            on=_years_after(since, years),
+            since=since,
+            basis=basis,
+            years=years,
+            account_override=bool(self.limitation_years_override),
+            profile=profile.label,
+        )
+
+    def limitation_date(self, profile) -> date | None:
+        limitation = self.limitation(profile)
+        return limitation.on if limitation else None
+
+    def time_barred_on(self, day: date, profile) -> bool:
+        """Past the limitation date on ``day`` (the limitation date itself is not past it)."""
+        limit = self.limitation_date(profile)
+        return limit is not None and day > limit
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year: the period ends on the 28th
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Limitation:
+    """A debt's limitation date and what it was counted from (the dossier shows both)."""
+
+    ACKNOWLEDGED = "acknowledged"  # the last payment or acknowledgement
+    DUE = "due"  # nothing paid or acknowledged: the oldest unpaid due date
+
+    on: date
+    since: date
+    basis: str
+    years: int
+    account_override: bool
+    profile: str
 
 
 class Payment(models.Model):

@@ -197,6 +197,10 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         """A visit approved (by someone other than its requester) and still to happen."""
         return self.field_visits.live().exists()
 
+    def latest_forbearance_assessment(self):
+        """The most recent forbearance assessment, or None."""
+        return self.forbearance_assessments.order_by("-assessed_at", "-pk").first()
+
     def visit_exception(self):
         """The live visit approved as a documented exception to eligibility, if any."""
         return self.field_visits.live().filter(exception=True).first()
@@ -257,7 +261,12 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.FIELD_VISIT,
         target=CaseState.LEGAL,
-        conditions=[guards.legal_dpd_reached, guards.written_notice_sent],
+        conditions=[
+            guards.legal_dpd_reached,
+            guards.written_notice_sent,
+            guards.forbearance_assessed,
+            guards.not_time_barred,
+        ],
         permission="cases.refer_to_legal",
         custom={"label": _("Refer to legal"), "form": "cases.forms.TransitionReasonForm"},
     )
@@ -374,6 +383,9 @@ class CaseEvent(models.Model):
         PLAN = "plan", _("Repayment plan")
         NOTICE = "notice", _("Written notice")
         VISIT = "visit", _("Field visit")
+        FORBEARANCE = "forbearance", _("Forbearance assessment")
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of the debt")
+        CHARGE = "charge", _("Default charge")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))

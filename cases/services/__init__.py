@@ -11,15 +11,20 @@ One module per concept (as ``cases.models``), every name below importable from
 - ``case``: transitions, opening and assigning a case, the written notice;
 - ``payments``: recording a payment, and what it settles;
 - ``holds``: placing and releasing holds;
-- ``arrangements``: promises to pay and repayment plans.
+- ``arrangements``: promises to pay and repayment plans;
+- ``forbearance``: forbearance assessments, acknowledgements of the debt, default charges.
 """
 
 from core.exceptions import NotPermitted
 
 from ..exceptions import (
+    AcknowledgementError,
     CaseAlreadyOpen,
     CaseChangedConcurrently,
+    DefaultChargeCapExceeded,
+    ForbearanceError,
     HoldError,
+    InvalidCharge,
     InvalidPayment,
     PaymentConflict,
     PlanError,
@@ -41,15 +46,20 @@ from .case import (
     record_written_notices,
     transition_label,
 )
+from .forbearance import post_default_charge, record_acknowledgement, record_forbearance_assessment
 from .holds import place_hold, record_crisis_treatment_end, release_expired_holds, release_hold
 from .payments import _as_money, _settle_promises, record_payment
 
 __all__ = [
     # The refusals these services raise, as callers have caught them from here.
     "NotPermitted",
+    "AcknowledgementError",
     "CaseAlreadyOpen",
     "CaseChangedConcurrently",
+    "DefaultChargeCapExceeded",
+    "ForbearanceError",
     "HoldError",
+    "InvalidCharge",
     "InvalidPayment",
     "PaymentConflict",
     "PlanError",
@@ -74,6 +84,9 @@ __all__ = [
     "record_written_notice",
     "record_written_notices",
     "transition_label",
+    "post_default_charge",
+    "record_acknowledgement",
+    "record_forbearance_assessment",
     "place_hold",
     "record_crisis_treatment_end",
     "release_expired_holds",

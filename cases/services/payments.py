@@ -91,6 +91,11 @@ def record_payment(
         setattr(account, f"outstanding_{part}", balance - applied[part])
         remaining -= applied[part]
     cleared = account.outstanding_total <= 0
+    # A payment acknowledges the debt: the limitation period runs again from its day
+    # (a late-recorded older payment does not move it back).
+    paid_on = timezone.localdate(paid_at)
+    if account.last_acknowledged_on is None or paid_on > account.last_acknowledged_on:
+        account.last_acknowledged_on = paid_on
     if cleared:
         account.oldest_unpaid_due_date = None
     payment = Payment(

@@ -5,6 +5,9 @@ history, in a fixed number of queries.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from cases import limitation_text
 from cases.models import CollectionCase
 from cases.selectors import borrower_zone
 
@@ -63,4 +66,6 @@ def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Doss
         history=_history_changes(case, clock, full_national_id=full_national_id, full_contact=full_contact),
         other_cases=list(CollectionCase.objects.filter(account=account).exclude(pk=case.pk).order_by("-opened_at")),
         visits_included=field_visit_model() is not None,
+        forbearance=list(case.forbearance_assessments.select_related("assessed_by").order_by("assessed_at", "pk")),
+        limitation=limitation_text.describe(account.limitation(case.policy_profile), today=timezone.localdate()),
     )

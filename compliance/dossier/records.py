@@ -11,7 +11,17 @@ from zoneinfo import ZoneInfo
 
 from django.urls import NoReverseMatch, reverse
 
-from cases.models import Borrower, CollectionCase, ContactPoint, Hold, LoanAccount, Payment, PromiseToPay, RepaymentPlan
+from cases.models import (
+    Borrower,
+    CollectionCase,
+    ContactPoint,
+    ForbearanceAssessment,
+    Hold,
+    LoanAccount,
+    Payment,
+    PromiseToPay,
+    RepaymentPlan,
+)
 from core.when import local_datetime
 
 
@@ -76,6 +86,8 @@ class Dossier:
     history: list[HistoryChange]
     other_cases: list[CollectionCase]
     visits_included: bool
+    forbearance: list[ForbearanceAssessment] = field(default_factory=list)
+    limitation: str = ""  # the limitation date and its basis, in the reader's language
 
 
 class _Clock:

@@ -244,6 +244,17 @@ def first_contact_identity(f: Facts):
     return Refusal(Reason.FIRST_CONTACT_IDENTITY, {"template": f.template.code}, None)
 
 
+def time_barred(f: Facts):
+    # Reg F 1006.26(b): no suit, and no threat of one, on a time-barred debt (POLICY.md
+    # second edition). Past the limitation date on any of the borrower's local dates.
+    if f.template is None or not f.template.mentions_legal_action:
+        return None
+    limitation = f.case.account.limitation_date(f.profile)
+    if limitation is None or not any(f.at.astimezone(ZoneInfo(zone)).date() > limitation for zone in f.zones):
+        return None
+    return Refusal(Reason.TIME_BARRED, {"limitation_date": limitation.isoformat(), "template": f.template.code}, None)
+
+
 def third_party_limit(f: Facts):
     point = f.contact_point
     if point is None or point.owner != ContactPoint.Owner.THIRD_PARTY:
@@ -369,6 +380,7 @@ RULES = [
     no_approved_visit,
     template_not_approved,
     first_contact_identity,
+    time_barred,
     third_party_limit,
     daily_cap,
     weekly_cap,

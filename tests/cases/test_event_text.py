@@ -62,6 +62,14 @@ EVENTS = {
     EventCode.VISIT_CANCELLED: {"visit": 3},
     EventCode.VISIT_NOTICE_TOO_LATE: {"visit": 3},
     EventCode.VISIT_CASE_STOPPED: {"visit": 3, "state": "resolved"},
+    EventCode.FORBEARANCE_ASSESSED: {
+        "options": ["payment_holiday", "repayment_plan"],
+        "answer": "accepted",
+        "accepted_option": "repayment_plan",
+        "debt_advice": True,
+    },
+    EventCode.DEBT_ACKNOWLEDGED: {"on": "2026-11-20"},
+    EventCode.DEFAULT_CHARGE_POSTED: {"amount": "25.00", "currency": "CNY", "fees": "25.00"},
 }
 # What may stay in Latin letters in a Chinese sentence: the data itself.
 DATA_WORDS = {"wang", "PAY", "CN"}

@@ -47,6 +47,8 @@ RULES = {
     "has_active_hold": {"active_hold": False},
     "no_active_hold": {"active_holds": ["dispute", "hardship"]},
     "balance_cleared": {"outstanding": "0.00", "currency": "CNY"},
+    "forbearance_assessed": {"required": True, "assessed_on": "2026-11-01", "window_days": 90, "profile": "CN v1"},
+    "not_time_barred": {"limitation_date": "2029-10-01", "profile": "CN v1"},
 }
 
 
