@@ -20,3 +20,8 @@ case_put_on_hold = Signal()
 # A promise or plan was broken and the case went back to its rung. Receivers return what
 # they planned (e.g. the follow-up message), or None. Arguments: case.
 arrangement_broken = Signal()
+
+# The loan feed says borrowers consented to electronic messages in their loan contract:
+# the contacts app records the consents (contacts/receivers.py). Arguments: grants, a list
+# of (ContactPoint, evidence: the file and line that said so), and by (who imported).
+consent_imported = Signal()

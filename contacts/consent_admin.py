@@ -7,6 +7,7 @@ masked: the full value is on the contact point's own page, which logs the access
 """
 
 from django.contrib import admin
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,7 +34,19 @@ class _BorrowersOwnBook:
         return obj.contact_point.masked_value if obj.contact_point_id else "—"
 
 
-class ConsentForm(ServiceForm):
+class _WhenDefaultsToNow(ServiceForm):
+    when_field = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.when_field in self.fields:  # said just now unless told otherwise
+            self.fields[self.when_field].required = False
+            self.fields[self.when_field].help_text = _("Empty: now.")
+
+
+class ConsentForm(_WhenDefaultsToNow):
+    when_field = "granted_at"
+
     class Meta:
         model = Consent
         fields = ["borrower", "channel", "contact_point", "purpose", "granted_via", "evidence", "granted_at"]
@@ -62,7 +75,9 @@ class ConsentAdmin(_BorrowersOwnBook, CaseServiceAdminMixin, HistoryAdmin):
     date_hierarchy = "granted_at"
 
 
-class RevocationForm(ServiceForm):
+class RevocationForm(_WhenDefaultsToNow):
+    when_field = "revoked_at"
+
     class Meta:
         model = ConsentRevocation
         fields = ["borrower", "scope", "channel", "contact_point", "via", "evidence", "revoked_at"]
@@ -134,6 +149,12 @@ class InboundMessageAdmin(_BorrowersOwnBook, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("withdrawal"))
     def revocation_link(self, obj):
         return str(obj.revocation) if hasattr(obj, "revocation") else "—"
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:  # not in this user's book: "not found", as for every record with history
+            raise Http404(_("No such record, or not yours to see."))
+        return obj
 
     def has_add_permission(self, request):
         return False

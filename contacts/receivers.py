@@ -1,6 +1,6 @@
 """What the outbox does when the case book announces something (cases/signals.py)."""
 
-from . import outbox
+from . import consent, outbox
 from .models import OutboundMessage
 
 
@@ -14,3 +14,8 @@ def suppress_messages_of_closed_cases(sender, case_ids, why, **kwargs) -> int:
 def follow_up_broken_arrangement(sender, case, **kwargs):
     """One follow-up SMS for the next morning after a broken promise or plan."""
     return outbox.schedule_follow_up(case)
+
+
+def record_imported_consents(sender, grants, by=None, **kwargs):
+    """The loan contract's consent to electronic messages, as the feed reports it."""
+    return consent.grant_imported_consents(grants, by=by)

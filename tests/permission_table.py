@@ -42,6 +42,9 @@ ADMIN_OBJECTS = {
     "contacts_messagetemplate": "template",
     "contacts_channeloptout": "optout",
     "contacts_outboundmessage": "outbound",
+    "contacts_consent": "consent",
+    "contacts_consentrevocation": "revocation",
+    "contacts_inboundmessage": "inbound",
     "visits_fieldagent": "agent",
     "visits_fieldvisit": "visit",
     "compliance_finding": "finding",
@@ -307,6 +310,13 @@ ADMIN = {
 }
 
 
+# The consent ledger: read where contacts are read, consents and withdrawals recorded like
+# opt-outs (through the services, never edited); inbound messages read-only, like the outbox.
+ADMIN["contacts_consent"] = ADMIN["contacts_consentrevocation"] = ADMIN["contacts_channeloptout"]
+ADMIN["contacts_inboundmessage"] = {
+    view: expected for view, expected in ADMIN["contacts_outboundmessage"].items() if view != "simple_history"
+}
+
 TABLE = [
     row(f"admin:{model_key}_{view}", expected, obj=None if view in ("changelist", "add") else ADMIN_OBJECTS[model_key])
     for model_key, pages in ADMIN.items()
@@ -375,6 +385,13 @@ TABLE += [
         "403   403   403   403   403   403   403   403",
         method="POST",
         data={"message_id": "x", "status": "delivered"},
+    ),
+    row("contacts:inbound_message", "405   405   405   405   405   405   405   405"),
+    row(
+        "contacts:inbound_message",
+        "403   403   403   403   403   403   403   403",
+        method="POST",
+        data={"channel": "sms", "from": "+8613800000001", "body": "STOP", "message_id": "x"},
     ),
     row("cases:import_feed", "login 403   403   403   403   403   403   200"),
     row("cases:import_feed", "login 403   403   403   403   403   403   200", method="POST"),

@@ -41,7 +41,11 @@ ACCOUNT_COLUMNS = (
     "outstanding_interest",
     "outstanding_fees",
     "oldest_unpaid_due_date",
+    # Optional: the borrower consented in the loan contract to messages at the row's phone
+    # and e-mail (yes/no; blank: the feed does not say). CN and US-NYC need it for SMS/e-mail.
+    "electronic_consent",
 )
+CONSENT_ANSWERS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 ACCOUNT_REQUIRED = (
     "loan_number",
     "borrower_name",
@@ -61,6 +65,7 @@ class _AccountRow:
     borrower: dict
     account: dict
     contact_points: list[tuple[str, str, str]]  # (kind, value, suggested zone)
+    electronic_consent: bool = False
 
 
 def import_accounts(
@@ -75,9 +80,13 @@ def import_accounts(
     and any phone, email or postal address not already on file. ``rows`` is a list of
     records or a callable giving a fresh pass over a streamed file."""
     source = rows if callable(rows) else (lambda: rows)
-    return _run(
-        "import_accounts", source, _AccountChecker, write_accounts, by=by, trigger=trigger, run=run, progress=progress
-    )
+    # The consents a row grants name the file and line they came from (their evidence).
+    file_name = (run.details.get("file") if run is not None else "") or "loan feed"
+
+    def write(parsed, by):
+        return write_accounts(parsed, by, source=file_name)
+
+    return _run("import_accounts", source, _AccountChecker, write, by=by, trigger=trigger, run=run, progress=progress)
 
 
 class _AccountChecker:
@@ -130,6 +139,9 @@ def _check_account(record: _Record) -> _AccountRow:
         borrower=borrower,
         account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
+        electronic_consent=CONSENT_ANSWERS.get(
+            record.choice("electronic_consent", list(CONSENT_ANSWERS), normalise=str.lower), False
+        ),
     )
     return parsed
 

@@ -76,6 +76,10 @@ class Dossier:
     history: list[HistoryChange]
     other_cases: list[CollectionCase]
     visits_included: bool
+    # The borrower's consent ledger: consents, withdrawals, the messages they sent us.
+    consents: list = field(default_factory=list)
+    revocations: list = field(default_factory=list)
+    inbound_messages: list = field(default_factory=list)
 
 
 class _Clock:

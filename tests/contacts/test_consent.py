@@ -276,3 +276,80 @@ def test_factories_grant_the_contract_consent_by_default(db):
     assert not ContactPoint.objects.filter(borrower=case.account.borrower, kind="social").exists()
     grant_contract_consent(case.account.borrower)  # granting again changes nothing
     assert decide(case, NOON, SMS).allowed
+
+
+def test_the_loan_feed_grants_the_contract_consent_it_reports(db):
+    from cases.imports import import_accounts
+    from cases.models import Borrower
+    from tests.feeds import SMITH, WANG
+
+    assert import_accounts([{**WANG, "electronic_consent": "Yes"}, {**SMITH, "electronic_consent": ""}]).ok
+    wang = Borrower.objects.get(national_id=WANG["national_id"])
+    granted = {(c.channel, c.contact_point.value, c.granted_via, c.evidence) for c in wang.consents.all()}
+    assert granted == {
+        ("sms", "+8613812345678", "imported", "loan feed, line 2"),
+        ("email", "wang.wei@example.com", "imported", "loan feed, line 2"),
+    }
+    assert not Borrower.objects.get(full_name="John Smith").consents.exists()
+    # Importing the file again grants nothing twice.
+    assert import_accounts([{**WANG, "electronic_consent": "yes"}]).ok
+    assert wang.consents.count() == 2
+    refused = import_accounts([{**WANG, "electronic_consent": "maybe"}])
+    assert not refused.ok and refused.errors[0].field == "electronic_consent"
+
+
+# --- what reviewers and staff see ----------------------------------------------------------------
+
+
+def test_the_dossier_shows_the_consent_ledger_in_words(db, reviewer):
+    import re
+
+    from django.urls import reverse
+
+    from contacts.models import InboundMessage
+    from tests.clients import client_for
+
+    case = cn_case()
+    point = case.points[0]
+    message = InboundMessage.objects.create(
+        channel=SMS, sender="13800000001", contact_point=point, borrower=case.account.borrower, body="退订",
+        provider_message_id="p-1", keyword="退订",
+    )  # fmt: skip
+    consent.revoke_consent(
+        case.account.borrower, RevocationScope.CONTACT_POINT, channel=SMS, contact_point=point,
+        via=ConsentRevocation.Via.INBOUND_REPLY, by=None, evidence="inbound SMS p-1", inbound_message=message,
+    )  # fmt: skip
+    page = client_for(reviewer).get(reverse("compliance:dossier", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = re.sub(r"<[^>]+>", " ", page.content.decode())
+    assert "Consent to electronic messages" in text and "Imported with the loan (contract)" in text
+    assert "loan contract (test factory)" in text
+    assert "Consent withdrawn" in text and "Reply to a message" in text and "inbound SMS p-1" in text
+    assert f"SMS at Phone {point.masked_value}" in text and "Messages the borrower sent us" in text
+    for raw in ("contact_point", "inbound_reply", "imported", "sms "):
+        assert raw not in text.replace("Imported with", ""), raw
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
+
+
+def test_staff_record_a_withdrawal_through_the_admin_and_it_stops_the_queue(db, supervisor):
+    from django.urls import reverse
+
+    from tests.clients import client_for
+
+    case = cn_case()
+    template = MessageTemplate.objects.create(
+        code="sms-reminder", channel=SMS, language="zh-hans", body="请还款。", approved_at=timezone.now()
+    )
+    waiting = OutboundMessage.objects.create(
+        case=case, channel=SMS, template=template, contact_point=case.points[1], slot=NOON, scheduled_for=NOON,
+        idempotency_key="admin-1",
+    )  # fmt: skip
+    response = client_for(supervisor).post(
+        reverse("admin:contacts_consentrevocation_add"),
+        {"borrower": case.account.borrower.pk, "scope": "channel", "channel": "sms", "via": "call",
+         "evidence": "said so on the call of 3 May", "revoked_at_0": "", "revoked_at_1": ""},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    revocation = ConsentRevocation.objects.get()
+    assert revocation.recorded_by == supervisor and revocation.history.first().history_user == supervisor
+    waiting.refresh_from_db()
+    assert waiting.state == OutboundMessage.State.SUPPRESSED
