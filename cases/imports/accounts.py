@@ -30,6 +30,9 @@ ACCOUNT_COLUMNS = (
     "phone",
     "email",
     "postal_address",
+    # Optional: the borrower consented in the loan contract to messages at the row's phone
+    # and e-mail (yes/no; blank: the feed does not say). CN and US-NYC need it for SMS/e-mail.
+    "electronic_consent",
     "home_time_zone",
     "language",
     "policy_profile_code",
@@ -41,9 +44,6 @@ ACCOUNT_COLUMNS = (
     "outstanding_interest",
     "outstanding_fees",
     "oldest_unpaid_due_date",
-    # Optional: the borrower consented in the loan contract to messages at the row's phone
-    # and e-mail (yes/no; blank: the feed does not say). CN and US-NYC need it for SMS/e-mail.
-    "electronic_consent",
 )
 CONSENT_ANSWERS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 ACCOUNT_REQUIRED = (
