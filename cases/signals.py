@@ -24,3 +24,7 @@ arrangement_broken = Signal()
 # A forbearance assessment was recorded: under a profile that pairs it with debt advice,
 # the outbox queues the referral message. Arguments: assessment (ForbearanceAssessment).
 forbearance_assessed = Signal()
+# The loan feed says borrowers consented to electronic messages in their loan contract:
+# the contacts app records the consents (contacts/receivers.py). Arguments: grants, a list
+# of (ContactPoint, evidence: the file and line that said so), and by (who imported).
+consent_imported = Signal()

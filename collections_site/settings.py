@@ -305,6 +305,9 @@ REMINDER_TEMPLATE_CODES = {
     "visit_notice_sms": {"zh-hans": "sms-visit-notice", "en": "sms-visit-notice-en"},
     "visit_notice_letter": {"zh-hans": "letter-visit-notice", "en": "letter-visit-notice-en"},
     "visit_cancelled": {"zh-hans": "sms-visit-cancelled", "en": "sms-visit-cancelled-en"},
+    # The one message confirming a reply STOP (shipped approved: contacts migration 0018).
+    "stop_confirmation_sms": {"zh-hans": "sms-stop-confirmation", "en": "sms-stop-confirmation-en"},
+    "stop_confirmation_email": {"zh-hans": "email-stop-confirmation", "en": "email-stop-confirmation-en"},
 }
 # Printed on visit notices: where the borrower checks the visitor's identity.
 VISIT_VERIFY_URL = env.str("VISIT_VERIFY_URL", default="http://127.0.0.1:8000/verify/")

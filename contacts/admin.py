@@ -8,6 +8,7 @@ from cases.selectors import visible_borrowers, visible_cases
 from core.adminkit import HistoryAdmin, ServiceForm
 from core.exceptions import ServiceError
 
+from . import consent_admin as consent_admin  # registers the consent ledger's pages
 from . import services
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate, OutboundMessage
 from .refusals import joined, reason_labels

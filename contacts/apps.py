@@ -14,6 +14,9 @@ class ContactsConfig(AppConfig):
         signals.case_closed.connect(
             receivers.suppress_messages_of_closed_cases, dispatch_uid="contacts.suppress_messages_of_closed_cases"
         )
+        signals.consent_imported.connect(
+            receivers.record_imported_consents, dispatch_uid="contacts.record_imported_consents"
+        )
         signals.arrangement_broken.connect(
             receivers.follow_up_broken_arrangement, dispatch_uid="contacts.follow_up_broken_arrangement"
         )

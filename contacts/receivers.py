@@ -2,7 +2,7 @@
 
 from policy.codes import ProfileCode
 
-from . import outbox
+from . import consent, outbox
 from .models import OutboundMessage
 
 # Profiles under which a forbearance assessment that offers debt advice sends the borrower
@@ -29,3 +29,8 @@ def refer_to_debt_advice(sender, assessment, **kwargs):
     if not assessment.debt_advice_offered or case.policy_profile.code not in DEBT_ADVICE_REFERRAL_PROFILES:
         return None
     return outbox.schedule_follow_up(case, "debt_advice")
+
+
+def record_imported_consents(sender, grants, by=None, **kwargs):
+    """The loan contract's consent to electronic messages, as the feed reports it."""
+    return consent.grant_imported_consents(grants, by=by)

@@ -28,7 +28,8 @@ A refusal's parameters, by reason (the rules in ``contacts.engine.rules`` write 
   ``start``, ``end`` (the window, ``HH:MM``);
 - ``closed_day``: ``day`` (the borrower's date), ``zone``;
 - ``consent_required``: ``channel``, ``withdrawn_at`` (instant the consent was withdrawn,
-  or null: never given);
+  or null: never given); written by the engine (contacts/engine/consent.py) and by a
+  withdrawal cancelling the queued messages it covers (contacts/consent.py);
 - ``time_barred``: ``limitation_date`` (the day the debt became time-barred),
   ``template`` (the code of the template that mentions legal action);
 - ``first_contact_identity``: ``template`` (code, or null: no template);

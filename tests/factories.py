@@ -8,7 +8,7 @@ opened by ``open_case``, climbs by ``escalate``), directly where the row is hist
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import itertools
 
@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Borrower, CaseState, CollectionCase, ContactPoint, LoanAccount
-from contacts.models import ContactAttempt, MessageTemplate
+from contacts.models import Consent, ContactAttempt, MessageTemplate
 from contacts.services import approve_template, save_template_version
-from policy.codes import Channel, Outcome
+from policy.codes import ELECTRONIC_CHANNELS, Channel, Outcome
 from policy.selectors import current_profile
 from visits.models import FieldAgent
 
@@ -56,17 +56,47 @@ def make_field_agent(
 # --- the book: borrower, contact point, account, case ---------------------------------------
 
 
+# When the loan contract the factories' borrowers signed gave their consent: before any
+# instant a test judges a contact at.
+CONTRACT_SIGNED = datetime(2020, 1, 1, tzinfo=UTC)
+EVERY_ELECTRONIC_CHANNEL = tuple(sorted(ELECTRONIC_CHANNELS))
+
+
 def make_borrower(
-    *, profile: str = "CN", zone: str = "Asia/Shanghai", vulnerable: bool = False, name: str | None = None
+    *,
+    profile: str = "CN",
+    zone: str = "Asia/Shanghai",
+    vulnerable: bool = False,
+    name: str | None = None,
+    consent: bool = True,
 ) -> Borrower:
+    """A borrower who, unless ``consent=False``, consented in the loan contract to every
+    electronic channel (CN and US-NYC need it: tests about other rules keep their meaning)."""
     number = next(_numbers)
-    return Borrower.objects.create(
+    borrower = Borrower.objects.create(
         full_name=name or f"测试 Borrower {number}",
         national_id=f"11010119900307{number:04d}",
         policy_profile_code=profile,
         home_time_zone=zone,
         vulnerable=vulnerable,
     )
+    if consent:
+        grant_contract_consent(borrower)
+    return borrower
+
+
+def grant_contract_consent(borrower: Borrower, channels=EVERY_ELECTRONIC_CHANNEL) -> list[Consent]:
+    """Imported, channel-wide consents from the loan contract, as the loan feed grants them."""
+    return [
+        Consent.objects.create(
+            borrower=borrower,
+            channel=channel,
+            granted_via=Consent.GrantedVia.IMPORTED,
+            evidence="loan contract (test factory)",
+            granted_at=CONTRACT_SIGNED,
+        )
+        for channel in channels
+    ]
 
 
 def make_contact_point(
@@ -103,9 +133,10 @@ def create_case(
     collector: User | None = None,
     vulnerable: bool = False,
     currency: str = "CNY",
+    consent: bool = True,
 ) -> CollectionCase:
     """An open case on a new borrower with one primary mobile number, opened by the service."""
-    borrower = make_borrower(profile=profile, vulnerable=vulnerable)
+    borrower = make_borrower(profile=profile, vulnerable=vulnerable, consent=consent)
     ContactPoint.objects.create(borrower=borrower, kind="phone", value=f"+86138{next(_numbers):08d}", is_primary=True)
     account = make_account(borrower, dpd=dpd, outstanding=outstanding, currency=currency)
     return case_services.open_case(account, collector=collector)
@@ -118,10 +149,12 @@ def climb_to(case: CollectionCase, state: str, by=None) -> CollectionCase:
     return case
 
 
-def phone_case(profile="CN", zone="Asia/Shanghai", dpd=40, rung=CaseState.PHONE, phones=("+8613800000001",)):
+def phone_case(
+    profile="CN", zone="Asia/Shanghai", dpd=40, rung=CaseState.PHONE, phones=("+8613800000001",), consent=True
+):
     """A case on ``rung`` whose borrower lives in ``zone`` and has exactly ``phones``;
     ``case.points`` lists them."""
-    case = create_case(dpd=dpd, profile=profile, currency="CNY")
+    case = create_case(dpd=dpd, profile=profile, currency="CNY", consent=consent)
     borrower = case.account.borrower
     borrower.home_time_zone = zone
     borrower.save()

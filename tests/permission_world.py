@@ -26,7 +26,14 @@ from cases import services as case_services
 from cases.models import CaseEvent, ContactPoint, ForbearanceAssessment, Hold, Installment, PromiseToPay, RepaymentPlan
 from compliance import services as compliance_services
 from compliance.models import Complaint
-from contacts.models import ChannelOptOut, MessageTemplate, OutboundMessage
+from contacts.models import (
+    ChannelOptOut,
+    Consent,
+    ConsentRevocation,
+    InboundMessage,
+    MessageTemplate,
+    OutboundMessage,
+)
 from core.models import JobRun
 from policy.codes import Channel
 from policy.models import PolicyProfile
@@ -119,6 +126,32 @@ def build_world() -> World:
     )
     w.optout = ChannelOptOut.objects.create(borrower=w.borrower, channel=Channel.SMS, recorded_by=w.C)
     w.attempt = make_attempt(case, timezone.now() - timedelta(days=2), agent=w.C)
+    w.consent = Consent.objects.create(
+        borrower=w.borrower,
+        channel=Channel.SMS,
+        contact_point=w.phone,
+        granted_via=Consent.GrantedVia.WRITTEN,
+        evidence="Signed form in the loan file.",
+        recorded_by=w.C,
+    )
+    w.inbound = InboundMessage.objects.create(
+        channel=Channel.SMS,
+        sender=w.phone.value,
+        contact_point=w.phone,
+        borrower=w.borrower,
+        body="退订",
+        provider_message_id="matrix-in-1",
+        keyword="退订",
+    )
+    w.revocation = ConsentRevocation.objects.create(
+        borrower=w.borrower,
+        scope="contact_point",
+        channel=Channel.SMS,
+        contact_point=w.phone,
+        via=ConsentRevocation.Via.INBOUND_REPLY,
+        inbound_message=w.inbound,
+        evidence="Reply to a reminder.",
+    )
     w.outbound = OutboundMessage.objects.create(
         case=case,
         channel=Channel.SMS,

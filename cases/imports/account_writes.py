@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.ledger import ledger_append_many
 
 from ..models import Borrower, ContactPoint, LoanAccount
+from ..signals import consent_imported
 from .records import _validation_message
 from .results import RowError
 from .run import CHANGE_REASON
@@ -28,13 +29,14 @@ BORROWER_FEED_FIELDS = ["full_name", "policy_profile_code", "home_time_zone", "l
 DERIVED_FIELDS = ["days_past_due", "last_acknowledged_on"]
 
 
-def write_accounts(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
-    """Upsert a chunk of checked account rows; returns ({outcome: count}, refusals)."""
+def write_accounts(rows: list, by, source: str = "loan feed") -> tuple[dict[str, int], list[RowError]]:
+    """Upsert a chunk of checked account rows; returns ({outcome: count}, refusals).
+    ``source`` names the file, for the evidence of the consents its rows grant."""
     if not rows:
         return {}, []
     try:
         with transaction.atomic():
-            return _write(rows, by)
+            return _write(rows, by, source)
     except _Refused as refused:
         return {}, refused.errors
     except IntegrityError as error:
@@ -42,7 +44,7 @@ def write_accounts(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
         return {}, [RowError(rows[0].line, "", "database_refused", {"lines": lines, "detail": str(error)})]
 
 
-def _write(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
+def _write(rows: list, by, source: str) -> tuple[dict[str, int], list[RowError]]:
     accounts = {
         account.loan_number: account
         for account in LoanAccount.objects.select_for_update()
@@ -91,7 +93,27 @@ def _write(rows: list, by) -> tuple[dict[str, int], list[RowError]]:
         *ContactPoint.history.bulk_history_create(points, default_user=by, default_change_reason=CHANGE_REASON),
     ]
     ledger_append_many(history)
+    _announce_consents(rows, chosen, by, source)
     return {"created": len(new_accounts), "updated": len(changed_accounts)}, []
+
+
+def _announce_consents(rows: list, chosen: list[Borrower], by, source: str) -> None:
+    """The rows that say the borrower consented to electronic messages: their phone and
+    e-mail, found in one query, announced for the contacts app to record."""
+    wanted = {}
+    for row, borrower in zip(rows, chosen, strict=True):
+        if row.electronic_consent:
+            for kind, value, _zone in row.contact_points:
+                if kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
+                    wanted.setdefault((borrower.pk, kind, value), f"{source}, line {row.line}")
+    if not wanted:
+        return
+    borrower_ids = {borrower_id for borrower_id, _kind, _value in wanted}
+    points = ContactPoint.objects.filter(borrower_id__in=borrower_ids, kind__in=["phone", "email"])
+    grants = [
+        (p, wanted[(p.borrower_id, p.kind, p.value)]) for p in points if (p.borrower_id, p.kind, p.value) in wanted
+    ]
+    consent_imported.send(sender=write_accounts, grants=grants, by=by)
 
 
 class _Refused(Exception):

@@ -31,6 +31,9 @@ ACCOUNT_COLUMNS = (
     "phone",
     "email",
     "postal_address",
+    # Optional: the borrower consented in the loan contract to messages at the row's phone
+    # and e-mail (yes/no; blank: the feed does not say). CN and US-NYC need it for SMS/e-mail.
+    "electronic_consent",
     "home_time_zone",
     "language",
     "policy_profile_code",
@@ -46,6 +49,7 @@ ACCOUNT_COLUMNS = (
     # limitation period runs from it (optional; an older date than ours changes nothing).
     "last_acknowledged_on",
 )
+CONSENT_ANSWERS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 ACCOUNT_REQUIRED = (
     "loan_number",
     "borrower_name",
@@ -66,6 +70,7 @@ class _AccountRow:
     account: dict
     contact_points: list[tuple[str, str, str]]  # (kind, value, suggested zone)
     acknowledged_on: object = None  # date | None: not part of ``account``, as it never moves back
+    electronic_consent: bool = False
 
 
 def import_accounts(
@@ -80,9 +85,13 @@ def import_accounts(
     and any phone, email or postal address not already on file. ``rows`` is a list of
     records or a callable giving a fresh pass over a streamed file."""
     source = rows if callable(rows) else (lambda: rows)
-    return _run(
-        "import_accounts", source, _AccountChecker, write_accounts, by=by, trigger=trigger, run=run, progress=progress
-    )
+    # The consents a row grants name the file and line they came from (their evidence).
+    file_name = (run.details.get("file") if run is not None else "") or "loan feed"
+
+    def write(parsed, by):
+        return write_accounts(parsed, by, source=file_name)
+
+    return _run("import_accounts", source, _AccountChecker, write, by=by, trigger=trigger, run=run, progress=progress)
 
 
 class _AccountChecker:
@@ -138,6 +147,9 @@ def _check_account(record: _Record) -> _AccountRow:
         account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
         acknowledged_on=acknowledged_on,
+        electronic_consent=CONSENT_ANSWERS.get(
+            record.choice("electronic_consent", list(CONSENT_ANSWERS), normalise=str.lower), False
+        ),
     )
     return parsed
 

@@ -25,7 +25,9 @@ from .timeline import (
 
 
 def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Dossier:
-    """Everything a reviewer needs about one case. Raises CollectionCase.DoesNotExist."""
+    """Everything a reviewer needs about one case, the borrower's consent ledger included
+    (one query each for consents, withdrawals and inbound messages). Raises
+    CollectionCase.DoesNotExist."""
     case = (
         CollectionCase.objects.select_related("account__borrower", "assigned_collector")
         .prefetch_related("account__borrower__contact_points")
@@ -68,4 +70,13 @@ def case_dossier(case_id, *, full_national_id: bool, full_contact: bool) -> Doss
         visits_included=field_visit_model() is not None,
         forbearance=list(case.forbearance_assessments.select_related("assessed_by").order_by("assessed_at", "pk")),
         limitation=limitation_text.describe(account.limitation(case.policy_profile), today=timezone.localdate()),
+        consents=list(borrower.consents.select_related("contact_point", "recorded_by").order_by("granted_at", "pk")),
+        revocations=list(
+            borrower.consent_revocations.select_related("contact_point", "recorded_by", "inbound_message").order_by(
+                "revoked_at", "pk"
+            )
+        ),
+        inbound_messages=list(
+            borrower.inbound_messages.select_related("contact_point", "revocation").order_by("received_at", "pk")
+        ),
     )

@@ -24,7 +24,7 @@ from cases.models import (
     PromiseToPay,
     RepaymentPlan,
 )
-from contacts.models import ChannelOptOut, ContactAttempt, OutboundMessage
+from contacts.models import ChannelOptOut, Consent, ConsentRevocation, ContactAttempt, OutboundMessage
 from core.change_reasons import read_change_reason
 from core.history_values import readable
 from core.masking import mask_national_id
@@ -42,6 +42,8 @@ def _history_sources(case: CollectionCase):
         (Borrower, Q(id=borrower_id)),
         (ContactPoint, Q(borrower_id=borrower_id)),
         (ChannelOptOut, Q(borrower_id=borrower_id)),
+        (Consent, Q(borrower_id=borrower_id)),
+        (ConsentRevocation, Q(borrower_id=borrower_id)),
         (LoanAccount, Q(id=account_id)),
         (Payment, Q(account_id=account_id)),
         (CollectionCase, Q(id=case.pk)),

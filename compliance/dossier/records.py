@@ -88,6 +88,10 @@ class Dossier:
     visits_included: bool
     forbearance: list[ForbearanceAssessment] = field(default_factory=list)
     limitation: str = ""  # the limitation date and its basis, in the reader's language
+    # The borrower's consent ledger: consents, withdrawals, the messages they sent us.
+    consents: list = field(default_factory=list)
+    revocations: list = field(default_factory=list)
+    inbound_messages: list = field(default_factory=list)
 
 
 class _Clock:

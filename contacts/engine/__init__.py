@@ -14,7 +14,10 @@ active when they are read). It works in two steps:
    ``contacts.refusals`` and a test.
 
 Every number comes from the borrower's policy profile (POLICY.md); comments cite the rule.
-Inbound contacts (the borrower calling us) are not judged.
+Inbound contacts (the borrower calling us) are not judged. The consent rule reads the
+borrower's consent ledger (one query per batch) and has its facts and judgement in
+``consent``: a withdrawal is honoured on every profile; its two exceptions are a single
+consent request (US-NYC) and the single confirmation of a withdrawal.
 """
 
 from .facts import evaluate, evaluate_many, load_facts, reached_borrower

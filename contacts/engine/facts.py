@@ -21,6 +21,7 @@ from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED
 from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
+from .consent import load_consent_ledgers
 from .rules import (
     HISTORY_WINDOW,
     WEEK_DAYS,
@@ -94,6 +95,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
             )
         )
     _load_counts(facts, channel, at)
+    load_consent_ledgers(facts)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
 

@@ -28,6 +28,7 @@ from cases.models import CLOSED_STATES, LADDER, CaseState, ContactPoint, Hold
 from policy.codes import Channel, Reason
 
 from .. import refusals
+from . import consent
 from .hours import CHANNELS_WITHOUT_HOURS, contact_hours, next_open_instant
 from .refusal import Refusal
 
@@ -115,6 +116,7 @@ class Facts:
     last_conversation_at: datetime | None = None
     third_party_contacts: int = 0
     borrower_unreachable: bool = False
+    consent_ledger: tuple[consent.LedgerEvent, ...] = ()  # the borrower's grants and withdrawals
     # The instants each windowed cap counted (by the Facts field's name), for "on which date
     # does the window free a slot"
     counted: dict[str, list[datetime]] = field(default_factory=dict)
@@ -196,6 +198,13 @@ def channel_opt_out(f: Facts):
     if f.opted_out or (point is not None and point.opted_out):
         return Refusal(Reason.CHANNEL_OPT_OUT, {"channel": str(f.channel)}, None)
     return None
+
+
+def consent_required(f: Facts):
+    # POLICY.md second edition "Consent" (FCC TCPA revocation order 2024; 6 RCNY 5-77):
+    # the judgement and its two exceptions are in contacts/engine/consent.py.
+    params = consent.refusal_params(f)
+    return None if params is None else Refusal(Reason.CONSENT_REQUIRED, params, None)
 
 
 def invalid_contact_point(f: Facts):
@@ -375,6 +384,7 @@ RULES = [
     cease_requested,
     case_on_hold,
     channel_opt_out,
+    consent_required,
     invalid_contact_point,
     stage_not_reached,
     no_approved_visit,

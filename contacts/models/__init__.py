@@ -1,19 +1,24 @@
 """
 Contact attempts (what the engine allowed and what it refused), message templates,
-channel opt-outs and the outbox of messages waiting to leave.
+channel opt-outs, the outbox of messages waiting to leave, and the consent ledger
+(consents, their withdrawals, and the messages borrowers send us).
 
 The codes they store (channels, outcomes, reason codes) are declared once in
 ``policy.codes``.
 """
 
 from .attempts import ContactAttempt, ContactAttemptQuerySet
+from .consent import Consent, ConsentRevocation, InboundMessage
 from .outbox import OutboundMessage, ReceiptNonce
 from .templates import ChannelOptOut, MessageTemplate
 
 __all__ = [
     "ChannelOptOut",
+    "Consent",
+    "ConsentRevocation",
     "ContactAttempt",
     "ContactAttemptQuerySet",
+    "InboundMessage",
     "MessageTemplate",
     "OutboundMessage",
     "ReceiptNonce",

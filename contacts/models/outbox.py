@@ -32,13 +32,14 @@ class OutboundMessage(models.Model):
         LETTER = "letter", _("Formal letter")
         VISIT_NOTICE = "visit_notice", _("Field-visit notice")
         FOLLOW_UP = "follow_up", _("Follow-up")
+        STOP_CONFIRMATION = "stop_confirmation", _("Confirmation of a withdrawal of consent")
 
     case = models.ForeignKey(
         "cases.CollectionCase", on_delete=models.PROTECT, related_name="outbound_messages", verbose_name=_("case")
     )
     channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
     purpose = models.CharField(
-        max_length=16, choices=Purpose.choices, default=Purpose.REMINDER, verbose_name=_("purpose")
+        max_length=20, choices=Purpose.choices, default=Purpose.REMINDER, verbose_name=_("purpose")
     )
     template = models.ForeignKey(
         MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template")

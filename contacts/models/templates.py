@@ -78,6 +78,11 @@ class MessageTemplate(models.Model):
         help_text=_("A message that only asks the borrower's consent to be contacted this way (US-NYC)."),
         verbose_name=_("is consent request"),
     )
+    is_stop_confirmation = models.BooleanField(
+        default=False,
+        help_text=_("The one message confirming a borrower's withdrawal of consent (a reply STOP)."),
+        verbose_name=_("is stop confirmation"),
+    )
     is_validation_notice = models.BooleanField(
         default=False,
         help_text=_("A validation-type notice; for a time-barred debt it carries the time-barred disclosure."),

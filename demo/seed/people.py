@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_TOTP_SECRET, give_demo_device
 from cases.models import Borrower, ContactPoint
+from contacts.models import Consent
 from visits.models import FieldVisit, VisitState
 
 DEMO_PASSWORD = "demo-2026"
@@ -184,7 +185,33 @@ class DemoPeople:
             )
             point.full_clean()
             point.save()
+        self.grant_contract_consent(borrower)
         return borrower
+
+    # Profiles that need consent for electronic messages (CN; US-NYC when the demo has some).
+    CONSENT_PROFILES = {"CN", "US-NYC"}
+
+    def grant_contract_consent(self, borrower):
+        """The loan contract's consent to texts and e-mails, as the feed would import it —
+        dated at the loan's signing, before the demo's contact history. One CN borrower
+        signed without it, so a refusal for want of consent shows on the desk."""
+        if borrower.policy_profile_code not in self.CONSENT_PROFILES:
+            return
+        if borrower.policy_profile_code == "CN" and not getattr(self, "left_without_consent", None):
+            self.left_without_consent = borrower
+            return
+        signed = timezone.now() - timedelta(days=400)
+        for point in borrower.contact_points.filter(kind__in=["phone", "email"]):
+            consent = Consent(
+                borrower=borrower,
+                channel="sms" if point.kind == "phone" else "email",
+                contact_point=point,
+                granted_via=Consent.GrantedVia.IMPORTED,
+                evidence="demo loan contract, electronic-messages clause",
+                granted_at=signed,
+            )
+            consent._change_reason = "loan feed import"
+            consent.save()
 
     def contact_values(self, rng, profile, number, name):
         if profile == "CN":
