@@ -161,7 +161,11 @@ def test_a_later_consent_reopens_the_channel(db):
 def test_a_withdrawal_cancels_the_queued_messages_it_covers_in_the_same_transaction(db):
     case = cn_case()
     template = MessageTemplate.objects.create(
-        code="sms-reminder", channel=SMS, language="zh-hans", body="请还款。", approved_at=timezone.now()
+        code="sms-reminder",
+        channel=SMS,
+        language="zh-hans",
+        body="【{lender_name}】请还款。",
+        approved_at=timezone.now(),
     )
     email_template = MessageTemplate.objects.create(
         code="email-reminder", channel=EMAIL, language="zh-hans", body="请还款。", approved_at=timezone.now()
@@ -246,7 +250,11 @@ def test_the_outbox_drops_a_reminder_to_a_cn_borrower_without_consent(db, tmp_pa
     settings.OUTBOX_DIR = tmp_path / "outbox"
     case = cn_case(consent=False)
     template = MessageTemplate.objects.create(
-        code="sms-reminder", channel=SMS, language="zh-hans", body="请还款。", approved_at=timezone.now()
+        code="sms-reminder",
+        channel=SMS,
+        language="zh-hans",
+        body="【{lender_name}】请还款。",
+        approved_at=timezone.now(),
     )
     at = local(SHANGHAI, hour=10)
     message = OutboundMessage.objects.create(
@@ -337,7 +345,11 @@ def test_staff_record_a_withdrawal_through_the_admin_and_it_stops_the_queue(db, 
 
     case = cn_case()
     template = MessageTemplate.objects.create(
-        code="sms-reminder", channel=SMS, language="zh-hans", body="请还款。", approved_at=timezone.now()
+        code="sms-reminder",
+        channel=SMS,
+        language="zh-hans",
+        body="【{lender_name}】请还款。",
+        approved_at=timezone.now(),
     )
     waiting = OutboundMessage.objects.create(
         case=case, channel=SMS, template=template, contact_point=case.points[1], slot=NOON, scheduled_for=NOON,
