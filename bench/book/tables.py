@@ -22,7 +22,7 @@ from cases.models import (
     PromiseToPay,
     RepaymentPlan,
 )
-from contacts.models import ChannelOptOut, ContactAttempt
+from contacts.models import ChannelOptOut, Consent, ContactAttempt
 
 DAY = 86400
 
@@ -85,6 +85,7 @@ TABLE_COLUMNS = {
         "created_at",
     ],
     ChannelOptOut: ["id", "borrower_id", "channel", "requested_at", "note"],
+    Consent: ["id", "borrower_id", "channel", "purpose", "granted_via", "evidence", "granted_at", "recorded_at"],
     LoanAccount: [
         "id",
         "borrower_id",
@@ -99,6 +100,7 @@ TABLE_COLUMNS = {
         "days_past_due",
         "region",
         "updated_at",
+        "acknowledgement_evidence",
     ],
     CollectionCase: [
         "id",
@@ -133,6 +135,7 @@ TABLE_COLUMNS = {
         "next_allowed_at",
         "profile_id",
         "recorded_at",
+        "placed_by",
     ],
     Payment: [
         "id",

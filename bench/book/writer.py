@@ -30,7 +30,7 @@ from cases.models import (
     PromiseToPay,
     RepaymentPlan,
 )
-from contacts.models import ChannelOptOut, ContactAttempt
+from contacts.models import ChannelOptOut, Consent, ContactAttempt
 from policy.selectors import current_profiles_by_code
 
 from .. import names
@@ -175,6 +175,13 @@ class BookWriter:
             cp.add(
                 f"{pid}\t{bid}\tphone\t{relative}\tspouse\tthird_party\tspouse\t{phone_zone}\tf\tf\tf\tf\tf\t{created}"
             )
+        # Most loan contracts carry consent to text and e-mail reminders (CN needs it first);
+        # the loan feed imports it.
+        if rng.random() < 0.97:
+            for channel in ("sms", "email"):
+                self.tables[Consent].add(
+                    f"{self._id(Consent)}\t{bid}\t{channel}\tcollection\timported\tloan contract (feed)\t{created}\t{created}"
+                )
         if rng.random() < 0.025:
             self.tables[ChannelOptOut].add(
                 f"{self._id(ChannelOptOut)}\t{bid}\tsms\t{clock.at(clock.now - rng.randint(1, 300) * DAY)}\t"
@@ -221,7 +228,7 @@ class BookWriter:
         self.tables[LoanAccount].add(
             f"{aid}\t{borrower['id']}\t{LOAN_PREFIX}{number:09d}\t{rng.choice(products)}\t{currency}\t"
             f"{_money(principal)}\t{_money(outstanding)}\t{_money(interest)}\t{_money(fees)}\t{due}\t{stored}\t"
-            f"{borrower['region']}\t{clock.at(clock.now - DAY)}"
+            f"{borrower['region']}\t{clock.at(clock.now - DAY)}\t"
         )
         return {
             "id": aid,
@@ -392,7 +399,7 @@ class BookWriter:
                 f"{self._id(ContactAttempt)}\t{cid}\t{bid}\t{channel}\t{direction}\t"
                 f"{NULL if point is None else point}\t{agent}\t{at}\t{ended}\t{outcome}\t"
                 f"{conversation}\t{party}\t{template}\t{text}\t{allowed}\t{reasons}\t{explanations}\t{until}\t"
-                f"{profile}\t{at}"
+                f"{profile}\t{at}\t{'system' if agent == NULL else 'person'}"
             )
 
     # --- payments, promises, plans, holds -------------------------------------------------------

@@ -148,8 +148,11 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
         f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id FROM {ChannelOptOut._meta.db_table} "
         f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s "
         f"UNION ALL "
-        f"SELECT DISTINCT 'contacted', case_id, '', NULL, NULL FROM {ContactAttempt._meta.db_table} "
-        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s"
+        # DISTINCT inside: on PostgreSQL a DISTINCT select types its bare NULLs as text,
+        # which the hold rows' end instants cannot be matched with.
+        f"SELECT 'contacted', contacted.case_id, '', NULL, NULL FROM (SELECT DISTINCT case_id "
+        f"FROM {ContactAttempt._meta.db_table} "
+        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s) contacted"
     )
     with connection.cursor() as cursor:
         cursor.execute(
