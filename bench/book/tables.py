@@ -154,3 +154,12 @@ TABLE_COLUMNS = {
     Hold: ["id", "case_id", "kind", "starts_at", "ends_at", "note", "placed_by_id"],
 }
 BOOK_MODELS = list(TABLE_COLUMNS)
+
+# Most loan contracts carry consent to text and e-mail reminders (CN needs it first); the
+# loan feed imports it, channel-wide.
+CONSENT_RATE = 0.97
+CONSENT_CHANNELS = ("sms", "email")
+
+
+def contract_consent(consent_id: int, borrower_id: int, channel: str, created: str) -> str:
+    return f"{consent_id}\t{borrower_id}\t{channel}\tcollection\timported\tloan contract (feed)\t{created}\t{created}"

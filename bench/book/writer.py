@@ -50,7 +50,7 @@ from .shape import (
     _cumulative,
     _rung_for,
 )
-from .tables import BOOK_MODELS, DAY, TABLE_COLUMNS, Clock, _money
+from .tables import BOOK_MODELS, CONSENT_CHANNELS, CONSENT_RATE, DAY, TABLE_COLUMNS, Clock, _money, contract_consent
 
 LOAN_PREFIX = "BL"
 
@@ -175,13 +175,8 @@ class BookWriter:
             cp.add(
                 f"{pid}\t{bid}\tphone\t{relative}\tspouse\tthird_party\tspouse\t{phone_zone}\tf\tf\tf\tf\tf\t{created}"
             )
-        # Most loan contracts carry consent to text and e-mail reminders (CN needs it first);
-        # the loan feed imports it.
-        if rng.random() < 0.97:
-            for channel in ("sms", "email"):
-                self.tables[Consent].add(
-                    f"{self._id(Consent)}\t{bid}\t{channel}\tcollection\timported\tloan contract (feed)\t{created}\t{created}"
-                )
+        for channel in CONSENT_CHANNELS if rng.random() < CONSENT_RATE else ():
+            self.tables[Consent].add(contract_consent(self._id(Consent), bid, channel, created))
         if rng.random() < 0.025:
             self.tables[ChannelOptOut].add(
                 f"{self._id(ChannelOptOut)}\t{bid}\tsms\t{clock.at(clock.now - rng.randint(1, 300) * DAY)}\t"

@@ -3,14 +3,34 @@ Admin for loan accounts and the payments applied to them: the user's own book on
 payments are read-only here (they arrive through ``services.record_payment``).
 """
 
-from django.contrib import admin
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.adminkit import HistoryAdmin
+from core.exceptions import ServiceError
 from core.money import format_money
 
-from .. import selectors
+from .. import selectors, services
 from ..models import LoanAccount, Payment
+
+
+class DefaultChargeForm(forms.Form):
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("what it is for"), max_length=200)
+
+
+class AcknowledgementForm(forms.Form):
+    on = forms.DateField(label=_("acknowledged on"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.CharField(
+        label=_("evidence"),
+        max_length=500,
+        help_text=_("Where the written or recorded acknowledgement is kept (a letter, a call recording)."),
+    )
 
 
 @admin.register(LoanAccount)
@@ -29,9 +49,78 @@ class LoanAccountAdmin(HistoryAdmin):
     search_fields = ["=loan_number", "borrower__full_name"]
     autocomplete_fields = ["borrower"]
     readonly_fields = ["days_past_due"]
+    actions = ["post_default_charge", "record_acknowledgement"]
 
     def get_queryset(self, request):
         return selectors.visible_accounts(request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("cases.post_default_charge"):
+            actions.pop("post_default_charge", None)
+        if not request.user.has_perm("cases.record_acknowledgement"):
+            actions.pop("record_acknowledgement", None)
+        return actions
+
+    def _ask_then_apply(self, request, queryset, *, action, form_class, title, explanation, apply):
+        """An action that needs a few answers: its form on a page of its own, then the
+        service for each selected account, each refusal reported by name."""
+        accounts = list(queryset.select_related("borrower"))
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for account in accounts:
+                try:
+                    apply(account, form.cleaned_data)
+                except ServiceError as refusal:
+                    self.message_user(request, f"{account}: {refusal}", level=messages.ERROR)
+                else:
+                    self.message_user(request, _("%(account)s: done.") % {"account": account}, level=messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/cases/loanaccount/account_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "explanation": explanation,
+                "opts": self.model._meta,
+                "form": form,
+                "accounts": accounts,
+                "action": action,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Post a default charge"))
+    def post_default_charge(self, request, queryset):
+        return self._ask_then_apply(
+            request,
+            queryset,
+            action="post_default_charge",
+            form_class=DefaultChargeForm,
+            title=_("Post a default charge"),
+            explanation=_(
+                "The charge is added to the account's fees, within the cap of the borrower's policy profile "
+                "(EU-CCD2: costs only)."
+            ),
+            apply=lambda account, data: services.post_default_charge(
+                account, data["amount"], data["reason"], by=request.user
+            ),
+        )
+
+    @admin.action(description=_("Record an acknowledgement of the debt"))
+    def record_acknowledgement(self, request, queryset):
+        return self._ask_then_apply(
+            request,
+            queryset,
+            action="record_acknowledgement",
+            form_class=AcknowledgementForm,
+            title=_("Record an acknowledgement of the debt"),
+            explanation=_("The limitation period runs again from the day the borrower acknowledged the debt."),
+            apply=lambda account, data: services.record_acknowledgement(
+                account, on=data["on"], by=request.user, evidence=data["evidence"]
+            ),
+        )
 
     @admin.display(description=_("outstanding"))
     def outstanding(self, obj):

@@ -272,7 +272,11 @@ def test_two_dispatchers_at_once_send_each_message_once(outbox_dir):
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
     template = approve_template(
         save_template_version(
-            code="sms-reminder", channel=Channel.SMS, language="zh-hans", by=author, body="【{lender_name}】{borrower_name}"
+            code="sms-reminder",
+            channel=Channel.SMS,
+            language="zh-hans",
+            by=author,
+            body="【{lender_name}】{borrower_name}",
         ),
         by=reviewer,
     )
