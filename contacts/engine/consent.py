@@ -1,7 +1,7 @@
 """
 The consent rule's facts and judgement (POLICY.md second edition, "Consent"), in one
-module so the rule reads in one place: ``load_consent_ledgers`` reads every borrower's
-consent ledger for a batch of facts in ONE query, and ``refusal_params`` is the pure
+module so the rule reads in one place: ``ledger_sql`` reads every borrower's consent ledger
+for a batch of facts inside the engine's one round trip for holds and opt-outs, and ``refusal_params`` is the pure
 judgement the ``consent_required`` rule in ``rules`` wraps.
 
 The judgement, for a contact on ``channel`` through contact point ``point`` at ``at``:
@@ -35,8 +35,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-
-from django.db import connection
 
 from policy.codes import ELECTRONIC_CHANNELS, RevocationScope
 
@@ -106,34 +104,36 @@ def refusal_params(f: Facts) -> dict | None:
     return judge(f.consent_ledger, f.channel, point_id, f.at, f.profile, f.template)
 
 
-def load_consent_ledgers(facts: list[Facts]) -> None:
-    """Every borrower's consent ledger for ``facts``, in one round trip: grants,
-    withdrawals, and the consent requests and stop confirmations already sent."""
-    # The plain-SQL helpers live with the engine's other hot reads (facts imports this module).
-    from .facts import _from_db, _placeholders
-
-    borrower_ids = sorted({f.case.account.borrower_id for f in facts})
-    if not borrower_ids:
-        return
-    ids = _placeholders(borrower_ids)
+def ledger_sql(borrower_ids: list[int]) -> tuple[str, list]:
+    """The borrowers' consent ledgers as plain SQL rows (kind, borrower, channel, instant,
+    contact point, scope): grants, withdrawals, and the consent requests and stop
+    confirmations already sent. A part of the engine's one round trip for holds and
+    opt-outs (contacts/engine/facts.py), so the rule costs no query of its own."""
+    ids = ", ".join(["%s"] * len(borrower_ids))
     sql = (
-        f"SELECT '{GRANT}', borrower_id, channel, contact_point_id, granted_at, '' FROM {Consent._meta.db_table} "
+        f"SELECT '{GRANT}', borrower_id, channel, granted_at, contact_point_id, '' FROM {Consent._meta.db_table} "
         f"WHERE borrower_id IN ({ids}) "
         f"UNION ALL "
-        f"SELECT '{REVOCATION}', borrower_id, channel, contact_point_id, revoked_at, scope "
+        f"SELECT '{REVOCATION}', borrower_id, channel, revoked_at, contact_point_id, scope "
         f"FROM {ConsentRevocation._meta.db_table} WHERE borrower_id IN ({ids}) "
         f"UNION ALL "
         f"SELECT CASE WHEN t.is_consent_request THEN '{REQUEST}' ELSE '{CONFIRMATION}' END, a.borrower_id, "
-        f"a.channel, a.contact_point_id, a.started_at, '' FROM {ContactAttempt._meta.db_table} a "
+        f"a.channel, a.started_at, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
         f"JOIN {MessageTemplate._meta.db_table} t ON t.id = a.template_id "
         f"WHERE a.borrower_id IN ({ids}) AND a.allowed AND a.direction = %s "
         f"AND (t.is_consent_request OR t.is_stop_confirmation)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*borrower_ids, *borrower_ids, *borrower_ids, ContactAttempt.Direction.OUTBOUND])
-        rows = cursor.fetchall()
+    return sql, [*borrower_ids, *borrower_ids, *borrower_ids, ContactAttempt.Direction.OUTBOUND]
+
+
+LEDGER_KINDS = {GRANT, REVOCATION, REQUEST, CONFIRMATION}
+
+
+def assign_ledgers(facts: list[Facts], rows, from_db) -> None:
+    """Each fact's borrower's ledger from ``ledger_sql``'s rows (``from_db`` reads an
+    instant as plain SQL returns it)."""
     ledgers = defaultdict(list)
-    for kind, borrower_id, channel, point_id, at, scope in rows:
-        ledgers[borrower_id].append(LedgerEvent(kind, _from_db(at), channel or "", point_id, scope or ""))
+    for kind, borrower_id, channel, at, point_id, scope in rows:
+        ledgers[borrower_id].append(LedgerEvent(kind, from_db(at), channel or "", point_id, scope or ""))
     for f in facts:
         f.consent_ledger = tuple(ledgers[f.case.account.borrower_id])

@@ -21,7 +21,7 @@ from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED
 from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
-from .consent import load_consent_ledgers
+from .consent import LEDGER_KINDS, assign_ledgers, ledger_sql
 from .rules import (
     HISTORY_WINDOW,
     WEEK_DAYS,
@@ -68,7 +68,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
     case_ids = [case.pk for case in cases]
 
     points_by_borrower = _contact_points(cases, borrower_ids)
-    holds_by_case, opt_outs, contacted = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
+    holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
 
     facts = []
     for case in cases:
@@ -95,7 +95,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
             )
         )
     _load_counts(facts, channel, at)
-    load_consent_ledgers(facts)
+    assign_ledgers(facts, ledger_rows, _from_db)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
 
@@ -135,40 +135,56 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set, set]:
-    """The cases' active holds, the borrowers' opt-outs from ``channel`` and which cases
-    were ever contacted (the first contact must name the lender), in one round trip: rows
-    are (kind of row, key, hold kind, hold end, opted-out point)."""
+def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set, set, list]:
+    """The cases' active holds, the borrowers' opt-outs from ``channel``, which cases were
+    ever contacted (the first contact must name the lender) and the borrowers' consent
+    ledgers, in one round trip: rows are (kind of row, key, text, instant, contact point,
+    scope) — a hold's kind and end; an opt-out's point; a ledger line's channel, instant,
+    point and scope (contacts/engine/consent.py)."""
     case_ids, borrower_ids = list(case_ids), list(borrower_ids)
+    consent_sql, consent_params = ledger_sql(borrower_ids)
     sql = (
-        f"SELECT 'hold', case_id, kind, ends_at, NULL FROM {Hold._meta.db_table} "
+        f"SELECT 'hold', case_id, kind, ends_at, NULL, '' FROM {Hold._meta.db_table} "
         f"WHERE case_id IN ({_placeholders(case_ids)}) AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
-        f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id FROM {ChannelOptOut._meta.db_table} "
+        f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
         f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s "
         f"UNION ALL "
         # DISTINCT inside: on PostgreSQL a DISTINCT select types its bare NULLs as text,
         # which the hold rows' end instants cannot be matched with.
-        f"SELECT 'contacted', contacted.case_id, '', NULL, NULL FROM (SELECT DISTINCT case_id "
+        f"SELECT 'contacted', contacted.case_id, '', NULL, NULL, '' FROM (SELECT DISTINCT case_id "
         f"FROM {ContactAttempt._meta.db_table} "
-        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s) contacted"
+        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s) contacted "
+        f"UNION ALL {consent_sql}"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [*case_ids, _to_db(at), _to_db(at), *borrower_ids, channel, *case_ids, ContactAttempt.Direction.OUTBOUND],
+            [
+                *case_ids,
+                _to_db(at),
+                _to_db(at),
+                *borrower_ids,
+                channel,
+                *case_ids,
+                ContactAttempt.Direction.OUTBOUND,
+                *consent_params,
+            ],
         )
         rows = cursor.fetchall()
-    holds_by_case, opt_outs, contacted = defaultdict(list), set(), set()
-    for row_kind, key, hold_kind, ends_at, point_id in rows:
+    holds_by_case, opt_outs, contacted, ledger_rows = defaultdict(list), set(), set(), []
+    for row in rows:
+        row_kind, key, text, instant, point_id, _scope = row
         if row_kind == "hold":
-            holds_by_case[key].append(Hold(case_id=key, kind=hold_kind, ends_at=_from_db(ends_at)))
+            holds_by_case[key].append(Hold(case_id=key, kind=text, ends_at=_from_db(instant)))
         elif row_kind == "opt_out":
             opt_outs.add((key, point_id))
-        else:
+        elif row_kind == "contacted":
             contacted.add(key)
-    return holds_by_case, opt_outs, contacted
+        elif row_kind in LEDGER_KINDS:
+            ledger_rows.append(row)
+    return holds_by_case, opt_outs, contacted, ledger_rows
 
 
 def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:

@@ -35,7 +35,7 @@ POSTS_EACH = 12
 
 
 def _write_feed(path: Path, rows: int) -> None:
-    template = [WANG[column] for column in ACCOUNT_COLUMNS]
+    template = [WANG.get(column, "") for column in ACCOUNT_COLUMNS]  # optional columns left blank
     number, national_id, phone = (ACCOUNT_COLUMNS.index(c) for c in ("loan_number", "national_id", "phone"))
     with path.open("w", encoding="utf-8") as feed:
         feed.write(",".join(ACCOUNT_COLUMNS) + "\n")

@@ -49,9 +49,9 @@ def test_query_count_does_not_depend_on_history_length(db):
         ]
     )
     long, decision = count()
-    # Points, holds + opt-outs (one UNION), the counts, the consent ledger (one UNION); the
-    # profiles are cached per process.
-    assert decision.allowed and long == short <= 4
+    # Points, holds + opt-outs + the consent ledger (one UNION), the counts; the profiles
+    # are cached per process.
+    assert decision.allowed and long == short <= 3
 
 
 def test_a_caller_that_prefetched_the_contact_points_saves_their_query(db):
@@ -65,9 +65,9 @@ def test_a_caller_that_prefetched_the_contact_points_saves_their_query(db):
     )
     with CaptureQueriesContext(connection) as queries:
         decision = engine.evaluate(fresh, Channel.PHONE_CALL, local(SHANGHAI, hour=12), contact_point=case.points[0])
-    assert len(queries) == 3
-    # The hold and the opt-out came back through the one UNION query (the third reads the
-    # consent ledger).
+    assert len(queries) == 2
+    # The hold and the opt-out came back through the one UNION query (with the consent
+    # ledger).
     assert set(decision.reasons) >= {Reason.CASE_ON_HOLD, Reason.CHANNEL_OPT_OUT}
 
 
