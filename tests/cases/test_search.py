@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 import pytest
 
-from cases.models import Borrower, CollectionCase, ContactPoint
+from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
 from cases.search import as_phone, search_cases
 from core import paginators
 from tests.clients import sign_in
@@ -39,13 +39,24 @@ def test_a_phone_number_in_any_common_format_finds_its_borrower(book, typed):
     assert found(typed) == {book[1]}
 
 
-def test_a_national_id_and_the_start_of_a_name_find_the_borrower(book):
+def test_a_national_id_and_any_part_of_a_name_find_the_borrower(book):
     mine, theirs = book
     assert found("110101199003071234") == {mine}
     assert found("王") == {mine}
     assert found("wang fang") == {theirs}  # typed in lower case, stored capitalised
-    assert found("Fang") == set()  # the start of the name, not any part of it
+    assert found("Smith") == {theirs}  # a surname in any position
+    assert found("fang smi") == {theirs}
+    assert found("Fa") == set()  # under three characters: the start of a name only
     assert found("nobody like this") == set()
+
+
+def test_part_of_a_loan_number_finds_its_cases(book):
+    mine, theirs = book
+    LoanAccount.objects.filter(pk=mine.account_id).update(loan_number="DEMO-000061")
+    LoanAccount.objects.filter(pk=theirs.account_id).update(loan_number="DEMO-000062")
+    assert found("DEMO-00006") == {mine, theirs}
+    assert found("demo-000062") == {theirs}
+    assert found("000061") == {mine}
     assert found("   ") == {mine, theirs}  # an empty search is no filter
 
 
@@ -79,3 +90,14 @@ def test_an_unfiltered_big_list_is_counted_by_the_planners_estimate(book, monkey
     with CaptureQueriesContext(connection) as filtered:
         assert client.get(url, {"state__exact": "new"}).status_code == 200
     assert any("COUNT(*)" in q["sql"] for q in filtered.captured_queries)  # a filtered list is counted exactly
+
+
+@pytest.mark.postgres
+def test_parts_of_names_and_loan_numbers_are_found_on_trigram_indexes(book):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%%gin_trgm_ops%%'")
+        assert {row[0] for row in cursor.fetchall()} >= {"borrower_name_trigram", "account_loan_number_trigram"}
+        cursor.execute("SET enable_seqscan = off")  # a two-row table would be scanned anyway
+        plan = search_cases(CollectionCase.objects.all(), "Smith").explain()
+        cursor.execute("SET enable_seqscan = on")
+    assert "borrower_name_trigram" in plan
