@@ -114,3 +114,40 @@ class ServiceAdminMixin:
     def save_model(self, request, obj, form, change):
         obj.pk = form.result.pk
         obj.refresh_from_db()
+
+
+def ask_then_apply(model_admin, request, queryset, *, action, form_class, title, explanation, apply, done):
+    """An admin action that needs a few answers: its form on a page of its own (the
+    selection carried along, what was typed kept when the form is refused), then
+    ``apply(obj, cleaned_data)`` for each selected object, each service refusal reported
+    by name and each success in ``done(obj)``'s words."""
+    from django.contrib import messages
+    from django.contrib.admin import helpers
+    from django.template.response import TemplateResponse
+
+    objects = list(queryset)
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        for obj in objects:
+            try:
+                result = apply(obj, form.cleaned_data)
+            except ServiceError as refusal:
+                model_admin.message_user(request, f"{obj}: {refusal}", level=messages.ERROR)
+            else:
+                model_admin.message_user(request, done(result or obj), level=messages.SUCCESS)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/action_form.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "opts": model_admin.model._meta,
+            "changelist": f"admin:{model_admin.model._meta.app_label}_{model_admin.model._meta.model_name}_changelist",
+            "form": form,
+            "objects": objects,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )

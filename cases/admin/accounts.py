@@ -6,13 +6,10 @@ payments are read-only here (they arrive through ``services.record_payment``).
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.adminkit import HistoryAdmin
-from core.exceptions import ServiceError
+from core.adminkit import HistoryAdmin, ask_then_apply
 from core.money import format_money
 
 from .. import selectors, services
@@ -62,40 +59,12 @@ class LoanAccountAdmin(HistoryAdmin):
             actions.pop("record_acknowledgement", None)
         return actions
 
-    def _ask_then_apply(self, request, queryset, *, action, form_class, title, explanation, apply):
-        """An action that needs a few answers: its form on a page of its own, then the
-        service for each selected account, each refusal reported by name."""
-        accounts = list(queryset.select_related("borrower"))
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            for account in accounts:
-                try:
-                    apply(account, form.cleaned_data)
-                except ServiceError as refusal:
-                    self.message_user(request, f"{account}: {refusal}", level=messages.ERROR)
-                else:
-                    self.message_user(request, _("%(account)s: done.") % {"account": account}, level=messages.SUCCESS)
-            return None
-        return TemplateResponse(
-            request,
-            "admin/cases/loanaccount/account_action.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "explanation": explanation,
-                "opts": self.model._meta,
-                "form": form,
-                "accounts": accounts,
-                "action": action,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
     @admin.action(description=_("Post a default charge"))
     def post_default_charge(self, request, queryset):
-        return self._ask_then_apply(
+        return ask_then_apply(
+            self,
             request,
-            queryset,
+            queryset.select_related("borrower"),
             action="post_default_charge",
             form_class=DefaultChargeForm,
             title=_("Post a default charge"),
@@ -106,13 +75,15 @@ class LoanAccountAdmin(HistoryAdmin):
             apply=lambda account, data: services.post_default_charge(
                 account, data["amount"], data["reason"], by=request.user
             ),
+            done=lambda account: _("%(account)s: done.") % {"account": account},
         )
 
     @admin.action(description=_("Record an acknowledgement of the debt"))
     def record_acknowledgement(self, request, queryset):
-        return self._ask_then_apply(
+        return ask_then_apply(
+            self,
             request,
-            queryset,
+            queryset.select_related("borrower"),
             action="record_acknowledgement",
             form_class=AcknowledgementForm,
             title=_("Record an acknowledgement of the debt"),
@@ -120,6 +91,7 @@ class LoanAccountAdmin(HistoryAdmin):
             apply=lambda account, data: services.record_acknowledgement(
                 account, on=data["on"], by=request.user, evidence=data["evidence"]
             ),
+            done=lambda account: _("%(account)s: done.") % {"account": account},
         )
 
     @admin.display(description=_("outstanding"))

@@ -6,11 +6,10 @@ from the list; never edited.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from core.adminkit import HistoryAdmin, ServiceForm
+from core.adminkit import HistoryAdmin, ServiceForm, ask_then_apply
 from core.exceptions import ServiceError
 
 from .. import selectors, services
@@ -70,35 +69,23 @@ class HoldAdmin(CaseServiceAdminMixin, HistoryAdmin):
     def record_treatment_end(self, request, queryset):
         """A crisis breathing space has no end until a person records the end of the
         treatment (then it ends 30 days later): the date is asked on a page of its own."""
-        holds = list(queryset.select_related("case__account"))
-        form = TreatmentEndForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            for hold in holds:
-                try:
-                    ended = services.record_crisis_treatment_end(
-                        hold, ended_on=form.cleaned_data["ended_on"], by=request.user
-                    )
-                except ServiceError as refusal:
-                    self.message_user(request, f"{hold}: {refusal}", level=messages.ERROR)
-                else:
-                    self.message_user(
-                        request,
-                        _("%(hold)s: the breathing space now ends 30 days after the treatment.") % {"hold": ended},
-                        level=messages.SUCCESS,
-                    )
-            return None
-        return TemplateResponse(
+        return ask_then_apply(
+            self,
             request,
-            "admin/cases/hold/treatment_end.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Record the end of crisis treatment"),
-                "opts": self.model._meta,
-                "form": form,
-                "holds": holds,
-                "after_days": CRISIS_AFTER_TREATMENT_DAYS,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+            queryset.select_related("case__account"),
+            action="record_treatment_end",
+            form_class=TreatmentEndForm,
+            title=_("Record the end of crisis treatment"),
+            explanation=ngettext(
+                "A mental health crisis breathing space lasts until the crisis treatment ends, then %(days)s more day.",
+                "A mental health crisis breathing space lasts until the crisis treatment ends, then %(days)s more days.",
+                CRISIS_AFTER_TREATMENT_DAYS,
+            )
+            % {"days": CRISIS_AFTER_TREATMENT_DAYS},
+            apply=lambda hold, data: services.record_crisis_treatment_end(
+                hold, ended_on=data["ended_on"], by=request.user
+            ),
+            done=lambda hold: _("%(hold)s: the breathing space now ends 30 days after the treatment.") % {"hold": hold},
         )
 
     @admin.action(description=_("Release selected holds"))
