@@ -20,13 +20,15 @@ Adding an event is adding a code to ``EventCode`` and its sentence to ``SENTENCE
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext
 
+from core.when import local_datetime
 from policy.codes import Channel
 
 from .guard_text import moment, money, rule_lines, then
@@ -78,6 +80,8 @@ class EventCode(StrEnum):
     FORBEARANCE_ASSESSED = "forbearance_assessed"
     DEBT_ACKNOWLEDGED = "debt_acknowledged"
     DEFAULT_CHARGE_POSTED = "default_charge_posted"
+    # callbacks (written by the contacts app)
+    CALLBACK_SCHEDULED = "callback_scheduled"
 
 
 SENTENCES = {
@@ -138,6 +142,7 @@ SENTENCES = {
     ),
     EventCode.DEBT_ACKNOWLEDGED: gettext_lazy("The borrower acknowledged the debt on %(on)s."),
     EventCode.DEFAULT_CHARGE_POSTED: gettext_lazy("Default charge of %(amount)s posted; fees now %(fees)s."),
+    EventCode.CALLBACK_SCHEDULED: gettext_lazy("Callback scheduled for %(due_at)s."),
 }
 
 # An assessment that offered a referral to debt advice says so after its own sentence.
@@ -147,6 +152,11 @@ DEBT_ADVICE_OFFERED = gettext_lazy("A referral to free debt advice was offered."
 AGREED_ON_VISIT = gettext_lazy("Agreed on field visit %(visit)s.")
 
 MONEY_PARAMS = ("amount", "outstanding", "total", "fees")
+
+# Instants agreed with the borrower, shown in the borrower's zone (the event's ``zone``
+# parameter) with the zone named, whoever reads them: a callback at "10:00 EST" is the
+# borrower's ten o'clock, not the reader's.
+BORROWER_MOMENTS = ("due_at",)
 
 
 def _username(value) -> str:
@@ -179,6 +189,11 @@ def _channels(value) -> str:
 
 def _day(value) -> str:
     return formats.date_format(date.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def _borrower_moment(value, zone) -> str:
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return local_datetime(instant, ZoneInfo(zone) if zone else None, show_zone=True)
 
 
 def _options(value) -> str:
@@ -233,6 +248,9 @@ def sentence(code: str, params: dict | None = None) -> str:
         for name, show in SHOWN.items():
             if name in params:
                 shown[name] = show(params[name])
+        for name in BORROWER_MOMENTS:
+            if name in params:
+                shown[name] = _borrower_moment(params[name], params.get("zone"))
         if params.get("accepted_option"):
             shown["answer"] = _accepted(params["accepted_option"])
         text = template % shown

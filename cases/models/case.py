@@ -386,6 +386,7 @@ class CaseEvent(models.Model):
         FORBEARANCE = "forbearance", _("Forbearance assessment")
         ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of the debt")
         CHARGE = "charge", _("Default charge")
+        CALLBACK = "callback", _("Callback")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
