@@ -79,6 +79,7 @@ AUDIT_EVIDENCE_MODELS = [
     "cases.Payment",
     "contacts.ContactAttempt",
     "contacts.ChannelOptOut",
+    "contacts.Callback",
     "visits.FieldVisit",
     "compliance.Complaint",
 ]
