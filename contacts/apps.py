@@ -14,6 +14,9 @@ class ContactsConfig(AppConfig):
         signals.case_closed.connect(
             receivers.suppress_messages_of_closed_cases, dispatch_uid="contacts.suppress_messages_of_closed_cases"
         )
+        signals.case_closed.connect(
+            receivers.cancel_callbacks_of_closed_cases, dispatch_uid="contacts.cancel_callbacks_of_closed_cases"
+        )
         signals.consent_imported.connect(
             receivers.record_imported_consents, dispatch_uid="contacts.record_imported_consents"
         )

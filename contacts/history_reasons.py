@@ -14,6 +14,10 @@ phrases(
         "overridden": gettext_lazy("refused, then overridden by a supervisor"),
         "wrong number reported on a call": gettext_lazy("wrong number reported on a call"),
         "approved": gettext_lazy("approved"),
+        "callback scheduled": gettext_lazy("callback scheduled"),
+        "callback replaced": gettext_lazy("replaced by a later callback"),
+        "callback done": gettext_lazy("callback made"),
+        "case closed": gettext_lazy("cancelled: the case is closed"),
     }
 )
 

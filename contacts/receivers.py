@@ -1,8 +1,8 @@
-"""What the outbox does when the case book announces something (cases/signals.py)."""
+"""What the outbox and the callbacks do when the case book announces something (cases/signals.py)."""
 
 from policy.codes import ProfileCode
 
-from . import consent, outbox
+from . import callbacks, consent, outbox
 from .models import OutboundMessage
 
 # Profiles under which a forbearance assessment that offers debt advice sends the borrower
@@ -15,6 +15,11 @@ def suppress_messages_of_closed_cases(sender, case_ids, why, **kwargs) -> int:
     return OutboundMessage.objects.filter(case_id__in=case_ids, state=OutboundMessage.State.SCHEDULED).update(
         state=OutboundMessage.State.SUPPRESSED, suppressed_reasons=["case_closed"]
     )
+
+
+def cancel_callbacks_of_closed_cases(sender, case_ids, why, **kwargs) -> int:
+    """No call back to a closed case: its pending callback is cancelled with it."""
+    return callbacks.cancel_pending_callbacks(case_ids)
 
 
 def follow_up_broken_arrangement(sender, case, **kwargs):

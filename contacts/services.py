@@ -17,6 +17,10 @@ from core.exceptions import NotPermitted, ServiceError
 from policy.codes import Channel, Outcome
 
 from . import borrower_text, engine, recording, template_text
+from .callbacks import CallbackError as CallbackError  # raised by schedule_callback
+from .callbacks import CallbackRefused as CallbackRefused
+from .callbacks import next_callback_slots as next_callback_slots
+from .callbacks import schedule_callback as schedule_callback
 from .models import ChannelOptOut, ContactAttempt, MessageTemplate
 from .template_text import MessageTooLong as MessageTooLong  # raised by render_template
 from .template_text import TemplateError
