@@ -16,8 +16,8 @@ from cases.models import Borrower, CollectionCase
 from core.exceptions import NotPermitted, ServiceError
 from policy.codes import Channel, Outcome
 
-from . import borrower_text, engine, recording, template_text
-from .callbacks import CallbackError as CallbackError  # raised by schedule_callback
+from . import borrower_text, callbacks, engine, recording, template_text
+from .callbacks import CallbackError as CallbackError  # raised by record_attempt and schedule_callback
 from .callbacks import CallbackRefused as CallbackRefused
 from .callbacks import next_callback_slots as next_callback_slots
 from .callbacks import schedule_callback as schedule_callback
@@ -58,6 +58,7 @@ def record_attempt(
     overridden_by=None,
     override_reason="",
     placed_by=None,
+    callback_at=None,
 ) -> ContactAttempt:
     """Judge and record one outbound contact made by ``by`` (None: the system).
 
@@ -67,6 +68,12 @@ def record_attempt(
     and then ContactBlocked(decision) is raised: callers must catch it rather than let it
     roll back their own transaction. A supervisor may override a refusal whose every
     reason the profile lists as overridable, with a written reason.
+
+    Callbacks (contacts/callbacks.py), in the same transaction as the attempt: a call made
+    (allowed, any outcome) marks the case's pending callback done; an outcome "callback
+    requested" needs ``callback_at``, agreed once the attempt is written, and a time the
+    rules refuse raises CallbackRefused with nothing written, not even the attempt. A
+    missing time raises CallbackError before anything is judged.
     """
     attempt, decision = _judge_and_store(
         case,
@@ -82,6 +89,7 @@ def record_attempt(
         overridden_by,
         override_reason,
         placed_by,
+        callback_at=callback_at,
     )
     if not attempt.allowed:
         raise ContactBlocked(decision, attempt)
@@ -92,7 +100,15 @@ AUTOMATED_CALLERS = {ContactAttempt.PlacedBy.IVR, ContactAttempt.PlacedBy.VOICE_
 
 
 def record_automated_call(
-    case, contact_point, outcome, *, placed_by=ContactAttempt.PlacedBy.IVR, at=None, template=None, note=""
+    case,
+    contact_point,
+    outcome,
+    *,
+    placed_by=ContactAttempt.PlacedBy.IVR,
+    at=None,
+    template=None,
+    note="",
+    callback_at=None,
 ) -> ContactAttempt:
     """Judge and record a call an IVR or a voice bot placed. It is a call like any other:
     the same hours, holds and caps (GB/T 45251-2025 counts AI voice toward the three
@@ -109,6 +125,7 @@ def record_automated_call(
         note=note,
         template=template,
         placed_by=placed_by,
+        callback_at=callback_at,
     )
 
 
@@ -127,6 +144,8 @@ def _judge_and_store(
     overridden_by,
     override_reason,
     placed_by=None,
+    *,
+    callback_at=None,
 ):
     if by is not None:
         case_services._require(by, "contacts.add_contactattempt", "record contact attempts")
@@ -139,6 +158,10 @@ def _judge_and_store(
         )
     if not outcome:
         raise engine.ContactRequestError(_("Say what happened (the outcome)."))
+    if outcome == Outcome.CALLBACK and callback_at is None:
+        raise CallbackError(_("The borrower asked to be called back: say when to call back."))
+    if callback_at is not None and outcome != Outcome.CALLBACK:
+        raise CallbackError(_("A callback time goes only with the outcome “Callback requested”."))
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
     Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
     case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
@@ -170,6 +193,12 @@ def _judge_and_store(
         placed_by=placed_by,
     )
     recording.store_attempts([attempt], cases={case.pk: case}, by=by)
+    if attempt.allowed and channel == Channel.PHONE_CALL:
+        callbacks.close_pending_callback(case, attempt, by=by)
+    if attempt.allowed and callback_at is not None:
+        # The number the borrower was reached on, when it is a phone; else their primary one.
+        phone = contact_point if contact_point is not None and contact_point.kind == "phone" else None
+        callbacks.schedule_callback(case, callback_at, by=by, contact_point=phone, note=note, attempt=attempt)
     return attempt, decision
 
 

@@ -26,12 +26,30 @@ class DemoContactHistory:
         return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zones[0]))
 
     def record(self, case, channel, agent, outcome, at, point, **extra):
-        """Through the real engine: what it refuses is stored as refused."""
-        try:
-            contact_services.record_attempt(case, channel, outcome, by=agent, at=at, contact_point=point, **extra)
-            return True
-        except contact_services.ContactBlocked:
-            return False
+        """Through the real engine: what it refuses is stored as refused. A borrower who asked
+        to be called back is offered the first time the rules allow from the next day (a
+        callback is agreed in the future); one they refuse then moves to the time they name."""
+        if outcome == Outcome.CALLBACK and "callback_at" not in extra:
+            extra["callback_at"] = self.callback_time(case, at, point)
+            if extra["callback_at"] is None:  # no time the rules allow soon: a plain conversation
+                outcome, extra = Outcome.RIGHT_PARTY, {k: v for k, v in extra.items() if k != "callback_at"}
+        for _second_try in range(2):
+            try:
+                contact_services.record_attempt(case, channel, outcome, by=agent, at=at, contact_point=point, **extra)
+                return True
+            except contact_services.ContactBlocked:
+                return False
+            except contact_services.CallbackRefused as refused:
+                # Judged with this very call counted (its conversation, its cap): the next time.
+                if refused.next_allowed_at is None:
+                    return False
+                extra["callback_at"] = refused.next_allowed_at
+        return False
+
+    def callback_time(self, case, at, point):
+        after = max(at + timedelta(days=1), timezone.now())
+        slots = contact_services.next_callback_slots(case, after, contact_point=point, count=1)
+        return slots[0] if slots else None
 
     def add_contacts(self, case, rng, collector):
         """A few weeks of reminders and calls, as the rung allows, in borrower-local daytime."""

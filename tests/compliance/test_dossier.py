@@ -33,8 +33,17 @@ def worked_case(collector, other_collector, supervisor):
     case_services.assign_case(case, collector, by=supervisor)
     past(case, local(NEW_YORK, day_offset=5, hour=10), outcome=Outcome.RIGHT_PARTY, conversation=True)
     at = local(NEW_YORK, hour=10)
+    callback_at = local(NEW_YORK, day_offset=14, hour=10)  # a week after the call: Reg F's wait
     with pytest.raises(ContactBlocked) as refused:
-        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0])
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.CALLBACK,
+            by=collector,
+            at=at,
+            contact_point=case.points[0],
+            callback_at=callback_at,
+        )
     overridden = record_attempt(
         case,
         Channel.PHONE_CALL,
@@ -44,6 +53,7 @@ def worked_case(collector, other_collector, supervisor):
         contact_point=case.points[0],
         overridden_by=supervisor,
         override_reason="Borrower asked to be called back today",
+        callback_at=callback_at,
     )
     case_services.assign_case(CollectionCase.objects.get(pk=case.pk), other_collector, by=supervisor)
     case.refused, case.overridden = refused.value.attempt, overridden

@@ -19,7 +19,9 @@ def test_ivr_and_voice_bot_calls_count_toward_the_three_connected_calls_a_day(db
     case.assigned_collector = collector
     case.save(update_fields=["assigned_collector"])
     point = case.points[0]
-    ivr = record_automated_call(case, point, Outcome.CALLBACK, at=local(SHANGHAI, hour=9))
+    ivr = record_automated_call(
+        case, point, Outcome.CALLBACK, at=local(SHANGHAI, hour=9), callback_at=local(SHANGHAI, day_offset=8, hour=9)
+    )
     bot = record_automated_call(
         case, point, Outcome.RIGHT_PARTY, placed_by=PlacedBy.VOICE_BOT, at=local(SHANGHAI, hour=10)
     )

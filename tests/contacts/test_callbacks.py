@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 import pytest
 
+from audit.models import AuditQueue
 from cases import services as case_services
 from cases.event_text import EventCode
 from cases.models import CaseEvent, CollectionCase
@@ -17,11 +18,13 @@ from contacts.models import Callback, ContactAttempt
 from contacts.services import (
     CallbackError,
     CallbackRefused,
+    ContactBlocked,
     next_callback_slots,
+    record_attempt,
     schedule_callback,
 )
 from core.exceptions import NotPermitted
-from policy.codes import Reason
+from policy.codes import Channel, Outcome, Reason
 from tests.clock import NEW_YORK, SHANGHAI, ago, frozen, local
 from tests.factories import make_contact_point, make_user, past, phone_case
 
@@ -176,6 +179,149 @@ def test_the_timeline_says_when_in_the_borrowers_time(db, collector, supervisor)
     # 10:00 in New York (23:00 on the server's clock in Shanghai), and the note as typed.
     assert entry.summary == "Callback scheduled for 12 Jan 2027 10:00 EST. After payday"
     assert entry.actor == collector.get_username()
+
+
+# --- through record_attempt ----------------------------------------------------------------
+
+
+def _call(case, collector, outcome, at, **kwargs):
+    return record_attempt(
+        case, Channel.PHONE_CALL, outcome, by=collector, at=at, contact_point=case.points[0], **kwargs
+    )
+
+
+def test_a_callback_outcome_without_a_time_writes_nothing(db, shanghai_case, collector):
+    with pytest.raises(CallbackError, match="say when to call back"):
+        _call(shanghai_case, collector, Outcome.CALLBACK, local(SHANGHAI, day_offset=1, hour=10))
+    with pytest.raises(CallbackError, match="only with the outcome"):
+        _call(
+            shanghai_case,
+            collector,
+            Outcome.NO_ANSWER,
+            local(SHANGHAI, day_offset=1, hour=10),
+            callback_at=local(SHANGHAI, day_offset=2),
+        )
+    _nothing_written(shanghai_case)
+
+
+def test_a_refused_callback_time_rolls_the_call_back(db, shanghai_case, collector):
+    earlier = schedule_callback(shanghai_case, local(SHANGHAI, day_offset=3, hour=10), by=collector)
+    queued = AuditQueue.objects.count()
+    with pytest.raises(CallbackRefused) as refused:
+        _call(
+            shanghai_case,
+            collector,
+            Outcome.CALLBACK,
+            local(SHANGHAI, day_offset=1, hour=10),
+            callback_at=local(SHANGHAI, day_offset=1, hour=23),
+        )
+    assert refused.value.next_allowed_at == local(SHANGHAI, day_offset=2, hour=8)
+    # Neither the call, nor closing the earlier callback, nor anything for the ledger.
+    assert not ContactAttempt.objects.exists() and not ContactAttempt.history.exists()
+    earlier.refresh_from_db()
+    assert earlier.status == Status.PENDING and earlier.history.count() == 1
+    assert AuditQueue.objects.count() == queued
+
+
+def test_a_callback_outcome_with_an_allowed_time_is_agreed_with_the_call(db, shanghai_case, collector):
+    second_phone = make_contact_point(shanghai_case.account.borrower, "+8613900000002")
+    attempt = record_attempt(
+        shanghai_case,
+        Channel.PHONE_CALL,
+        Outcome.CALLBACK,
+        by=collector,
+        at=local(SHANGHAI, day_offset=1, hour=10),
+        contact_point=second_phone,
+        note="Call after six",
+        callback_at=local(SHANGHAI, day_offset=1, hour=18),
+    )
+    callback = Callback.objects.get()
+    assert (callback.requested_in, callback.contact_point, callback.note) == (attempt, second_phone, "Call after six")
+    assert callback.status == Status.PENDING and callback.due_at == local(SHANGHAI, day_offset=1, hour=18)
+
+
+def test_a_refused_call_is_stored_blocked_and_agrees_no_callback(db, shanghai_case, collector):
+    with pytest.raises(ContactBlocked) as blocked:
+        _call(
+            shanghai_case,
+            collector,
+            Outcome.CALLBACK,
+            local(SHANGHAI, day_offset=1, hour=23),
+            callback_at=local(SHANGHAI, day_offset=2, hour=10),
+        )
+    assert not ContactAttempt.objects.get(pk=blocked.value.attempt.pk).allowed
+    assert not Callback.objects.exists()
+
+
+def test_the_next_call_makes_the_callback(db, shanghai_case, collector):
+    requested = _call(
+        shanghai_case,
+        collector,
+        Outcome.CALLBACK,
+        local(SHANGHAI, day_offset=1, hour=10),
+        callback_at=local(SHANGHAI, day_offset=2, hour=10),
+    )
+    callback = Callback.objects.get()
+    # A call the rules refused was not made: the callback still waits.
+    with pytest.raises(ContactBlocked):
+        _call(shanghai_case, collector, Outcome.NO_ANSWER, local(SHANGHAI, day_offset=2, hour=23))
+    callback.refresh_from_db()
+    assert callback.status == Status.PENDING
+    made = _call(shanghai_case, collector, Outcome.NO_ANSWER, local(SHANGHAI, day_offset=2, hour=10))
+    callback.refresh_from_db()
+    assert (callback.status, callback.closed_in, callback.requested_in) == (Status.DONE, made, requested)
+    assert callback.closed_at is not None
+    version = callback.history.first()
+    assert (version.history_change_reason, version.history_user, version.status) == (
+        "callback done",
+        collector,
+        Status.DONE,
+    )
+    assert not Callback.objects.pending().exists()
+
+
+def test_a_call_that_asks_again_closes_the_old_callback_and_agrees_the_new(db, shanghai_case, collector):
+    _call(
+        shanghai_case,
+        collector,
+        Outcome.CALLBACK,
+        local(SHANGHAI, day_offset=1, hour=10),
+        callback_at=local(SHANGHAI, day_offset=2, hour=10),
+    )
+    again = _call(
+        shanghai_case,
+        collector,
+        Outcome.CALLBACK,
+        local(SHANGHAI, day_offset=2, hour=10),
+        callback_at=local(SHANGHAI, day_offset=3, hour=10),
+    )
+    old, new = Callback.objects.order_by("due_at")
+    assert (old.status, old.closed_in) == (Status.DONE, again)
+    assert (new.status, new.requested_in) == (Status.PENDING, again)
+
+
+def test_a_reg_f_callback_waits_out_the_week_after_the_conversation(db, new_york_case, collector):
+    """ "Callback requested" is a conversation: under Reg F the next call waits seven days,
+    and the callback with it (the engine judges the call the callback will be)."""
+    with pytest.raises(CallbackRefused) as refused:
+        _call(
+            new_york_case,
+            collector,
+            Outcome.CALLBACK,
+            local(NEW_YORK, day_offset=1, hour=10),
+            callback_at=local(NEW_YORK, day_offset=2, hour=10),
+        )
+    assert refused.value.decision.reasons == (Reason.POST_CONVERSATION_WAIT,)
+    assert refused.value.next_allowed_at == local(NEW_YORK, day_offset=8, hour=8)
+    assert not ContactAttempt.objects.exists()
+    _call(
+        new_york_case,
+        collector,
+        Outcome.CALLBACK,
+        local(NEW_YORK, day_offset=1, hour=10),
+        callback_at=refused.value.next_allowed_at,
+    )
+    assert Callback.objects.get().due_at == local(NEW_YORK, day_offset=8, hour=8)
 
 
 def test_next_callback_slots_are_bounded_and_stop_when_waiting_will_not_help(db, shanghai_case, collector):

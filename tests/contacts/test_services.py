@@ -119,8 +119,18 @@ def test_supervisor_overrides_an_overridable_refusal_with_a_reason(db, collector
     case = assigned(phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550123",)), collector)
     past(case, local(NEW_YORK, day_offset=5, hour=10), outcome=Outcome.RIGHT_PARTY, conversation=True)
     at = local(NEW_YORK, hour=10)
+    # The callback itself: a week after this conversation, when Reg F allows the next call.
+    callback_at = local(NEW_YORK, day_offset=14, hour=10)
     with pytest.raises(ContactBlocked):
-        record_attempt(case, Channel.PHONE_CALL, Outcome.CALLBACK, by=collector, at=at, contact_point=case.points[0])
+        record_attempt(
+            case,
+            Channel.PHONE_CALL,
+            Outcome.CALLBACK,
+            by=collector,
+            at=at,
+            contact_point=case.points[0],
+            callback_at=callback_at,
+        )
     with pytest.raises(NotPermitted):
         record_attempt(
             case,
@@ -131,6 +141,7 @@ def test_supervisor_overrides_an_overridable_refusal_with_a_reason(db, collector
             contact_point=case.points[0],
             overridden_by=collector,
             override_reason="Borrower asked for a call today",
+            callback_at=callback_at,
         )
     attempt = record_attempt(
         case,
@@ -141,6 +152,7 @@ def test_supervisor_overrides_an_overridable_refusal_with_a_reason(db, collector
         contact_point=case.points[0],
         overridden_by=supervisor,
         override_reason="Borrower asked on the 5th to be called back today (prior consent)",
+        callback_at=callback_at,
     )
     assert attempt.allowed and attempt.was_overridden and attempt.reasons == [Reason.POST_CONVERSATION_WAIT]
 
