@@ -1,7 +1,9 @@
 """
-Admin latency on the book: the case list (default ordering, a filter, a search by loan
-number, a search by phone) and one case page, through django.test.Client as a logged-in
-supervisor (sees the whole book). Warm-up requests first, then the timed ones.
+Page latency on the book: the admin's case list (default ordering, a filter, a search by
+loan number, a search by phone) and case page as a logged-in supervisor (sees the whole
+book), and the collector's desk (the queue's phone-now and later sections, a search, and
+the case desk) as the collector the case is assigned to. Through django.test.Client;
+warm-up requests first, then the timed ones.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def _pages(case: CollectionCase, phone: str) -> dict[str, str]:
     }
 
 
+def _desk_pages(case: CollectionCase) -> dict[str, str]:
+    queue = reverse("desk:queue")
+    return {
+        "desk_queue": queue,
+        "desk_queue_later": f"{queue}?section=later",
+        "desk_search_surname": f"{queue}?{urlencode({'q': case.account.borrower.full_name.split()[-1]})}",
+        "desk_case": reverse("desk:case", args=[case.pk]),
+    }
+
+
 def _signed_in(user) -> Client:
     """A client past both sign-in steps, as the site records them: the password
     (force_login), then the supervisor's TOTP device verified in the session."""
@@ -52,8 +64,10 @@ def _signed_in(user) -> Client:
 
 def measure(*, supervisor, requests: int, progress) -> dict:
     case = (
-        CollectionCase.objects.filter(state=CaseState.PHONE, account__borrower__policy_profile_code="CN")
-        .select_related("account")
+        CollectionCase.objects.filter(
+            state=CaseState.PHONE, account__borrower__policy_profile_code="CN", assigned_collector__isnull=False
+        )
+        .select_related("account__borrower", "assigned_collector")
         .order_by("pk")
         .first()
         or CollectionCase.objects.select_related("account").order_by("pk").first()
@@ -65,7 +79,11 @@ def measure(*, supervisor, requests: int, progress) -> dict:
         .first()
         or "+8613800000000"
     )
-    client = _signed_in(supervisor)
+    supervisor_client = _signed_in(supervisor)
+    collector_client = _signed_in(case.assigned_collector)
+    pages = [(name, path, supervisor_client) for name, path in _pages(case, phone).items()]
+    if case.assigned_collector_id:
+        pages += [(name, path, collector_client) for name, path in _desk_pages(case).items()]
     results = {}
     # The test client speaks plain http: no https redirect or Secure-only cookies here.
     with override_settings(
@@ -74,7 +92,7 @@ def measure(*, supervisor, requests: int, progress) -> dict:
         SESSION_COOKIE_SECURE=False,
         CSRF_COOKIE_SECURE=False,
     ):
-        for name, path in _pages(case, phone).items():
+        for name, path, client in pages:
             progress(f"admin: {name}")
             for _ in range(WARM_UP):
                 client.get(path)
@@ -94,10 +112,20 @@ def measure(*, supervisor, requests: int, progress) -> dict:
                     max((float(q["time"]) for q in queries.captured_queries), default=0) * 1000, 1
                 ),
             }
-            if name.startswith("search"):
+            if "search" in name:
                 # Whether the searched-for case is on the result page.
                 page["finds_case"] = f">{case.account.loan_number}<" in response.content.decode()
             results[name] = page
     results["case_page"]["attempts_on_case"] = ContactAttempt.objects.filter(case=case).count()
     results["search_phone"]["searched_for"] = phone
+    if "desk_case" in results:
+        collector = case.assigned_collector
+        results["desk_queue"]["collectors_open_cases"] = (
+            CollectionCase.objects.filter(assigned_collector=collector)
+            .exclude(state__in=["resolved", "written_off"])
+            .count()
+        )
+        results["desk_case"]["contact_points"] = ContactPoint.objects.filter(
+            borrower_id=case.account.borrower_id
+        ).count()
     return results

@@ -63,7 +63,17 @@ REQUIRED_NUMBERS = [
     "check_contact.queries_per_call",
     *[
         f"admin.{page}.{number}"
-        for page in ("case_list", "case_list_filtered", "search_loan_number", "search_phone", "case_page")
+        for page in (
+            "case_list",
+            "case_list_filtered",
+            "search_loan_number",
+            "search_phone",
+            "case_page",
+            "desk_queue",
+            "desk_queue_later",
+            "desk_search_surname",
+            "desk_case",
+        )
         for number in ("p50_ms", "p95_ms", "queries")
     ],
     "refresh_delinquency.audit_sealing_after_commit.rows_per_second",
@@ -169,6 +179,8 @@ def targets(report: dict) -> dict:
         "case_list_under_15_queries": admin["case_list"]["queries"] < ADMIN_MAX_QUERIES,
         "case_page_p95_under_300_ms": admin["case_page"]["p95_ms"] < ADMIN_P95_MS,
         "case_page_under_15_queries": admin["case_page"]["queries"] < ADMIN_MAX_QUERIES,
+        "desk_queue_p95_under_300_ms": admin["desk_queue"]["p95_ms"] < ADMIN_P95_MS,
+        "desk_case_p95_under_300_ms": admin["desk_case"]["p95_ms"] < ADMIN_P95_MS,
         "process_under_2_gib": report["peak_rss_mib"] < MEMORY_MIB,
         "feed_check_under_500_mib": (report["feed_import"]["peak_rss_mib"] or 0) < FEED_CHECK_MAX_MIB
         and report["feed_import"]["refused_on_its_last_line"],

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "contacts",
     "visits",
     "compliance",
+    "desk",
     "preferences",
     "demo",
     "bench",

@@ -25,7 +25,11 @@ urlpatterns = [
     path("favicon.ico", second_factor_exempt(favicon), name="favicon"),
     path("admin/", admin.site.urls),
     path("account/", include("accounts.urls")),
+    # The queue and the contact form moved to the desk; old bookmarks still arrive.
+    path("work/queue/", RedirectView.as_view(pattern_name="desk:queue", query_string=True)),
+    path("work/cases/<int:case_id>/contact/", RedirectView.as_view(pattern_name="desk:case")),
     path("work/", include("contacts.urls")),
+    path("desk/", include("desk.urls")),
     path("imports/", include("cases.urls")),
     path("visits/", include("visits.urls")),
     path("compliance/", include("compliance.urls")),

@@ -7,10 +7,14 @@ A collector gets a 404 for someone else's case, not just a hidden link; opening 
 page is logged (compliance access log).
 """
 
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +58,11 @@ class RepaymentPlanInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by", "approved_by")
+
+
+def works_from_the_desk(user) -> bool:
+    """Collectors: they log contacts and cannot reassign cases."""
+    return user.has_perm("contacts.add_contactattempt") and not user.has_perm("cases.assign_case")
 
 
 class CollectionCaseForm(forms.ModelForm):
@@ -185,8 +194,19 @@ class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
                 cache[object_id].remember_guard_facts()
         return cache[object_id]
 
+    def changelist_view(self, request, extra_context=None):
+        if works_from_the_desk(request.user):
+            # The collector's list of cases is the queue (its search finds any of theirs).
+            query = f"?q={quote(request.GET['q'])}" if request.GET.get("q") else ""
+            return redirect(reverse("desk:queue") + query)
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self.get_object(request, object_id)
+        if works_from_the_desk(request.user):
+            # A collector works the case on the desk (the staff screens' app), never on
+            # this model page with its save bar.
+            return redirect("desk:case", case.pk)
         # Whoever opens a borrower's personal data is on record (compliance access log).
         log_pii_access(request.user, case.account.borrower, "case page", request, case=case)
         extra_context = extra_context or {}
