@@ -26,7 +26,7 @@ stops at ``SCAN_LIMIT`` cases: a larger pool's split is shown as "at least".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from django.db.models import (
     Case,
@@ -137,6 +137,10 @@ class Row:
     phone: ContactPoint | None = None
     decision: engine.Decision | None = None
     callback: Callback | None = None
+    last_call: datetime | None = None  # the last call made on the case
+
+    def called_since(self, moment: datetime) -> bool:
+        return self.last_call is not None and self.last_call >= moment
 
     @property
     def why_not_now(self) -> list[str]:
@@ -199,10 +203,20 @@ def _judge(cases, at) -> list[Row]:
     return [Row(case=c, phone=phones[c.pk], decision=decisions[c.pk]) for c in cases]
 
 
-def _last_calls(case_ids) -> dict[int, datetime]:
-    """When each case was last phoned (an allowed call), for the phone-now tie-break."""
-    calls = ContactAttempt.objects.filter(case_id__in=case_ids, channel=Channel.PHONE_CALL, allowed=True)
-    return dict(calls.values("case_id").order_by().annotate(last=Max("started_at")).values_list("case_id", "last"))
+def _mark_last_calls(rows: list[Row]) -> None:
+    """Set each row's last call made (one query for the rows)."""
+    if not rows:
+        return
+    calls = ContactAttempt.objects.filter(
+        case_id__in=[row.case.pk for row in rows], channel=Channel.PHONE_CALL, allowed=True
+    )
+    last = dict(calls.values("case_id").order_by().annotate(last=Max("started_at")).values_list("case_id", "last"))
+    for row in rows:
+        row.last_call = last.get(row.case.pk)
+
+
+def start_of_day(at: datetime) -> datetime:
+    return datetime.combine(timezone.localdate(at), time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _by_priority(cases: QuerySet) -> QuerySet:
@@ -288,9 +302,11 @@ def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> 
     else:
         counts["phone_now"], counts["later"] = 0, elsewhere
     if section == "phone_now":
-        last = _last_calls([row.case.pk for row in allowed])
+        # Cases called today go last: a pass through the queue reaches everyone once first.
+        _mark_last_calls(allowed)
+        today = start_of_day(at)
         never = datetime.min.replace(tzinfo=UTC)
-        allowed.sort(key=lambda r: (-r.case.bucket, -r.case.account.outstanding_total, last.get(r.case.pk) or never))
+        allowed.sort(key=lambda r: (r.called_since(today), -r.case.bucket, -r.case.balance, r.last_call or never))
         rows, page, pages = _page_of(allowed, page)
     elif section == "later":
         far = datetime.max.replace(tzinfo=at.tzinfo)
@@ -300,6 +316,8 @@ def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> 
         pages = max(pages, -(-counts["later"] // PAGE_SIZE))
     else:
         rows, page, pages = _sql_section(sectioned, section, at, page, counts.get(section, 0))
+    if section != "phone_now":
+        _mark_last_calls(rows)
     if section == "callbacks_due" and rows:
         due = {cb.case_id: cb for cb in Callback.objects.pending().filter(case__in=[r.case for r in rows])}
         for row in rows:
@@ -309,12 +327,26 @@ def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> 
     )
 
 
+def first_to_call(work: Queue) -> int | None:
+    """Where a pass through phone-now starts: its first case nobody has called today."""
+    if work.section != "phone_now":
+        return None
+    today = start_of_day(work.at)
+    return next((row.case.pk for row in work.rows if not row.called_since(today)), None)
+
+
 def next_case_after(agent, case_id: int, at=None) -> int | None:
-    """The case Save & next opens: the first due callback, else the first case to phone
-    now, skipping the one just worked."""
+    """The case Save & next opens: the first due callback the rules allow now, else the
+    first promise due today or case to phone now that nobody has called today (a pass
+    through the queue reaches each borrower once), never the one just worked. None: the
+    pass is done."""
+    at = at or timezone.now()
+    today = start_of_day(at)
     for section in ("callbacks_due", "promises_due", "phone_now"):
-        queue = work_queue(agent, section=section, at=at)
-        for row in queue.rows:
-            if row.case.pk != case_id and (row.decision is None or row.decision.allowed):
-                return row.case.pk
+        for row in work_queue(agent, section=section, at=at).rows:
+            if row.case.pk == case_id or (row.decision is not None and not row.decision.allowed):
+                continue
+            if section != "callbacks_due" and row.called_since(today):
+                continue
+            return row.case.pk
     return None

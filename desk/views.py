@@ -53,7 +53,10 @@ def work_queue(request):
             page=int(page) if page.isdigit() else 1,
             filters={key: value for key, value in filters.items() if value},
         )
-        context = {"queue": work}
+        context = {
+            "queue": work,
+            "first_case": queue.first_to_call(work),
+        }
     context.update(
         {
             **admin.site.each_context(request),
@@ -189,7 +192,7 @@ def log_contact(request, case_id):
     if "next" in request.POST:
         following = queue.next_case_after(request.user, case.pk)
         if following is None:
-            messages.info(request, _("Nobody else may be phoned right now: your queue is worked."))
+            messages.info(request, _("Everyone you may phone now has had a call today: the pass is done."))
             return redirect("desk:queue")
         return redirect("desk:case", following)
     return redirect("desk:case", case.pk)

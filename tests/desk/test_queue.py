@@ -149,6 +149,12 @@ def test_next_case_skips_the_one_just_worked(db, collector):
     with at_borrower_time(10):
         assert queue.next_case_after(collector, first.pk) == second.pk
         assert queue.next_case_after(collector, second.pk) == first.pk
+        # Called today: a pass through the queue reaches each borrower once.
+        past(first, timezone.now() - timedelta(minutes=5))
+        assert queue.next_case_after(collector, second.pk) is None
+        phone_now = queue.work_queue(collector).rows
+    # Called today, the more overdue case goes to the end of phone-now.
+    assert loans(phone_now) == [second.account.loan_number, first.account.loan_number]
 
 
 def test_queue_page_query_count_does_not_grow_with_the_queue(db, collector, django_assert_max_num_queries):
