@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext
 from policy.codes import Channel
 
 from .guard_text import moment, money, rule_lines, then
+from .plan_text import reason_sentences
 
 
 class EventCode(StrEnum):
@@ -240,6 +241,10 @@ def sentence(code: str, params: dict | None = None) -> str:
             text = then(text, AGREED_ON_VISIT % {"visit": params["visit"]})
         if params.get("debt_advice") and code == EventCode.FORBEARANCE_ASSESSED:
             text = then(text, str(DEBT_ADVICE_OFFERED))
+        # A plan beyond policy says why it waits for a supervisor (cases/plan_text.py).
+        if code == EventCode.PLAN_PROPOSED:
+            for why in reason_sentences(params.get("beyond_policy")):
+                text = then(text, why)
     except (KeyError, TypeError, ValueError):
         return ""
     return text

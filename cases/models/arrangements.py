@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from core.money import format_money
 from core.when import local_date
 
+from ..plan_text import reason_sentences
 from .accounts import MONEY, Currency
 
 
@@ -100,6 +101,9 @@ class RepaymentPlan(models.Model):
     beyond_policy = models.BooleanField(
         default=False, help_text=_("Needs a supervisor's approval before it runs."), verbose_name=_("beyond policy")
     )
+    # Why, as codes and their parameters ({"code", "params"}, cases/plan_text.py): worded
+    # when read, in the reader's language.
+    beyond_policy_reasons = models.JSONField(default=list, blank=True, verbose_name=_("beyond-policy reasons"))
     note = models.TextField(blank=True, verbose_name=_("note"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
@@ -130,6 +134,12 @@ class RepaymentPlan(models.Model):
             "total": format_money(self.total_amount, self.currency),
             "status": self.get_status_display(),
         }
+
+    def beyond_policy_sentences(self) -> list[str]:
+        """Why the plan needs a supervisor's approval, one sentence per reason, in the
+        reader's language (empty for a plan within policy, or one agreed before the reasons
+        were kept)."""
+        return reason_sentences(self.beyond_policy_reasons)
 
 
 class Installment(models.Model):
