@@ -45,6 +45,7 @@ class EventCode(StrEnum):
     PLAN_AGREED = "plan_agreed"
     PLAN_PROPOSED = "plan_proposed"
     PLAN_APPROVED = "plan_approved"
+    PLAN_REJECTED = "plan_rejected"
     ARRANGEMENT_BROKEN = "arrangement_broken"
     # holds
     HOLD_PLACED = "hold_placed"
@@ -103,6 +104,7 @@ SENTENCES = {
         "count",
     ),
     EventCode.PLAN_APPROVED: gettext_lazy("Repayment plan %(plan)s approved."),
+    EventCode.PLAN_REJECTED: gettext_lazy("Repayment plan %(plan)s rejected."),
     EventCode.ARRANGEMENT_BROKEN: gettext_lazy("A promise or plan was broken."),
     EventCode.HOLD_PLACED: gettext_lazy("Hold placed: %(kind)s."),
     EventCode.HOLD_RELEASED: gettext_lazy("Hold released: %(kind)s."),

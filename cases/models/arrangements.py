@@ -87,6 +87,8 @@ class RepaymentPlan(models.Model):
         COMPLETED = "completed", _("Completed")
         BROKEN = "broken", _("Broken")
         CANCELLED = "cancelled", _("Cancelled")
+        # A supervisor turned a plan beyond policy down; the case stayed where it was.
+        REJECTED = "rejected", _("Rejected")
 
     case = models.ForeignKey(
         "cases.CollectionCase", on_delete=models.PROTECT, related_name="repayment_plans", verbose_name=_("case")
@@ -118,6 +120,16 @@ class RepaymentPlan(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rejected at"))
+    rejection_reason = models.TextField(blank=True, verbose_name=_("why it was rejected"))
 
     history = HistoricalRecords()
 

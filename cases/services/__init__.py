@@ -12,7 +12,7 @@ One module per concept (as ``cases.models``), every name below importable from
 - ``payments``: recording a payment, and what it settles;
 - ``holds``: placing and releasing holds;
 - ``arrangements``: promises to pay and repayment plans (their terms judged against the
-  policy profile, an even schedule, approval beyond policy);
+  policy profile, an even schedule, approval and rejection beyond policy);
 - ``forbearance``: forbearance assessments, acknowledgements of the debt, default charges.
 """
 
@@ -39,6 +39,7 @@ from .arrangements import (
     approve_repayment_plan,
     plan_terms,
     record_promise,
+    reject_repayment_plan,
     schedule_installments,
 )
 from .case import (
@@ -83,6 +84,7 @@ __all__ = [
     "approve_repayment_plan",
     "plan_terms",
     "record_promise",
+    "reject_repayment_plan",
     "schedule_installments",
     "COLLECTOR_GROUP",
     "_transition_for",

@@ -5,8 +5,8 @@ the ladder to ``arrangement``.
 A plan is judged against its policy profile's limits (how many instalments, the smallest
 instalment as a percent of the balance, how soon the first falls due) by ``plan_terms``,
 which the desk also calls to preview a plan before it is agreed. A plan within them runs
-at once; one beyond them waits for a supervisor other than who agreed it to approve it,
-and keeps why as codes (cases/plan_text.py).
+at once; one beyond them waits for a supervisor other than who agreed it, who approves or
+rejects it, and keeps why as codes (cases/plan_text.py).
 """
 
 from __future__ import annotations
@@ -295,17 +295,21 @@ def agree_repayment_plan(
     return plan
 
 
+def _awaiting_approval(plan: RepaymentPlan) -> None:
+    if plan.status != RepaymentPlan.Status.PROPOSED:
+        raise PlanError(
+            _("Plan %(pk)s is %(lower)s, not awaiting approval.")
+            % {"pk": plan.pk, "lower": plan.get_status_display().lower()}
+        )
+
+
 @audited_atomic
 def approve_repayment_plan(plan: RepaymentPlan, *, by) -> RepaymentPlan:
     """A supervisor other than who agreed it lets a plan beyond policy run; the case moves
     to ``arrangement``."""
     _require(by, "cases.approve_repayment_plan", "approve repayment plans")
     plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status != RepaymentPlan.Status.PROPOSED:
-        raise PlanError(
-            _("Plan %(pk)s is %(lower)s, not awaiting approval.")
-            % {"pk": plan.pk, "lower": plan.get_status_display().lower()}
-        )
+    _awaiting_approval(plan)
     if by is not None and by.pk == plan.created_by_id:
         raise NotPermitted(_("A plan beyond policy must be approved by someone other than who agreed it."))
     plan.status = RepaymentPlan.Status.ACTIVE
@@ -321,4 +325,32 @@ def approve_repayment_plan(plan: RepaymentPlan, *, by) -> RepaymentPlan:
         apply_transition(
             case, "start_arrangement", by=None, code=EventCode.AFTER_PLAN_APPROVED, params={"username": _actor(by)}
         )
+    return plan
+
+
+@audited_atomic
+def reject_repayment_plan(plan: RepaymentPlan, *, by, reason: str) -> RepaymentPlan:
+    """A supervisor other than who agreed it turns a plan beyond policy down, saying why.
+    The plan never runs; the case stays where it is."""
+    _require(by, "cases.approve_repayment_plan", "reject repayment plans")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanError(_("Say why the plan is rejected."))
+    plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    _require_case_access(by, plan.case)
+    _awaiting_approval(plan)
+    if by is not None and by.pk == plan.created_by_id:
+        raise NotPermitted(_("A plan beyond policy must be rejected by someone other than who agreed it."))
+    plan.status = RepaymentPlan.Status.REJECTED
+    plan.rejected_by, plan.rejected_at, plan.rejection_reason = by, timezone.now(), reason
+    _stamp(plan, by, "plan rejected")
+    plan.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
+    CaseEvent.objects.create(
+        case_id=plan.case_id,
+        kind=CaseEvent.Kind.PLAN,
+        actor=by,
+        code=EventCode.PLAN_REJECTED,
+        params={"plan": plan.pk},
+        reason=reason,
+    )
     return plan

@@ -47,6 +47,7 @@ EVENTS = {
         ],
     },
     EventCode.PLAN_APPROVED: {"plan": 9},
+    EventCode.PLAN_REJECTED: {"plan": 9},
     EventCode.ARRANGEMENT_BROKEN: {},
     EventCode.HOLD_PLACED: {"kind": "dispute"},
     EventCode.HOLD_RELEASED: {"kind": "hardship"},

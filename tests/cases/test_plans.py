@@ -1,6 +1,6 @@
 """Repayment plans within the policy profile's limits run at once; beyond them they wait
-for a supervisor other than who agreed them to approve them (cases/services/arrangements.py,
-cases/plan_text.py). The case in these tests owes
+for a supervisor other than who agreed them, who approves or rejects them
+(cases/services/arrangements.py, cases/plan_text.py). The case in these tests owes
 CN¥5,000.00 under CN: at most 6 instalments, none below 5% (CN¥250.00), the first due
 within 30 days."""
 
@@ -294,7 +294,7 @@ def test_the_whole_balance_in_six_monthly_parts_runs_at_once(case, collector):
     assert plan.status == RepaymentPlan.Status.ACTIVE and plan.total_amount == Decimal("5000.00")
 
 
-# --- approval -----------------------------------------------------------------------------------
+# --- approval and rejection -----------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -309,19 +309,56 @@ def test_another_supervisor_approves_and_the_plan_runs(case, proposed, superviso
     assert plan_event(case).code == EventCode.PLAN_APPROVED
 
 
-def test_who_agreed_a_plan_does_not_approve_it(case, supervisor, other_supervisor):
+def test_another_supervisor_rejects_with_a_reason_and_the_case_stays_where_it_was(case, proposed, supervisor):
+    plan = services.reject_repayment_plan(proposed, by=supervisor, reason="  Eight months is too long for 5,000.  ")
+    plan.refresh_from_db()
+    assert (plan.status, plan.rejected_by, plan.rejection_reason) == (
+        RepaymentPlan.Status.REJECTED,
+        supervisor,
+        "Eight months is too long for 5,000.",
+    )
+    assert plan.rejected_at is not None and plan.approved_by is None
+    assert reload(case).state == CaseState.PHONE
+    assert not RepaymentPlan.objects.running().filter(case=case).exists()
+    event = plan_event(case)
+    assert (event.code, event.actor, event.reason) == (EventCode.PLAN_REJECTED, supervisor, plan.rejection_reason)
+    assert event.from_state == event.to_state == ""  # no transition
+    with translation.override("en"):
+        assert describe(event) == f"Repayment plan {plan.pk} rejected. Eight months is too long for 5,000."
+        assert plan.get_status_display() == "Rejected"
+    assert plan.history.first().history_change_reason == "plan rejected"
+    # Decided once: neither approved nor rejected again.
+    with pytest.raises(PlanError, match="not awaiting approval"):
+        services.approve_repayment_plan(plan, by=supervisor)
+    with pytest.raises(PlanError, match="not awaiting approval"):
+        services.reject_repayment_plan(plan, by=supervisor, reason="again")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_rejection_needs_a_reason(proposed, supervisor, reason):
+    with pytest.raises(PlanError, match="Say why"):
+        services.reject_repayment_plan(proposed, by=supervisor, reason=reason)
+    assert RepaymentPlan.objects.get(pk=proposed.pk).status == RepaymentPlan.Status.PROPOSED
+    assert not CaseEvent.objects.filter(code=EventCode.PLAN_REJECTED).exists()
+
+
+def test_who_agreed_a_plan_neither_approves_nor_rejects_it(case, supervisor, other_supervisor):
     plan = services.agree_repayment_plan(case, monthly("500", 8), by=supervisor)
     with pytest.raises(NotPermitted, match="approved by someone other"):
         services.approve_repayment_plan(plan, by=supervisor)
+    with pytest.raises(NotPermitted, match="rejected by someone other"):
+        services.reject_repayment_plan(plan, by=supervisor, reason="second thoughts")
     assert RepaymentPlan.objects.get(pk=plan.pk).status == RepaymentPlan.Status.PROPOSED
-    services.approve_repayment_plan(plan, by=other_supervisor)
-    assert RepaymentPlan.objects.get(pk=plan.pk).status == RepaymentPlan.Status.ACTIVE
+    services.reject_repayment_plan(plan, by=other_supervisor, reason="too long")
+    assert RepaymentPlan.objects.get(pk=plan.pk).status == RepaymentPlan.Status.REJECTED
 
 
-def test_a_collector_does_not_approve(case, collector, supervisor):
+def test_a_collector_neither_approves_nor_rejects(case, collector, supervisor):
     """Even a plan someone else agreed on the collector's own case."""
     plan = services.agree_repayment_plan(case, monthly("500", 8), by=supervisor)
     with pytest.raises(NotPermitted, match="may not approve"):
         services.approve_repayment_plan(plan, by=collector)
+    with pytest.raises(NotPermitted, match="may not reject"):
+        services.reject_repayment_plan(plan, by=collector, reason="too long")
     assert RepaymentPlan.objects.get(pk=plan.pk).status == RepaymentPlan.Status.PROPOSED
     assert reload(case).state == CaseState.PHONE
