@@ -32,6 +32,7 @@ from core.when import local_datetime
 from policy.codes import Channel
 
 from .guard_text import moment, money, rule_lines, then
+from .plan_text import reason_sentences
 
 
 class EventCode(StrEnum):
@@ -46,6 +47,7 @@ class EventCode(StrEnum):
     PLAN_AGREED = "plan_agreed"
     PLAN_PROPOSED = "plan_proposed"
     PLAN_APPROVED = "plan_approved"
+    PLAN_REJECTED = "plan_rejected"
     ARRANGEMENT_BROKEN = "arrangement_broken"
     # holds
     HOLD_PLACED = "hold_placed"
@@ -106,6 +108,7 @@ SENTENCES = {
         "count",
     ),
     EventCode.PLAN_APPROVED: gettext_lazy("Repayment plan %(plan)s approved."),
+    EventCode.PLAN_REJECTED: gettext_lazy("Repayment plan %(plan)s rejected."),
     EventCode.ARRANGEMENT_BROKEN: gettext_lazy("A promise or plan was broken."),
     EventCode.HOLD_PLACED: gettext_lazy("Hold placed: %(kind)s."),
     EventCode.HOLD_RELEASED: gettext_lazy("Hold released: %(kind)s."),
@@ -258,6 +261,10 @@ def sentence(code: str, params: dict | None = None) -> str:
             text = then(text, AGREED_ON_VISIT % {"visit": params["visit"]})
         if params.get("debt_advice") and code == EventCode.FORBEARANCE_ASSESSED:
             text = then(text, str(DEBT_ADVICE_OFFERED))
+        # A plan beyond policy says why it waits for a supervisor (cases/plan_text.py).
+        if code == EventCode.PLAN_PROPOSED:
+            for why in reason_sentences(params.get("beyond_policy")):
+                text = then(text, why)
     except (KeyError, TypeError, ValueError):
         return ""
     return text

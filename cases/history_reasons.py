@@ -30,6 +30,7 @@ phrases(
         "promise recorded": gettext_lazy("promise to pay recorded"),
         "plan agreed": gettext_lazy("repayment plan agreed"),
         "plan approved": gettext_lazy("repayment plan approved"),
+        "plan rejected": gettext_lazy("repayment plan rejected"),
         "hold released": gettext_lazy("hold released"),
         "crisis treatment ended": gettext_lazy("end of the crisis treatment recorded"),
         "missed: not paid by its date": gettext_lazy("missed: not paid by its date"),

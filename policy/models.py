@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +112,31 @@ class PolicyProfile(models.Model):
     promise_max_days = _days(30, _("Furthest a promise to pay may be dated."), _("longest promise (days)"))
     plan_max_installments = _days(
         6, _("Longest repayment plan a collector may agree without a supervisor."), _("longest plan without approval")
+    )
+    # A percent of the balance, not an amount: one profile covers accounts in several
+    # currencies. Empty on the versions written before plans were judged by it.
+    plan_min_installment_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Smallest instalment a collector may agree without a supervisor, as a percent of the "
+            "outstanding balance when the plan is agreed (empty: no minimum)."
+        ),
+        verbose_name=_("smallest instalment (percent of the balance)"),
+    )
+    plan_first_due_max_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=30,
+        help_text=_(
+            "The first instalment of a plan agreed without a supervisor falls due within this many days "
+            "(empty: no limit)."
+        ),
+        verbose_name=_("first instalment due within (days)"),
     )
     # Holds
     breathing_space_days = _days(

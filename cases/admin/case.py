@@ -30,6 +30,7 @@ from .. import event_text, limitation_text, selectors, services
 from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
+from .arrangements import why_beyond_policy
 from .forbearance import ForbearanceInline
 
 
@@ -53,11 +54,24 @@ class PromiseInline(ReadOnlyInline):
 
 class RepaymentPlanInline(ReadOnlyInline):
     model = RepaymentPlan
-    fields = ["status", "total_amount", "currency", "beyond_policy", "created_by", "approved_by"]
+    fields = [
+        "status",
+        "total_amount",
+        "currency",
+        "beyond_policy",
+        "beyond_policy_reasons_text",
+        "created_by",
+        "approved_by",
+        "rejected_by",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by", "approved_by")
+        return super().get_queryset(request).select_related("created_by", "approved_by", "rejected_by")
+
+    @admin.display(description=_("why beyond policy"))
+    def beyond_policy_reasons_text(self, plan):
+        return why_beyond_policy(plan)
 
 
 def works_from_the_desk(user) -> bool:

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from core.money import format_money
 from core.when import local_date
 
+from ..plan_text import reason_sentences
 from .accounts import MONEY, Currency
 
 
@@ -86,6 +87,8 @@ class RepaymentPlan(models.Model):
         COMPLETED = "completed", _("Completed")
         BROKEN = "broken", _("Broken")
         CANCELLED = "cancelled", _("Cancelled")
+        # A supervisor turned a plan beyond policy down; the case stayed where it was.
+        REJECTED = "rejected", _("Rejected")
 
     case = models.ForeignKey(
         "cases.CollectionCase", on_delete=models.PROTECT, related_name="repayment_plans", verbose_name=_("case")
@@ -100,6 +103,9 @@ class RepaymentPlan(models.Model):
     beyond_policy = models.BooleanField(
         default=False, help_text=_("Needs a supervisor's approval before it runs."), verbose_name=_("beyond policy")
     )
+    # Why, as codes and their parameters ({"code", "params"}, cases/plan_text.py): worded
+    # when read, in the reader's language.
+    beyond_policy_reasons = models.JSONField(default=list, blank=True, verbose_name=_("beyond-policy reasons"))
     note = models.TextField(blank=True, verbose_name=_("note"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
@@ -114,6 +120,16 @@ class RepaymentPlan(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rejected at"))
+    rejection_reason = models.TextField(blank=True, verbose_name=_("why it was rejected"))
 
     history = HistoricalRecords()
 
@@ -130,6 +146,12 @@ class RepaymentPlan(models.Model):
             "total": format_money(self.total_amount, self.currency),
             "status": self.get_status_display(),
         }
+
+    def beyond_policy_sentences(self) -> list[str]:
+        """Why the plan needs a supervisor's approval, one sentence per reason, in the
+        reader's language (empty for a plan within policy, or one agreed before the reasons
+        were kept)."""
+        return reason_sentences(self.beyond_policy_reasons)
 
 
 class Installment(models.Model):

@@ -11,7 +11,8 @@ One module per concept (as ``cases.models``), every name below importable from
 - ``case``: transitions, opening and assigning a case, the written notice;
 - ``payments``: recording a payment, and what it settles;
 - ``holds``: placing and releasing holds;
-- ``arrangements``: promises to pay and repayment plans;
+- ``arrangements``: promises to pay and repayment plans (their terms judged against the
+  policy profile, an even schedule, approval and rejection beyond policy);
 - ``forbearance``: forbearance assessments, acknowledgements of the debt, default charges.
 """
 
@@ -32,7 +33,15 @@ from ..exceptions import (
     TransitionRefused,
 )
 from .access import _actor, _require, _require_case_access, _stamp
-from .arrangements import agree_repayment_plan, approve_repayment_plan, record_promise
+from .arrangements import (
+    PlanTerms,
+    agree_repayment_plan,
+    approve_repayment_plan,
+    plan_terms,
+    record_promise,
+    reject_repayment_plan,
+    schedule_installments,
+)
 from .case import (
     COLLECTOR_GROUP,
     _transition_for,
@@ -70,9 +79,13 @@ __all__ = [
     "_require",
     "_require_case_access",
     "_stamp",
+    "PlanTerms",
     "agree_repayment_plan",
     "approve_repayment_plan",
+    "plan_terms",
     "record_promise",
+    "reject_repayment_plan",
+    "schedule_installments",
     "COLLECTOR_GROUP",
     "_transition_for",
     "apply_transition",

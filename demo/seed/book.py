@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Borrower, CaseEvent, CaseState, CollectionCase, Hold, LoanAccount
+from cases.plan_text import PlanInterval
 from contacts.models import ChannelOptOut
 from policy.codes import Channel
 from policy.selectors import current_profiles_by_code
@@ -124,11 +125,15 @@ class DemoBook:
                     note="Borrower will pay after payday.",
                 )
             else:
-                part = (case.account.outstanding_total / 4).quantize(Decimal("0.01"))
-                today = timezone.localdate()
+                # The balance in four equal monthly parts: their sum is the balance to the cent.
                 services.agree_repayment_plan(
                     case,
-                    [(today + timedelta(days=30 * i), part) for i in range(1, 5)],
+                    services.schedule_installments(
+                        case.account.outstanding_total,
+                        4,
+                        timezone.localdate() + timedelta(days=30),
+                        PlanInterval.MONTHLY,
+                    ),
                     by=collector,
                     note="Four monthly instalments.",
                 )

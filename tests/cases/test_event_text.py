@@ -33,8 +33,21 @@ EVENTS = {
     EventCode.PAYMENT: {"amount": "400.00", "currency": "CNY", "reference": "PAY-7", "outstanding": "1234.50"},
     EventCode.PROMISE_RECORDED: {"amount": "1000", "currency": "CNY", "due_date": "2026-12-01", "visit": 3},
     EventCode.PLAN_AGREED: {"count": 4, "total": "2000.00", "currency": "CNY"},
-    EventCode.PLAN_PROPOSED: {"count": 12, "total": "6000.00", "currency": "CNY"},
+    EventCode.PLAN_PROPOSED: {
+        "count": 12,
+        "total": "6000.00",
+        "currency": "CNY",
+        "beyond_policy": [
+            {"code": "too_many_installments", "params": {"count": 12, "limit": 6}},
+            {
+                "code": "installment_below_minimum",
+                "params": {"sequence": 12, "amount": "100.00", "minimum": "300.00", "currency": "CNY"},
+            },
+            {"code": "first_due_too_late", "params": {"first_due": "2026-12-31", "limit_days": 30}},
+        ],
+    },
     EventCode.PLAN_APPROVED: {"plan": 9},
+    EventCode.PLAN_REJECTED: {"plan": 9},
     EventCode.ARRANGEMENT_BROKEN: {},
     EventCode.HOLD_PLACED: {"kind": "dispute"},
     EventCode.HOLD_RELEASED: {"kind": "hardship"},

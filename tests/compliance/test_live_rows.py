@@ -114,8 +114,9 @@ def test_a_missed_instalment_is_recorded_with_its_history(phone_case, collector)
     breaks still agrees with what was sealed."""
     today = timezone.localdate()
     plan = case_services.agree_repayment_plan(
-        phone_case, [(today, Decimal("50")), (today + timedelta(days=30), Decimal("50"))], by=collector
+        phone_case, [(today, Decimal("500")), (today + timedelta(days=30), Decimal("500"))], by=collector
     )
+    assert plan.status == RepaymentPlan.Status.ACTIVE  # within policy: each instalment 10% of the 5,000 owed
     counts = jobs.check_promises(timezone.now() + timedelta(days=1))
     assert counts["instalments_missed"] == 1
     assert RepaymentPlan.objects.get(pk=plan.pk).status == RepaymentPlan.Status.BROKEN
