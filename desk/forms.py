@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import ContactPoint, Hold
+from cases.plan_text import PlanInterval
 from policy.codes import BORROWER_REACHED, Channel, Outcome
 
 # Outcomes in the order a collector meets them, each with its access key (Alt+key). The
@@ -134,11 +135,10 @@ class PromiseForm(forms.Form):
 class PlanForm(forms.Form):
     """A schedule builder: the balance (or a part of it) in equal instalments."""
 
-    EVERY = [("week", _("Every week")), ("fortnight", _("Every two weeks")), ("month", _("Every month"))]
     total = forms.DecimalField(label=_("Total to repay"), max_digits=14, decimal_places=2, min_value=0)
     count = forms.IntegerField(label=_("Instalments"), min_value=1, max_value=120)
     first_due = forms.DateField(label=_("First instalment due"), widget=forms.DateInput(attrs={"type": "date"}))
-    every = forms.ChoiceField(label=_("Then"), choices=EVERY)
+    every = forms.ChoiceField(label=_("Then"), choices=PlanInterval.choices, initial=PlanInterval.MONTHLY)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

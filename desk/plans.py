@@ -18,8 +18,8 @@ def limits(case) -> dict:
     profile = case.policy_profile
     return {
         "max_installments": profile.plan_max_installments,
-        "min_installment_percent": getattr(profile, "plan_min_installment_percent", None),
-        "first_due_max_days": getattr(profile, "plan_first_due_max_days", None),
+        "min_installment_percent": profile.plan_min_installment_percent,
+        "first_due_max_days": profile.plan_first_due_max_days,
     }
 
 
@@ -30,7 +30,7 @@ def schedule(data) -> list:
 def preview(case, data) -> dict:
     installments = schedule(data)
     terms = case_services.plan_terms(case, installments)
-    return {"installments": installments, "terms": terms}
+    return {"installments": installments, "terms": terms, "beyond": terms.sentences()}
 
 
 def agree(case, data, *, by) -> str:

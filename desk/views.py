@@ -226,8 +226,11 @@ def plan(request, case_id):
     if "preview" in request.POST:
         case = _case(request, case_id)
         if form.is_valid():
-            form.preview = plans.preview(case, form.cleaned_data)
-        return _desk(request, case, forms={"plan": form}, open_form="plan")
+            try:
+                form.preview = plans.preview(case, form.cleaned_data)
+            except ServiceError as refusal:
+                form.add_error(None, str(refusal))
+        return _desk(request, case, forms={"plan": form}, open_form="plan", status=400 if form.errors else 200)
 
     def call(case, data):
         return plans.agree(case, data, by=request.user)

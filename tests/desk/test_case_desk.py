@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.models import CaseState, CollectionCase, Hold, PromiseToPay
+from cases.models import CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
 from contacts.models import Callback, ContactAttempt
 from policy.codes import Channel, Outcome
 from tests.clients import client_for
@@ -205,3 +205,52 @@ def test_home_shows_counts_not_model_tables_to_collectors(db, collector, adminis
     assert "app-cases" not in page and 'id="nav-sidebar"' not in page
     admin_page = client_for(administrator).get(reverse("admin:index")).content.decode()
     assert "app-cases" in admin_page
+
+
+def plan_form(case, count, first_due_in_days=7, **fields):
+    data = {
+        "total": str(case.account.outstanding_total),
+        "count": count,
+        "first_due": timezone.localdate() + timedelta(days=first_due_in_days),
+        "every": "monthly",
+        "note": "",
+    }
+    data.update(fields)
+    return data
+
+
+def test_plan_preview_shows_the_schedule_and_what_is_beyond_policy(db, collector):
+    case = mine(collector)
+    limit = case.policy_profile.plan_max_installments
+    client = client_for(collector)
+    within = client.post(reverse("desk:plan", args=[case.pk]), {**plan_form(case, limit), "preview": "1"})
+    beyond = client.post(reverse("desk:plan", args=[case.pk]), {**plan_form(case, limit + 2), "preview": "1"})
+    preview = within.context["forms"]["plan"].preview
+    assert (
+        len(preview["installments"]) == limit
+        and sum(a for _, a in preview["installments"]) == case.account.outstanding_total
+    )
+    assert preview["beyond"] == [] and "Within policy" in within.content.decode()
+    assert beyond.context["forms"]["plan"].preview["beyond"] and "Beyond policy" in beyond.content.decode()
+    assert not RepaymentPlan.objects.exists()
+
+
+def test_a_plan_within_policy_runs_and_one_beyond_waits_for_a_supervisor(db, collector):
+    within_case, beyond_case = mine(collector), mine(collector)
+    limit = within_case.policy_profile.plan_max_installments
+    client = client_for(collector)
+    client.post(reverse("desk:plan", args=[within_case.pk]), plan_form(within_case, limit))
+    response = client.post(reverse("desk:plan", args=[beyond_case.pk]), plan_form(beyond_case, limit + 1))
+    assert response.status_code == 302 and response["Location"] == reverse("desk:case", args=[beyond_case.pk])
+    assert RepaymentPlan.objects.get(case=within_case).status == RepaymentPlan.Status.ACTIVE
+    assert RepaymentPlan.objects.get(case=beyond_case).status == RepaymentPlan.Status.PROPOSED
+    page = client.get(response["Location"]).content.decode()
+    assert "Awaiting supervisor approval" in page
+
+
+def test_a_plan_over_the_balance_is_refused_in_place(db, collector):
+    case = mine(collector)
+    too_much = str(case.account.outstanding_total + 1)
+    response = client_for(collector).post(reverse("desk:plan", args=[case.pk]), plan_form(case, 2, total=too_much))
+    assert response.status_code == 400 and response.context["open"] == "plan"
+    assert not RepaymentPlan.objects.exists()
