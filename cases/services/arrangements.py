@@ -249,10 +249,19 @@ def agree_repayment_plan(
     supervisor's approval, and its event says why. ``visit``: the id of the field visit
     it was agreed on, if any."""
     _require(by, "cases.add_repaymentplan", "agree repayment plans")
-    case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
+    # The case row is locked: two people agreeing plans at once get one plan, not two.
+    case = CollectionCase.objects.select_for_update(of=("self",)).select_related("account__borrower").get(pk=case.pk)
     _require_case_access(by, case)
     if not case.is_open:
         raise PlanError(_("Case %(pk)s is closed.") % {"pk": case.pk})
+    standing = RepaymentPlan.objects.filter(
+        case=case, status__in=[RepaymentPlan.Status.ACTIVE, RepaymentPlan.Status.PROPOSED]
+    ).first()
+    if standing is not None:
+        raise PlanError(
+            _("Plan %(pk)s is already %(status)s on this case; one plan at a time.")
+            % {"pk": standing.pk, "status": standing.get_status_display().lower()}
+        )
     terms = plan_terms(case, installments)
     plan = RepaymentPlan(
         case=case,

@@ -83,9 +83,11 @@ EVENTS = {
     },
     EventCode.DEBT_ACKNOWLEDGED: {"on": "2026-11-20"},
     EventCode.DEFAULT_CHARGE_POSTED: {"amount": "25.00", "currency": "CNY", "fees": "25.00"},
+    EventCode.CALLBACK_SCHEDULED: {"due_at": "2026-11-24T10:00:00-05:00", "zone": "America/New_York"},
 }
-# What may stay in Latin letters in a Chinese sentence: the data itself.
-DATA_WORDS = {"wang", "PAY", "CN"}
+# What may stay in Latin letters in a Chinese sentence: the data itself (a zone's
+# abbreviation too: the borrower's time is shown with its zone named).
+DATA_WORDS = {"wang", "PAY", "CN", "EST"}
 
 
 def english_words(text: str) -> set[str]:

@@ -254,3 +254,13 @@ def test_a_plan_over_the_balance_is_refused_in_place(db, collector):
     response = client_for(collector).post(reverse("desk:plan", args=[case.pk]), plan_form(case, 2, total=too_much))
     assert response.status_code == 400 and response.context["open"] == "plan"
     assert not RepaymentPlan.objects.exists()
+
+
+def test_a_second_plan_while_one_waits_is_refused(db, collector):
+    case = mine(collector)
+    client = client_for(collector)
+    limit = case.policy_profile.plan_max_installments
+    client.post(reverse("desk:plan", args=[case.pk]), plan_form(case, limit + 1))
+    again = client.post(reverse("desk:plan", args=[case.pk]), plan_form(case, 2))
+    assert again.status_code == 400 and "one plan at a time" in again.content.decode()
+    assert RepaymentPlan.objects.filter(case=case).count() == 1
