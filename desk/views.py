@@ -22,7 +22,7 @@ from cases.selectors import borrower_zone, visible_borrowers, visible_cases
 from contacts import services as contact_services
 from contacts.callbacks import CallbackError, CallbackRefused, next_callback_slots
 from contacts.models import ContactAttempt
-from core.exceptions import ServiceError
+from core.exceptions import NotPermitted, ServiceError
 from policy.selectors import current_profiles_by_code
 from visits import services as visit_services
 from visits.forms import RequestVisitForm
@@ -171,6 +171,9 @@ def log_contact(request, case_id):
             override_reason=data.get("override_reason", ""),
             callback_at=data["callback_at"],
         )
+    except NotPermitted:
+        # Not this person's to do (a role without the permission): refused, not a conflict.
+        raise PermissionDenied from None
     except contact_services.ContactBlocked as blocked:
         form.add_error(None, _("Not logged as made: the rules refuse this contact now, and the refusal was recorded."))
         form.add_error(None, blocked.decision.explain())
@@ -203,6 +206,8 @@ def _service_form(request, case, name, form, call):
     if form.is_valid():
         try:
             message = call(case, form.cleaned_data)
+        except NotPermitted:
+            raise PermissionDenied from None
         except ServiceError as refusal:
             form.add_error(getattr(refusal, "field", None), str(refusal))
         else:
