@@ -93,10 +93,13 @@ ADMIN = {
         "history": "login 200   404   403   404   200   200   200",
         "simple_history": "login 404   404   404   404   404   404   404",
     },
+    # Collectors and field agents work from the desk: the list and a case's page send them
+    # to the queue and to that case's desk
+    # (test_collectors_and_field_agents_are_sent_from_the_admin_case_pages_to_the_desk).
     "cases_collectioncase": {
-        "changelist": "login 200   200   200   200   200   200   200",
+        "changelist": "login 302   302   302   302   200   200   200",
         "add": "login 403   403   403   403   403   403   403",
-        "change": "login 200   404   200   404   200   200   200",
+        "change": "login 302   404   302   404   200   200   200",
         "delete": "login 403   404   403   404   403   403   403",
         "history": "login 200   404   200   404   200   200   200",
         "simple_history": "login 404   404   404   404   404   404   404",

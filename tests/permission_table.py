@@ -4,6 +4,10 @@ how it is requested, and what each actor of ACTORS gets back (the outcomes that
 module's docstring lists). The admin's part is declared per registered model and page.
 """
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from tests.permission_admin_table import ADMIN, ADMIN_OBJECTS
 from tests.permission_world import ACTORS
 
@@ -52,9 +56,11 @@ TABLE += [
         obj="case",
         method="POST",
     ),
+    # Collectors and field agents are sent to the case's desk before the admin reads the
+    # post (nothing moves: test_collectors_and_field_agents_are_sent_from_the_admin_case_pages_to_the_desk).
     row(
         "admin:cases_collectioncase_change",
-        "login 200   404   403   404   200   403   403",
+        "login 302   404   302   404   200   403   403",
         obj="case",
         method="POST",
         data={"_fsm_transition_to": "start_reminders"},
@@ -70,18 +76,73 @@ TABLE += [
 ]
 
 # Staff pages outside the admin, and the two public ones. The two-factor pages: a
-# signed-in, verified person is sent on from the token page; anyone may (re-)enrol. Work pages say 404 to roles
-# that have no queue or may not log contacts; the visit and compliance pages say 403.
+# signed-in, verified person is sent on from the token page; anyone may (re-)enrol. The
+# queue says 403 to roles that work none, a case's desk 404 to who may not see the case;
+# the visit and compliance pages say 403.
 #                                                          anon   C     Cx    F     Fx    S     R     A
 TABLE += [
-    row("contacts:work_queue", "login 200   200   404   404   200   404   404"),
-    row("contacts:log_contact", "login 200   404   200   404   200   404   404", obj="case"),
+    # The collector's desk: the queue is for who works one (collectors, supervisors
+    # covering); the case desk for whoever sees the case; its forms post back to it.
+    row("desk:queue", "login 200   200   403   403   200   403   403"),
+    row("desk:case", "login 200   404   200   404   200   200   200", obj="case"),
+    row("desk:log", "login 405   405   405   405   405   405   405", obj="case"),
+    # The world's case is on its first rung, where no call is allowed yet: who may log a
+    # call has it judged and refused (stored blocked, 409); who may not is refused (403).
     row(
-        "contacts:log_contact",
-        "login 200   404   200   404   200   404   404",
+        "desk:log",
+        "login 409   404   409   404   409   403   403",
         obj="case",
         method="POST",
-        data=lambda w: {"channel": "phone_call", "contact_point": w.phone.pk, "check": "1"},
+        data=lambda w: {"route": f"phone_call:{w.phone.pk}", "outcome": "no_answer", "note": ""},
+    ),
+    row(
+        "desk:promise",
+        "login 302   404   302   404   302   403   403",
+        obj="case",
+        method="POST",
+        data=lambda w: {"amount": "20.00", "due_date": timezone.localdate() + timedelta(days=3), "note": ""},
+    ),
+    # The world's case already has a plan waiting for approval: one plan at a time (400)
+    # for who may agree plans; 403 for who may not.
+    row(
+        "desk:plan",
+        "login 400   404   400   404   400   403   403",
+        obj="case",
+        method="POST",
+        data=lambda w: {
+            "total": "100.00",
+            "count": "2",
+            "first_due": timezone.localdate() + timedelta(days=7),
+            "every": "monthly",
+            "note": "",
+        },
+    ),
+    # Compliance reviewers may stop collection too (compliance/roles.py).
+    row(
+        "desk:hold",
+        "login 302   404   403   404   302   302   403",
+        obj="case",
+        method="POST",
+        data={"kind": "dispute", "note": "Says the loan was repaid."},
+    ),
+    row(
+        "desk:visit",
+        "login 400   404   403   404   400   403   403",
+        obj="case",
+        method="POST",
+        data=lambda w: {
+            "window_start": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 10:00"),
+            "window_end": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 12:00"),
+            "address": "上海市黄浦区人民路1号",
+            "reason": "Numbers changed.",
+        },
+    ),
+    row(
+        "desk:step",
+        "login 302   404   403   404   302   403   403",
+        obj="case",
+        method="POST",
+        data={"transition": "start_reminders", "reason": ""},
     ),
     row("contacts:delivery_receipt", "405   405   405   405   405   405   405   405"),
     row(

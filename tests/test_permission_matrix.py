@@ -45,10 +45,16 @@ def url_names(patterns=None, namespace=None, prefix=""):
             yield name, prefix + str(pattern.pattern)
 
 
+# The collector's old pages, kept as redirects for bookmarks: each leads to a desk page
+# (test_the_old_collector_paths_lead_to_the_desk).
+OLD_PATHS = ("work/queue/", "work/cases/<int:case_id>/contact/")
+
+
 def test_every_url_is_in_the_table():
     """A URL added anywhere (an app, a package, an admin's get_urls) must be added here.
-    Unnamed patterns may only be the root redirect and the admin's own redirects (object
-    id → change page, catch-all → login or 404), which lead to named pages only."""
+    Unnamed patterns may only be the root redirect, the old collector paths and the
+    admin's own redirects (object id → change page, catch-all → login or 404), which lead
+    to named pages only."""
     in_table = {entry["name"] for entry in TABLE}
     missing = sorted({name for name, _ in url_names() if name and name not in in_table})
     assert missing == [], "add these URLs to the permission matrix"
@@ -56,7 +62,7 @@ def test_every_url_is_in_the_table():
         route
         for name, route in url_names()
         if not name
-        and route not in ("", "admin/(?P<url>.*)$")
+        and route not in ("", "admin/(?P<url>.*)$", *OLD_PATHS)
         and not (route.startswith("admin/") and route.endswith("/<path:object_id>/"))
     ]
     assert unexplained == [], "name these URLs and add them to the permission matrix"
@@ -87,4 +93,33 @@ def test_roles_without_escalation_rights_cannot_move_the_case(db, actor):
     client.post(
         reverse("admin:cases_collectioncase_change", args=[w.case.pk]), {"_fsm_transition_to": "start_reminders"}
     )
+    assert type(w.case).objects.get(pk=w.case.pk).state == before
+
+
+def test_the_old_collector_paths_lead_to_the_desk(db):
+    """Bookmarks of the old queue and contact form land on the desk, which then asks for
+    the login and the permissions as its own table rows say."""
+    w = build_world()
+    client = client_for(w, "C")
+    queue = client.get("/work/queue/", {"q": "thomas"})
+    assert queue.status_code == 302 and queue["Location"] == reverse("desk:queue") + "?q=thomas"
+    contact = client.get(f"/work/cases/{w.case.pk}/contact/")
+    assert contact.status_code == 302 and contact["Location"] == reverse("desk:case", args=[w.case.pk])
+
+
+@pytest.mark.parametrize("actor", ["C", "F"])
+def test_collectors_and_field_agents_are_sent_from_the_admin_case_pages_to_the_desk(db, actor):
+    """Where the table says 302 for them on the case list and page: to the queue (the
+    search carried over) and to that case's desk; a post changes nothing on the way."""
+    w = build_world()
+    client = client_for(w, actor)
+    listing = client.get(reverse("admin:cases_collectioncase_changelist"), {"q": w.account.loan_number})
+    assert listing["Location"] == f"{reverse('desk:queue')}?q={w.account.loan_number}"
+    page = client.get(reverse("admin:cases_collectioncase_change", args=[w.case.pk]))
+    assert page["Location"] == reverse("desk:case", args=[w.case.pk])
+    before = type(w.case).objects.get(pk=w.case.pk).state
+    posted = client.post(
+        reverse("admin:cases_collectioncase_change", args=[w.case.pk]), {"_fsm_transition_to": "start_reminders"}
+    )
+    assert posted["Location"] == reverse("desk:case", args=[w.case.pk])
     assert type(w.case).objects.get(pk=w.case.pk).state == before
