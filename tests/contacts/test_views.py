@@ -1,12 +1,19 @@
-"""The collector's pages: log a contact (checked before saving), the timeline, the queue."""
+"""Logging contacts on the case desk, as far as tests/desk does not already cover it: the
+desk judges before anything is made, a call is recorded as made by its collector, the
+form refuses what is not the borrower's or says nothing, who may not log is turned away,
+the timeline in the borrower's time, and a queue that holds only the collector's cases.
+(Save & next, refusals stored as blocked, the promise that follows, another collector's
+case and the query bounds: tests/desk.)"""
 
 from datetime import timedelta
 from unittest import mock
 
 from django.urls import reverse
+import pytest
 
 from cases.models import CollectionCase
 from contacts.models import ContactAttempt
+from desk import queue
 from policy.codes import Channel, Outcome
 from tests.clients import client_for
 from tests.clock import SHANGHAI, local
@@ -24,91 +31,81 @@ def at_borrower_time(hour, minute=0):
     return mock.patch("django.utils.timezone.now", return_value=local(SHANGHAI, hour=hour, minute=minute))
 
 
-def form(case, **fields):
-    data = {"channel": Channel.PHONE_CALL, "contact_point": case.points[0].pk, "outcome": Outcome.NO_ANSWER, "note": ""}
+def call(case, **fields):
+    data = {"route": f"{Channel.PHONE_CALL}:{case.points[0].pk}", "outcome": Outcome.NO_ANSWER, "note": ""}
     data.update(fields)
     return data
 
 
-def test_check_shows_the_decision_and_saves_nothing(db, collector):
+def phone_call_line(response):
+    (line,) = [line for line in response.context["banner"] if line.channel == Channel.PHONE_CALL]
+    return line
+
+
+def test_the_desk_judges_the_call_before_it_is_made_and_records_nothing(db, collector):
     case = mine(collector)
-    url = reverse("contacts:log_contact", args=[case.pk])
+    client = client_for(collector)
     with at_borrower_time(22, 30):
-        page = client_for(collector).post(url, form(case, check="1")).content.decode()
-    assert "Refused" in page and "22:30 for the borrower" in page and "contact only 08:00–22:00" in page
+        late = client.get(reverse("desk:case", args=[case.pk]))
+    page = late.content.decode()
+    assert not phone_call_line(late).decision.allowed
+    assert "Not now" in page and "It is 22:30 for the borrower" in page and "contact only 08:00–22:00" in page
     assert "Allowed again from" in page
+    # No outcome asked: inside the hours the same call is allowed, and the form is offered.
+    with at_borrower_time(10):
+        day = client.get(reverse("desk:case", args=[case.pk]))
+    assert phone_call_line(day).decision.allowed and "✓ Allowed" in day.content.decode()
+    assert 'class="log-form"' in day.content.decode()
     assert not ContactAttempt.objects.exists()
 
 
-def test_check_needs_no_outcome(db, collector):
-    case = mine(collector)
-    with at_borrower_time(10):
-        page = (
-            client_for(collector)
-            .post(reverse("contacts:log_contact", args=[case.pk]), form(case, check="1", outcome=""))
-            .content.decode()
-        )
-    assert "Allowed now" in page and not ContactAttempt.objects.exists()
-
-
-def test_save_records_an_allowed_call_and_returns_to_the_case(db, collector):
+def test_save_and_stay_records_the_collectors_call_and_returns_to_the_case(db, collector):
     case = mine(collector)
     with at_borrower_time(10):
         response = client_for(collector).post(
-            reverse("contacts:log_contact", args=[case.pk]),
-            form(case, save="1", outcome=Outcome.RIGHT_PARTY, note="Pays Friday"),
+            reverse("desk:log", args=[case.pk]), call(case, outcome=Outcome.RIGHT_PARTY, note="Pays Friday", stay="1")
         )
-    assert response.status_code == 302 and response["Location"].endswith(f"/collectioncase/{case.pk}/change/")
+    assert response.status_code == 302 and response["Location"] == reverse("desk:case", args=[case.pk])
     attempt = ContactAttempt.objects.get()
     assert attempt.allowed and attempt.agent == collector and attempt.note == "Pays Friday"
-
-
-def test_a_refused_save_is_stored_as_blocked_and_explained(db, collector):
-    case = mine(collector)
-    with at_borrower_time(7, 15):
-        page = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]), form(case, save="1"))
-    assert page.status_code == 200 and "refusal was recorded" in page.content.decode()
-    attempt = ContactAttempt.objects.get()
-    assert not attempt.allowed and attempt.reasons == ["outside_hours"]
-
-
-def test_promise_outcome_opens_the_promise_form(db, collector):
-    case = mine(collector)
-    with at_borrower_time(10):
-        response = client_for(collector).post(
-            reverse("contacts:log_contact", args=[case.pk]), form(case, save="1", outcome=Outcome.PROMISE_TO_PAY)
-        )
-    assert response["Location"] == f"{reverse('admin:cases_promisetopay_add')}?case={case.pk}"
+    assert attempt.channel == Channel.PHONE_CALL and attempt.contact_point == case.points[0]
 
 
 def test_save_without_outcome_is_a_field_error(db, collector):
     case = mine(collector)
-    page = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]), form(case, save="1", outcome=""))
-    assert "Say what happened" in page.content.decode() and not ContactAttempt.objects.exists()
+    with at_borrower_time(10):
+        response = client_for(collector).post(reverse("desk:log", args=[case.pk]), call(case, outcome=""))
+    assert response.status_code == 400 and "outcome" in response.context["forms"]["log"].errors
+    assert response.context["open"] == "log" and not ContactAttempt.objects.exists()
 
 
 def test_point_of_another_borrower_is_refused_by_the_form(db, collector):
     case = mine(collector)
     other = phone_case(phones=("+8613800000077",))
-    page = client_for(collector).post(
-        reverse("contacts:log_contact", args=[case.pk]), form(case, save="1", contact_point=other.points[0].pk)
-    )
-    assert page.status_code == 200 and "contact_point" in page.context["form"].errors
+    with at_borrower_time(10):
+        response = client_for(collector).post(
+            reverse("desk:log", args=[case.pk]), call(case, route=f"{Channel.PHONE_CALL}:{other.points[0].pk}")
+        )
+    assert response.status_code == 400 and "route" in response.context["forms"]["log"].errors
     assert not ContactAttempt.objects.exists()
-
-
-def test_collectors_cannot_log_on_other_collectors_cases(db, collector, other_collector):
-    case = mine(other_collector)
-    response = client_for(collector).post(reverse("contacts:log_contact", args=[case.pk]), form(case, save="1"))
-    assert response.status_code == 404 and not ContactAttempt.objects.exists()
 
 
 def test_reviewers_cannot_log_contacts(db, reviewer, collector):
     case = mine(collector)
-    assert client_for(reviewer).get(reverse("contacts:log_contact", args=[case.pk])).status_code == 404
+    client = client_for(reviewer)
+    with at_borrower_time(10):
+        desk = client.get(reverse("desk:case", args=[case.pk]))
+        posted = client.post(reverse("desk:log", args=[case.pk]), call(case))
+    # They read the case (and the banner), but get no form, and a post is refused.
+    assert desk.status_code == 200 and phone_call_line(desk).decision.allowed
+    assert 'class="log-form"' not in desk.content.decode()
+    assert posted.status_code == 403 and not ContactAttempt.objects.exists()
 
 
-def test_case_page_timeline_marks_blocked_attempts_with_borrower_local_time(db, collector, supervisor):
+@pytest.mark.parametrize(
+    "reader, page", [("supervisor", "admin:cases_collectioncase_change"), ("collector", "desk:case")]
+)
+def test_case_timeline_marks_blocked_attempts_with_borrower_local_time(db, request, collector, reader, page):
     case = mine(collector, profile="US-REGF", zone="America/New_York", phones=("+12125550123",))
     past(case, local(SHANGHAI, hour=9), allowed=False)
     hours = {"local_time": "2026-11-01T21:30-05:00", "zone": "America/New_York", "start": "08:00", "end": "21:00"}
@@ -117,41 +114,31 @@ def test_case_page_timeline_marks_blocked_attempts_with_borrower_local_time(db, 
         refusal_params=[{"reason": "outside_hours", "params": hours}],
         explanations=["(the words shown at the time)"],
     )
-    page = client_for(supervisor).get(reverse("admin:cases_collectioncase_change", args=[case.pk])).content.decode()
+    response = client_for(request.getfixturevalue(reader)).get(reverse(page, args=[case.pk]))
+    assert response.status_code == 200
+    timeline = response.content.decode().split('class="contact-timeline"')[1].split("</table>")[0]
     # Worded from its parameters for this reader, the reason by its label, never its code.
-    assert "BLOCKED" in page and "It is 21:30 for the borrower (America/New_York); contact only 08:00–21:00." in page
-    assert "Outside the borrower&#x27;s contact hours" in page and "outside_hours" not in page
+    assert "BLOCKED" in timeline
+    assert "It is 21:30 for the borrower (America/New_York); contact only 08:00–21:00." in timeline
+    assert "Outside the borrower&#x27;s contact hours" in timeline and "outside_hours" not in timeline
     # 09:00 in Shanghai is 20:00 (EST) the evening before in New York.
     evening_before = (local(SHANGHAI, hour=9) - timedelta(days=1)).date()
-    assert f"{evening_before.day} {evening_before:%b %Y} 20:00 EST" in page
+    assert f"{evening_before.day} {evening_before:%b %Y} 20:00 EST" in timeline
 
 
-def test_work_queue_orders_by_priority_and_lists_the_rest_with_times(db, collector):
-    low = mine(collector, dpd=20)
+def test_the_queue_holds_only_the_collectors_own_cases_and_says_why_not_now(db, collector, other_collector):
     high = mine(collector, dpd=60)
     capped = mine(collector, dpd=90)
     for hour in (8, 9):
         past(capped, local(SHANGHAI, hour=hour), outcome=Outcome.RIGHT_PARTY)
     past(capped, local(SHANGHAI, hour=9, minute=30), outcome=Outcome.RIGHT_PARTY)
-    not_mine = phone_case(dpd=100)
-    with at_borrower_time(10):
-        page = client_for(collector).get(reverse("contacts:work_queue")).content.decode()
-    now_section, later_section = page.split("<h2>Later")
-    assert now_section.index(high.account.loan_number) < now_section.index(low.account.loan_number)
-    assert capped.account.loan_number in later_section and "3 connected calls" in later_section
-    assert not_mine.account.loan_number not in page
-
-
-def test_work_queue_query_count_does_not_grow_with_the_queue(db, collector, django_assert_max_num_queries):
+    theirs = mine(other_collector, dpd=100)
+    nobodys = phone_case(dpd=100)
     client = client_for(collector)
-    mine(collector)
     with at_borrower_time(10):
-        client.get(reverse("contacts:work_queue"))
-        with django_assert_max_num_queries(20) as few:
-            client.get(reverse("contacts:work_queue"))
-        for _ in range(15):
-            case = mine(collector)
-            past(case, local(SHANGHAI, hour=9))
-        with django_assert_max_num_queries(len(few.captured_queries)):
-            page = client.get(reverse("contacts:work_queue")).content.decode()
-    assert page.count("Log contact") == 16
+        pages = {key: client.get(reverse("desk:queue"), {"section": key}).content.decode() for key in queue.SECTIONS}
+    assert high.account.loan_number in pages["phone_now"] and "May be phoned now." in pages["phone_now"]
+    later = pages["later"].split('class="queue-rows"')[1]
+    assert capped.account.loan_number in later and "3 connected calls" in later and "Allowed from" in later
+    for page in pages.values():
+        assert theirs.account.loan_number not in page and nobodys.account.loan_number not in page
