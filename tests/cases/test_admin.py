@@ -11,12 +11,17 @@ import pytest
 
 from cases import services
 from cases.models import CaseEvent, CaseState, CollectionCase, Hold
+from desk import queue
 from tests.clients import client_for
 from tests.factories import climb_to, create_case, make_user
 
 
 def change_url(case):
     return reverse("admin:cases_collectioncase_change", args=[case.pk])
+
+
+def desk_url(case):
+    return reverse("desk:case", args=[case.pk])
 
 
 HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
@@ -35,10 +40,17 @@ def test_collector_cannot_open_another_collectors_case(db, collector, other_coll
     mine = create_case(collector=collector)
     theirs = create_case(collector=other_collector)
     client = client_for(collector)
-    assert client.get(change_url(mine)).status_code == 200
+    # A collector's own case page is its desk; someone else's is not found on either.
+    assert client.get(change_url(mine))["Location"] == desk_url(mine)
+    assert client.get(desk_url(mine)).status_code == 200
     assert client.get(change_url(theirs)).status_code == 404
+    assert client.get(desk_url(theirs)).status_code == 404
     assert client.get(reverse("admin:cases_collectioncase_history", args=[theirs.pk])).status_code == 404
-    listing = client.get(reverse("admin:cases_collectioncase_changelist")).content.decode()
+    # The collector's list of cases is the queue, in whichever section a case stands.
+    assert client.get(reverse("admin:cases_collectioncase_changelist"))["Location"] == reverse("desk:queue")
+    listing = "".join(
+        client.get(reverse("desk:queue"), {"section": section}).content.decode() for section in queue.SECTIONS
+    )
     assert mine.account.loan_number in listing and theirs.account.loan_number not in listing
 
 
@@ -83,9 +95,9 @@ def test_history_page_shows_who_and_why(db, supervisor):
     assert supervisor.username in page and "letter time" in page
 
 
-def test_button_applies_transition_through_the_service(db, collector):
+def test_button_applies_transition_through_the_service(db, supervisor, collector):
     case = create_case(dpd=10, collector=collector)
-    client = client_for(collector)
+    client = client_for(supervisor)
     page = client.get(change_url(case)).content.decode()
     assert 'value="start_reminders"' in page
     response = post_case_form(client, case, _fsm_transition_to="start_reminders")
@@ -93,14 +105,28 @@ def test_button_applies_transition_through_the_service(db, collector):
     case = CollectionCase.objects.get(pk=case.pk)
     assert case.state == CaseState.REMINDER
     event = case.events.get(kind=CaseEvent.Kind.TRANSITION)
+    assert event.actor == supervisor and event.rules[0]["rule"] == "reminder_dpd_reached"
+
+
+def test_the_collectors_step_on_the_desk_goes_through_the_service(db, collector):
+    case = create_case(dpd=10, collector=collector)
+    client = client_for(collector)
+    page = client.get(desk_url(case)).content.decode()
+    assert 'name="transition" value="start_reminders"' in page
+    response = client.post(reverse("desk:step", args=[case.pk]), {"transition": "start_reminders", "reason": ""})
+    assert response.status_code == 302 and response["Location"] == desk_url(case)
+    case = CollectionCase.objects.get(pk=case.pk)
+    assert case.state == CaseState.REMINDER
+    event = case.events.get(kind=CaseEvent.Kind.TRANSITION)
     assert event.actor == collector and event.rules[0]["rule"] == "reminder_dpd_reached"
 
 
-def test_failed_guard_hides_the_button_and_says_why(db, collector):
+@pytest.mark.parametrize("reader, page", [("collector", desk_url), ("supervisor", change_url)])
+def test_failed_guard_hides_the_button_and_says_why(db, request, collector, reader, page):
     case = climb_to(create_case(dpd=9, collector=collector), CaseState.PHONE, by=collector)
-    page = client_for(collector).get(change_url(case)).content.decode()
-    assert 'value="escalate_to_written_notice"' not in page
-    assert "Escalate to written notice" in page and "9 days past due" in page and "at least 30" in page
+    html = client_for(request.getfixturevalue(reader)).get(page(case)).content.decode()
+    assert 'value="escalate_to_written_notice"' not in html
+    assert "Escalate to written notice" in html and "9 days past due" in html and "at least 30" in html
 
 
 def test_reason_form_for_write_off(db, supervisor):
@@ -164,7 +190,11 @@ def test_national_id_and_phone_are_masked_for_roles_that_do_not_need_them(db, co
     phone = borrower.contact_points.get().value
     admin_page = client_for(administrator).get(change_url(case)).content.decode()
     assert phone not in admin_page and borrower.national_id not in admin_page
-    assert phone in client_for(collector).get(change_url(case)).content.decode()
+    admins_desk = client_for(administrator).get(desk_url(case)).content.decode()
+    assert phone not in admins_desk and borrower.national_id not in admins_desk
+    # The collector works the case on the desk: the phone in full, the national ID masked.
+    desk = client_for(collector).get(desk_url(case)).content.decode()
+    assert phone in desk and borrower.national_id not in desk and borrower.national_id_masked in desk
 
 
 def _case_in(state, supervisor, collector):
@@ -255,11 +285,15 @@ def test_collector_cannot_act_on_another_collectors_case_even_by_crafted_post(db
     assert CollectionCase.objects.get(pk=theirs.pk).state == CaseState.NEW
 
 
-def test_case_page_links_to_promise_and_hold_forms_for_that_case(db, collector, reviewer):
+def test_case_page_links_to_promise_and_hold_forms_for_that_case(db, collector, supervisor, reviewer):
     case = create_case(dpd=20, collector=collector)
-    page = client_for(collector).get(change_url(case)).content.decode()
+    page = client_for(supervisor).get(change_url(case)).content.decode()
     assert f"/admin/cases/promisetopay/add/?case={case.pk}" in page
     assert f"/admin/cases/hold/add/?case={case.pk}" in page
     form = client_for(collector).get(f"/admin/cases/hold/add/?case={case.pk}").content.decode()
     assert f'value="{case.pk}" selected' in form
     assert "/admin/cases/hold/add/" not in client_for(reviewer).get(change_url(case)).content.decode()
+    # The collector's desk has both forms in place, posting for that case.
+    desk = client_for(collector).get(desk_url(case)).content.decode()
+    assert f'action="{reverse("desk:promise", args=[case.pk])}"' in desk
+    assert f'action="{reverse("desk:hold", args=[case.pk])}"' in desk

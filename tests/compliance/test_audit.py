@@ -295,14 +295,18 @@ def test_the_report_states_the_backlog_and_a_row_deleted_before_sealing(db, supe
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_page_view_queues_its_access_row_and_seals_nothing(supervisor):
-    """Reading a case page writes its access-log row and queues it; the sealer links it
-    later. The request never touches the ledger's head row."""
-    case = create_case(dpd=10)
+@pytest.mark.parametrize(
+    "reader, page", [("supervisor", "admin:cases_collectioncase_change"), ("collector", "desk:case")]
+)
+def test_a_page_view_queues_its_access_row_and_seals_nothing(request, collector, reader, page):
+    """Reading a case page (the supervisor's admin page, the collector's desk) writes its
+    access-log row and queues it; the sealer links it later. The request never touches
+    the ledger's head row."""
+    case = create_case(dpd=10, collector=collector)
     audit.seal_pending()
-    client = client_for(supervisor)
+    client = client_for(request.getfixturevalue(reader))
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 200
+        assert client.get(reverse(page, args=[case.pk])).status_code == 200
     assert not [q for q in queries.captured_queries if "auditledgerhead" in q["sql"]]
     assert list(AuditQueue.objects.values_list("table_name", flat=True)) == [AccessLog._meta.db_table]
     report = audit.verify_chain()

@@ -62,8 +62,8 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
         agent.post(reverse("visits:act", args=[visit.pk]), {"action": "check_in"})
         assert FieldVisit.objects.get().state == VisitState.IN_PROGRESS
         assert agent.get(reverse("visits:report", args=[visit.pk])).status_code == 200
-        # The agent reaches the case through the visit while it is under way…
-        assert agent.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 200
+        # The agent reaches the case (its desk) through the visit while it is under way…
+        assert agent.get(reverse("desk:case", args=[case.pk])).status_code == 200
         agent.post(
             reverse("visits:act", args=[visit.pk]),
             {
@@ -81,7 +81,8 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
     visit = FieldVisit.objects.get()
     assert visit.state == VisitState.COMPLETED and visit.promise.amount == Decimal("1000")
     assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ARRANGEMENT
-    # …and no longer once it is over.
+    # …and no longer once it is over, on the desk or the admin's case page.
+    assert agent.get(reverse("desk:case", args=[case.pk])).status_code == 404
     assert agent.get(reverse("admin:cases_collectioncase_change", args=[case.pk])).status_code == 404
 
 

@@ -295,7 +295,7 @@ def test_a_field_agent_loses_the_case_once_their_visit_is_over(
 
     visit = approved_and_notified(collector, supervisor, agents, notice_templates)
     agent = agents[0].user
-    case_page = reverse("admin:cases_collectioncase_change", args=[visit.case_id])
+    case_page = reverse("desk:case", args=[visit.case_id])
     assert client_for(agent).get(case_page).status_code == 200  # announced: the agent prepares
     start, _ = window()
     with frozen(start + timedelta(minutes=5)):
