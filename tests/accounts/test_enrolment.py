@@ -70,7 +70,7 @@ def test_two_sessions_enrol_different_secrets_and_only_the_confirmed_one_ever_wo
     refused = intruder.post(reverse("accounts:verify"), {"token": code_for(intruders_secret)})
     assert refused.status_code == 200 and b"not right" in refused.content
     assert not TOTPDevice.objects.get(user=user).verify_token(code_for(intruders_secret))
-    assert intruder.get(reverse("contacts:work_queue")).status_code == 302
+    assert intruder.get(reverse("desk:queue")).status_code == 302
     # Nor does the enrolment page show the confirmed secret to anyone again.
     page = sign_in(Client(), user).get(reverse(ENROL))
     assert "secret" not in page.context and twofactor.secret_for_humans(device).encode() not in page.content
@@ -184,6 +184,6 @@ def test_someone_locked_out_by_a_strange_device_learns_why_on_the_token_page(db)
     assert enrol(intruder).status_code == 302
     person = password_only(user)
     for _ in range(2):
-        page = person.get(reverse("contacts:work_queue"), follow=True)
+        page = person.get(reverse("desk:queue"), follow=True)
         assert page.redirect_chain[-1][0].startswith(reverse("accounts:verify"))
         assert "An authenticator app was added to your account" in page.content.decode()

@@ -21,7 +21,7 @@ STAFF_PAGES = [
     "admin:cases_collectioncase_changelist",
     "admin:auth_user_changelist",
     "admin:password_change",
-    "contacts:work_queue",
+    "desk:queue",
     "visits:inbox",
     "visits:mine",
     "compliance:workspace",
@@ -118,7 +118,7 @@ def test_next_never_leaves_the_site(db):
 def test_optional_roles_get_in_without_a_device(db, role):
     client = password_only(make_user(role))
     assert client.get(reverse("admin:index")).status_code == 200
-    page = {"Collector": "contacts:work_queue", "Field agent": "visits:mine"}[role]
+    page = {"Collector": "desk:queue", "Field agent": "visits:mine"}[role]
     assert client.get(reverse(page)).status_code == 200
 
 
@@ -164,9 +164,9 @@ def test_optional_user_who_enrolled_must_then_use_it(db):
     response = client.post(reverse("accounts:enrol"), {"password": "pw-for-tests-1", "token": token})
     assert response.status_code == 302
     assert TOTPDevice.objects.get(user=user).confirmed
-    assert client.get(reverse("contacts:work_queue")).status_code == 200
+    assert client.get(reverse("desk:queue")).status_code == 200
     later = password_only(user)
-    assert later.get(reverse("contacts:work_queue"))["Location"].startswith(reverse("accounts:verify"))
+    assert later.get(reverse("desk:queue"))["Location"].startswith(reverse("accounts:verify"))
 
 
 def test_replacing_a_device_needs_the_current_one_first(db):
