@@ -76,8 +76,8 @@ def signed_in(user, language=None):
 @pytest.mark.parametrize(
     "language, index_text, queue_text",
     [
-        ("zh-hans", "依法合规处理逾期账户", "现在可以致电"),
-        ("en", "Work overdue accounts lawfully", "May be phoned now"),
+        ("zh-hans", "依法合规处理逾期账户", "现在可致电"),
+        ("en", "Work overdue accounts lawfully", "Phone now"),
     ],
 )
 def test_saved_preference_decides_the_language(db, language, index_text, queue_text):
@@ -86,16 +86,22 @@ def test_saved_preference_decides_the_language(db, language, index_text, queue_t
     index = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en" if language == "zh-hans" else "zh-hans")
     assert index.status_code == 200 and index_text in index.content.decode()
     assert 'id="language-switch"' in index.content.decode()
-    queue = client.get(reverse("contacts:work_queue"))
+    # The queue's first tab, sent without a browser language: the saved one decides.
+    queue = client.get(reverse("desk:queue"))
     assert queue.status_code == 200 and queue_text in queue.content.decode()
 
 
 def test_the_admin_sections_are_named_in_the_readers_language(db):
-    client = signed_in(make_user("Collector"), "zh-hans")
+    # The sections are listed to the roles that administer the tables (a supervisor)...
+    client = signed_in(make_user("Supervisor"), "zh-hans")
     page = client.get(reverse("admin:index")).content.decode()
     for section in ("案件", "联系", "联系规则", "外访"):
         assert f">{section}<" in page, section
     assert "Contacts and policy" not in page
+    # ...a collector's home shows their counts instead, in their language too.
+    home = signed_in(make_user("Collector"), "zh-hans").get(reverse("admin:index")).content.decode()
+    assert "到期回电" in home and "我的工作队列" in home
+    assert "Callbacks due" not in home and "My work queue" not in home
 
 
 def test_without_a_preference_the_browser_decides(db):
@@ -107,16 +113,13 @@ def test_without_a_preference_the_browser_decides(db):
 def test_switching_language_saves_the_preference(db):
     collector = make_user("Collector")
     client = signed_in(collector, "zh-hans")
-    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("contacts:work_queue")})
-    assert response.status_code == 302 and response.url == reverse("contacts:work_queue")
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("desk:queue")})
+    assert response.status_code == 302 and response.url == reverse("desk:queue")
     assert StaffProfile.objects.get(user=collector).language == "en"
-    assert "May be phoned now" in client.get(reverse("contacts:work_queue")).content.decode()
+    assert "Phone now" in client.get(reverse("desk:queue")).content.decode()
     # the choice follows the person to another browser
     elsewhere = signed_in(collector)
-    assert (
-        "May be phoned now"
-        in elsewhere.get(reverse("contacts:work_queue"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    )
+    assert "Phone now" in elsewhere.get(reverse("desk:queue"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
 
 def test_an_unknown_language_is_not_saved(db):
@@ -209,7 +212,7 @@ def test_the_two_factor_page_speaks_the_persons_language(db):
     client = Client()
     client.force_login(supervisor)  # the password step only: no verified device in the session
 
-    work = client.get(reverse("contacts:work_queue"), HTTP_ACCEPT_LANGUAGE="en")
+    work = client.get(reverse("desk:queue"), HTTP_ACCEPT_LANGUAGE="en")
     assert work.status_code == 302 and work["Location"].startswith(reverse("accounts:verify"))
     page = client.get(work["Location"], HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
@@ -220,7 +223,7 @@ def test_the_two_factor_page_speaks_the_persons_language(db):
 
     wrong = client.post(
         reverse("accounts:verify"),
-        {"token": "000000", "next": reverse("contacts:work_queue")},
+        {"token": "000000", "next": reverse("desk:queue")},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
