@@ -89,8 +89,10 @@ def test_a_missing_reason_is_asked_again_and_a_refusal_is_named(proposed, superv
     assert again.status_code == 200 and "This field is required." in _text(again)
     assert RepaymentPlan.objects.get(pk=proposed.pk).status == RepaymentPlan.Status.PROPOSED
     # Who agreed a plan cannot reject it: the service's refusal is shown by the plan's name.
+    # (On a case of its own: a case has one plan at a time.)
+    other_case = climb_to(create_case(dpd=20), CaseState.PHONE, by=supervisor)
     own = services.agree_repayment_plan(
-        proposed.case, [(timezone.localdate() + timedelta(days=60), Decimal("500"))], by=supervisor
+        other_case, [(timezone.localdate() + timedelta(days=60), Decimal("500"))], by=supervisor
     )
     refused = client.post(
         URL,
