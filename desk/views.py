@@ -98,11 +98,13 @@ def _desk(request, case, *, forms=None, open_form="", status=200):
             preselect=context["preselect"],
         ),
     )
-    forms.setdefault("promise", PromiseForm(initial={"note": note}))
-    forms.setdefault("plan", plans.PlanForm(initial={"note": note, "total": case.account.outstanding_total}))
+    forms.setdefault("promise", PromiseForm(prefix="promise", initial={"note": note}))
+    forms.setdefault(
+        "plan", plans.PlanForm(prefix="plan", initial={"note": note, "total": case.account.outstanding_total})
+    )
     hold_kind = FOLLOW_UP_HOLD_KIND.get(follow.outcome) if follow else None
-    forms.setdefault("hold", HoldForm(zone=zone, initial={"note": note, "kind": hold_kind}))
-    forms.setdefault("visit", RequestVisitForm(zone=zone))
+    forms.setdefault("hold", HoldForm(prefix="hold", zone=zone, initial={"note": note, "kind": hold_kind}))
+    forms.setdefault("visit", RequestVisitForm(prefix="visit", zone=zone))
     forms.setdefault("step", StepForm())
     if not open_form and follow:
         open_form = FOLLOW_UP.get(follow.outcome, "")
@@ -222,12 +224,12 @@ def promise(request, case_id):
         made = case_services.record_promise(case, data["amount"], data["due_date"], by=request.user, note=data["note"])
         return _("Promise recorded: %(promise)s.") % {"promise": made}
 
-    return _service_form(request, _case(request, case_id), "promise", PromiseForm(request.POST), call)
+    return _service_form(request, _case(request, case_id), "promise", PromiseForm(request.POST, prefix="promise"), call)
 
 
 @require_POST
 def plan(request, case_id):
-    form = plans.PlanForm(request.POST)
+    form = plans.PlanForm(request.POST, prefix="plan")
     if "preview" in request.POST:
         case = _case(request, case_id)
         if form.is_valid():
@@ -246,7 +248,7 @@ def plan(request, case_id):
 @require_POST
 def hold(request, case_id):
     case = _case(request, case_id)
-    form = HoldForm(request.POST, request.FILES, zone=borrower_zone(case))
+    form = HoldForm(request.POST, request.FILES, prefix="hold", zone=borrower_zone(case))
 
     def call(case, data):
         placed = case_services.place_hold(
@@ -260,7 +262,7 @@ def hold(request, case_id):
 @require_POST
 def visit(request, case_id):
     case = _case(request, case_id)
-    form = RequestVisitForm(request.POST, zone=borrower_zone(case))
+    form = RequestVisitForm(request.POST, prefix="visit", zone=borrower_zone(case))
 
     def call(case, data):
         requested = visit_services.request_visit(

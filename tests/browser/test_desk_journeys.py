@@ -114,8 +114,8 @@ def test_a_plan_beyond_policy_waits_for_a_supervisor_who_approves_it(
     page = page_for(collector)
     page.goto(f"{live_server.url}/desk/cases/{case.pk}/")
     page.click("#plan > summary")
-    page.fill("#id_count", str(too_many))
-    page.fill("#id_first_due", (clock.base.date() + timedelta(days=7)).isoformat())
+    page.fill("#id_plan-count", str(too_many))
+    page.fill("#id_plan-first_due", (clock.base.date() + timedelta(days=7)).isoformat())
     page.click("input[name=preview]")
     look(page, language, "06-plan-preview")
     assert page.locator(".plan-preview tbody tr").count() == too_many

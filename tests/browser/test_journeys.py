@@ -50,32 +50,30 @@ def test_collector_works_the_queue_logs_calls_and_records_a_promise(page_for, li
         past(capped, clock.on(hour=hour, minute=minute), outcome=Outcome.RIGHT_PARTY)
 
     page = page_for(collector)
-    page.goto(f"{live_server.url}/work/queue/")
+    page.goto(f"{live_server.url}/desk/queue/")
     shot(page, "01-collector-queue")
-    assert reachable.account.loan_number in page.locator("table.queue-now").inner_text()
-    assert "3 connected calls" in page.locator("table.queue-later").inner_text()
+    assert reachable.account.loan_number in page.locator("table.queue-rows").inner_text()
+    page.click("a[data-section=later]")
+    assert "3 connected calls" in page.locator("table.queue-rows").inner_text()
 
-    # A refused call: shown with its reason, and stored.
-    page.goto(f"{live_server.url}/work/cases/{capped.pk}/contact/")
-    page.select_option("#id_contact_point", str(capped.points[0].pk))
-    page.select_option("#id_outcome", Outcome.NO_ANSWER)
-    page.click("input[name=save]")
+    # The capped case: the banner says why the call is refused and until when (a text is
+    # still allowed, so the log form stays for it).
+    page.goto(f"{live_server.url}/desk/cases/{capped.pk}/")
     shot(page, "02-collector-call-refused")
-    assert "3 connected calls with this borrower today" in page.locator(".decision").inner_text()
-    assert ContactAttempt.objects.filter(case=capped, allowed=False).count() == 1
+    refused = page.locator(".banner tr.refused").inner_text()
+    assert "3 connected calls with this borrower today" in refused and "Allowed again from" in refused
 
-    # An allowed call whose outcome is a promise opens the promise form.
-    page.goto(f"{live_server.url}/work/cases/{reachable.pk}/contact/")
-    page.select_option("#id_contact_point", str(reachable.points[0].pk))
-    page.click("input[name=check]")
-    assert "Allowed now" in page.locator(".decision").inner_text()
-    page.select_option("#id_outcome", Outcome.PROMISE_TO_PAY)
+    # An allowed call whose outcome is a promise opens the promise form with the call's note.
+    page.goto(f"{live_server.url}/desk/cases/{reachable.pk}/")
+    assert "Allowed" in page.locator(".banner").inner_text()
+    page.keyboard.press("p")
     page.fill("#id_note", "Will pay on Friday after salary.")
-    page.click("input[name=save]")
+    page.click("input[name=stay]")
     shot(page, "03-collector-promise-form")
-    page.fill("#id_amount", "500.00")
-    page.fill("#id_due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
-    page.click("input[name=_save]")
+    assert page.locator("#id_promise-note").input_value() == "Will pay on Friday after salary."
+    page.fill("#id_promise-amount", "500.00")
+    page.fill("#id_promise-due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.click("#promise input[type=submit]")
     shot(page, "04-collector-promise-saved")
     case = CollectionCase.objects.get(pk=reachable.pk)
     assert case.state == CaseState.ARRANGEMENT and case.promises.get().amount == Decimal("500.00")
@@ -198,8 +196,8 @@ def test_collector_who_prefers_chinese_sees_the_queue_in_chinese(page_for, live_
     CollectionCase.objects.filter(pk=reachable.pk).update(assigned_collector=collector)
 
     page = page_for(collector)
-    page.goto(f"{live_server.url}/work/queue/")
+    page.goto(f"{live_server.url}/desk/queue/")
     shot(page, "14-collector-queue-chinese")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
-    assert "现在可以致电" in page.locator("#content").inner_text()
-    assert reachable.account.loan_number in page.locator("table.queue-now").inner_text()
+    assert "现在可致电" in page.locator("#content").inner_text()
+    assert reachable.account.loan_number in page.locator("table.queue-rows").inner_text()

@@ -12,7 +12,6 @@ from cases.models import CaseState, CollectionCase
 from compliance import services as compliance_services
 from compliance.models import Complaint
 from contacts import outbox
-from contacts.models import ContactAttempt
 from policy.codes import Outcome
 from preferences.models import StaffProfile
 from tests.browser.conftest import shot
@@ -56,30 +55,23 @@ def test_collector_works_the_queue_in_chinese(page_for, live_server, clock, coll
         past(capped, clock.on(hour=hour, minute=minute), outcome=Outcome.RIGHT_PARTY)
 
     page = page_for(collector)
-    page.goto(f"{live_server.url}/work/queue/")
+    page.goto(f"{live_server.url}/desk/queue/")
     text = read_in_chinese(page, "01-collector-queue")
-    assert "现在可以致电" in text and reachable.account.loan_number in text
+    assert "现在可致电" in text and reachable.account.loan_number in text
 
-    page.goto(f"{live_server.url}/work/cases/{capped.pk}/contact/")
-    page.select_option("#id_contact_point", str(capped.points[0].pk))
-    page.select_option("#id_outcome", Outcome.NO_ANSWER)
-    page.click("input[name=save]")
-    text = read_in_chinese(page, "02-collector-call-refused")
-    assert "拒绝" in page.locator(".decision").inner_text()
-    assert ContactAttempt.objects.filter(case=capped, allowed=False).count() == 1
+    page.goto(f"{live_server.url}/desk/cases/{capped.pk}/")
+    read_in_chinese(page, "02-collector-call-refused")
+    assert "暂不可以" in page.locator(".banner tr.refused").inner_text()
 
-    page.goto(f"{live_server.url}/work/cases/{reachable.pk}/contact/")
-    page.select_option("#id_contact_point", str(reachable.points[0].pk))
-    page.click("input[name=check]")
-    assert "现在可以联系" in page.locator(".decision").inner_text()
+    page.goto(f"{live_server.url}/desk/cases/{reachable.pk}/")
     read_in_chinese(page, "03-collector-call-allowed")
-    page.select_option("#id_outcome", Outcome.PROMISE_TO_PAY)
+    page.keyboard.press("p")
     page.fill("#id_note", "周五发工资后还款。")
-    page.click("input[name=save]")
+    page.click("input[name=stay]")
     read_in_chinese(page, "04-collector-promise-form")
-    page.fill("#id_amount", "500.00")
-    page.fill("#id_due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
-    page.click("input[name=_save]")
+    page.fill("#id_promise-amount", "500.00")
+    page.fill("#id_promise-due_date", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.click("#promise input[type=submit]")
     read_in_chinese(page, "05-collector-promise-saved")
     case = CollectionCase.objects.get(pk=reachable.pk)
     assert case.state == CaseState.ARRANGEMENT and case.promises.get().amount == Decimal("500.00")

@@ -144,7 +144,10 @@ def test_promise_from_the_desk_returns_to_the_desk_and_shows_as_standing(db, col
     case = mine(collector)
     client = client_for(collector)
     due = timezone.localdate() + timedelta(days=5)
-    response = client.post(reverse("desk:promise", args=[case.pk]), {"amount": "150.00", "due_date": due, "note": ""})
+    response = client.post(
+        reverse("desk:promise", args=[case.pk]),
+        {"promise-amount": "150.00", "promise-due_date": due, "promise-note": ""},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("desk:case", args=[case.pk])
     assert PromiseToPay.objects.get(case=case).amount == Decimal("150.00")
     page = client.get(response["Location"]).content.decode()
@@ -154,7 +157,9 @@ def test_promise_from_the_desk_returns_to_the_desk_and_shows_as_standing(db, col
 def test_a_promise_too_far_ahead_stays_in_place_with_the_reason(db, collector):
     case = mine(collector)
     due = timezone.localdate() + timedelta(days=400)
-    response = client_for(collector).post(reverse("desk:promise", args=[case.pk]), {"amount": "10", "due_date": due})
+    response = client_for(collector).post(
+        reverse("desk:promise", args=[case.pk]), {"promise-amount": "10", "promise-due_date": due}
+    )
     assert response.status_code == 400 and "agree a repayment plan instead" in response.content.decode()
     assert response.context["open"] == "promise" and not PromiseToPay.objects.exists()
 
@@ -162,7 +167,7 @@ def test_a_promise_too_far_ahead_stays_in_place_with_the_reason(db, collector):
 def test_hold_from_the_desk_stops_contact(db, supervisor, collector):
     case = mine(collector)
     response = client_for(supervisor).post(
-        reverse("desk:hold", args=[case.pk]), {"kind": Hold.Kind.DISPUTE, "note": "disputes the fees"}
+        reverse("desk:hold", args=[case.pk]), {"hold-kind": Hold.Kind.DISPUTE, "hold-note": "disputes the fees"}
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -216,7 +221,7 @@ def plan_form(case, count, first_due_in_days=7, **fields):
         "note": "",
     }
     data.update(fields)
-    return data
+    return {f"plan-{name}": value for name, value in data.items()}
 
 
 def test_plan_preview_shows_the_schedule_and_what_is_beyond_policy(db, collector):
