@@ -100,7 +100,7 @@ TABLE += [
         "login 302   404   302   404   302   403   403",
         obj="case",
         method="POST",
-        data=lambda w: {"amount": "20.00", "due_date": timezone.localdate() + timedelta(days=3), "note": ""},
+        data=lambda w: {"promise-amount": "20.00", "promise-due_date": timezone.localdate() + timedelta(days=3)},
     ),
     # The world's case already has a plan waiting for approval: one plan at a time (400)
     # for who may agree plans; 403 for who may not.
@@ -110,11 +110,10 @@ TABLE += [
         obj="case",
         method="POST",
         data=lambda w: {
-            "total": "100.00",
-            "count": "2",
-            "first_due": timezone.localdate() + timedelta(days=7),
-            "every": "monthly",
-            "note": "",
+            "plan-total": "100.00",
+            "plan-count": "2",
+            "plan-first_due": timezone.localdate() + timedelta(days=7),
+            "plan-every": "monthly",
         },
     ),
     # Compliance reviewers may stop collection too (compliance/roles.py).
@@ -123,7 +122,7 @@ TABLE += [
         "login 302   404   403   404   302   302   403",
         obj="case",
         method="POST",
-        data={"kind": "dispute", "note": "Says the loan was repaid."},
+        data={"hold-kind": "dispute", "hold-note": "Says the loan was repaid."},
     ),
     row(
         "desk:visit",
@@ -131,10 +130,10 @@ TABLE += [
         obj="case",
         method="POST",
         data=lambda w: {
-            "window_start": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 10:00"),
-            "window_end": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 12:00"),
-            "address": "上海市黄浦区人民路1号",
-            "reason": "Numbers changed.",
+            "visit-window_start": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 10:00"),
+            "visit-window_end": (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d 12:00"),
+            "visit-address": "上海市黄浦区人民路1号",
+            "visit-reason": "Numbers changed.",
         },
     ),
     row(
