@@ -48,13 +48,14 @@ def session_for(user) -> str:
 
 
 def live_poster(live_server, session: str, case):
-    """A signed-in browser on the live server's log-contact page of ``case``: reads the
-    form once for its CSRF token; the function it returns posts one unanswered call to a
-    contact point and gives the HTTP status."""
+    """A signed-in browser on the live server's case desk of ``case``: reads the page once
+    for its CSRF token; the function it returns posts one unanswered call to a contact
+    point and gives the HTTP status (302 logged, 409 refused by the rules)."""
     opener = build_opener(_NoRedirects)
-    url = f"{live_server.url}{reverse('contacts:log_contact', args=[case.pk])}"
+    desk = f"{live_server.url}{reverse('desk:case', args=[case.pk])}"
+    url = f"{live_server.url}{reverse('desk:log', args=[case.pk])}"
     cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
-    with opener.open(Request(url, headers={"Cookie": cookie})) as page:
+    with opener.open(Request(desk, headers={"Cookie": cookie})) as page:
         body = page.read().decode()
         jar = SimpleCookie()
         for header in page.headers.get_all("Set-Cookie") or []:
@@ -67,13 +68,12 @@ def live_poster(live_server, session: str, case):
         data = urlencode(
             {
                 "csrfmiddlewaretoken": token,
-                "channel": Channel.PHONE_CALL,
-                "contact_point": point_pk,
+                "route": f"{Channel.PHONE_CALL}:{point_pk}",
                 "outcome": Outcome.NO_ANSWER,
-                "save": "1",
+                "stay": "1",
             }
         ).encode()
-        request = Request(url, data=data, headers={"Cookie": cookie, "Referer": url})
+        request = Request(url, data=data, headers={"Cookie": cookie, "Referer": desk})
         try:
             with opener.open(request, timeout=60) as response:
                 return response.status
