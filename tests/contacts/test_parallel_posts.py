@@ -56,6 +56,6 @@ def test_parallel_call_logs_on_one_borrowers_two_cases_share_the_borrowers_cap(l
         posts = [live_poster(live_server, session, c) for c in (case, CollectionCase.objects.get(pk=second.pk))]
         with ThreadPoolExecutor(max_workers=20) as pool:
             statuses = list(pool.map(lambda i: posts[i % 2](point.pk), range(20)))
-    assert 500 not in statuses and statuses.count(302) == cap
+    assert set(statuses) <= {302, 409} and statuses.count(302) == cap
     allowed = ContactAttempt.objects.filter(borrower_id=case.account.borrower_id, allowed=True)
     assert allowed.count() == cap
