@@ -29,29 +29,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    Exists,
     F,
-    IntegerField,
     Max,
-    Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseState, CollectionCase, ContactPoint, PromiseToPay, RepaymentPlan
+from cases.models import CaseState, CollectionCase, ContactPoint, PromiseToPay
 from contacts import engine
 from contacts.models import Callback, ContactAttempt
 from policy.codes import Channel
-from visits.models import FieldVisit
+
+from .sections import (
+    WORKABLE,
+    annotate_sections,
+    by_priority,
+    cases_of,
+    necessary,
+    room_for_the_sets,
+    to_phone,
+)
+
+__all__ = ["WORKABLE", "work_queue", "next_case_after", "first_to_call"]
 
 SECTIONS = {
     "phone_now": _("Phone now"),
@@ -71,9 +74,8 @@ SECTION_HELP = {
 }
 PAGE_SIZE = 25
 SCAN_BATCH = 200
+MIN_BATCH = 25
 SCAN_LIMIT = 1000
-# Days-past-due buckets, most overdue last: the queue sorts by the bucket, then balance.
-DPD_BUCKETS = ((180, 5), (90, 4), (60, 3), (30, 2), (1, 1))
 BUCKET_LABELS = [
     ("1", _("1–29 days past due")),
     ("2", _("30–59 days")),
@@ -81,54 +83,6 @@ BUCKET_LABELS = [
     ("4", _("90–179 days")),
     ("5", _("180 days or more")),
 ]
-WORKABLE = [
-    CaseState.REMINDER,
-    CaseState.PHONE,
-    CaseState.WRITTEN_NOTICE,
-    CaseState.FIELD_VISIT,
-    CaseState.LEGAL,
-    CaseState.ARRANGEMENT,
-    CaseState.ON_HOLD,
-    CaseState.NEW,
-]
-
-
-def balance():
-    account = "account__outstanding_"
-    return F(account + "principal") + F(account + "interest") + F(account + "fees")
-
-
-def dpd_bucket():
-    return Case(
-        *(When(account__days_past_due__gte=low, then=Value(rank)) for low, rank in DPD_BUCKETS),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def annotate_sections(cases: QuerySet, at: datetime) -> QuerySet:
-    """Each case's section as SQL (``section``; ``to_phone`` = up to the engine)."""
-    today = timezone.localdate(at)
-    pending_callbacks = Callback.objects.pending().filter(case=OuterRef("pk"))
-    pending_promises = PromiseToPay.objects.filter(case=OuterRef("pk"), status=PromiseToPay.Status.PENDING)
-    plans = RepaymentPlan.objects.filter(
-        case=OuterRef("pk"), status__in=[RepaymentPlan.Status.ACTIVE, RepaymentPlan.Status.PROPOSED]
-    )
-    field_team = FieldVisit.objects.live().filter(case=OuterRef("pk"))
-    return cases.annotate(
-        section=Case(
-            When(state=CaseState.ON_HOLD, then=Value("on_hold")),
-            When(Exists(pending_callbacks.filter(due_at__lte=at)), then=Value("callbacks_due")),
-            When(Exists(pending_promises.filter(due_date__lte=today)), then=Value("promises_due")),
-            When(
-                Exists(pending_promises) | Exists(plans) | Exists(pending_callbacks),
-                then=Value("waiting"),
-            ),
-            When(Q(state__in=[CaseState.LEGAL, CaseState.FIELD_VISIT]) | Exists(field_team), then=Value("elsewhere")),
-            default=Value("to_phone"),
-            output_field=CharField(),
-        )
-    )
 
 
 @dataclass
@@ -219,26 +173,28 @@ def start_of_day(at: datetime) -> datetime:
     return datetime.combine(timezone.localdate(at), time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _by_priority(cases: QuerySet) -> QuerySet:
-    return cases.annotate(bucket=dpd_bucket(), balance=balance()).order_by("-bucket", "-balance", "pk")
-
-
 def _scan(pool: QuerySet, at: datetime, want_allowed: int) -> tuple[list[Row], list[Row], bool]:
     """Judge the pool in priority order until ``want_allowed`` cases may be phoned or
-    SCAN_LIMIT cases were judged. Returns (allowed, refused, whole pool judged)."""
+    SCAN_LIMIT cases were judged. Returns (allowed, refused, whole pool judged).
+
+    The pool is sorted once, for the ids of its first SCAN_LIMIT cases; each batch then
+    loads its cases by id, so judging five batches does not sort the pool five times."""
+    order = list(by_priority(pool).values_list("pk", flat=True)[: SCAN_LIMIT + 1])
+    whole = len(order) <= SCAN_LIMIT
+    order = order[:SCAN_LIMIT]
     allowed: list[Row] = []
     refused: list[Row] = []
-    offset = 0
-    while offset < SCAN_LIMIT:
-        batch = list(_by_priority(pool)[offset : offset + SCAN_BATCH])
-        for row in _judge(batch, at):
+    start = 0
+    while start < len(order):
+        # Twice what is still wanted (most cases in the pool may be phoned), so a page of
+        # phone-now or Save & next judges a few dozen cases, not hundreds.
+        size = min(SCAN_BATCH, max(2 * (want_allowed - len(allowed)), MIN_BATCH))
+        for row in _judge(_load_in_order(order[start : start + size]), at):
             (allowed if row.decision.allowed and row.phone else refused).append(row)
-        offset += len(batch)
-        if len(batch) < SCAN_BATCH:
-            return allowed, refused, True
-        if len(allowed) >= want_allowed:
-            break
-    return allowed, refused, False
+        start += size
+        if len(allowed) >= want_allowed and start < len(order):
+            return allowed, refused, False
+    return allowed, refused, whole
 
 
 def _page_of(rows: list, page: int) -> tuple[list, int, int]:
@@ -247,46 +203,57 @@ def _page_of(rows: list, page: int) -> tuple[list, int, int]:
     return rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, pages
 
 
+# What each SQL section is sorted by; the dates come from correlated subqueries, computed
+# only for the rows of that section.
+SQL_SECTION_ORDER = {
+    "callbacks_due": ["callback_due", "-bucket", "-balance", "pk"],
+    "promises_due": ["promise_due", "-bucket", "-balance", "pk"],
+    "waiting": [F("promise_due").asc(nulls_last=True), F("callback_due").asc(nulls_last=True), "-bucket", "pk"],
+    "on_hold": ["-bucket", "-balance", "pk"],
+}
+
+
 def _sql_section(sectioned: QuerySet, section: str, at: datetime, page: int, count: int):
     """A section decided in SQL: its page in priority order, each row judged by the engine
     (the collector sees whether a call is allowed now, and why not)."""
-    pending = Callback.objects.pending().filter(case=OuterRef("pk")).order_by("due_at")
-    rows = sectioned.filter(section=section).annotate(
-        bucket=dpd_bucket(),
-        balance=balance(),
-        callback_due=Subquery(pending.values("due_at")[:1]),
-        promise_due=Min("promises__due_date", filter=Q(promises__status=PromiseToPay.Status.PENDING)),
-    )
-    order = {
-        "callbacks_due": ["callback_due", "-bucket", "-balance", "pk"],
-        "promises_due": ["promise_due", "-bucket", "-balance", "pk"],
-        "waiting": [F("promise_due").asc(nulls_last=True), F("callback_due").asc(nulls_last=True), "-bucket", "pk"],
-        "on_hold": ["-bucket", "-balance", "pk"],
-    }[section]
+    rows = by_priority(sectioned.filter(section=section, **necessary(section, at)))
+    order = SQL_SECTION_ORDER[section]
+    if "callback_due" in str(order):
+        first_callback = Callback.objects.pending().filter(case=OuterRef("pk")).order_by("due_at")
+        rows = rows.annotate(callback_due=Subquery(first_callback.values("due_at")[:1]))
+    if "promise_due" in str(order):
+        first_promise = PromiseToPay.objects.filter(case=OuterRef("pk"), status=PromiseToPay.Status.PENDING)
+        rows = rows.annotate(promise_due=Subquery(first_promise.order_by("due_date").values("due_date")[:1]))
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    cases = list(rows.order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
-    return _judge(cases, at), page, pages
+    # The page's ids first, sorted on what the indexes hold; then its 25 cases in full.
+    ids = list(rows.order_by(*order).values_list("pk", flat=True)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    return _judge(_load_in_order(ids), at), page, pages
+
+
+def _load_in_order(ids: list[int]) -> list[CollectionCase]:
+    # One IN list: in_bulk would add a second, and PostgreSQL then misjudges the rows and
+    # scans the whole case table.
+    batch = by_priority(CollectionCase.objects.select_related("account__borrower").filter(pk__in=ids))
+    loaded = {case.pk: case for case in batch}
+    return [loaded[pk] for pk in ids if pk in loaded]
 
 
 def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> Queue:
     """The agent's worklist: one section's page and every section's count. A fixed number of
     queries for the SQL sections; phone-now and later add a few per batch the engine judges."""
+    with room_for_the_sets():
+        return _work_queue(agent, section=section, page=page, at=at, filters=filters)
+
+
+def _work_queue(agent, *, section, page, at, filters) -> Queue:
     at = at or timezone.now()
     filters = filters or {}
     section = section if section in SECTIONS else "phone_now"
-    cases = CollectionCase.objects.filter(assigned_collector=agent, state__in=WORKABLE).select_related(
-        "account__borrower"
-    )
-    if filters.get("profile"):
-        cases = cases.filter(account__borrower__policy_profile_code=filters["profile"])
-    if filters.get("state"):
-        cases = cases.filter(state=filters["state"])
-    if filters.get("bucket"):
-        cases = cases.annotate(bucket_filter=dpd_bucket()).filter(bucket_filter=filters["bucket"])
+    cases = cases_of(agent, filters)
     sectioned = annotate_sections(cases, at)
     counts = dict(sectioned.order_by().values("section").annotate(n=Count("pk")).values_list("section", "n"))
-    elsewhere = counts.pop("elsewhere", 0)
+    elsewhere = counts.pop("elsewhere", 0) + counts.pop("not_yet", 0)
     pool = counts.pop("to_phone", 0)
     at_least: set[str] = set()
     allowed: list[Row] = []
@@ -294,7 +261,7 @@ def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> 
     if pool:
         # The later tab lists every refusal; the others need only a page of phone-now.
         want = {"later": SCAN_LIMIT, "phone_now": page * PAGE_SIZE}.get(section, PAGE_SIZE)
-        allowed, refused, whole = _scan(sectioned.filter(section="to_phone"), at, want)
+        allowed, refused, whole = _scan(to_phone(cases, at), at, want)
         counts["phone_now"] = len(allowed)
         counts["later"] = len(refused) + elsewhere
         if not whole:
@@ -302,29 +269,46 @@ def work_queue(agent, *, section="phone_now", page=1, at=None, filters=None) -> 
     else:
         counts["phone_now"], counts["later"] = 0, elsewhere
     if section == "phone_now":
-        # Cases called today go last: a pass through the queue reaches everyone once first.
-        _mark_last_calls(allowed)
-        today = start_of_day(at)
-        never = datetime.min.replace(tzinfo=UTC)
-        allowed.sort(key=lambda r: (r.called_since(today), -r.case.bucket, -r.case.balance, r.last_call or never))
-        rows, page, pages = _page_of(allowed, page)
+        rows, page, pages = _page_of(_phone_now_order(allowed, at), page)
     elif section == "later":
         far = datetime.max.replace(tzinfo=at.tzinfo)
         refused.sort(key=lambda r: r.decision.next_allowed_at or far)
-        others = list(_by_priority(sectioned.filter(section="elsewhere"))[: max(0, page * PAGE_SIZE - len(refused))])
+        others = by_priority(sectioned.filter(section__in=["not_yet", "elsewhere"]))
+        others = others.order_by(F("section").desc(), "-bucket", "-balance", "pk")  # not yet, then elsewhere
+        others = list(others[: max(0, page * PAGE_SIZE - len(refused))])
         rows, page, pages = _page_of(refused + [Row(case=c) for c in others], page)
         pages = max(pages, -(-counts["later"] // PAGE_SIZE))
+        _judge_below_phone_rung(rows, at)
     else:
         rows, page, pages = _sql_section(sectioned, section, at, page, counts.get(section, 0))
     if section != "phone_now":
         _mark_last_calls(rows)
     if section == "callbacks_due" and rows:
-        due = {cb.case_id: cb for cb in Callback.objects.pending().filter(case__in=[r.case for r in rows])}
-        for row in rows:
-            row.callback = due.get(row.case.pk)
+        _attach_callbacks(rows)
     return Queue(
         section=section, counts=counts, at_least=at_least, rows=rows, page=page, pages=pages, at=at, filters=filters
     )
+
+
+def _judge_below_phone_rung(rows: list[Row], at: datetime) -> None:
+    """The rows of a page that wait for the phone rung get the engine's own words for why."""
+    waiting = [row for row in rows if getattr(row.case, "section", "") == "not_yet"]
+    for row, judged in zip(waiting, _judge([row.case for row in waiting], at), strict=True):
+        row.phone, row.decision = judged.phone, judged.decision
+
+
+def _phone_now_order(allowed: list[Row], at: datetime) -> list[Row]:
+    """Cases called today go last: a pass through the queue reaches everyone once first."""
+    _mark_last_calls(allowed)
+    today = start_of_day(at)
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(allowed, key=lambda r: (r.called_since(today), -r.case.bucket, -r.case.balance, r.last_call or never))
+
+
+def _attach_callbacks(rows: list[Row]) -> None:
+    due = {cb.case_id: cb for cb in Callback.objects.pending().filter(case__in=[r.case for r in rows])}
+    for row in rows:
+        row.callback = due.get(row.case.pk)
 
 
 def first_to_call(work: Queue) -> int | None:
@@ -339,14 +323,31 @@ def next_case_after(agent, case_id: int, at=None) -> int | None:
     """The case Save & next opens: the first due callback the rules allow now, else the
     first promise due today or case to phone now that nobody has called today (a pass
     through the queue reaches each borrower once), never the one just worked. None: the
-    pass is done."""
-    at = at or timezone.now()
+    pass is done.
+
+    Save & next is the collector's most frequent request, so it counts nothing: the two
+    SQL sections are read a page each, and the engine judges the pool only as far as the
+    first case it allows."""
+    with room_for_the_sets():
+        return _next_case_after(agent, case_id, at or timezone.now())
+
+
+def _next_case_after(agent, case_id: int, at: datetime) -> int | None:
     today = start_of_day(at)
-    for section in ("callbacks_due", "promises_due", "phone_now"):
-        for row in work_queue(agent, section=section, at=at).rows:
-            if row.case.pk == case_id or (row.decision is not None and not row.decision.allowed):
+    cases = cases_of(agent, {})
+    sectioned = annotate_sections(cases, at)
+    for section in ("callbacks_due", "promises_due"):
+        rows, _page, _pages = _sql_section(sectioned, section, at, 1, PAGE_SIZE)
+        if section != "callbacks_due":
+            _mark_last_calls(rows)
+        for row in rows:
+            if row.case.pk == case_id or not row.decision.allowed:
                 continue
             if section != "callbacks_due" and row.called_since(today):
                 continue
+            return row.case.pk
+    allowed, _refused, _whole = _scan(to_phone(cases, at).exclude(pk=case_id), at, PAGE_SIZE)
+    for row in _phone_now_order(allowed, at):
+        if not row.called_since(today):
             return row.case.pk
     return None

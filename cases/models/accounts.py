@@ -104,6 +104,15 @@ class LoanAccount(models.Model):
         verbose_name = _("loan account")
         verbose_name_plural = _("loan accounts")
         ordering = ["loan_number"]
+        indexes = [
+            # The worklist sorts a collector's cases by DPD bucket and balance: on PostgreSQL
+            # each case's account is then read from this index alone (an index-only scan).
+            models.Index(
+                fields=["id"],
+                include=["days_past_due", "outstanding_principal", "outstanding_interest", "outstanding_fees"],
+                name="account_priority",
+            )
+        ]
         permissions = [
             ("post_default_charge", _("Can post default charges to an account")),
             ("record_acknowledgement", _("Can record a borrower's acknowledgement of the debt")),

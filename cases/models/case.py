@@ -52,6 +52,7 @@ LADDER = [
 SIDE_STATES = [CaseState.ARRANGEMENT, CaseState.ON_HOLD]
 CLOSED_STATES = [CaseState.RESOLVED, CaseState.WRITTEN_OFF]
 OPEN_STATES = LADDER + SIDE_STATES
+INDEX_ONLY = ["id", "account", "ladder_rung"]  # a collector's worklist reads just these (desk/sections.py)
 
 # The guard that says whether a case's delinquency still calls for a rung.
 RUNG_DPD_GUARDS = {
@@ -130,7 +131,9 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
                 name="one_open_case_per_account",
             ),
         ]
-        indexes = [models.Index(fields=["assigned_collector", "state"], name="case_collector_state")]
+        indexes = [
+            models.Index(fields=["assigned_collector", "state"], include=INDEX_ONLY, name="case_collector_state")
+        ]
         permissions = [
             ("escalate_case", _("Can escalate a case one rung")),
             ("refer_to_legal", _("Can refer a case to legal action")),

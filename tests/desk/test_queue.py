@@ -5,14 +5,15 @@ from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import CaseState, CollectionCase, Hold, LoanAccount
 from contacts.callbacks import schedule_callback
-from desk import queue
-from policy.codes import Outcome
+from desk import queue, sections
+from policy.codes import Outcome, Reason
 from tests.clients import client_for
 from tests.clock import SHANGHAI, local
 from tests.factories import past, phone_case
@@ -191,8 +192,59 @@ def test_queue_is_for_collectors_only(db, reviewer, field_agent):
     assert client_for(field_agent).get(reverse("desk:queue")).status_code == 403
 
 
-def test_cases_on_the_reminder_rung_wait_in_later(db, collector):
+def test_cases_on_the_reminder_rung_wait_in_later_with_the_engines_reason(db, collector):
     case = mine(collector, rung=CaseState.REMINDER)
     with at_borrower_time(10):
         later = queue.work_queue(collector, section="later")
     assert loans(later.rows) == [case.account.loan_number]
+    # Decided in SQL (the ladder rules a call out), yet the row says why in the engine's words.
+    (row,) = later.rows
+    assert row.decision is not None and Reason.STAGE_NOT_REACHED in row.decision.reasons
+    assert row.why_not_now and later.counts == {"phone_now": 0, "later": 1}
+
+
+def test_the_pool_is_exactly_the_cases_in_no_sql_section(db, collector, supervisor):
+    """``to_phone`` negates the sections' own conditions: it must agree with the section
+    the CASE expression gives every case, whatever mix of states and arrangements."""
+    plain = mine(collector, dpd=40)
+    mine(collector, rung=CaseState.REMINDER)
+    held = mine(collector, dpd=50)
+    case_services.place_hold(held, Hold.Kind.DISPUTE, by=supervisor, note="says it was paid")
+    promised = mine(collector, dpd=45)
+    called_back = mine(collector, dpd=60)
+    legal = mine(collector, dpd=200)
+    CollectionCase.objects.filter(pk=legal.pk).update(state=CaseState.LEGAL)
+    with at_borrower_time(10):
+        case_services.record_promise(promised, Decimal("100"), timezone.localdate() + timedelta(days=3), by=collector)
+        schedule_callback(called_back, local(SHANGHAI, hour=15), by=collector)
+        cases = sections.cases_of(collector, {})
+        by_case = sections.annotate_sections(cases, timezone.now())
+        expected = {c.pk for c in by_case if c.section == "to_phone"}
+        assert set(sections.to_phone(cases, timezone.now()).values_list("pk", flat=True)) == expected == {plain.pk}
+
+
+def test_a_page_of_phone_now_judges_a_few_dozen_cases_not_the_whole_batch(db, collector, monkeypatch):
+    for n in range(60):
+        mine(collector, dpd=30 + n)
+    judged = []
+    real_judge = queue._judge
+    monkeypatch.setattr(queue, "_judge", lambda cases, at: judged.append(len(cases)) or real_judge(cases, at))
+    with at_borrower_time(10):
+        work = queue.work_queue(collector)
+    # Twice the page: every one of them may be phoned, so one batch of 50 fills the page.
+    assert judged == [2 * queue.PAGE_SIZE]
+    assert len(work.rows) == queue.PAGE_SIZE and work.counts["phone_now"] == 50 and "phone_now" in work.at_least
+
+
+def test_sections_are_decided_from_sets_the_database_builds_once(db, collector):
+    """The shape the million-case benchmark relies on: each section test is membership of
+    an uncorrelated set (``id IN (SELECT …)``, hashed once by PostgreSQL), never an EXISTS
+    evaluated per case, both for the counts and for the pool the engine judges."""
+    mine(collector)
+    at = timezone.now()
+    cases = sections.cases_of(collector, {})
+    counting = str(sections.annotate_sections(cases, at).values("section").annotate(n=Count("pk")).query)
+    pool = str(sections.to_phone(cases, at).values("pk").query)
+    for sql in (counting, pool):
+        assert "EXISTS" not in sql.upper()
+        assert sql.count('"cases_collectioncase"."id" IN (SELECT') == 6
