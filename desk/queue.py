@@ -17,10 +17,11 @@ Sections, first match wins:
 6. ``later``          — the rest: refused now (with the reason and when it is allowed
                         again), referred to legal, or in the field team's hands.
 
-Sections 1–4 and the legal/field part of ``later`` are decided in SQL (one grouped query
-counts them all). Phone-now and the rest of later need the engine; it judges the
-remaining cases in priority order, in batches (a fixed number of queries per batch), and
-stops at ``SCAN_LIMIT`` cases: a larger pool's split is shown as "at least".
+Sections 1–4 and the part of ``later`` the ladder decides (legal, the field team, cases
+below the phone rung) are decided in SQL (``desk/sections.py``; one grouped query counts
+them all). Phone-now and the rest of later need the engine; it judges the remaining cases
+in priority order, in batches (a fixed number of queries per batch), and stops at
+``SCAN_LIMIT`` cases: a larger pool's split is shown as "at least".
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ from policy.codes import Channel
 from .sections import (
     WORKABLE,
     annotate_sections,
+    balance,
     by_priority,
     cases_of,
-    necessary,
+    condition_of,
+    dpd_bucket,
     room_for_the_sets,
     to_phone,
 )
@@ -203,25 +206,31 @@ def _page_of(rows: list, page: int) -> tuple[list, int, int]:
     return rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, pages
 
 
-# What each SQL section is sorted by; the dates come from correlated subqueries, computed
-# only for the rows of that section.
+# What each SQL section is sorted by, and the dates that takes: each date is a correlated
+# subquery, computed only for the rows of that section and only where its order needs it.
 SQL_SECTION_ORDER = {
     "callbacks_due": ["callback_due", "-bucket", "-balance", "pk"],
     "promises_due": ["promise_due", "-bucket", "-balance", "pk"],
     "waiting": [F("promise_due").asc(nulls_last=True), F("callback_due").asc(nulls_last=True), "-bucket", "pk"],
     "on_hold": ["-bucket", "-balance", "pk"],
 }
+SQL_SECTION_DATES = {
+    "callbacks_due": {"callback_due"},
+    "promises_due": {"promise_due"},
+    "waiting": {"promise_due", "callback_due"},
+    "on_hold": set(),
+}
 
 
 def _sql_section(sectioned: QuerySet, section: str, at: datetime, page: int, count: int):
     """A section decided in SQL: its page in priority order, each row judged by the engine
     (the collector sees whether a call is allowed now, and why not)."""
-    rows = by_priority(sectioned.filter(section=section, **necessary(section, at)))
-    order = SQL_SECTION_ORDER[section]
-    if "callback_due" in str(order):
+    rows = by_priority(sectioned.filter(condition_of(section, at), section=section))
+    order, dates = SQL_SECTION_ORDER[section], SQL_SECTION_DATES[section]
+    if "callback_due" in dates:
         first_callback = Callback.objects.pending().filter(case=OuterRef("pk")).order_by("due_at")
         rows = rows.annotate(callback_due=Subquery(first_callback.values("due_at")[:1]))
-    if "promise_due" in str(order):
+    if "promise_due" in dates:
         first_promise = PromiseToPay.objects.filter(case=OuterRef("pk"), status=PromiseToPay.Status.PENDING)
         rows = rows.annotate(promise_due=Subquery(first_promise.order_by("due_date").values("due_date")[:1]))
     pages = max(1, -(-count // PAGE_SIZE))
@@ -234,7 +243,8 @@ def _sql_section(sectioned: QuerySet, section: str, at: datetime, page: int, cou
 def _load_in_order(ids: list[int]) -> list[CollectionCase]:
     # One IN list: in_bulk would add a second, and PostgreSQL then misjudges the rows and
     # scans the whole case table.
-    batch = by_priority(CollectionCase.objects.select_related("account__borrower").filter(pk__in=ids))
+    batch = CollectionCase.objects.select_related("account__borrower").filter(pk__in=ids)
+    batch = batch.annotate(bucket=dpd_bucket(), balance=balance())  # what the rows are sorted by
     loaded = {case.pk: case for case in batch}
     return [loaded[pk] for pk in ids if pk in loaded]
 

@@ -106,17 +106,11 @@ def by_priority(cases: QuerySet) -> QuerySet:
     return cases.annotate(bucket=dpd_bucket(), balance=balance()).order_by("-bucket", "-balance", "pk")
 
 
-def necessary(section: str, at: datetime) -> dict:
-    """A condition every case of ``section`` meets, on an index, so the database starts from
-    the few cases that can be in it rather than deciding the section for every case."""
-    if section == "on_hold":
-        return {"state": CaseState.ON_HOLD}
-    if section == "callbacks_due":
-        return {"pk__in": Callback.objects.due(at).values("case_id")}
-    if section == "promises_due":
-        due = PromiseToPay.objects.filter(status=PromiseToPay.Status.PENDING, due_date__lte=timezone.localdate(at))
-        return {"pk__in": due.values("case_id")}
-    return {}
+def condition_of(section: str, at: datetime) -> Q:
+    """The section's own condition: every case in it meets it (a case is in the first
+    section whose condition it meets), so filtering on it as well lets the database start
+    from the few cases that can be in the section rather than deciding every case's."""
+    return dict(section_conditions(at))[section]
 
 
 def cases_of(agent, filters: dict) -> QuerySet:
