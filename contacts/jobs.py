@@ -1,8 +1,7 @@
-"""The outbox's scheduled jobs, and the nightly cycle that ends with planning reminders."""
+"""The outbox's scheduled jobs (the nightly cycle that runs them in order is desk/jobs.py)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from cases import jobs as case_jobs
 from core.job_names import label_counts
 from core.jobs import scheduled_job
 
@@ -38,13 +37,3 @@ def dispatch_outbox() -> dict[str, int]:
 def forget_receipt_nonces() -> dict[str, int]:
     """Every 15 minutes: nonces of delivery receipts too old to be accepted again."""
     return {"forgotten": receipts.forget_expired_nonces()}
-
-
-@scheduled_job("nightly_cycle", label=_("Nightly cycle"))
-def nightly_cycle(now=None) -> dict[str, dict]:
-    """Everything the night does, in order (each step is also scheduled on its own)."""
-    return {
-        "check_promises": case_jobs.check_promises(now),
-        "refresh_delinquency": case_jobs.refresh_delinquency(now),
-        "plan_reminders": outbox.plan_reminders(),
-    }

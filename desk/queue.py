@@ -45,6 +45,7 @@ from contacts import engine
 from contacts.models import Callback, ContactAttempt
 from policy.codes import Channel
 
+from . import buckets
 from .sections import (
     WORKABLE,
     annotate_sections,
@@ -79,13 +80,7 @@ PAGE_SIZE = 25
 SCAN_BATCH = 200
 MIN_BATCH = 25
 SCAN_LIMIT = 1000
-BUCKET_LABELS = [
-    ("1", _("1–29 days past due")),
-    ("2", _("30–59 days")),
-    ("3", _("60–89 days")),
-    ("4", _("90–179 days")),
-    ("5", _("180 days or more")),
-]
+BUCKET_LABELS = [(str(bucket), buckets.LABELS[bucket]) for bucket in buckets.DELINQUENT]
 
 
 @dataclass

@@ -16,15 +16,15 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.models import CaseState, CollectionCase, PromiseToPay, RepaymentPlan
 from contacts.models import Callback
 from visits.models import FieldVisit
 
-# Days-past-due buckets, most overdue last: the queue sorts by the bucket, then balance.
-DPD_BUCKETS = ((180, 5), (90, 4), (60, 3), (30, 2), (1, 1))
+from .buckets import bucket_expression
+
 WORKABLE = [
     CaseState.REMINDER,
     CaseState.PHONE,
@@ -43,11 +43,8 @@ def balance():
 
 
 def dpd_bucket():
-    return Case(
-        *(When(account__days_past_due__gte=low, then=Value(rank)) for low, rank in DPD_BUCKETS),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    """The case's days-past-due bucket (desk/buckets.py): the queue sorts by it, then balance."""
+    return bucket_expression()
 
 
 # Rungs below the phone rung: the ladder rules a call out (the engine's stage_not_reached),

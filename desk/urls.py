@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import views
+from . import dashboard, views
 
 app_name = "desk"
 urlpatterns = [
+    path("dashboard/", admin.site.admin_view(dashboard.dashboard_page), name="dashboard"),
     path("queue/", admin.site.admin_view(views.work_queue), name="queue"),
     path("cases/<int:case_id>/", admin.site.admin_view(views.case_desk), name="case"),
     path("cases/<int:case_id>/contact/", admin.site.admin_view(views.log_contact), name="log"),

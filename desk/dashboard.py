@@ -1,0 +1,125 @@
+"""The supervisor's KPI dashboard: the period and slices the reader asks for (GET), the
+figures from desk/kpis.py, and the charts that draw them. Read-only; supervisors and
+compliance reviewers (desk.view_kpi_dashboard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from core.money import format_money
+from core.when import day_and_month, local_date
+from policy.selectors import current_profiles_by_code
+
+from . import charts, kpis
+from .buckets import DELINQUENT, LABELS
+from .kpi_models import BookSnapshot
+
+PERIODS = [("7", 7), ("30", 30), ("90", 90)]
+DEFAULT_PERIOD = "30"
+
+
+@dataclass
+class Asked:
+    """The reader's choices as the form shows them again, and any that could not be read."""
+
+    period: str
+    start: date
+    end: date
+    profile: str
+    product: str
+    collector: str
+    problem: str = ""
+
+
+def read_scope(query) -> tuple[kpis.Scope, Asked]:
+    yesterday = timezone.localdate() - timedelta(days=1)
+    period = query.get("period", DEFAULT_PERIOD)
+    problem = ""
+    if period == "custom":
+        start, end = parse_date(query.get("start") or ""), parse_date(query.get("end") or "")
+        if not start or not end or start > end:
+            problem = _("Give the period as a first and a last day, the first not after the last.")
+            period, start, end = DEFAULT_PERIOD, None, None
+    if period != "custom":
+        days = dict(PERIODS).get(period) or dict(PERIODS)[DEFAULT_PERIOD]
+        period = str(days)
+        end = yesterday
+        start = end - timedelta(days=days - 1)
+    collector = query.get("collector", "")
+    collectors = [int(collector)] if collector.isdigit() else None
+    scope = kpis.Scope(
+        start=start,
+        end=end,
+        profile=query.get("profile", ""),
+        product=query.get("product", ""),
+        collectors=collectors,
+    )
+    return scope, Asked(period, start, end, scope.profile, scope.product, collector if collectors else "", problem)
+
+
+def _money_text(amounts: dict) -> str:
+    return " · ".join(format_money(amount, currency) for currency, amount in sorted(amounts.items())) or "—"
+
+
+def build_charts(board: kpis.Dashboard):
+    trend = charts.line_chart(
+        _("Delinquent accounts, morning by morning"),
+        _("Open cases one day or more past due on each morning of the period."),
+        [(day_and_month(day), accounts, str(accounts)) for day, accounts, _owed in board.trend],
+    )
+    buckets = charts.bar_chart(
+        _("Accounts by days past due"),
+        _("Open cases on the last morning, by days-past-due bucket, with what they owe."),
+        [
+            (str(LABELS[row.bucket]), row.accounts, f"{row.accounts} · {_money_text(row.balance)}")
+            for row in board.book
+            if row.bucket in DELINQUENT
+        ],
+    )
+    return trend, buckets
+
+
+def dashboard_page(request):
+    if not request.user.has_perm("desk.view_kpi_dashboard"):
+        raise PermissionDenied
+    scope, asked = read_scope(request.GET)
+    board = kpis.dashboard(scope)
+    trend, buckets = build_charts(board)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("The book at a glance"),
+        "board": board,
+        "asked": asked,
+        "trend_chart": trend,
+        "bucket_chart": buckets,
+        "definitions": kpis.DEFINITIONS,
+        "matrix_columns": [LABELS[bucket] for bucket in kpis.MATRIX_COLUMNS],
+        "periods": PERIODS,
+        "first_day": local_date(scope.start),
+        "last_day": local_date(scope.end),
+        "profiles": sorted(current_profiles_by_code().values(), key=lambda profile: profile.code),
+        "products": _products(),
+        "collectors": get_user_model()
+        .objects.filter(groups__name="Collector", is_active=True)
+        .order_by("username")
+        .only("username", "first_name", "last_name"),
+    }
+    return render(request, "desk/dashboard.html", context)
+
+
+def _products() -> list[str]:
+    latest = BookSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    if latest is None:
+        return []
+    return list(
+        BookSnapshot.objects.filter(day=latest).order_by("product").values_list("product", flat=True).distinct()
+    )
