@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class DeskConfig(AppConfig):
     """The staff screens that compose the domain apps: the collector's queue and case desk,
-    and each person's home counts. It owns no tables."""
+    the supervisor's KPI dashboard, and each person's home counts. Its own tables are the
+    dashboard's nightly snapshots."""
 
     name = "desk"
     verbose_name = _("Desk")

@@ -84,6 +84,8 @@ TABLE += [
     # The collector's desk: the queue is for who works one (collectors, supervisors
     # covering); the case desk for whoever sees the case; its forms post back to it.
     row("desk:queue", "login 200   200   403   403   200   403   403"),
+    # The KPI dashboard: supervisors run the book from it, reviewers read it.
+    row("desk:dashboard", "login 403   403   403   403   200   200   403"),
     row("desk:case", "login 200   404   200   404   200   200   200", obj="case"),
     row("desk:log", "login 405   405   405   405   405   405   405", obj="case"),
     # The world's case is on its first rung, where no call is allowed yet: who may log a
