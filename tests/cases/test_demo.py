@@ -48,3 +48,21 @@ def test_demo_contact_history_went_through_the_engine(demo_book, db):
     night = [a for a in attempts.filter(allowed=False) if "outside_hours" in a.reasons]
     assert night and all(a.explanations for a in night)
     assert MessageTemplate.objects.filter(approved_at__isnull=True).count() == 1  # an edit awaiting approval
+
+
+def test_the_demo_dashboard_has_charts_to_show(demo_book, db):
+    """The demo's snapshots are backfilled: the dashboard's default period has a morning
+    for every day, delinquent accounts, moves between buckets and the collectors' work."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from desk import kpis
+    from desk.kpi_models import SnapshotDay
+
+    today = timezone.localdate()
+    assert SnapshotDay.objects.filter(day__gte=today - timedelta(days=30)).count() == 31
+    board = kpis.dashboard(kpis.Scope(start=today - timedelta(days=30), end=today - timedelta(days=1)))
+    assert len(board.trend) >= 20 and board.delinquent_accounts > 0  # mornings since the first case opened
+    assert sum(sum(row.moved_to.values()) for row in board.flows) > 0
+    assert board.totals["calls"] > 0 and board.collectors

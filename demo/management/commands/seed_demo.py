@@ -33,6 +33,9 @@ from demo.seed import (
     DemoTemplates,
     DemoVisits,
 )
+from desk import snapshots
+
+BACKFILL_DAYS = 60
 
 __all__ = [
     "Command",
@@ -68,4 +71,6 @@ class Command(DemoPeople, DemoTemplates, DemoBook, DemoContactHistory, DemoVisit
                 self.create_book(cases, random.Random(seed), users)
                 # The demo back-dates its ladder steps after writing them: seal the book afresh.
                 rebuild_ledger()
+                # The dashboard's charts start with the last 60 days, rebuilt from the book.
+                snapshots.backfill(BACKFILL_DAYS)
         self.print_logins()
