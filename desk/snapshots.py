@@ -34,7 +34,7 @@ from compliance.models import Complaint, Finding
 from contacts.models import ContactAttempt
 from policy.codes import BORROWER_REACHED, Channel
 
-from .buckets import Bucket, bucket_expression, bucket_of
+from .buckets import DPD_BUCKETS, Bucket, bucket_expression, bucket_of
 from .kpi_models import ActivitySnapshot, BookSnapshot, BucketMove, CaseBucket, SnapshotDay
 
 ZERO = Decimal("0")
@@ -276,68 +276,92 @@ def write_activity(day: date) -> int:
 
 def backfill(days: int, now: datetime | None = None) -> dict[str, int]:
     """Snapshots for the ``days`` mornings before today and today, rebuilt from the cases
-    as they stand: a past day's days past due from the account's oldest unpaid due date
-    (or, for a closed case, from the day it was opened); moves between consecutive days;
-    the activity exactly from the rows. For the demo and a first install — the nightly
-    step takes over from today. Replaces any snapshot of those days."""
+    as they stand: a case's days past due on a past morning counted back from its oldest
+    unpaid due date (from its stored days past due, or for a closed case from the day it
+    was opened); moves between consecutive mornings; the activity exactly from the rows.
+    For the demo and a first install — the nightly step takes over from today. Replaces
+    any snapshot of those days.
+
+    The cases are streamed once: a case's bucket only changes where its days past due
+    cross a bucket's edge, so each case adds a few segments (counted by difference
+    arrays), not one row per day — a million cases over 60 days stay a few seconds."""
     today = timezone.localdate(now or timezone.now())
     first = today - timedelta(days=days)
-    facts = list(
-        CollectionCase.objects.values_list(
-            "pk",
-            "state",
-            "opened_at",
-            "closed_at",
-            "assigned_collector",
-            "account__oldest_unpaid_due_date",
-            "account__days_past_due",
-            "account__borrower__policy_profile_code",
-            "account__product",
-            "account__currency",
-            "account__outstanding_principal",
-            "account__outstanding_interest",
-            "account__outstanding_fees",
-        )
+    mornings = days + 1
+    count_diff: dict[tuple, list[int]] = defaultdict(lambda: [0] * (mornings + 1))
+    owed_diff: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO] * (mornings + 1))
+    moves: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
+    facts = CollectionCase.objects.values_list(
+        "state",
+        "opened_at",
+        "closed_at",
+        "assigned_collector",
+        "account__oldest_unpaid_due_date",
+        "account__days_past_due",
+        "account__borrower__policy_profile_code",
+        "account__product",
+        "account__currency",
+        "account__outstanding_principal",
+        "account__outstanding_interest",
+        "account__outstanding_fees",
     )
+    for state, opened_at, closed_at, collector, oldest_due, dpd, profile, product, currency, *owed in facts.iterator(
+        chunk_size=5000
+    ):
+        key = (profile, product, currency, collector)
+        balance = sum(owed, ZERO)
+        opened = timezone.localdate(opened_at)
+        since = max((opened - first).days, 0)
+        until = min((timezone.localdate(closed_at) - first).days, mornings) if closed_at else mornings
+        if since >= mornings or until <= 0:
+            continue
+        if closed_at is None and oldest_due:
+            late_first = (first - oldest_due).days
+        elif closed_at is None:
+            late_first = dpd - days
+        else:
+            late_first = (first - opened).days + 1
+        was = Bucket.OPENED if since > 0 else None
+        for start, end, bucket in _segments(late_first, since, until):
+            count_diff[key + (bucket,)][start] += 1
+            count_diff[key + (bucket,)][end] -= 1
+            owed_diff[key + (bucket,)][start] += balance
+            owed_diff[key + (bucket,)][end] -= balance
+            if was is not None:
+                _add(moves[(start,) + key + (was, bucket)], balance)
+            was = bucket
+        if closed_at is not None and until < mornings:
+            end_bucket = Bucket.PAID if state == CaseState.RESOLVED else Bucket.WRITTEN_OFF
+            _add(moves[(until,) + key + (was, end_bucket)], balance)
     with transaction.atomic():
         for model in (BookSnapshot, BucketMove, SnapshotDay):
             model.objects.filter(day__gte=first, day__lte=today).delete()
-        ActivitySnapshot.objects.filter(day__gte=first - timedelta(days=1), day__lt=today).delete()
-        previous: dict[int, int] = {}
-        written = 0
-        for offset in range(days + 1):
-            day = first + timedelta(days=offset)
-            stock: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
-            moves: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
-            buckets: dict[int, int] = {}
-            for pk, state, opened, closed, collector, oldest_due, dpd, profile, product, currency, *owed in facts:
-                key = (profile, product, currency, collector)
-                balance = sum(owed, ZERO)
-                was = previous.get(pk, Bucket.OPENED)
-                if timezone.localdate(opened) > day:
-                    continue
-                if closed is not None and timezone.localdate(closed) <= day:
-                    if pk in previous:
-                        end = Bucket.PAID if state == CaseState.RESOLVED else Bucket.WRITTEN_OFF
-                        _add(moves[key + (was, end)], balance)
-                    continue
-                if closed is None and (state != CaseState.ARRANGEMENT or oldest_due):
-                    late = (day - oldest_due).days if oldest_due else dpd - (today - day).days
-                else:
-                    late = (day - timezone.localdate(opened)).days + 1
-                bucket = buckets[pk] = bucket_of(max(late, 0))
-                _add(stock[key + (bucket,)], balance)
-                if offset and was != bucket:
-                    _add(moves[key + (was, bucket)], balance)
-            previous = buckets
-            written += _write_day(day, stock, moves, baseline=offset == 0)
-            written += write_activity(day - timedelta(days=1))
+        written = _write_backfill(first, mornings, count_diff, owed_diff, moves)
+        for offset in range(mornings):
+            written += write_activity(first + timedelta(days=offset - 1))
         # The nightly step compares tomorrow with today's buckets as the ORM sees them.
         CaseBucket.objects.all().delete()
         _upsert_case_buckets(
             CollectionCase.objects.open().annotate(now_bucket=bucket_expression()).values_list("pk", "now_bucket")
         )
-    return {"days": days + 1, "rows": written}
+    return {"days": mornings, "rows": written}
+
+
+def _segments(late_first: int, since: int, until: int):
+    """(first morning, morning after the last, bucket) of each stretch of the mornings
+    since … until-1 that a case spends in one bucket, its days past due on morning i
+    being late_first + i."""
+    start = since
+    while start < until:
+        late = max(late_first + start, 0)
+        bucket = bucket_of(late)
+        edges = [lowest for lowest, _ in DPD_BUCKETS if lowest > late]
+        next_edge = min(edges) if edges else None
+        end = until if next_edge is None else min(until, start + (next_edge - late))
+        if late_first + start < 0:  # not yet overdue: current until day 1
+            end = min(until, start - (late_first + start) + 1)
+        yield start, end, bucket
+        start = end
 
 
 def _add(slot: list, balance: Decimal) -> None:
@@ -345,24 +369,45 @@ def _add(slot: list, balance: Decimal) -> None:
     slot[1] += balance
 
 
-def _write_day(day: date, stock: dict, moves: dict, *, baseline: bool) -> int:
-    SnapshotDay.objects.create(day=day, baseline=baseline, backfilled=True)
-    books = BookSnapshot.objects.bulk_create(
-        BookSnapshot(day=day, profile=p, product=pr, currency=c, collector_id=who, bucket=b, accounts=n, balance=owed)
-        for (p, pr, c, who, b), (n, owed) in stock.items()
+def _write_backfill(first: date, mornings: int, count_diff: dict, owed_diff: dict, moves: dict) -> int:
+    SnapshotDay.objects.bulk_create(
+        SnapshotDay(day=first + timedelta(days=i), baseline=i == 0, backfilled=True) for i in range(mornings)
     )
-    moved = BucketMove.objects.bulk_create(
-        BucketMove(
-            day=day,
-            profile=p,
-            product=pr,
-            currency=c,
-            collector_id=who,
-            from_bucket=was,
-            to_bucket=now,
-            accounts=n,
-            balance=owed,
-        )
-        for (p, pr, c, who, was, now), (n, owed) in moves.items()
+    books = []
+    for (profile, product, currency, collector, bucket), counts in count_diff.items():
+        accounts, owed = 0, ZERO
+        for i in range(mornings):
+            accounts += counts[i]
+            owed += owed_diff[(profile, product, currency, collector, bucket)][i]
+            if accounts:
+                books.append(
+                    BookSnapshot(
+                        day=first + timedelta(days=i),
+                        profile=profile,
+                        product=product,
+                        currency=currency,
+                        collector_id=collector,
+                        bucket=bucket,
+                        accounts=accounts,
+                        balance=owed,
+                    )
+                )
+    BookSnapshot.objects.bulk_create(books, batch_size=5000)
+    BucketMove.objects.bulk_create(
+        (
+            BucketMove(
+                day=first + timedelta(days=i),
+                profile=profile,
+                product=product,
+                currency=currency,
+                collector_id=collector,
+                from_bucket=was,
+                to_bucket=now,
+                accounts=count,
+                balance=owed,
+            )
+            for (i, profile, product, currency, collector, was, now), (count, owed) in moves.items()
+        ),
+        batch_size=5000,
     )
-    return len(books) + len(moved)
+    return len(books) + len(moves)

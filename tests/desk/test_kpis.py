@@ -162,3 +162,24 @@ def test_the_snapshot_step_is_idempotent(book):
     )
     assert after == before and before[1] >= 1
     assert SnapshotDay.objects.get(day=today).baseline and not SnapshotDay.objects.get(day=last).baseline
+
+
+def test_backfill_counts_back_from_the_due_dates(db, collector):
+    """A case 31 days late today was 30 (1–30) yesterday: one 1–30 → 31–60 move this
+    morning; a case opened yesterday arrives from 'newly opened'; a paid one leaves."""
+    today = timezone.localdate()
+    older = create_case(dpd=31, outstanding=Decimal("700"), collector=collector)
+    older.opened_at = at(today - timedelta(days=30), 9)
+    older.save(update_fields=["opened_at"])
+    young = create_case(dpd=2, collector=collector)
+    young.opened_at = at(today - timedelta(days=1), 9)
+    young.save(update_fields=["opened_at"])
+    snapshots.backfill(3)
+    moves = set(BucketMove.objects.values_list("day", "from_bucket", "to_bucket", "accounts"))
+    assert (today, Bucket.B1_30, Bucket.B31_60, 1) in moves
+    assert (today - timedelta(days=1), Bucket.OPENED, Bucket.B1_30, 1) in moves
+    stock = dict(BookSnapshot.objects.filter(day=today - timedelta(days=3)).values_list("bucket", "accounts"))
+    assert stock == {Bucket.B1_30: 1}  # the young case was not open yet
+    assert SnapshotDay.objects.filter(backfilled=True).count() == 4
+    # The nightly step carries on from the backfill: tomorrow compares with today's buckets.
+    assert run_night(today + timedelta(days=1))["already_taken"] == 0
