@@ -22,7 +22,7 @@ from cases.models import CollectionCase
 from core.jobs import run_job
 from core.models import JobRun
 
-from . import admin_pages, book, measure
+from . import admin_pages, book, kpi, measure
 from .bulk import BenchError
 from .feed_import import feed_check
 from .staff import ensure_staff, ensure_templates
@@ -61,6 +61,11 @@ REQUIRED_NUMBERS = [
     "check_contact.p50_ms",
     "check_contact.p99_ms",
     "check_contact.queries_per_call",
+    "kpi.snapshot_step.seconds",
+    "kpi.snapshot_step.queries",
+    "kpi.dashboard.p95_ms",
+    "kpi.dashboard.queries",
+    "kpi.dashboard_collector.p95_ms",
     *[
         f"admin.{page}.{number}"
         for page in (
@@ -181,6 +186,9 @@ def targets(report: dict) -> dict:
         "case_page_under_15_queries": admin["case_page"]["queries"] < ADMIN_MAX_QUERIES,
         "desk_queue_p95_under_300_ms": admin["desk_queue"]["p95_ms"] < ADMIN_P95_MS,
         "desk_case_p95_under_300_ms": admin["desk_case"]["p95_ms"] < ADMIN_P95_MS,
+        "dashboard_p95_under_300_ms": report["kpi"]["dashboard"]["p95_ms"] < ADMIN_P95_MS,
+        "dashboard_under_15_queries": report["kpi"]["dashboard"]["queries"] < ADMIN_MAX_QUERIES,
+        "nightly_with_snapshot_under_60_s": first + report["kpi"]["snapshot_step"]["seconds"] < REFRESH_MAX_SECONDS,
         "process_under_2_gib": report["peak_rss_mib"] < MEMORY_MIB,
         "feed_check_under_500_mib": (report["feed_import"]["peak_rss_mib"] or 0) < FEED_CHECK_MAX_MIB
         and report["feed_import"]["refused_on_its_last_line"],
@@ -261,6 +269,7 @@ def run(
         gc.collect()
         report["check_contact"] = measure.check_contact_latency(calls=check_contact_calls, seed=seed, progress=progress)
         report["admin"] = admin_pages.measure(supervisor=staff.supervisor, requests=admin_requests, progress=progress)
+        report["kpi"] = kpi.measure(supervisor=staff.supervisor, requests=admin_requests, progress=progress)
         rss_before_outbox = peak_rss_mib()
         wanted = dispatch_messages or max(1, min(cases // 100, 20_000))
         report["outbox"] = measure.outbox(

@@ -31,6 +31,13 @@ def test_bench_generates_a_book_and_measures_every_section():
     for page in report["admin"].values():
         assert page["status"] == 200
     assert report["admin"]["search_loan_number"]["finds_case"] is True
+    # The dashboard read a month of backfilled snapshots; tonight's step found the book.
+    assert report["kpi"]["history"]["backfilled"] is True
+    assert report["kpi"]["history"]["rows"]["desk_booksnapshot"] > 0
+    assert report["kpi"]["snapshot_step"]["counts"]["stock_rows"] > 0
+    assert {report["kpi"][page]["status"] for page in ("dashboard", "dashboard_profile", "dashboard_collector")} == {
+        200
+    }
 
     # The book is one the product would have written: valid E.164 phones, consistent keys.
     for value in ContactPoint.objects.filter(kind="phone").values_list("value", flat=True):
@@ -45,6 +52,7 @@ def test_bench_generates_a_book_and_measures_every_section():
     # Measured again without regenerating: the book was left as generated.
     again = run(300, reuse=True, check_contact_calls=20, admin_requests=1, progress=lambda message: None)
     assert again["reused"] is True
+    assert again["kpi"]["history"]["backfilled"] is False  # the snapshots were kept with the book
     assert again["refresh_delinquency"]["first_run"]["counts"] == report["refresh_delinquency"]["first_run"]["counts"]
 
 
