@@ -144,6 +144,19 @@ TABLE += [
         method="POST",
         data={"transition": "start_reminders", "reason": ""},
     ),
+    # Everyone's own notifications; one of someone else's is "not found" (404).
+    row("desk:notifications", "login 200   200   200   200   200   200   200"),
+    row("desk:notifications_read_all", "login 405   405   405   405   405   405   405"),
+    row("desk:notifications_read_all", "login 302   302   302   302   302   302   302", method="POST"),
+    row("desk:notification_read", "login 405   405   405   405   405   405   405", obj="notification"),
+    row("desk:notification_read", "login 302   404   404   404   404   404   404", obj="notification", method="POST"),
+    row("desk:notification_digest", "login 405   405   405   405   405   405   405"),
+    row(
+        "desk:notification_digest",
+        "login 302   302   302   302   302   302   302",
+        method="POST",
+        data={"daily_digest": "on"},
+    ),
     row("contacts:delivery_receipt", "405   405   405   405   405   405   405   405"),
     row(
         "contacts:delivery_receipt",
