@@ -385,6 +385,7 @@ def check_promises(now: datetime | None = None) -> dict[str, int]:
                 broken_plans, update=True, default_change_reason="broken: instalment missed"
             )
         )
+        signals.arrangements_broken.send(sender=PromiseToPay, promises=broken_promises, plans=broken_plans)
 
     affected = {p.case_id for p in broken_promises} | {p.case_id for p in broken_plans}
     returned = follow_ups = 0

@@ -28,3 +28,9 @@ forbearance_assessed = Signal()
 # the contacts app records the consents (contacts/receivers.py). Arguments: grants, a list
 # of (ContactPoint, evidence: the file and line that said so), and by (who imported).
 consent_imported = Signal()
+# The night's check broke promises and plans (set-based: one signal for all of them, sent
+# in the job's transaction). Arguments: promises (PromiseToPay list), plans (RepaymentPlan list).
+arrangements_broken = Signal()
+# An import of the loan feed ended, imported or refused. Arguments: run (the JobRun, with
+# started_by, status, counts and details).
+import_finished = Signal()

@@ -233,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
     "forget-receipt-nonces": {"task": _JOB, "args": ["forget_receipt_nonces"], "schedule": 15 * 60.0},
     "compliance-scan": {"task": _JOB, "args": ["compliance_scan"], "schedule": crontab(hour=2, minute=30)},
     "verify-audit-chain": {"task": _JOB, "args": ["verify_audit_chain"], "schedule": crontab(hour=3, minute=30)},
+    # Each person who asked for it: an e-mail of their unread notifications (desk/jobs.py).
+    "send-notification-digest": {
+        "task": _JOB,
+        "args": ["send_notification_digest"],
+        "schedule": crontab(hour=7, minute=0),
+    },
     "sample-cases-for-review": {
         "task": _JOB,
         "args": ["sample_cases_for_review"],
@@ -313,6 +319,8 @@ REMINDER_TEMPLATE_CODES = {
     "stop_confirmation_email": {"zh-hans": "email-stop-confirmation", "en": "email-stop-confirmation-en"},
 }
 # Printed on visit notices: where the borrower checks the visitor's identity.
+# Where staff reach the site: the links in e-mails sent to staff (the notification digest).
+STAFF_SITE_URL = env.str("STAFF_SITE_URL", default="http://127.0.0.1:8000")
 VISIT_VERIFY_URL = env.str("VISIT_VERIFY_URL", default="http://127.0.0.1:8000/verify/")
 # The public /verify/ page (visits/throttle.py): wrong codes allowed per client address
 # (as TRUSTED_PROXY_COUNT reads it) and lookups allowed per code from any address, per window.

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 from cases.admin import CaseServiceAdminMixin
 from cases.selectors import visible_borrowers, visible_cases
 from contacts.models import ContactAttempt
-from core.adminkit import HistoryAdmin, ServiceForm
+from core.adminkit import HistoryAdmin, ServiceForm, confirm_job_page
+from core.jobqueue import JobAlreadyQueued, queue_run
 from core.jobs import run_job
 
 from . import services
@@ -81,10 +82,33 @@ class RunButtonsMixin:
             raise PermissionDenied
 
     def run_scan(self, request):
-        self._post_with(request, "compliance.run_compliance_scan")
-        run = run_job("compliance_scan", trigger="admin", by=request.user)
+        """GET: what the scan does, and a button; POST: run it now, unless a run of it is
+        queued or running already (a double click, two reviewers at once)."""
+        if not request.user.has_perm("compliance.run_compliance_scan"):
+            raise PermissionDenied
+        changelist = "admin:compliance_finding_changelist"
+        if request.method != "POST":
+            return confirm_job_page(
+                self,
+                request,
+                job="compliance_scan",
+                title=_("Run scan now"),
+                explanation=_(
+                    "The scan reads the last weeks of contacts, visits and complaints for patterns a reviewer "
+                    "should look at (contacts after repayment, repeated refusals, overrides, caps nearly hit, "
+                    "third parties, visits without a report, open complaints) and opens a finding for each one "
+                    "not raised before. Reviewers are notified of the new findings. It runs now, while you wait."
+                ),
+                back=changelist,
+            )
+        try:
+            queued = queue_run("compliance_scan", by=request.user)
+        except JobAlreadyQueued as refusal:
+            messages.error(request, str(refusal))
+            return redirect(changelist)
+        run = run_job("compliance_scan", trigger="admin", by=request.user, queued=queued.pk)
         messages.success(request, _("Scan done: %(value)s new finding(s).") % {"value": run.counts["created"]})
-        return redirect("admin:compliance_finding_changelist")
+        return redirect(changelist)
 
     def verify_chain(self, request):
         self._post_with(request, "audit.verify_audit_chain")

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from audit import ledger as audit
 
+from . import signals
 from .models import Finding
 from .summaries import STORED_LANGUAGE, Summary, evidence_sentence
 
@@ -106,6 +107,8 @@ def store_findings(candidates, now: datetime | None = None) -> list[Finding]:
                     or []
                 )
                 audit.ledger_append_many(history)
+                if created:
+                    signals.findings_opened.send(sender=Finding, findings=created, by=None)
                 return created
         except IntegrityError:
             if last_try:

@@ -23,6 +23,7 @@ from cases.models import CollectionCase, Hold
 from contacts.models import ContactAttempt
 from core.exceptions import NotPermitted
 
+from . import signals
 from .exceptions import ComplaintError, FindingError, SampleError
 from .findings import Candidate, Evidence, store_findings
 from .models import Complaint, Finding, ReviewSample, Rule, Severity
@@ -99,6 +100,7 @@ def raise_finding(*, by, severity: str, summary: str, case=None, agent=None) -> 
     finding._history_user = by
     finding._change_reason = "raised by a reviewer"
     finding.save()
+    signals.findings_opened.send(sender=Finding, findings=[finding], by=by)
     return finding
 
 

@@ -14,6 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .exceptions import ServiceError
 from .history_values import ReadableChanges
+from .job_names import job_label
+from .jobqueue import busy_run, release_stale
 from .paginators import EstimatedCountPaginator
 
 # The user a request is rendered for, per thread: list and read-only column callables
@@ -149,5 +151,27 @@ def ask_then_apply(model_admin, request, queryset, *, action, form_class, title,
             "objects": objects,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+def confirm_job_page(model_admin, request, *, job: str, title, explanation, back: str):
+    """The page a job's "run now" button opens (GET): what will run and what it does, a
+    run already queued or running if there is one, and the button that runs it (a POST to
+    the same address). No script: a page of its own is the confirmation."""
+    from django.template.response import TemplateResponse
+
+    release_stale(job)
+    return TemplateResponse(
+        request,
+        "admin/confirm_job.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "job_label": job_label(job),
+            "explanation": explanation,
+            "busy": busy_run(job),
+            "opts": model_admin.model._meta,
+            "changelist": back,
         },
     )

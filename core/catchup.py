@@ -66,7 +66,7 @@ def missed_jobs(now: datetime | None = None, schedule: dict | None = None) -> li
             continue  # a new installation: the schedule starts it, not a make-up run
         ran_since = (
             JobRun.objects.filter(job=name, started_at__gte=tick - timedelta(minutes=1))
-            .exclude(status=JobRun.Status.FAILED)
+            .exclude(status__in=[JobRun.Status.FAILED, JobRun.Status.ABANDONED])
             .exists()
         )
         if not ran_since:

@@ -21,6 +21,7 @@ import traceback
 from django.utils import timezone
 
 from .job_names import job_label, label_job  # noqa: F401  (re-exported for the apps)
+from .jobqueue import take_over
 from .models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -67,31 +68,49 @@ def get_job(name: str) -> Job:
 
 
 def run_job(
-    name: str, func: Callable[..., dict] | None = None, *, trigger: str = "beat", by=None, **kwargs
+    name: str,
+    func: Callable[..., dict] | None = None,
+    *,
+    trigger: str = "beat",
+    by=None,
+    queued: int | None = None,
+    **kwargs,
 ) -> JobRun | None:
     """Run the job ``name`` (or ``func`` under that name) and keep a JobRun of it.
+
+    ``queued``: the id of the run a button queued (core/jobqueue.py); that row is taken
+    over instead of a new one written, and if it is no longer queued (taken by an earlier
+    delivery of the same message, or given up as never started) nothing runs.
 
     Returns the run, or None for a job that keeps no record of an empty run and found
     nothing to do. The error of a failed run is kept, then raised again.
     """
     job = Job(name=name, func=func) if func is not None else get_job(name)
-    run = JobRun(job=name, trigger=trigger, started_by=by)
-    if job.record_empty:
-        run.save()
+    if queued is not None:
+        run = take_over(queued, name)
+        if run is None:
+            logger.warning("%s: queued run %s is no longer queued; not run again", name, queued)
+            return None
+    else:
+        run = JobRun(job=name, trigger=trigger, started_by=by)
+        if job.record_empty:
+            run.save()
     try:
         counts = job.func(**kwargs)
     except Exception:
         run.status = JobRun.Status.FAILED
         run.error = traceback.format_exc()[-4000:]
         run.finished_at = timezone.now()
+        run.exclusive = False
         run.save()
         logger.exception("%s failed", name)
         raise
-    if not job.record_empty and not any(counts.values()):
+    if not job.record_empty and run.pk is None and not any(counts.values()):
         return None
     run.status = JobRun.Status.SUCCEEDED
     run.counts = counts
     run.finished_at = timezone.now()
+    run.exclusive = False
     run.save()
     logger.info("%s: %s", name, counts)
     return run

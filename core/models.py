@@ -14,9 +14,12 @@ class JobRun(models.Model):
     did, and how it ended. Visible in the admin so operations can see the night went well."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # Queued from a button, but no worker took it up in time (core/jobqueue.py).
+        ABANDONED = "abandoned", _("Never started")
 
     job = models.CharField(max_length=60, db_index=True, verbose_name=_("job"))
     trigger = models.CharField(
@@ -35,6 +38,15 @@ class JobRun(models.Model):
         blank=True,
         verbose_name=_("details"),
     )
+    # Set while a run queued from a button (core/jobqueue.py) is queued or running: one such
+    # run per job at a time, which the unique constraint below holds even against two
+    # requests at the same instant. Beat and the run_job command never set it.
+    exclusive = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Queued from a button: no second run of this job may be queued meanwhile."),
+        verbose_name=_("exclusive"),
+    )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -50,6 +62,11 @@ class JobRun(models.Model):
         ordering = ["-started_at"]
         db_table = "cases_jobrun"  # created by the cases app before the ground floor existed
         permissions = [("run_nightly_cycle", _("Can run the nightly cycle on demand"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job"], condition=models.Q(exclusive=True), name="one_exclusive_run_per_job"
+            )
+        ]
 
     def __str__(self):
         return f"{job_label(self.job)} {local_datetime(self.started_at)} {self.get_status_display()}"

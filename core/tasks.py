@@ -8,9 +8,10 @@ from .jobs import run_job
 
 
 @shared_task
-def run_scheduled_job(name: str, trigger: str = "beat", user_id: int | None = None) -> dict:
+def run_scheduled_job(name: str, trigger: str = "beat", user_id: int | None = None, run_id: int | None = None) -> dict:
+    """``run_id``: the run a button queued (core/jobqueue.py), which the worker takes over."""
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    run = run_job(name, trigger=trigger, by=by)
+    run = run_job(name, trigger=trigger, by=by, queued=run_id)
     return run.counts if run is not None else {}
 
 

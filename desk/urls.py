@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import dashboard, views
+from . import dashboard, notification_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,4 +14,16 @@ urlpatterns = [
     path("cases/<int:case_id>/hold/", admin.site.admin_view(views.hold), name="hold"),
     path("cases/<int:case_id>/visit/", admin.site.admin_view(views.visit), name="visit"),
     path("cases/<int:case_id>/step/", admin.site.admin_view(views.step), name="step"),
+    path("notifications/", admin.site.admin_view(notification_views.notification_list), name="notifications"),
+    path("notifications/read/", admin.site.admin_view(notification_views.mark_all_read), name="notifications_read_all"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        admin.site.admin_view(notification_views.notification_read),
+        name="notification_read",
+    ),
+    path(
+        "notifications/digest/",
+        admin.site.admin_view(notification_views.digest_settings),
+        name="notification_digest",
+    ),
 ]

@@ -35,6 +35,8 @@ from contacts.models import (
     OutboundMessage,
 )
 from core.models import JobRun
+from desk import notifications
+from desk.models import Notification
 from policy.codes import Channel
 from policy.models import PolicyProfile
 from policy.selectors import current_profile
@@ -189,6 +191,9 @@ def build_world() -> World:
         description="Called too often.",
         case=case,
     )
+    w.notification = notifications.notify(
+        [w.C], Notification.Kind.PLAN_BROKEN, plan=w.plan.pk, case=case.pk, loan=w.account.loan_number
+    )[0]
     w.accesslog = log_pii_access(w.S, w.borrower, "matrix")
     seal_pending()
     w.ledger = AuditLedger.objects.order_by("seq").first()

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.models import JobRun
 
+from .. import signals
 from ..exceptions import CaseServiceError
 from .reading import InvalidCsv
 from .records import _Record, _records, _validation_message
@@ -177,6 +178,7 @@ def _record_run(
         "errors": [_storable_error(e) for e in result.errors[:REPORTED_ERRORS]],
     }
     run.save()
+    signals.import_finished.send(sender=JobRun, run=run)
     return run
 
 

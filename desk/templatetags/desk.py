@@ -2,7 +2,7 @@ from django import template
 
 from core.money import format_money
 
-from .. import audience, home
+from .. import audience, home, notifications
 from ..buckets import LABELS
 from ..kpis import DEFINITION_TITLES
 
@@ -51,3 +51,9 @@ def bucket_label(bucket) -> str:
 @register.filter
 def definition_title(key) -> str:
     return DEFINITION_TITLES.get(key, "")
+
+
+@register.simple_tag
+def unread_notifications(user) -> int:
+    """The header's count: one COUNT on the (user, read_at) index, on every staff page."""
+    return notifications.unread_count(user)

@@ -19,6 +19,7 @@ from cases.event_text import EventCode
 from cases.models import LADDER, CaseState, CollectionCase
 from cases.selectors import borrower_zone
 
+from .. import signals
 from ..models import COUNTED_STATES, FieldAgent, FieldVisit
 from .workflow import VisitRefused, _event, _transition
 
@@ -159,6 +160,7 @@ def request_visit(case, *, by, reason, window_start, window_end, address, agents
     if agents:
         visit.agents.set(agents)
     _event(visit, by, EventCode.VISIT_REQUESTED_AS_EXCEPTION if failed else EventCode.VISIT_REQUESTED)
+    signals.visit_requested.send(sender=FieldVisit, visit=visit, by=by)
     return visit
 
 
@@ -179,6 +181,7 @@ def approve_visit(visit, *, by, note="", agents=None) -> FieldVisit:
             code=EventCode.AFTER_VISIT_APPROVED,
             params={"visit": visit.pk, "username": by.get_username()},
         )
+    signals.visit_decided.send(sender=FieldVisit, visit=visit, by=by, approved=True)
     return visit
 
 
@@ -189,4 +192,5 @@ def reject_visit(visit, *, by, why) -> FieldVisit:
     visit = _transition(visit, "reject", by=by, code=EventCode.VISIT_REJECTED, note=why)
     visit.approver, visit.decided_at, visit.decision_note, visit.end_reason = by, timezone.now(), why, why
     visit.save(update_fields=["approver", "decided_at", "decision_note", "end_reason"])
+    signals.visit_decided.send(sender=FieldVisit, visit=visit, by=by, approved=False)
     return visit
