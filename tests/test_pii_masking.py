@@ -46,7 +46,7 @@ PAGES = [
 def fetch(client, w, name, obj):
     response = client.get(reverse(name, args=[w[obj].pk] if obj else []))
     assert response.status_code == 200, (name, response.status_code)
-    return response.content.decode()
+    return response.getvalue().decode()
 
 
 @pytest.mark.parametrize("actor", STAFF)
