@@ -65,6 +65,9 @@ TABLE += [
         method="POST",
         data={"_fsm_transition_to": "start_reminders"},
     ),
+    # The case list's export (CSV by default): everyone who may view cases gets the rows of
+    # their own book (Cx and Fx an empty table: tests/cases/test_exports.py).
+    row("admin:cases_collectioncase_export", "login 200   200   200   200   200   200   200"),
     row("admin:core_jobrun_run_nightly", "login 403   403   403   403   403   403   403"),
     row("admin:core_jobrun_run_nightly", "login 403   403   403   403   302   403   302", method="POST"),
     row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   403   403"),
