@@ -103,7 +103,8 @@ def spreadsheet_safe(value) -> str:
     """A cell a spreadsheet will not run, in a ","- or a ";"-separated locale: notes and
     names are typed by people. A leading apostrophe makes a spreadsheet show the text."""
     text = "" if value is None else str(value)
-    text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+    if ";" in text:
+        text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
     first = text.lstrip(_BLANKS)[:1]
     return "'" + text if first and first in FORMULA_STARTS else text
 
@@ -191,12 +192,13 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Sequence]) -> 
 
 
 def _text_width(value) -> int:
-    """Columns a text takes in a spreadsheet: a CJK character is two."""
-    text = str(value) if not isinstance(value, Decimal) else format(value, ",f")
-    if isinstance(value, datetime):
-        text = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, date):
-        text = "yyyy-mm-dd"
+    """Columns a value takes in a spreadsheet: a CJK character is two."""
+    if isinstance(value, datetime | date):
+        text = DATETIME_CELL if isinstance(value, datetime) else DATE_CELL
+    elif isinstance(value, Decimal):
+        text = format(value, ",f")
+    else:
+        text = str(value)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
