@@ -16,6 +16,7 @@ PLACES = {
     "hold evidence": _("hold evidence"),
     "dossier": _("case dossier"),
     "dossier CSV": _("case dossier (CSV export)"),
+    "case list export": _("case list (export)"),
     "contact intensity": _("contact intensity chart"),
     "log contact": _("logging a contact"),
     "field visit page": _("field visit page"),

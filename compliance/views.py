@@ -2,20 +2,18 @@
 contact-intensity charts and the retention report. Thin: reads come from the selectors,
 and every page showing a borrower's personal data writes an access-log row."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from audit.services import log_pii_access
 from cases.admin import can_see_full_contact_details, can_see_full_national_id
 from cases.models import CollectionCase
 from cases.selectors import visible_cases
+from core.exports import csv_response
 
 from . import dossier as dossiers
 from . import intensity, selectors
@@ -93,15 +91,10 @@ def dossier(request, case_id):
 def dossier_csv(request, case_id):
     _reviewers_only(request)
     found = _dossier_for(request, case_id, "dossier CSV")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = dossiers.csv_filename(found.case.pk, found.account.loan_number)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response.write("\ufeff")  # so spreadsheet programs read the UTF-8 (Chinese names) correctly
-    # Every cell quoted: a ";" inside one cannot start another in a ";"-separated locale.
-    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    for row in dossiers.csv_rows(found):
-        writer.writerow([dossiers.spreadsheet_safe(cell) for cell in row])
-    return response
+    # UTF-8 with BOM, every cell quoted and made safe to open (core/exports.py).
+    rows = dossiers.csv_rows(found)
+    header = next(rows)
+    return csv_response(dossiers.csv_filename(found.case.pk, found.account.loan_number), header, rows)
 
 
 def _days(request) -> int:

@@ -1,10 +1,13 @@
-"""Days-past-due buckets: one definition for the worklist's order, the workload table and
-the dashboard. The industry's cut: 1–30, 31–60, 61–90, 91–180, 181 and more."""
+"""Days-past-due buckets as the desk counts them: the case book's buckets (cases/buckets.py:
+1–30, 31–60, 61–90, 91–180, 181 and more) numbered for the worklist's order and the
+dashboard's snapshots, with the ends a case's path can have besides them."""
 
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
+
+from cases import buckets as case_buckets
 
 
 class Bucket:
@@ -16,25 +19,15 @@ class Bucket:
 
 
 # (lowest DPD, bucket), most overdue first.
-DPD_BUCKETS = (
-    (181, Bucket.B181_PLUS),
-    (91, Bucket.B91_180),
-    (61, Bucket.B61_90),
-    (31, Bucket.B31_60),
-    (1, Bucket.B1_30),
-)
+DPD_BUCKETS = tuple((bucket.low, rank) for rank, bucket in reversed(list(enumerate(case_buckets.BUCKETS, start=1))))
 DELINQUENT = [Bucket.B1_30, Bucket.B31_60, Bucket.B61_90, Bucket.B91_180, Bucket.B181_PLUS]
 OPEN = [Bucket.CURRENT, *DELINQUENT]
 CURED = [Bucket.CURRENT, Bucket.PAID]
 
 LABELS = {
     Bucket.OPENED: _("newly opened"),
-    Bucket.CURRENT: _("current"),
-    Bucket.B1_30: _("1–30 days"),
-    Bucket.B31_60: _("31–60 days"),
-    Bucket.B61_90: _("61–90 days"),
-    Bucket.B91_180: _("91–180 days"),
-    Bucket.B181_PLUS: _("181 days or more"),
+    Bucket.CURRENT: case_buckets.CURRENT.label,
+    **{rank: bucket.label for rank, bucket in enumerate(case_buckets.BUCKETS, start=1)},
     Bucket.PAID: _("paid or settled"),
     Bucket.WRITTEN_OFF: _("written off"),
 }

@@ -67,6 +67,9 @@ TABLE += [
     ),
     # The job buttons open a page that says what will run (GET); the POST runs it.
     row("admin:core_jobrun_run_nightly", "login 403   403   403   403   200   403   200"),
+    # The case list's export (CSV by default): everyone who may view cases gets the rows of
+    # their own book (Cx and Fx an empty table: tests/cases/test_exports.py).
+    row("admin:cases_collectioncase_export", "login 200   200   200   200   200   200   200"),
     row("admin:core_jobrun_run_nightly", "login 403   403   403   403   302   403   302", method="POST"),
     row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   200   403"),
     row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   302   403", method="POST"),

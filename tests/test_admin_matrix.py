@@ -20,6 +20,9 @@ PAGES = [
     ("cases_contactpoint_changelist", EVERYONE),
     ("cases_loanaccount_changelist", EVERYONE),
     ("cases_collectioncase_changelist", {S, R, A}),
+    # The list's export: everyone who may view cases, each within their own book
+    # (tests/cases/test_exports.py checks the rows and the masking per role).
+    ("cases_collectioncase_export", EVERYONE),
     ("cases_caseevent_changelist", EVERYONE),
     ("cases_hold_changelist", EVERYONE),
     ("cases_promisetopay_changelist", EVERYONE),

@@ -31,6 +31,7 @@ from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, R
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
 from .arrangements import why_beyond_policy
+from .export import CaseExportMixin
 from .forbearance import ForbearanceInline
 
 
@@ -86,7 +87,7 @@ class CollectionCaseForm(forms.ModelForm):
 
 
 @admin.register(CollectionCase)
-class CollectionCaseAdmin(FSMAdminMixin, HistoryAdmin):
+class CollectionCaseAdmin(CaseExportMixin, FSMAdminMixin, HistoryAdmin):
     fsm_fields = ["state"]
 
     @staticmethod

@@ -1,5 +1,6 @@
-"""The dossier as CSV rows for a spreadsheet (``csv_rows``), each cell made safe to open
-(``spreadsheet_safe``), and the download's file name (``csv_filename``)."""
+"""The dossier as CSV rows for a spreadsheet (``csv_rows``) and the download's file name
+(``csv_filename``); ``core.exports`` writes them, each cell made safe to open
+(``spreadsheet_safe``, re-exported here for the dossier's callers)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from datetime import datetime
 import re
 from zoneinfo import ZoneInfo
 
+from core.exports import spreadsheet_safe
+
 from .records import Dossier
+
+__all__ = ["CSV_HEADER", "csv_filename", "csv_rows", "spreadsheet_safe"]
 
 CSV_HEADER = [
     "section",
@@ -25,24 +30,6 @@ CSV_HEADER = [
     "message text",
     "record",
 ]
-
-
-# A cell starting with one of these (after blanks) is read as a formula by Excel, LibreOffice
-# or Google Sheets, the full-width forms included (CJK input methods type them).
-FORMULA_STARTS = "=+-@\t\r＝＋－＠"
-_BLANKS = " \u3000"
-# Where the list separator is ";" (most of Europe), a spreadsheet opening the file may
-# split a cell at its semicolons: what follows one starts a cell of its own.
-_FORMULA_AFTER_SEMICOLON = re.compile(f"(;)(?=[{_BLANKS}]*[{re.escape(FORMULA_STARTS)}])")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run, in a ","- or a ";"-separated locale: notes and
-    names are typed by people. A leading apostrophe makes a spreadsheet show the text."""
-    text = "" if value is None else str(value)
-    text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
-    first = text.lstrip(_BLANKS)[:1]
-    return "'" + text if first and first in FORMULA_STARTS else text
 
 
 def csv_filename(case_pk: int, loan_number: str) -> str:

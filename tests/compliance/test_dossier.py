@@ -194,7 +194,7 @@ def test_csv_export_carries_the_timeline_and_the_history(db, worked_case, review
     response = client_for(reviewer).get(reverse("compliance:dossier_csv", args=[worked_case.pk]))
     assert response["Content-Type"].startswith("text/csv")
     assert f"dossier-case-{worked_case.pk}-" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     header = rows[0]
     as_dicts = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     blocked = [r for r in as_dicts if r["blocked"] == "yes"]

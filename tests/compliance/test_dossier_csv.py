@@ -48,7 +48,7 @@ def test_the_download_neutralises_formulas_after_a_semicolon(db, reviewer, super
         case=case, kind=CaseEvent.Kind.ASSIGNMENT, actor=supervisor, reason='reassigned;=HYPERLINK("http://evil")'
     )
     response = download(case, reviewer)
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert ";=" not in text and ";'=HYPERLINK" in text
     # Every cell is quoted, so a ";" never ends a cell in a ";"-separated locale either.
     assert text.splitlines()[0].startswith('"section","at (UTC)","borrower local time"')
@@ -75,4 +75,8 @@ def test_a_chinese_loan_number_is_kept_and_encoded(db, reviewer):
     account.loan_number = "贷款-001"
     account.save()
     disposition = download(case, reviewer)["Content-Disposition"]
-    assert disposition == (f"attachment; filename*=utf-8''dossier-case-{case.pk}-%E8%B4%B7%E6%AC%BE-001.csv")
+    # An ASCII name for every client, the Chinese one (RFC 5987) for those that read it.
+    assert disposition == (
+        f'attachment; filename="dossier-case-{case.pk}-_-001.csv"; '
+        f"filename*=utf-8''dossier-case-{case.pk}-%E8%B4%B7%E6%AC%BE-001.csv"
+    )
