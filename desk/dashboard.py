@@ -10,16 +10,18 @@ from datetime import date, timedelta
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from core.exports import UnknownExportFormat
 from core.money import format_money
 from core.when import day_and_month, local_date
 from policy.selectors import current_profiles_by_code
 
-from . import charts, kpis
+from . import charts, kpi_exports, kpis
 from .buckets import DELINQUENT, LABELS
 from .kpi_models import BookSnapshot
 
@@ -93,6 +95,14 @@ def dashboard_page(request):
         raise PermissionDenied
     scope, asked = read_scope(request.GET)
     board = kpis.dashboard(scope)
+    if "format" in request.GET:
+        try:
+            return kpi_exports.export_table(request.GET["format"], request.GET.get("table", ""), board)
+        except (kpi_exports.UnknownTable, UnknownExportFormat):
+            return HttpResponseBadRequest(
+                _("Ask for a table (%(tables)s) as format=csv or format=xlsx.")
+                % {"tables": ", ".join(kpi_exports.TABLES)}
+            )
     trend, buckets = build_charts(board)
     context = {
         **admin.site.each_context(request),
@@ -104,6 +114,7 @@ def dashboard_page(request):
         "definitions": kpis.DEFINITIONS,
         "matrix_columns": [LABELS[bucket] for bucket in kpis.MATRIX_COLUMNS],
         "periods": PERIODS,
+        "query": request.GET.urlencode(),
         "first_day": local_date(scope.start),
         "last_day": local_date(scope.end),
         "profiles": sorted(current_profiles_by_code().values(), key=lambda profile: profile.code),

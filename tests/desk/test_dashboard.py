@@ -79,3 +79,26 @@ def test_query_count_does_not_grow_with_the_book(client, supervisor, snapshotted
     with CaptureQueriesContext(connection) as second:
         client.get(url)
     assert len(second) == len(first) <= 14
+
+
+def test_each_table_downloads_with_the_page_slice(client, supervisor, snapshotted):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    sign_in(client, supervisor)
+    url = reverse("desk:dashboard")
+    page = client.get(url, {"period": "7"}).content.decode()
+    assert "format=csv&amp;table=collectors" in page
+    response = client.get(url, {"period": "7", "format": "csv", "table": "delinquency"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:2] == ["Days past due", "Accounts"]
+    by_bucket = {row[0]: int(row[1]) for row in rows[1:]}
+    assert by_bucket["1–30 days"] == 1 and by_bucket["31–60 days"] == 1 and by_bucket["181 days or more"] == 1
+    workbook = client.get(url, {"format": "xlsx", "table": "roll_rates"})
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    assert sheet.cell(1, 1).value == "From" and sheet.max_row == 7  # header + current + five buckets
+    assert client.get(url, {"format": "pdf", "table": "roll_rates"}).status_code == 400
+    assert client.get(url, {"format": "csv", "table": "borrowers"}).status_code == 400
