@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import views
+from . import team_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("cases/<int:case_id>/hold/", admin.site.admin_view(views.hold), name="hold"),
     path("cases/<int:case_id>/visit/", admin.site.admin_view(views.visit), name="visit"),
     path("cases/<int:case_id>/step/", admin.site.admin_view(views.step), name="step"),
+    path("workload/", admin.site.admin_view(team_views.workload_page), name="workload"),
 ]
