@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
 
 from core.when import local_datetime
-from policy.codes import Channel
+from policy.codes import Channel, ProfileCode
 
 from .guard_text import moment, money, rule_lines, then
 from .plan_text import reason_sentences
@@ -204,8 +204,6 @@ def _language(value) -> str:
 
 
 def _profile(value) -> str:
-    from policy.codes import ProfileCode
-
     return str(ProfileCode(value).label) if value in ProfileCode.values else (value or "—")
 
 

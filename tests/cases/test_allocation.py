@@ -197,7 +197,12 @@ def test_the_nightly_cycle_allocates_the_cases_it_opened(db):
     counts = contact_jobs.nightly_cycle()
     assert counts["refresh_delinquency"]["opened"] == 1
     assert counts["allocate_cases"] == {"allocated": 1, "no_eligible_collector": 0}
-    assert list(steps for steps in counts) == ["check_promises", "refresh_delinquency", "allocate_cases", "plan_reminders"]
+    assert list(steps for steps in counts) == [
+        "check_promises",
+        "refresh_delinquency",
+        "allocate_cases",
+        "plan_reminders",
+    ]
     assert held_by(collector) == 1
     assert jobs.allocate_cases() == {"allocated": 0, "no_eligible_collector": 0}
 
