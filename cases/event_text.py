@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
 
 from core.when import local_datetime
-from policy.codes import Channel
+from policy.codes import Channel, ProfileCode
 
 from .guard_text import moment, money, rule_lines, then
 from .plan_text import reason_sentences
@@ -40,6 +40,7 @@ class EventCode(StrEnum):
     OPENED = "opened"
     OPENED_BY_NIGHTLY_CYCLE = "opened_by_nightly_cycle"
     ASSIGNED = "assigned"
+    ALLOCATED_BY_RULE = "allocated_by_rule"
     NOTICE_SENT = "notice_sent"
     # money and arrangements
     PAYMENT = "payment"
@@ -92,6 +93,15 @@ SENTENCES = {
     ),
     EventCode.OPENED_BY_NIGHTLY_CYCLE: gettext_lazy("Opened by the nightly cycle: the account is overdue."),
     EventCode.ASSIGNED: gettext_lazy("Assigned from %(previous)s to %(collector)s."),
+    EventCode.ALLOCATED_BY_RULE: ngettext_lazy(
+        "Allocated to %(collector)s by the allocation rule: the least loaded (%(load)s open case before) of the "
+        "collectors who take this borrower's language (%(language)s), region (%(region)s) and policy profile "
+        "(%(profile)s).",
+        "Allocated to %(collector)s by the allocation rule: the least loaded (%(load)s open cases before) of the "
+        "collectors who take this borrower's language (%(language)s), region (%(region)s) and policy profile "
+        "(%(profile)s).",
+        "load",
+    ),
     EventCode.NOTICE_SENT: gettext_lazy("Written notice sent (%(sent_at)s)."),
     EventCode.PAYMENT: gettext_lazy(
         "Payment of %(amount)s (reference %(reference)s); %(outstanding)s outstanding now."
@@ -182,6 +192,25 @@ def _hold_kind(value) -> str:
     return str(Hold.Kind(value).label) if value in Hold.Kind.values else value
 
 
+# Borrowers' languages named in the reader's language (Language's labels are endonyms).
+LANGUAGE_NAMES = {
+    "zh-hans": pgettext_lazy("borrower language", "Chinese"),
+    "en": pgettext_lazy("borrower language", "English"),
+}
+
+
+def _language(value) -> str:
+    return str(LANGUAGE_NAMES.get(value, value or "—"))
+
+
+def _profile(value) -> str:
+    return str(ProfileCode(value).label) if value in ProfileCode.values else (value or "—")
+
+
+def _region(value) -> str:
+    return value or _("(unknown)")
+
+
 def _channel(value) -> str:
     return str(Channel(value).label) if value in Channel.values else value
 
@@ -225,6 +254,9 @@ SHOWN = {
     "previous": _collector,
     "collector": _collector,
     "state": _state,
+    "language": _language,
+    "profile": _profile,
+    "region": _region,
     "kind": _hold_kind,
     "channel": _channel,
     "channels": _channels,

@@ -62,3 +62,19 @@ class InvalidCharge(CaseServiceError):
 
 class DefaultChargeCapExceeded(InvalidCharge):
     """The charge would take the account's default charges over its profile's cap."""
+
+
+class AssignmentError(CaseServiceError):
+    """A bulk assignment refused as a whole (no reason given, a collector who is not one)."""
+
+
+class ReasonRequired(AssignmentError):
+    pass
+
+
+class ClosedCasesRefused(AssignmentError):
+    """Some of the cases to assign are closed; ``count`` says how many."""
+
+    def __init__(self, message: str, count: int):
+        super().__init__(message)
+        self.count = count

@@ -26,6 +26,7 @@ phrases(
         "case opened": gettext_lazy("case opened"),
         "nightly: case opened": gettext_lazy("opened by the nightly cycle"),
         "assigned": gettext_lazy("assigned"),
+        "allocated by rule": gettext_lazy("allocated by the allocation rule"),
         "written notice sent": gettext_lazy("written notice sent"),
         "promise recorded": gettext_lazy("promise to pay recorded"),
         "plan agreed": gettext_lazy("repayment plan agreed"),
@@ -46,4 +47,5 @@ pattern(r"transition: (?P<name>\w+)", lambda v: _transition(v["name"]))
 pattern(r"(?P<kind>[a-z_]+) hold placed", lambda v: _("%(kind)s hold placed") % {"kind": _hold_kind(v["kind"])})
 pattern(r"hold released: (?P<note>.*)", lambda v: _("hold released: %(note)s") % {"note": v["note"]})
 pattern(r"payment (?P<reference>.+)", lambda v: _("payment %(reference)s") % {"reference": v["reference"]})
+pattern(r"assigned in bulk: (?P<reason>.*)", lambda v: _("assigned in bulk: %(reason)s") % {"reason": v["reason"]})
 pattern(r"default charge: (?P<reason>.*)", lambda v: _("default charge: %(reason)s") % {"reason": v["reason"]})

@@ -338,6 +338,12 @@ def refresh_delinquency(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+@scheduled_job("allocate_cases", label=_("Allocate new cases to collectors"))
+def allocate_cases(now: datetime | None = None) -> dict[str, int]:
+    """Every open case without a collector gets one by the allocation rule (services.allocation)."""
+    return services.allocate_new_cases(now)
+
+
 # --- promises and plans ------------------------------------------------------------------------
 
 
@@ -417,6 +423,8 @@ label_counts(
     plans_broken=_("plans broken"),
     cases_returned=_("cases returned to the ladder"),
     follow_ups=_("follow-ups queued"),
+    allocated=_("cases allocated"),
+    no_eligible_collector=_("cases no collector takes"),
     rows=_("rows"),
     created=_("created"),
     updated=_("updated"),

@@ -61,12 +61,17 @@ ROLE_PERMISSIONS = {
         "cases.change_contactpoint",
         "cases.view_full_national_id",
         "cases.view_full_contact_details",
+        # Their team (who leads whom, which new cases each takes) and its workload.
+        "cases.view_teammember",
+        "cases.view_workload",
     ],
     # Reads everything, changes nothing but findings (compliance/roles.py).
     "Compliance reviewer": VIEW_CASE_BOOK
     + [
         "cases.view_full_national_id",
         "cases.view_full_contact_details",
+        "cases.view_teammember",
+        "cases.view_workload",
     ],
     "Administrator": VIEW_CASE_BOOK
     + [
@@ -76,5 +81,9 @@ ROLE_PERMISSIONS = {
         "cases.change_contactpoint",
         "cases.add_loanaccount",
         "cases.change_loanaccount",
+        # Who is in which supervisor's team, and which new cases each collector takes.
+        "cases.view_teammember",
+        "cases.add_teammember",
+        "cases.change_teammember",
     ],
 }

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from core.when import local_datetime
 from policy.selectors import current_profile
 
 from . import event_text
-from .models import Borrower, CollectionCase, ContactPoint, LoanAccount
+from .models import Borrower, CollectionCase, ContactPoint, LoanAccount, TeamMember
 
 # Roles that work the whole book (everyone else sees only what is theirs).
 WHOLE_BOOK_GROUPS = ("Supervisor", "Compliance reviewer", "Administrator")
@@ -44,6 +45,23 @@ def visible_cases(user) -> QuerySet[CollectionCase]:
         visits = CollectionCase._meta.get_field("field_visits").related_model.objects
         return cases.filter(pk__in=visits.live().filter(agents__user=user).values("case_id"))
     return cases.filter(assigned_collector=user)
+
+
+def team_of(supervisor) -> QuerySet:
+    """The users in the team ``supervisor`` leads (TeamMember.supervisor)."""
+    return get_user_model().objects.filter(team_member__supervisor=supervisor)
+
+
+def supervises(supervisor, user) -> bool:
+    """Whether ``user`` is in the team ``supervisor`` leads."""
+    if supervisor is None or user is None or supervisor.pk is None:
+        return False
+    return TeamMember.objects.filter(supervisor=supervisor, user=user).exists()
+
+
+def team_cases(supervisor) -> QuerySet[CollectionCase]:
+    """The cases assigned to a collector of the team ``supervisor`` leads."""
+    return CollectionCase.objects.filter(assigned_collector__team_member__supervisor=supervisor)
 
 
 def visible_accounts(user) -> QuerySet[LoanAccount]:

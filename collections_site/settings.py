@@ -225,6 +225,8 @@ _JOB = "core.tasks.run_scheduled_job"
 CELERY_BEAT_SCHEDULE = {
     "check-promises": {"task": _JOB, "args": ["check_promises"], "schedule": crontab(hour=0, minute=30)},
     "refresh-delinquency": {"task": _JOB, "args": ["refresh_delinquency"], "schedule": crontab(hour=1, minute=0)},
+    # New cases get a collector after the night opened them (also a step of the nightly cycle).
+    "allocate-cases": {"task": _JOB, "args": ["allocate_cases"], "schedule": crontab(hour=1, minute=30)},
     "take-kpi-snapshot": {"task": _JOB, "args": ["take_kpi_snapshot"], "schedule": crontab(hour=1, minute=45)},
     "plan-reminders": {"task": _JOB, "args": ["plan_reminders"], "schedule": crontab(minute=15)},
     "dispatch-outbox": {"task": _JOB, "args": ["dispatch_outbox"], "schedule": 60.0},

@@ -1,6 +1,9 @@
 """The reviewer workspace: the landing page, the case dossier (printable, and as CSV), the
 contact-intensity charts and the retention report. Thin: reads come from the selectors,
-and every page showing a borrower's personal data writes an access-log row."""
+and every page showing a borrower's personal data writes an access-log row.
+
+The intensity charts are also a supervisor's, for their own team: the cases assigned to
+a collector of the team and the team's agents (404 for any other)."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -12,13 +15,15 @@ from django.utils.translation import gettext as _
 from audit.services import log_pii_access
 from cases.admin import can_see_full_contact_details, can_see_full_national_id
 from cases.models import CollectionCase
-from cases.selectors import visible_cases
+from cases.selectors import supervises, team_cases, visible_cases
 from core.exports import csv_response
 
 from . import dossier as dossiers
 from . import intensity, selectors
 
 WORKSPACE_PERMISSION = "compliance.view_finding"
+# Supervisors read their own team's intensity charts (cases/roles.py).
+TEAM_PERMISSION = "cases.view_workload"
 QUEUE_LENGTH = 50
 
 
@@ -27,9 +32,20 @@ def _reviewers_only(request):
         raise PermissionDenied(_("The compliance workspace is for compliance reviewers."))
 
 
-def _case(request, case_id) -> CollectionCase:
+def _reads_whole_book(request) -> bool:
+    """Reviewers read every case's and agent's charts; a supervisor only their team's
+    (False); anyone else is refused."""
+    if request.user.has_perm(WORKSPACE_PERMISSION):
+        return True
+    if request.user.has_perm(TEAM_PERMISSION):
+        return False
+    raise PermissionDenied(_("The contact-intensity charts are for compliance reviewers and supervisors."))
+
+
+def _case(request, case_id, cases=None) -> CollectionCase:
     try:
-        return visible_cases(request.user).select_related("account__borrower").get(pk=case_id)
+        cases = visible_cases(request.user) if cases is None else cases
+        return cases.select_related("account__borrower").get(pk=case_id)
     except CollectionCase.DoesNotExist:
         raise Http404(_("No such case.")) from None
 
@@ -105,8 +121,8 @@ def _days(request) -> int:
 
 
 def case_intensity(request, case_id):
-    _reviewers_only(request)
-    case = _case(request, case_id)
+    whole_book = _reads_whole_book(request)
+    case = _case(request, case_id, None if whole_book else team_cases(request.user))
     log_pii_access(request.user, case.account.borrower, "contact intensity", request, case=case)
     return _page(
         request,
@@ -115,18 +131,22 @@ def case_intensity(request, case_id):
         case=case,
         profile=case.policy_profile,
         intensity=intensity.case_intensity(case, days=_days(request)),
+        reviewer=whole_book,
     )
 
 
 def agent_intensity(request, user_id):
-    _reviewers_only(request)
+    whole_book = _reads_whole_book(request)
     agent = get_object_or_404(get_user_model(), pk=user_id)
+    if not whole_book and not supervises(request.user, agent):
+        raise Http404(_("No such agent in your team."))
     return _page(
         request,
         "compliance/agent_intensity.html",
         _("Contact intensity · %(username)s") % {"username": agent.get_username()},
         agent=agent,
         intensity=intensity.agent_intensity(agent, days=_days(request)),
+        reviewer=whole_book,
     )
 
 

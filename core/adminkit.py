@@ -118,17 +118,30 @@ class ServiceAdminMixin:
         obj.refresh_from_db()
 
 
-def ask_then_apply(model_admin, request, queryset, *, action, form_class, title, explanation, apply, done):
+def ask_then_apply(
+    model_admin, request, queryset, *, action, form_class, title, explanation, apply=None, done, apply_all=None
+):
     """An admin action that needs a few answers: its form on a page of its own (the
     selection carried along, what was typed kept when the form is refused), then
     ``apply(obj, cleaned_data)`` for each selected object, each service refusal reported
-    by name and each success in ``done(obj)``'s words."""
+    by name and each success in ``done(obj)``'s words.
+
+    A set-based service takes the whole selection at once instead: ``apply_all(objects,
+    cleaned_data)``, its refusal reported once, its success in ``done(result)``'s words."""
     from django.contrib import messages
     from django.contrib.admin import helpers
     from django.template.response import TemplateResponse
 
     objects = list(queryset)
     form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid() and apply_all is not None:
+        try:
+            result = apply_all(objects, form.cleaned_data)
+        except ServiceError as refusal:
+            model_admin.message_user(request, str(refusal), level=messages.ERROR)
+        else:
+            model_admin.message_user(request, done(result), level=messages.SUCCESS)
+        return None
     if form.is_bound and form.is_valid():
         for obj in objects:
             try:

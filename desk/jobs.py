@@ -127,6 +127,8 @@ def nightly_cycle(now=None) -> dict[str, dict]:
     return {
         "check_promises": case_jobs.check_promises(now),
         "refresh_delinquency": case_jobs.refresh_delinquency(now),
+        # After it, so the cases opened tonight have a collector in the morning.
+        "allocate_cases": case_jobs.allocate_cases(now),
         "plan_reminders": outbox.plan_reminders(),
         "take_kpi_snapshot": snapshots.take_snapshot(now),
     }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import dashboard, notification_views, views
+from . import dashboard, notification_views, team_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -26,4 +26,5 @@ urlpatterns = [
         admin.site.admin_view(notification_views.digest_settings),
         name="notification_digest",
     ),
+    path("workload/", admin.site.admin_view(team_views.workload_page), name="workload"),
 ]

@@ -18,6 +18,7 @@ ADMIN_OBJECTS = {
     "cases_promisetopay": "promise",
     "cases_repaymentplan": "plan",
     "cases_installment": "installment",
+    "cases_teammember": "team_member",
     "core_jobrun": "jobrun",
     "policy_policyprofile": "profile",
     "contacts_contactattempt": "attempt",
@@ -102,6 +103,15 @@ ADMIN = {
         "change": "login 302   404   302   404   200   200   200",
         "delete": "login 403   404   403   404   403   403   403",
         "history": "login 200   404   200   404   200   200   200",
+        "simple_history": "login 404   404   404   404   404   404   404",
+    },
+    # Teams: administrators keep them, supervisors and reviewers look.
+    "cases_teammember": {
+        "changelist": "login 403   403   403   403   200   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   200   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   200   200   200",
         "simple_history": "login 404   404   404   404   404   404   404",
     },
     "cases_caseevent": {

@@ -70,6 +70,17 @@ TABLE += [
     # The case list's export (CSV by default): everyone who may view cases gets the rows of
     # their own book (Cx and Fx an empty table: tests/cases/test_exports.py).
     row("admin:cases_collectioncase_export", "login 200   200   200   200   200   200   200"),
+    # The case list's bulk assignment: its question page for who may assign; reviewers and
+    # administrators, who are offered no action, get the list again and collectors and field
+    # agents their queue, nothing assigned (tests/cases/test_assignment_admin.py).
+    row(
+        "admin:cases_collectioncase_changelist",
+        "login 302   302   302   302   200   200   200",
+        method="POST",
+        data=lambda w: {"action": "assign_to_collector", "_selected_action": [w.case.pk]},
+    ),
+    row("admin:cases_collectioncase_allocate", "login 403   403   403   403   403   403   403"),
+    row("admin:cases_collectioncase_allocate", "login 403   403   403   403   302   403   403", method="POST"),
     row("admin:core_jobrun_run_nightly", "login 403   403   403   403   302   403   302", method="POST"),
     row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   200   403"),
     row("admin:compliance_finding_run_scan", "login 403   403   403   403   403   302   403", method="POST"),
@@ -90,6 +101,8 @@ TABLE += [
     row("desk:queue", "login 200   200   403   403   200   403   403"),
     # The KPI dashboard: supervisors run the book from it, reviewers read it.
     row("desk:dashboard", "login 403   403   403   403   200   200   403"),
+    # The collectors' workload: supervisors (their team, or everyone) and reviewers.
+    row("desk:workload", "login 403   403   403   403   200   200   403"),
     row("desk:case", "login 200   404   200   404   200   200   200", obj="case"),
     row("desk:log", "login 405   405   405   405   405   405   405", obj="case"),
     # The world's case is on its first rung, where no call is allowed yet: who may log a
@@ -213,8 +226,9 @@ TABLE += [
     ),
     row("compliance:dossier", "login 403   403   403   403   403   200   403", obj="case"),
     row("compliance:dossier_csv", "login 403   403   403   403   403   200   403", obj="case"),
-    row("compliance:case_intensity", "login 403   403   403   403   403   200   403", obj="case"),
-    row("compliance:agent_intensity", "login 403   403   403   403   403   200   403", obj="C"),
+    # Supervisors: their team's cases and agents (C is in S's team; others: 404, tests/compliance).
+    row("compliance:case_intensity", "login 403   403   403   403   200   200   403", obj="case"),
+    row("compliance:agent_intensity", "login 403   403   403   403   200   200   403", obj="C"),
     row("compliance:retention", "login 403   403   403   403   403   200   403"),
     row("accounts:verify", "login 302   302   302   302   302   302   302"),
     row("accounts:verify", "login 302   302   302   302   302   302   302", method="POST", data={"token": "000000"}),

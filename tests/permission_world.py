@@ -23,7 +23,16 @@ from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
 from cases import services as case_services
-from cases.models import CaseEvent, ContactPoint, ForbearanceAssessment, Hold, Installment, PromiseToPay, RepaymentPlan
+from cases.models import (
+    CaseEvent,
+    ContactPoint,
+    ForbearanceAssessment,
+    Hold,
+    Installment,
+    PromiseToPay,
+    RepaymentPlan,
+    TeamMember,
+)
 from compliance import services as compliance_services
 from compliance.models import Complaint
 from contacts.models import (
@@ -75,6 +84,8 @@ def build_world() -> World:
             user=w[actor], badge_number=badge, regions="Shanghai", photo=_stored("agent-photos/matrix.png", PNG_BYTES)
         )
     w.agent = w.agent_F
+    # C is in S's team (S may open C's and C's cases' intensity charts); Cx is in no team.
+    w.team_member = TeamMember.objects.create(user=w.C, supervisor=w.S, languages="zh-hans", regions="Shanghai")
     case = create_case(dpd=100, collector=w.C)
     w.case, w.account, w.borrower = case, case.account, case.account.borrower
     w.phone = w.borrower.contact_points.get(kind="phone")

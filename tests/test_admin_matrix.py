@@ -29,6 +29,8 @@ PAGES = [
     ("cases_payment_changelist", {C, S, R, A}),
     ("cases_repaymentplan_changelist", {C, S, R, A}),
     ("cases_installment_changelist", {C, S, R, A}),
+    ("cases_teammember_changelist", {S, R, A}),
+    ("cases_teammember_add", {A}),
     ("policy_policyprofile_changelist", EVERYONE),
     ("auth_user_changelist", {S, R, A}),
     ("auth_group_changelist", {R, A}),
@@ -100,6 +102,7 @@ REDIRECTED = {"cases_collectioncase_changelist": ({C, F}, "desk:queue")}
 # Staff pages outside the admin: (url name, roles that get 200, what the others get)
 WORK_PAGES = [
     ("desk:queue", {C, S}, 403),
+    ("desk:workload", {S, R}, 403),
     ("cases:import_feed", {A}, 403),
     ("visits:inbox", {S}, 403),
     ("visits:mine", {F}, 403),

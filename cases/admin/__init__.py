@@ -8,7 +8,9 @@ Admin for the case book, one module per concept (as ``cases.models``):
 - ``case``: the collection case page, its inlines, and its events;
 - ``arrangements``: promises to pay, repayment plans and their instalments;
 - ``holds``: holds, placed and released through the services;
-- ``forbearance``: forbearance assessments, recorded through the service.
+- ``forbearance``: forbearance assessments, recorded through the service;
+- ``assignment``: the case list's bulk assignment and its "allocate now" button;
+- ``team``: who leads whom, and which new cases each collector takes.
 
 Row visibility comes from ``cases.selectors`` (a collector gets a 404 for someone
 else's case, not just a hidden link); every state change goes through
@@ -32,6 +34,7 @@ from .case import (
 )
 from .forbearance import ForbearanceAssessmentAdmin, ForbearanceAssessmentForm, ForbearanceInline
 from .holds import HoldAdmin, HoldForm
+from .team import TeamMemberAdmin
 
 __all__ = [
     "CaseServiceAdminMixin",
@@ -55,6 +58,7 @@ __all__ = [
     "RepaymentPlanInline",
     "HoldAdmin",
     "HoldForm",
+    "TeamMemberAdmin",
     "ForbearanceAssessmentAdmin",
     "ForbearanceAssessmentForm",
     "ForbearanceInline",

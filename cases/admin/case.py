@@ -31,6 +31,7 @@ from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, R
 from ..search import search_cases
 from .access import can_see_full_contact_details, can_see_full_national_id, log_identifier_search
 from .arrangements import why_beyond_policy
+from .assignment import AssignmentAdminMixin
 from .export import CaseExportMixin
 from .forbearance import ForbearanceInline
 
@@ -87,7 +88,7 @@ class CollectionCaseForm(forms.ModelForm):
 
 
 @admin.register(CollectionCase)
-class CollectionCaseAdmin(CaseExportMixin, FSMAdminMixin, HistoryAdmin):
+class CollectionCaseAdmin(AssignmentAdminMixin, CaseExportMixin, FSMAdminMixin, HistoryAdmin):
     fsm_fields = ["state"]
 
     @staticmethod
@@ -96,6 +97,7 @@ class CollectionCaseAdmin(CaseExportMixin, FSMAdminMixin, HistoryAdmin):
 
     form = CollectionCaseForm
     change_form_template = "admin/cases/collectioncase/change_form.html"
+    change_list_template = "admin/cases/collectioncase/change_list.html"
     list_display = [
         "id",
         "loan_number",

@@ -7,7 +7,8 @@ one module per concept:
 - ``case``: the collection case and its escalation ladder, and the case's events;
 - ``arrangements``: promises to pay and repayment plans;
 - ``holds``: what stops collection (disputes, hardship, breathing space…);
-- ``forbearance``: forbearance assessments before enforcement.
+- ``forbearance``: forbearance assessments before enforcement;
+- ``team``: which supervisor leads each collector, and which new cases they take.
 """
 
 from .accounts import MONEY, NON_NEGATIVE, Currency, Limitation, LoanAccount, Payment
@@ -28,6 +29,7 @@ from .case import (
 )
 from .forbearance import ForbearanceAnswer, ForbearanceAssessment, ForbearanceOption, option_labels
 from .holds import Hold
+from .team import TeamMember
 
 __all__ = [
     "MONEY",
@@ -60,4 +62,5 @@ __all__ = [
     "ForbearanceAssessment",
     "ForbearanceOption",
     "option_labels",
+    "TeamMember",
 ]

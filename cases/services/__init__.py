@@ -9,6 +9,7 @@ One module per concept (as ``cases.models``), every name below importable from
 
 - ``access``: the permission and own-book checks, and who and why for history rows;
 - ``case``: transitions, opening and assigning a case, the written notice;
+- ``allocation``: bulk assignment, and the allocation rule that gives new cases a collector;
 - ``payments``: recording a payment, and what it settles;
 - ``holds``: placing and releasing holds;
 - ``arrangements``: promises to pay and repayment plans (their terms judged against the
@@ -20,8 +21,10 @@ from core.exceptions import NotPermitted
 
 from ..exceptions import (
     AcknowledgementError,
+    AssignmentError,
     CaseAlreadyOpen,
     CaseChangedConcurrently,
+    ClosedCasesRefused,
     DefaultChargeCapExceeded,
     ForbearanceError,
     HoldError,
@@ -30,9 +33,11 @@ from ..exceptions import (
     PaymentConflict,
     PlanError,
     PromiseError,
+    ReasonRequired,
     TransitionRefused,
 )
 from .access import _actor, _require, _require_case_access, _stamp
+from .allocation import allocate_new_cases, assign_cases
 from .arrangements import (
     PlanTerms,
     agree_repayment_plan,
@@ -63,8 +68,10 @@ __all__ = [
     # The refusals these services raise, as callers have caught them from here.
     "NotPermitted",
     "AcknowledgementError",
+    "AssignmentError",
     "CaseAlreadyOpen",
     "CaseChangedConcurrently",
+    "ClosedCasesRefused",
     "DefaultChargeCapExceeded",
     "ForbearanceError",
     "HoldError",
@@ -73,12 +80,15 @@ __all__ = [
     "PaymentConflict",
     "PlanError",
     "PromiseError",
+    "ReasonRequired",
     "TransitionRefused",
     # Other apps' services apply the same checks (contacts, visits, compliance).
     "_actor",
     "_require",
     "_require_case_access",
     "_stamp",
+    "allocate_new_cases",
+    "assign_cases",
     "PlanTerms",
     "agree_repayment_plan",
     "approve_repayment_plan",

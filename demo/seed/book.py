@@ -62,8 +62,11 @@ class DemoBook:
         for number, (target, (low, high)) in enumerate(targets[:count], start=1):
             borrower = self.make_borrower(rng, number)
             account = self.make_account(rng, borrower, number, today - timedelta(days=rng.randint(low, high)))
-            case = services.open_case(account, collector=collectors[number % len(collectors)])
-            self.bring_to(case, target, rng, supervisor, collectors[number % len(collectors)])
+            # New cases wait for the allocation rule, as the nightly cycle leaves them.
+            collector = None if target == CaseState.NEW else collectors[number % len(collectors)]
+            case = services.open_case(account, collector=collector)
+            self.bring_to(case, target, rng, supervisor, collector)
+        services.allocate_new_cases()
         self.add_override_example(supervisor)
         self.add_visits(users)
         self.backdate_ladder_history()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from accounts.demo import DEMO_TOTP_SECRET, give_demo_device
-from cases.models import Borrower, ContactPoint
+from cases.models import Borrower, ContactPoint, TeamMember
 from contacts.models import Consent
 from visits.models import FieldVisit, VisitState
 
@@ -30,6 +30,16 @@ DEMO_USERS = [
     # A second administrator: role and authenticator changes need two people.
     ("admin2", "Grace", "Lin", "Administrator"),
 ]
+
+# supervisor1's team, and which new cases each collector takes (the allocation rule,
+# cases/services/allocation.py): two Chinese-speaking collectors splitting China's regions,
+# one English-speaking collector for the US and UK profiles.
+DEMO_TEAM = {
+    "collector1": {"languages": "zh-hans", "regions": "Beijing, Shanghai", "profiles": "CN"},
+    "collector2": {"languages": "en", "regions": "", "profiles": "US-REGF, US-MA, UK-FCA"},
+    "collector3": {"languages": "zh-hans", "regions": "Guangdong, Sichuan, Shanghai", "profiles": "CN"},
+}
+DEMO_TEAM_SUPERVISOR = "supervisor1"
 
 CN_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗"
 CN_GIVEN = [
@@ -127,6 +137,12 @@ class DemoPeople:
                 give_demo_device(user)
             users[username] = user
         return users
+
+    def create_team(self, users: dict[str, User]) -> None:
+        for username, takes in DEMO_TEAM.items():
+            TeamMember.objects.update_or_create(
+                user=users[username], defaults={"supervisor": users[DEMO_TEAM_SUPERVISOR], **takes}
+            )
 
     def print_logins(self):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))

@@ -66,3 +66,20 @@ def test_the_demo_dashboard_has_charts_to_show(demo_book, db):
     assert len(board.trend) >= 20 and board.delinquent_accounts > 0  # mornings since the first case opened
     assert sum(sum(row.moved_to.values()) for row in board.flows) > 0
     assert board.totals["calls"] > 0 and board.collectors
+
+
+def test_the_demo_team_and_its_new_cases_allocated_by_the_rule(demo_book, db):
+    from cases.event_text import EventCode
+    from cases.models import CaseEvent, TeamMember
+
+    team = TeamMember.objects.filter(supervisor__username="supervisor1").select_related("user")
+    assert {member.user.username for member in team} == {"collector1", "collector2", "collector3"}
+    allocated = CaseEvent.objects.filter(code=EventCode.ALLOCATED_BY_RULE).select_related("case__account__borrower")
+    assert allocated.exists()
+    for event in allocated:
+        member = TeamMember.objects.get(user__username=event.params["collector"])
+        borrower = event.case.account.borrower
+        assert member.takes(
+            language=borrower.language, region=event.case.account.region, profile=borrower.policy_profile_code
+        )
+    assert not CollectionCase.objects.open().filter(assigned_collector__isnull=True).exists()

@@ -29,6 +29,7 @@ EVENTS = {
     EventCode.OPENED: {"days_past_due": 28},
     EventCode.OPENED_BY_NIGHTLY_CYCLE: {},
     EventCode.ASSIGNED: {"previous": "", "collector": "wang"},
+    EventCode.ALLOCATED_BY_RULE: {"collector": "wang", "language": "zh-hans", "region": "", "profile": "CN", "load": 3},
     EventCode.NOTICE_SENT: {"sent_at": NOTICE_AT.isoformat()},
     EventCode.PAYMENT: {"amount": "400.00", "currency": "CNY", "reference": "PAY-7", "outstanding": "1234.50"},
     EventCode.PROMISE_RECORDED: {"amount": "1000", "currency": "CNY", "due_date": "2026-12-01", "visit": 3},

@@ -37,6 +37,15 @@ def test_the_workspace_is_for_reviewers_only(db, users_by_role):
     for role, user in users_by_role.items():
         client = client_for(user)
         codes = {url: client.get(url).status_code for url in _workspace_urls(case, collector)}
+        if role == "Supervisor":
+            # The intensity charts are also a supervisor's, of their own team only (this
+            # supervisor leads none: tests/compliance/test_supervisor_intensity.py).
+            intensity = {
+                reverse("compliance:case_intensity", args=[case.pk]),
+                reverse("compliance:agent_intensity", args=[collector.pk]),
+            }
+            assert {url: code for url, code in codes.items() if url in intensity} == dict.fromkeys(intensity, 404)
+            codes = {url: code for url, code in codes.items() if url not in intensity}
         expected = {200, 302} if role == "Compliance reviewer" else {403}
         assert set(codes.values()) <= expected, (role, codes)
     # Refused visits leave no trace of the borrower's data being opened.

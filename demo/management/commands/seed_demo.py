@@ -63,6 +63,7 @@ class Command(DemoPeople, DemoTemplates, DemoBook, DemoContactHistory, DemoVisit
 
     def handle(self, *args, cases, seed, **options):
         users = self.create_users()
+        self.create_team(users)
         if LoanAccount.objects.filter(loan_number__startswith=LOAN_PREFIX).exists():
             self.stdout.write("Demo book already present; left as it is.")
         else:
