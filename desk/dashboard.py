@@ -1,4 +1,5 @@
-"""The supervisor's KPI dashboard: the period and slices the reader asks for (GET), the
+"""The supervisor's KPI dashboard: the period and slices the reader asks for (GET: a period,
+a policy profile, a product, a collector or a supervisor's team), the
 figures from desk/kpis.py, and the charts that draw them. Read-only; supervisors and
 compliance reviewers (desk.view_kpi_dashboard)."""
 
@@ -10,12 +11,14 @@ from datetime import date, timedelta
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from cases.selectors import team_of
 from core.exports import UnknownExportFormat
 from core.money import format_money
 from core.when import day_and_month, local_date
@@ -39,6 +42,7 @@ class Asked:
     profile: str
     product: str
     collector: str
+    team: str = ""
     problem: str = ""
 
 
@@ -58,6 +62,10 @@ def read_scope(query) -> tuple[kpis.Scope, Asked]:
         start = end - timedelta(days=days - 1)
     collector = query.get("collector", "")
     collectors = [int(collector)] if collector.isdigit() else None
+    team = query.get("team", "")
+    if team.isdigit():
+        members = list(team_of(int(team)).values_list("pk", flat=True))
+        collectors = [pk for pk in collectors if pk in members] if collectors else members
     scope = kpis.Scope(
         start=start,
         end=end,
@@ -65,7 +73,17 @@ def read_scope(query) -> tuple[kpis.Scope, Asked]:
         product=query.get("product", ""),
         collectors=collectors,
     )
-    return scope, Asked(period, start, end, scope.profile, scope.product, collector if collectors else "", problem)
+    asked = Asked(
+        period,
+        start,
+        end,
+        scope.profile,
+        scope.product,
+        collector if collector.isdigit() else "",
+        team if team.isdigit() else "",
+        problem,
+    )
+    return scope, asked
 
 
 def _money_text(amounts: dict) -> str:
@@ -119,6 +137,7 @@ def dashboard_page(request):
         "last_day": local_date(scope.end),
         "profiles": sorted(current_profiles_by_code().values(), key=lambda profile: profile.code),
         "products": _products(),
+        "teams": get_user_model().objects.filter(team_members__isnull=False).distinct().order_by("username"),
         "collectors": get_user_model()
         .objects.filter(groups__name="Collector", is_active=True)
         .order_by("username")
@@ -128,9 +147,11 @@ def dashboard_page(request):
 
 
 def _products() -> list[str]:
-    latest = BookSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
-    if latest is None:
-        return []
+    """The products on the latest morning, in one query."""
+    latest = BookSnapshot.objects.order_by("-day").values("day")[:1]
     return list(
-        BookSnapshot.objects.filter(day=latest).order_by("product").values_list("product", flat=True).distinct()
+        BookSnapshot.objects.filter(day=Subquery(latest))
+        .order_by("product")
+        .values_list("product", flat=True)
+        .distinct()
     )

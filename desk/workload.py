@@ -15,35 +15,25 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases import buckets as case_buckets
 from cases.models import CollectionCase
 from cases.selectors import team_of
 from cases.services import COLLECTOR_GROUP
 
 from .sections import balance
 
-# Days-past-due buckets of the workload and the KPIs (issue 18): (key, lowest DPD, label),
-# most overdue last; a case is in the last bucket whose lowest DPD it reached.
-BUCKETS = [
-    ("current", 0, _("Not overdue")),
-    ("1-30", 1, _("1–30 days")),
-    ("31-60", 31, _("31–60 days")),
-    ("61-90", 61, _("61–90 days")),
-    ("91-180", 91, _("91–180 days")),
-    ("181+", 181, _("181 days or more")),
-]
+# The case book's days-past-due buckets (cases/buckets.py), "not past due" first:
+# (code, lowest DPD, label).
+BUCKETS = [(bucket.code, bucket.low, bucket.label) for bucket in (case_buckets.CURRENT, *case_buckets.BUCKETS)]
 TEAM, ALL = "team", "all"
 
 
 def bucket_of_case():
-    return Case(
-        *(When(account__days_past_due__gte=low, then=Value(key)) for key, low, _label in reversed(BUCKETS)),
-        default=Value(BUCKETS[0][0]),
-        output_field=CharField(),
-    )
+    return case_buckets.bucket_code()
 
 
 def _case_list_url(collector_id: int | None) -> str:

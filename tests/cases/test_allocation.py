@@ -16,7 +16,7 @@ from cases import jobs, services
 from cases.event_text import EventCode, describe
 from cases.models import CaseEvent, CaseState, CollectionCase, TeamMember
 from cases.selectors import supervises, team_of
-from contacts import jobs as contact_jobs
+from desk import jobs as desk_jobs
 from core.exceptions import NotPermitted
 from tests.factories import create_case, make_account, make_borrower, make_user
 
@@ -194,7 +194,7 @@ def test_the_nightly_cycle_allocates_the_cases_it_opened(db):
     collector = member()
     borrower = make_borrower()
     make_account(borrower, dpd=3)
-    counts = contact_jobs.nightly_cycle()
+    counts = desk_jobs.nightly_cycle()
     assert counts["refresh_delinquency"]["opened"] == 1
     assert counts["allocate_cases"] == {"allocated": 1, "no_eligible_collector": 0}
     assert list(steps for steps in counts) == [
@@ -202,6 +202,7 @@ def test_the_nightly_cycle_allocates_the_cases_it_opened(db):
         "refresh_delinquency",
         "allocate_cases",
         "plan_reminders",
+        "take_kpi_snapshot",
     ]
     assert held_by(collector) == 1
     assert jobs.allocate_cases() == {"allocated": 0, "no_eligible_collector": 0}
