@@ -16,8 +16,8 @@ from cases import jobs, services
 from cases.event_text import EventCode, describe
 from cases.models import CaseEvent, CaseState, CollectionCase, TeamMember
 from cases.selectors import supervises, team_of
-from desk import jobs as desk_jobs
 from core.exceptions import NotPermitted
+from desk import jobs as desk_jobs
 from tests.factories import create_case, make_account, make_borrower, make_user
 
 
