@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cases.selectors import team_of
+from core.exports import UnknownExportFormat, export_response
 
 from . import workload
 
@@ -26,6 +28,11 @@ def workload_page(request):
     if scope not in (workload.TEAM, workload.ALL):
         scope = workload.ALL
     rows = workload.workload_rows(request.user, scope=scope)
+    if "format" in request.GET:
+        try:
+            return export_response(request.GET["format"], f"workload-{scope}", *workload.table(rows))
+        except UnknownExportFormat as refused:
+            return HttpResponseBadRequest(str(refused))
     reviewer = request.user.has_perm(REVIEWER_PERMISSION)
     for row in rows:
         row["charts"] = row["collector_id"] is not None and (reviewer or row["collector_id"] in team_ids)

@@ -111,3 +111,26 @@ def totals(rows: list[dict]) -> dict:
         summed["total"]["count"] += row["total"]["count"]
     summed["buckets"] = {key: summed["buckets"][key] for key, _low, _label in BUCKETS}
     return summed
+
+
+def table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The workload as a header and rows for core.exports: one line per collector and
+    currency, a count and a balance per bucket. Staff names only, no borrower."""
+    header = [str(_("Collector")), str(_("Supervisor")), str(_("Currency"))]
+    for _key, _low, label in BUCKETS:
+        header += [f"{label} · {_('number of cases')}", f"{label} · {_('balance')}"]
+    header += [str(_("Total cases")), str(_("Total balance"))]
+    lines = []
+    for row in rows:
+        currencies = sorted(row["total"]["balances"]) or [""]
+        for currency in currencies:
+            line = [row["name"], row["supervisor"], currency]
+            for key, _low, _label in BUCKETS:
+                cell = row["buckets"][key]
+                line += [cell["count"] if currency == currencies[0] else None, cell["balances"].get(currency)]
+            line += [
+                row["total"]["count"] if currency == currencies[0] else None,
+                row["total"]["balances"].get(currency),
+            ]
+            lines.append(line)
+    return header, lines

@@ -121,3 +121,26 @@ def test_a_reviewer_sees_everyone_and_the_others_are_refused(book, reviewer, col
     assert client.get(nobody["case_list_url"]).context["cl"].result_count == 1
     for user in (collector, administrator, make_user("Field agent")):
         assert client_for(user).get(reverse("desk:workload")).status_code == 403
+
+
+def test_the_table_downloads_as_the_page_shows_it(book, supervisor):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client = client_for(supervisor)
+    url = reverse("desk:workload")
+    page = client.get(url)
+    body = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:3] == ["Collector", "Supervisor", "Currency"]
+    shown = {row["name"]: row["total"]["count"] for row in page.context["rows"]}
+    counted = {}
+    for line in rows[1:]:
+        if line[-2]:
+            counted[line[0]] = int(line[-2])
+    assert counted == shown and sum(counted.values()) > 0
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(url, {"format": "xlsx"}).streaming_content))).active
+    assert sheet.cell(1, 1).value == "Collector" and sheet.max_row == len(rows)
+    assert client.get(url, {"format": "doc"}).status_code == 400
