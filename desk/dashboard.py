@@ -10,14 +10,16 @@ from datetime import date, timedelta
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from cases.models import TeamMember
 from cases.selectors import team_of
 from core.exports import UnknownExportFormat
 from core.money import format_money
@@ -137,13 +139,25 @@ def dashboard_page(request):
         "last_day": local_date(scope.end),
         "profiles": sorted(current_profiles_by_code().values(), key=lambda profile: profile.code),
         "products": _products(),
-        "teams": get_user_model().objects.filter(team_members__isnull=False).distinct().order_by("username"),
-        "collectors": get_user_model()
-        .objects.filter(groups__name="Collector", is_active=True)
-        .order_by("username")
-        .only("username", "first_name", "last_name"),
+        **_people(),
     }
     return render(request, "desk/dashboard.html", context)
+
+
+def _people() -> dict:
+    """The team leaders and the active collectors the filters offer, in one query."""
+    users = get_user_model().objects.only("username", "first_name", "last_name", "is_active")
+    collector = Exists(Group.objects.filter(name="Collector", user=OuterRef("pk")))
+    leads = Exists(TeamMember.objects.filter(supervisor=OuterRef("pk")))
+    people = list(
+        users.annotate(is_collector=collector, leads=leads)
+        .filter(Q(is_collector=True, is_active=True) | Q(leads=True))
+        .order_by("username")
+    )
+    return {
+        "teams": [person for person in people if person.leads],
+        "collectors": [person for person in people if person.is_collector and person.is_active],
+    }
 
 
 def _products() -> list[str]:
