@@ -116,7 +116,7 @@ def test_the_run_page_shows_its_counts_as_a_labelled_table(db, supervisor):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_requests_at_the_same_instant_queue_one_run(supervisor):
     """Two threads, each its own connection, past the look at the same moment: the unique
     constraint lets one insert and refuses the other."""
