@@ -107,9 +107,10 @@ class JobRunAdmin(admin.ModelAdmin):
                 explanation=_(
                     "The nightly cycle recomputes days past due for the whole book, opens cases for newly "
                     "overdue accounts, resolves paid ones, climbs the ladder where the profile's rules hold, "
-                    "releases holds that have ended and plans the reminders. It runs on the workers; its run "
-                    "appears in the job runs when it has finished. It is safe to run twice, but not at the "
-                    "same time: while a run is queued or running, another is refused."
+                    "releases holds that have ended, gives new cases a collector by the allocation rule, plans "
+                    "the reminders and takes the dashboard's snapshot. It runs on the workers; its run appears "
+                    "in the job runs when it has finished. It is safe to run twice, but not at the same time: "
+                    "while a run is queued or running, another is refused."
                 ),
                 back=changelist,
             )

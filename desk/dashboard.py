@@ -46,14 +46,18 @@ class Asked:
     collector: str
     team: str = ""
     problem: str = ""
+    # The dates as typed, shown again when they could not be read (nothing typed is lost).
+    start_typed: str = ""
+    end_typed: str = ""
 
 
 def read_scope(query) -> tuple[kpis.Scope, Asked]:
     yesterday = timezone.localdate() - timedelta(days=1)
     period = query.get("period", DEFAULT_PERIOD)
     problem = ""
+    start_typed, end_typed = query.get("start", ""), query.get("end", "")
     if period == "custom":
-        start, end = parse_date(query.get("start") or ""), parse_date(query.get("end") or "")
+        start, end = _date_or_none(start_typed), _date_or_none(end_typed)
         if not start or not end or start > end:
             problem = _("Give the period as a first and a last day, the first not after the last.")
             period, start, end = DEFAULT_PERIOD, None, None
@@ -84,8 +88,17 @@ def read_scope(query) -> tuple[kpis.Scope, Asked]:
         collector if collector.isdigit() else "",
         team if team.isdigit() else "",
         problem,
+        start_typed if problem else "",
+        end_typed if problem else "",
     )
     return scope, asked
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:  # well formed, but no such day (2026-02-30)
+        return None
 
 
 def _money_text(amounts: dict) -> str:

@@ -92,6 +92,16 @@ def take_snapshot(now: datetime | None = None) -> dict[str, int]:
     return {"stock_rows": stock, "move_rows": moves, "activity_rows": activity, "already_taken": int(taken is not None)}
 
 
+def _sliced(row: dict) -> dict:
+    """A grouped row's slice, as the snapshot models name its columns."""
+    return {
+        "profile": row["profile_code"],
+        "product": row["product_name"],
+        "currency": row["currency_code"],
+        "collector_id": row["collector_ref"],
+    }
+
+
 def write_stock(day: date) -> int:
     BookSnapshot.objects.filter(day=day).delete()
     rows = (
@@ -102,16 +112,7 @@ def write_stock(day: date) -> int:
     )
     return len(
         BookSnapshot.objects.bulk_create(
-            BookSnapshot(
-                day=day,
-                profile=row["profile_code"],
-                product=row["product_name"],
-                currency=row["currency_code"],
-                collector_id=row["collector_ref"],
-                bucket=row["bucket_code"],
-                accounts=row["count"],
-                balance=row["owed"],
-            )
+            BookSnapshot(day=day, **_sliced(row), bucket=row["bucket_code"], accounts=row["count"], balance=row["owed"])
             for row in rows
         )
     )
@@ -141,10 +142,7 @@ def write_moves(day: date, *, record: bool = True) -> int:
             rows += [
                 BucketMove(
                     day=day,
-                    profile=row["profile_code"],
-                    product=row["product_name"],
-                    currency=row["currency_code"],
-                    collector_id=row["collector_ref"],
+                    **_sliced(row),
                     from_bucket=row["from_code"],
                     to_bucket=row["to_code"],
                     accounts=row["count"],

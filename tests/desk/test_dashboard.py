@@ -64,6 +64,12 @@ def test_a_period_that_cannot_be_read_says_so(client, supervisor, snapshotted):
     sign_in(client, supervisor)
     page = client.get(reverse("desk:dashboard"), {"period": "custom", "start": "2026-12-09", "end": "2026-12-01"})
     assert "the first not after the last" in page.content.decode()
+    html = page.content.decode()
+    assert 'name="start" value="2026-12-09"' in html and 'name="end" value="2026-12-01"' in html  # kept as typed
+    no_such_day = client.get(
+        reverse("desk:dashboard"), {"period": "custom", "start": "2026-02-30", "end": "2026-03-02"}
+    )
+    assert no_such_day.status_code == 200 and "the first not after the last" in no_such_day.content.decode()
 
 
 def test_query_count_does_not_grow_with_the_book(client, supervisor, snapshotted, collector):
