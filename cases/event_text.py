@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
 
 from core.when import local_datetime
-from policy.codes import Channel, ProfileCode
+from policy.codes import Channel, ProfileCode, VisitOutcome
 
 from .guard_text import moment, money, rule_lines, then
 from .plan_text import reason_sentences
@@ -75,6 +75,8 @@ class EventCode(StrEnum):
     VISIT_NOTIFIED = "visit_notified"
     VISIT_CHECKED_IN = "visit_checked_in"
     VISIT_COMPLETED = "visit_completed"
+    VISIT_CHECKED_IN_FAR = "visit_checked_in_far"
+    VISIT_REPORTED = "visit_reported"
     VISIT_ABORTED = "visit_aborted"
     VISIT_CANCELLED = "visit_cancelled"
     VISIT_NOTICE_TOO_LATE = "visit_notice_too_late"
@@ -144,6 +146,11 @@ SENTENCES = {
     EventCode.VISIT_NOTIFIED: gettext_lazy("Field visit %(visit)s: notice sent (%(channel)s)."),
     EventCode.VISIT_CHECKED_IN: gettext_lazy("Field visit %(visit)s: the agent checked in."),
     EventCode.VISIT_COMPLETED: gettext_lazy("Field visit %(visit)s: report filed."),
+    EventCode.VISIT_CHECKED_IN_FAR: gettext_lazy(
+        "Field visit %(visit)s: the agent checked in %(distance_m)s m from the address, farther than the "
+        "%(limit_m)s m allowed; flagged for the supervisor."
+    ),
+    EventCode.VISIT_REPORTED: gettext_lazy("Field visit %(visit)s: report filed (%(visit_outcome)s)."),
     EventCode.VISIT_ABORTED: gettext_lazy("Field visit %(visit)s aborted."),
     EventCode.VISIT_CANCELLED: gettext_lazy("Field visit %(visit)s called off."),
     EventCode.VISIT_NOTICE_TOO_LATE: gettext_lazy(
@@ -211,6 +218,10 @@ def _region(value) -> str:
     return value or _("(unknown)")
 
 
+def _visit_outcome(value) -> str:
+    return str(VisitOutcome(value).label).lower() if value in VisitOutcome.values else str(value)
+
+
 def _channel(value) -> str:
     return str(Channel(value).label) if value in Channel.values else value
 
@@ -265,6 +276,7 @@ SHOWN = {
     "sent_at": moment,
     "options": _options,
     "answer": _answer,
+    "visit_outcome": _visit_outcome,
 }
 
 

@@ -399,17 +399,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp 4): our pages and the admin load scripts and
 # styles from our own static files only; no inline script or style, no framing.
+SELF_ONLY = ("default-src", "script-src", "style-src", "font-src", "connect-src", "base-uri", "form-action")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [CSP_SELF],
-        "script-src": [CSP_SELF],
-        "style-src": [CSP_SELF],
+        **{directive: [CSP_SELF] for directive in SELF_ONLY},
         "img-src": [CSP_SELF, "data:"],
-        "font-src": [CSP_SELF],
-        "connect-src": [CSP_SELF],
         "object-src": [CSP_NONE],
-        "base-uri": [CSP_SELF],
-        "form-action": [CSP_SELF],
         "frame-ancestors": [CSP_NONE],
     },
 }
@@ -435,8 +430,13 @@ UPLOAD_MAX_MB = {
     "visit_agreement": env.int("VISIT_AGREEMENT_MAX_MB", default=10),
     "visit_receipt": env.int("VISIT_RECEIPT_MAX_MB", default=5),
     "agent_photo": env.int("AGENT_PHOTO_MAX_MB", default=2),
+    "visit_photo": env.int("VISIT_PHOTO_MAX_MB", default=8),  # a phone camera's photo, as taken
 }
 
+# Field visits: a check-in this far from the address (beyond its accuracy) is flagged; the map links.
+VISIT_FAR_CHECK_IN_METRES = env.int("VISIT_FAR_CHECK_IN_METRES", default=500)
+VISIT_MAP_SEARCH_URL = env("VISIT_MAP_SEARCH_URL", default="https://www.openstreetmap.org/search?query={query}")
+VISIT_MAP_POINT_URL = env("VISIT_MAP_POINT_URL", default="https://www.openstreetmap.org/?mlat={lat}&mlon={lon}")
 # --- Audit ----------------------------------------------------------------------
 # History is evidence: nobody reverts a case to an old version from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -22,6 +22,7 @@ class DeskConfig(AppConfig):
         for signal, receiver in (
             (visit_signals.visit_requested, receivers.visit_requested),
             (visit_signals.visit_decided, receivers.visit_decided),
+            (visit_signals.visit_checked_in_far, receivers.visit_checked_in_far),
             (case_signals.arrangements_broken, receivers.arrangements_broken),
             (case_signals.import_finished, receivers.import_finished),
             (compliance_signals.findings_opened, receivers.findings_opened),

@@ -15,6 +15,7 @@ class Notification(models.Model):
         VISIT_REQUESTED = "visit_requested", _("Field visit requested")
         VISIT_APPROVED = "visit_approved", _("Field visit approved")
         VISIT_REJECTED = "visit_rejected", _("Field visit rejected")
+        VISIT_CHECKED_IN_FAR = "visit_checked_in_far", _("Field visit checked in far from the address")
         PROMISE_BROKEN = "promise_broken", _("Promise to pay broken")
         PLAN_BROKEN = "plan_broken", _("Repayment plan broken")
         FINDING_OPENED = "finding_opened", _("Compliance finding opened")

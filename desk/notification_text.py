@@ -63,6 +63,16 @@ def sentence(kind: str, params: dict) -> str:
             "loan": loan,
             "why": params.get("why", ""),
         }
+    if kind == Kind.VISIT_CHECKED_IN_FAR:
+        return _(
+            "%(agent)s checked in to the field visit on case %(loan)s %(distance)s m from the address "
+            "(position accurate to about %(accuracy)s m): please look at it."
+        ) % {
+            "agent": params.get("agent", "—"),
+            "loan": loan,
+            "distance": params.get("distance_m", "—"),
+            "accuracy": params.get("accuracy_m") if params.get("accuracy_m") is not None else "—",
+        }
     if kind == Kind.PROMISE_BROKEN:
         return _("The promise to pay %(amount)s by %(due)s on case %(loan)s was not kept.") % {
             "amount": format_money(params.get("amount"), params.get("currency", "")),
@@ -106,6 +116,8 @@ def link(kind: str, params: dict) -> str:
     import's progress page."""
     if kind == Kind.VISIT_REQUESTED and params.get("visit"):
         return reverse("visits:decide", args=[params["visit"]])
+    if kind == Kind.VISIT_CHECKED_IN_FAR and params.get("visit"):
+        return reverse("admin:visits_fieldvisit_change", args=[params["visit"]])
     if kind in (Kind.VISIT_APPROVED, Kind.VISIT_REJECTED, Kind.PROMISE_BROKEN, Kind.PLAN_BROKEN) and params.get("case"):
         return reverse("desk:case", args=[params["case"]])
     if kind == Kind.FINDING_OPENED and params.get("finding"):

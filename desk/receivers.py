@@ -46,6 +46,20 @@ def visit_decided(sender, visit, by, approved, **kwargs):
         notify([visit.requested_by_id], Kind.VISIT_REJECTED, why=visit.decision_note, **params)
 
 
+def visit_checked_in_far(sender, visit, by, **kwargs):
+    """The supervisor who approved the visit looks at a check-in far from the address (or,
+    without one, whoever approves visits)."""
+    told = [visit.approver_id] if visit.approver_id else holders_of(APPROVE_VISITS)
+    notify(
+        told,
+        Kind.VISIT_CHECKED_IN_FAR,
+        agent=person_name(by),
+        distance_m=visit.check_in_distance_m,
+        accuracy_m=visit.check_in_accuracy_m,
+        **_visit_params(visit),
+    )
+
+
 def arrangements_broken(sender, promises, plans, **kwargs):
     """The night's broken promises and plans, each to its case's collector: one read of
     the cases, one INSERT per thousand notifications."""

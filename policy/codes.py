@@ -105,6 +105,17 @@ class Outcome(models.TextChoices):
     SENT = "sent", _("Sent (message, letter)")
 
 
+class VisitOutcome(models.TextChoices):
+    """What happened at the door: the first thing the report asks, and what decides which
+    of its other fields are required (visits/report_rules.py); a case event names it."""
+
+    MET_BORROWER = "met_borrower", _("Met the borrower")
+    NOT_AT_HOME = "not_at_home", _("Nobody at home")
+    REFUSED_ENTRY = "refused_entry", _("Refused to open or to talk")
+    WRONG_ADDRESS = "wrong_address", _("Wrong address: the borrower is not known there")
+    THIRD_PARTY_ONLY = "third_party_only", _("Met only someone else")
+
+
 # Outcomes in which someone answered: connected calls (CN) and "reached the borrower".
 BORROWER_REACHED = {
     Outcome.RIGHT_PARTY,

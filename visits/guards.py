@@ -61,14 +61,15 @@ def window_leaves_time_for_notice(visit):
 def inside_visit_window(visit):
     now = timezone.now()
     inside = visit.window_start <= now <= visit.window_end
+    window = {
+        "localtime": format(timezone.localtime(visit.window_start), "%Y-%m-%d %H:%M"),
+        "localtime2": format(timezone.localtime(visit.window_end), "%H:%M"),
+    }
     return (
         inside,
-        _("Now is %(value)s the announced window %(localtime)s–%(localtime2)s.")
-        % {
-            "value": "inside" if inside else "outside",
-            "localtime": format(timezone.localtime(visit.window_start), "%Y-%m-%d %H:%M"),
-            "localtime2": format(timezone.localtime(visit.window_end), "%H:%M"),
-        },
+        _("Now is inside the announced window %(localtime)s–%(localtime2)s.") % window
+        if inside
+        else _("Now is outside the announced window %(localtime)s–%(localtime2)s.") % window,
         {"now": now.isoformat()},
     )
 
@@ -92,6 +93,6 @@ def report_complete(visit):
         not missing,
         _("The report is complete.")
         if not missing
-        else _("The report lacks: %(items)s.") % {"items": ", ".join(missing)},
+        else _("The report is incomplete: %(items)s") % {"items": " ".join(missing)},
         {"missing": missing},
     )

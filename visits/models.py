@@ -12,12 +12,12 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from core.uploads import DOCUMENTS, IMAGES, ProtectedFileField, RandomName
+from policy.codes import VisitOutcome
 
 from . import guards
 
@@ -109,6 +109,16 @@ class FieldVisitQuerySet(models.QuerySet):
         return self.filter(state__in=[VisitState.REQUESTED, VisitState.APPROVED, VisitState.NOTIFIED])
 
 
+class NoLocation(models.TextChoices):
+    """Why a check-in carries no position (the browser's own answer, or ours)."""
+
+    DENIED = "denied", _("The agent did not allow the position to be taken")
+    UNAVAILABLE = "unavailable", _("The phone could not find its position")
+    TIMEOUT = "timeout", _("The phone took too long to find its position")
+    UNSUPPORTED = "unsupported", _("The browser cannot give a position")
+    NOT_SENT = "not_sent", _("No position was sent (the page's script did not run)")
+
+
 class FieldVisit(ConcurrentTransitionMixin, models.Model):
     class Willingness(models.TextChoices):
         WILLING = "willing", _("Willing to pay")
@@ -167,10 +177,43 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
     check_in_longitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("check in longitude")
     )
+    # Check-in evidence: the phone's position (with the agent's consent) and when it was
+    # taken, or why there is none; an optional photo; the distance from the address when
+    # the address has coordinates, and a flag for the supervisor when it is far.
+    check_in_accuracy_m = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("check-in position accuracy (m)")
+    )
+    check_in_located_at = models.DateTimeField(null=True, blank=True, verbose_name=_("check-in position taken at"))
+    check_in_no_location = models.CharField(
+        max_length=12, choices=NoLocation.choices, blank=True, verbose_name=_("check-in position missing because")
+    )
+    check_in_photo = ProtectedFileField(
+        upload_to=RandomName("visit-photos"),
+        kinds=IMAGES,
+        limit="visit_photo",
+        download_url="visits:file",
+        blank=True,
+        verbose_name=_("check-in photo"),
+    )
+    check_in_distance_m = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("check-in distance from the address (m)")
+    )
+    check_in_far = models.BooleanField(
+        default=False,
+        help_text=_("Checked in farther from the address than the profile allows: for the supervisor to look at."),
+        verbose_name=_("checked in far from the address"),
+    )
+    address_latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("address latitude")
+    )
+    address_longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("address longitude")
+    )
     verification_code = models.CharField(
         max_length=CODE_LENGTH, unique=True, default=new_verification_code, verbose_name=_("verification code")
     )
     # The report, in the lender's own steps
+    outcome = models.CharField(max_length=20, choices=VisitOutcome.choices, blank=True, verbose_name=_("outcome"))
     identity_verified = models.BooleanField(default=False, verbose_name=_("identity verified"))
     identity_method = models.CharField(
         max_length=200, blank=True, help_text=_("How: ID card seen, face match…"), verbose_name=_("identity method")
@@ -261,20 +304,11 @@ class FieldVisit(ConcurrentTransitionMixin, models.Model):
         return self.state in (VisitState.REQUESTED, *LIVE_STATES)
 
     def missing_report_items(self) -> list[str]:
-        """What the report still lacks, in the reader's language (the dossier and the
-        report-complete guard show it)."""
-        missing = []
-        if not (self.identity_verified and self.identity_method):
-            missing.append(gettext("identity verified (and how)"))
-        if not self.willingness:
-            missing.append(gettext("willingness to pay"))
-        if not self.ability:
-            missing.append(gettext("ability to pay"))
-        if not self.next_steps:
-            missing.append(gettext("next steps explained"))
-        if not self.conduct_attested:
-            missing.append(gettext("conduct attestation"))
-        return missing
+        """What the report still lacks for its outcome, in the reader's language (the
+        dossier and the report-complete guard show it)."""
+        from .report_rules import missing_items
+
+        return missing_items(self)
 
     # --- the state machine ---------------------------------------------------------
 
@@ -378,3 +412,7 @@ class VerifyCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+# The report as the agent types it (visits/draft_models.py).
+from .draft_models import VisitReportDraft  # noqa: E402, F401

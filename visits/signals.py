@@ -10,3 +10,6 @@ from django.dispatch import Signal
 visit_requested = Signal()
 # A supervisor approved or rejected a visit. Arguments: visit, by, approved (bool).
 visit_decided = Signal()
+# An agent checked in farther from the address than allowed (the check-in stands; the
+# supervisor looks). Arguments: visit, by.
+visit_checked_in_far = Signal()

@@ -5,7 +5,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,7 @@ from core.exceptions import ServiceError
 from core.uploads import attachment, inline_image
 
 from . import selectors, services, throttle
-from .forms import DecisionForm, ReportForm, RequestVisitForm, VerifyForm
+from .forms import DecisionForm, RequestVisitForm, VerifyForm
 from .models import FieldAgent, VisitState
 
 
@@ -159,67 +158,29 @@ def decide(request, visit_id):
     )
 
 
-def my_visits(request):
-    """A field agent's visits: today's first, with check-in and the report form."""
-    if not request.user.has_perm("visits.carry_out_fieldvisit"):
-        raise PermissionDenied
-    visits = list(selectors.visits_for_agent(request.user))
-    _log_address_seen(request, visits, "my visits")
-    return _page(request, "visits/mine.html", title=_("My visits"), visits=visits, now=timezone.now())
-
-
 def act(request, visit_id):
-    """Check in, file the report, or abort: POST from the agent's page."""
+    """Abort a visit under way, saying why: POST from the agent's report page."""
     if request.method != "POST" or not request.user.has_perm("visits.carry_out_fieldvisit"):
         raise PermissionDenied
     visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id)
-    action = request.POST.get("action")
+    if request.POST.get("action") != "abort":
+        raise Http404(_("Unknown action."))
     try:
-        if action == "check_in":
-            services.check_in(
-                visit, by=request.user, lat=request.POST.get("lat") or None, lon=request.POST.get("lon") or None
-            )
-            messages.success(request, _("Checked in to visit %(pk)s.") % {"pk": visit.pk})
-        elif action == "abort":
-            services.abort_visit(visit, by=request.user, why=request.POST.get("why", ""))
-            messages.success(request, _("Visit %(pk)s aborted.") % {"pk": visit.pk})
-        elif action == "report":
-            form = ReportForm(request.POST, request.FILES, instance=visit)
-            if not form.is_valid():
-                return _page(
-                    request,
-                    "visits/report.html",
-                    title=_("Report visit %(pk)s") % {"pk": visit.pk},
-                    visit=visit,
-                    form=form,
-                )
-            data = form.cleaned_data
-            services.complete_visit(visit, by=request.user, report={**data})
-            messages.success(request, _("Visit %(pk)s completed.") % {"pk": visit.pk})
-        else:
-            raise Http404(_("Unknown action."))
+        services.abort_visit(visit, by=request.user, why=request.POST.get("why", ""))
     except ServiceError as refusal:
         messages.error(request, str(refusal))
+        return redirect("visits:report", visit.pk) if visit.state == VisitState.IN_PROGRESS else redirect("visits:mine")
+    messages.success(request, _("Visit aborted: %(why)s") % {"why": request.POST.get("why", "").strip()})
     return redirect("visits:mine")
-
-
-def report_form(request, visit_id):
-    if not request.user.has_perm("visits.carry_out_fieldvisit"):
-        raise PermissionDenied
-    visit = get_object_or_404(selectors.visits_for_agent(request.user), pk=visit_id, state=VisitState.IN_PROGRESS)
-    _log_address_seen(request, [visit], "visit report")
-    return _page(
-        request,
-        "visits/report.html",
-        title=_("Report visit %(pk)s") % {"pk": visit.pk},
-        visit=visit,
-        form=ReportForm(instance=visit),
-    )
 
 
 # --- uploaded files: only through these views, to whoever may see the record -------------------
 
-VISIT_FILES = {"agreement_file": "visit agreement file", "receipt_file": "visit receipt file"}
+VISIT_FILES = {
+    "agreement_file": "visit agreement file",
+    "receipt_file": "visit receipt file",
+    "check_in_photo": "visit check-in photo",
+}
 
 
 def visit_file(request, visit_id, field):

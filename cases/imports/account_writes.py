@@ -209,7 +209,18 @@ def _new_contact_points(rows: list, chosen: list[Borrower]) -> list[ContactPoint
             on_file.add((borrower.pk, kind, value))
             first_of_kind = (borrower.pk, kind) not in has_primary
             has_primary.add((borrower.pk, kind))
+            latitude, longitude = (
+                row.address_position if kind == ContactPoint.Kind.POSTAL and row.address_position else (None, None)
+            )
             points.append(
-                ContactPoint(borrower=borrower, kind=kind, value=value, time_zone=zone, is_primary=first_of_kind)
+                ContactPoint(
+                    borrower=borrower,
+                    kind=kind,
+                    value=value,
+                    time_zone=zone,
+                    is_primary=first_of_kind,
+                    latitude=latitude,
+                    longitude=longitude,
+                )
             )
     return points

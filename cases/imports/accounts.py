@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -31,6 +31,10 @@ ACCOUNT_COLUMNS = (
     "phone",
     "email",
     "postal_address",
+    # Optional: the address's position in decimal degrees (WGS 84), both or neither, when
+    # the lender's system has geocoded it; a field visit's check-in is measured against it.
+    "address_latitude",
+    "address_longitude",
     # Optional: the borrower consented in the loan contract to messages at the row's phone
     # and e-mail (yes/no; blank: the feed does not say). CN and US-NYC need it for SMS/e-mail.
     "electronic_consent",
@@ -71,6 +75,7 @@ class _AccountRow:
     contact_points: list[tuple[str, str, str]]  # (kind, value, suggested zone)
     acknowledged_on: object = None  # date | None: not part of ``account``, as it never moves back
     electronic_consent: bool = False
+    address_position: tuple[Decimal, Decimal] | None = None  # the postal address's (latitude, longitude)
 
 
 def import_accounts(
@@ -147,6 +152,7 @@ def _check_account(record: _Record) -> _AccountRow:
         account=account,
         contact_points=_checked_contact_points(record, PROFILE_PHONE_REGION.get(profile, "CN")),
         acknowledged_on=acknowledged_on,
+        address_position=_checked_position(record),
         electronic_consent=CONSENT_ANSWERS.get(
             record.choice("electronic_consent", list(CONSENT_ANSWERS), normalise=str.lower), False
         ),
@@ -204,6 +210,32 @@ def _checked_contact_points(record: _Record, phone_region: str) -> list[tuple[st
     if postal := record.text("postal_address", max_length=longest):
         points.append((ContactPoint.Kind.POSTAL, postal, ""))
     return points
+
+
+def _checked_position(record: _Record) -> tuple[Decimal, Decimal] | None:
+    """The postal address's latitude and longitude: both or neither, each within range."""
+    given = {}
+    for column, largest in (("address_latitude", 90), ("address_longitude", 180)):
+        value = record.text(column)
+        if not value:
+            continue
+        try:
+            degrees = Decimal(value)
+        except InvalidOperation:
+            record.error(column, "not_degrees", value=value, largest=largest)
+            continue
+        if not degrees.is_finite() or abs(degrees) > largest:
+            record.error(column, "not_degrees", value=value, largest=largest)
+            continue
+        given[column] = degrees.quantize(Decimal("0.000001"))
+    if len(given) == 1:
+        missing = "address_longitude" if "address_latitude" in given else "address_latitude"
+        record.error(missing, "position_half")
+        return None
+    if given and not record.text("postal_address"):
+        record.error("postal_address", "position_without_address")
+        return None
+    return (given["address_latitude"], given["address_longitude"]) if len(given) == 2 else None
 
 
 def _check_against_book(records: list[_Record], parsed: list[_AccountRow]) -> None:

@@ -38,6 +38,9 @@ MESSAGES = {
     "not_a_time_zone": _("“%(value)s” is not an IANA time zone (e.g. Asia/Shanghai, America/New_York)."),
     "not_a_phone": _("“%(value)s” is not a phone number we can dial (region %(region)s)."),
     "not_an_email": _("“%(value)s” is not a valid email address."),
+    "not_degrees": _("“%(value)s” is not a position in decimal degrees between -%(largest)s and %(largest)s."),
+    "position_half": _("An address position needs both its latitude and its longitude; this one is missing."),
+    "position_without_address": _("A position is given but no postal address to go with it."),
     "currency_kept": _("%(loan_number)s is kept in %(kept)s; the feed cannot change it to %(currency)s."),
     "other_borrower": _(
         "%(loan_number)s belongs to another borrower than the one with this national ID; correct the "

@@ -123,6 +123,10 @@ class ContactPoint(models.Model):
         default=False, help_text=_("The borrower asked not to be contacted here."), verbose_name=_("opted out")
     )
     opted_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opted out at"))
+    # A postal address's position, when the lender's feed carries one (nothing here
+    # geocodes): a field visit's check-in is measured against it.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("longitude"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     history = HistoricalRecords()

@@ -15,6 +15,7 @@ from contacts import outbox
 from tests.clients import client_for
 from tests.clock import SHANGHAI, frozen, local, window
 from tests.factories import eligible_case
+from tests.visits.uploads import pdf
 from visits import services
 from visits.models import FieldVisit, VisitState
 
@@ -59,15 +60,18 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
     with frozen(start + timedelta(minutes=10)):
         mine = agent.get(reverse("visits:mine")).content.decode()
         assert visit.verification_code in mine and "Check in" in mine
-        agent.post(reverse("visits:act", args=[visit.pk]), {"action": "check_in"})
+        agent.post(
+            reverse("visits:check_in", args=[visit.pk]),
+            {"latitude": "31.2304", "longitude": "121.4737", "accuracy": "12", "no_location": ""},
+        )
         assert FieldVisit.objects.get().state == VisitState.IN_PROGRESS
         assert agent.get(reverse("visits:report", args=[visit.pk])).status_code == 200
         # The agent reaches the case (its desk) through the visit while it is under way…
         assert agent.get(reverse("desk:case", args=[case.pk])).status_code == 200
         agent.post(
-            reverse("visits:act", args=[visit.pk]),
+            reverse("visits:report", args=[visit.pk]),
             {
-                "action": "report",
+                "outcome": "met_borrower",
                 "identity_verified": "on",
                 "identity_method": "ID card",
                 "willingness": "willing",
@@ -76,6 +80,7 @@ def test_full_path_through_the_pages(db, collector, supervisor, agents, notice_t
                 "conduct_attested": "on",
                 "promise_amount": "1000",
                 "promise_due": (timezone.localdate() + timedelta(days=5)).isoformat(),
+                "agreement_file": pdf("agreement.pdf"),
             },
         )
     visit = FieldVisit.objects.get()

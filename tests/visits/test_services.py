@@ -18,6 +18,7 @@ from policy.codes import Channel
 from tests.clients import client_for
 from tests.clock import SHANGHAI, frozen, local, window
 from tests.factories import eligible_case, make_user
+from tests.visits.uploads import pdf
 from visits import services
 from visits.models import FieldVisit, VisitNotice, VisitState
 from visits.services import VisitRefused
@@ -162,14 +163,19 @@ def test_the_whole_way_through_the_services(db, collector, supervisor, agents, n
     with frozen(start + timedelta(minutes=5)):
         visit = services.check_in(visit, by=agents[0].user, lat=31.2304, lon=121.4737)
         assert visit.state == VisitState.IN_PROGRESS
-        with pytest.raises(VisitRefused, match="conduct attestation"):
+        with pytest.raises(services.ReportIncomplete, match="polite and lawful") as refusal:
             services.complete_visit(
-                visit, by=agents[0].user, report={"identity_verified": True, "identity_method": "ID card"}
+                visit,
+                by=agents[0].user,
+                report={"outcome": "met_borrower", "identity_verified": True, "identity_method": "ID card"},
             )
+        assert set(refusal.value.fields) == {"willingness", "ability", "next_steps", "conduct_attested"}
         visit = services.complete_visit(
             visit,
             by=agents[0].user,
             report={
+                "outcome": "met_borrower",
+                "agreement_file": pdf(),
                 "identity_verified": True,
                 "identity_method": "ID card seen",
                 "willingness": "willing",
@@ -184,6 +190,7 @@ def test_the_whole_way_through_the_services(db, collector, supervisor, agents, n
     assert visit.attempt.channel == Channel.FIELD_VISIT and visit.attempt.allowed
     assert visit.attempt.started_at == visit.checked_in_at
     assert CollectionCase.objects.get(pk=visit.case_id).state == CaseState.ARRANGEMENT
+    assert visit.outcome == "met_borrower" and visit.agreement_file.name.endswith(".pdf")
     kinds = list(visit.case.events.filter(kind="visit").values_list("transition", flat=True))
     assert kinds == [
         "visit:requested",
@@ -278,6 +285,7 @@ def test_field_agents_see_only_the_cases_of_their_visits(db, collector, supervis
 
 
 FULL_REPORT = {
+    "outcome": "met_borrower",
     "identity_verified": True,
     "identity_method": "ID card seen",
     "willingness": "willing",
@@ -302,7 +310,12 @@ def test_a_field_agent_loses_the_case_once_their_visit_is_over(
         visit = services.check_in(visit, by=agent)
         assert list(visible_cases(agent).values_list("pk", flat=True)) == [visit.case_id]
         if ending == "completed":  # what was agreed is still recorded, by the agent
-            report = {**FULL_REPORT, "promise_amount": Decimal("2000"), "promise_due": timezone.localdate()}
+            report = {
+                **FULL_REPORT,
+                "promise_amount": Decimal("2000"),
+                "promise_due": timezone.localdate(),
+                "agreement_file": pdf(),
+            }
             visit = services.complete_visit(visit, by=agent, report=report)
             assert visit.promise.created_by == agent and visit.attempt is not None
         else:

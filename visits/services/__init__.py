@@ -9,13 +9,17 @@ One module per concept, every name below importable from ``visits.services``:
 - ``request``: eligibility, requesting a visit, approving or rejecting it;
 - ``notices``: the pre-visit notice and the cancellation notice sent to the borrower;
 - ``sync``: the notices job, which marks visits notified once a notice has left;
-- ``on_the_day``: check-in, the report, aborting a visit;
+- ``evidence``: what a check-in carries (position or why none, photo, distance);
+- ``on_the_day``: check-in, the report (by its outcome), aborting a visit;
+- ``drafts``: the report as the agent types it, kept on the server;
 - ``cancel``: calling a visit off before it happens.
 """
 
 from .cancel import cancel_visit
+from .drafts import draft_of, save_draft
+from .evidence import CheckInEvidence, EvidenceRefused, Position
 from .notices import _queue_cancellation_notice, _visit_context, send_notice
-from .on_the_day import REPORT_FIELDS, abort_visit, check_in, complete_visit
+from .on_the_day import REPORT_FIELDS, ReportIncomplete, abort_visit, check_in, complete_visit
 from .request import (
     _check_window,
     _hard_limits,
@@ -47,6 +51,12 @@ __all__ = [
     "send_notice",
     "sync_notices",
     "REPORT_FIELDS",
+    "ReportIncomplete",
+    "CheckInEvidence",
+    "EvidenceRefused",
+    "Position",
+    "draft_of",
+    "save_draft",
     "abort_visit",
     "check_in",
     "complete_visit",

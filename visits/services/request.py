@@ -155,6 +155,15 @@ def request_visit(case, *, by, reason, window_start, window_end, address, agents
         window_end=window_end,
         address=address,
     )
+    # The address's position, when the lender's feed gave one for this very address: the
+    # check-in's distance is measured against it (nothing here geocodes).
+    position = (
+        case.account.borrower.contact_points.filter(kind="postal", value=address.strip(), latitude__isnull=False)
+        .values_list("latitude", "longitude")
+        .first()
+    )
+    if position is not None:
+        visit.address_latitude, visit.address_longitude = position
     visit._history_user = by
     visit.save()
     if agents:
