@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.demo import DEMO_TOTP_SECRET, give_demo_device
 from cases.models import Borrower, ContactPoint, TeamMember
 from contacts.models import Consent
-from visits.models import FieldVisit, VisitState
+
+from .field_visits import describe_demo_visit
 
 DEMO_PASSWORD = "demo-2026"
 DEMO_USERS = [
@@ -144,7 +145,8 @@ class DemoPeople:
                 user=users[username], defaults={"supervisor": users[DEMO_TEAM_SUPERVISOR], **takes}
             )
 
-    def print_logins(self):
+    def print_logins(self, open_visit=None):
+        """The logins, the two-factor secret, and ``open_visit``'s code (ensure_visit_in_window's)."""
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role:<20} {first} {last}")
@@ -153,14 +155,9 @@ class DemoPeople:
             f"\n{', '.join(two_factor)} also need a two-factor code: add the demo secret {DEMO_TOTP_SECRET}"
             f"\nto an authenticator app (time-based, 6 digits), or run `.venv/bin/python manage.py demo_totp`."
         )
-        code = (
-            FieldVisit.objects.filter(state=VisitState.NOTIFIED)
-            .order_by("window_start")
-            .values_list("verification_code", flat=True)
-            .first()
-        )
-        if code:
-            self.stdout.write(f"\nA visitor verification code to try at /verify/: {code}")
+        if open_visit is not None:
+            self.stdout.write(f"\n{describe_demo_visit(open_visit)}")
+            self.stdout.write("A fresh one at any time: `.venv/bin/python manage.py demo_visit`.")
 
     def make_borrower(self, rng, number) -> Borrower:
         profile = rng.choices(["CN", "US-REGF", "US-MA", "UK-FCA"], weights=[70, 10, 8, 12])[0]

@@ -33,6 +33,7 @@ from demo.seed import (
     DemoTemplates,
     DemoVisits,
 )
+from demo.seed.field_visits import ensure_visit_in_window
 from desk import snapshots
 
 BACKFILL_DAYS = 60
@@ -74,4 +75,5 @@ class Command(DemoPeople, DemoTemplates, DemoBook, DemoContactHistory, DemoVisit
                 rebuild_ledger()
                 # The dashboard's charts start with the last 60 days, rebuilt from the book.
                 snapshots.backfill(BACKFILL_DAYS)
-        self.print_logins()
+        # Every run, not only the first: a visit's code works only inside its window.
+        self.print_logins(ensure_visit_in_window())
