@@ -211,6 +211,16 @@ TABLE += [
         data={"action": "no-such-action"},
     ),
     row("visits:report", "login 403   403   200   404   403   403   403", obj="live_visit"),
+    # The agent's phone pages: checked in already, the check-in page leads to the report.
+    row("visits:check_in", "login 403   403   302   404   403   403   403", obj="live_visit"),
+    row(
+        "visits:draft",
+        "login 403   403   200   404   403   403   403",
+        obj="live_visit",
+        method="POST",
+        data={"report_note": "Nobody answered the door."},
+    ),
+    row("visits:draft_file", "login 403   403   200   404   403   403   403", obj="live_visit"),
     row("visits:request", "login 200   404   403   403   200   403   403", obj="case"),
     # Uploaded files: only to who may see the record and its case (a field agent: while
     # their visit to it is live); the agent's photo to staff, and to the borrower on /verify/.

@@ -51,11 +51,16 @@ from policy.models import PolicyProfile
 from policy.selectors import current_profile
 from tests.clients import sign_in
 from tests.factories import PDF_BYTES, PNG_BYTES, create_case, make_attempt, make_user
-from visits.models import FieldAgent, FieldVisit, VisitState
+from visits.models import FieldAgent, FieldVisit, VisitReportDraft, VisitState
 
 ACTORS = ["anon", "C", "Cx", "F", "Fx", "S", "R", "A"]
 # The download views of uploaded files take the record and the field.
-FILE_FIELDS = {"hold_file": "evidence", "visits:file": "agreement_file", "visits:agent_file": "photo"}
+FILE_FIELDS = {
+    "hold_file": "evidence",
+    "visits:file": "agreement_file",
+    "visits:draft_file": "agreement_file",
+    "visits:agent_file": "photo",
+}
 ROLE_OF = {
     "C": "Collector",
     "Cx": "Collector",
@@ -192,6 +197,12 @@ def build_world() -> World:
     )
     for visit in (w.visit, w.live_visit):
         visit.agents.set([w.agent_F])
+    VisitReportDraft.objects.create(
+        visit=w.live_visit,
+        saved_by=w.F,
+        values={"outcome": "not_at_home"},
+        agreement_file=_stored("visit-agreements/draft.pdf", PDF_BYTES),
+    )
     w.finding = compliance_services.raise_finding(by=w.R, severity="low", summary="Tone", case=case)
     w.sample = compliance_services.queue_sample(case, by=w.R, agent=w.C)
     w.complaint = compliance_services.record_complaint(

@@ -137,7 +137,7 @@ def test_a_file_kept_before_uploads_were_checked_is_only_ever_a_download(supervi
 
 
 REPORT = {
-    "action": "report",
+    "outcome": "met_borrower",
     "identity_verified": "on",
     "identity_method": "ID card",
     "willingness": "willing",
@@ -165,7 +165,7 @@ def visit_under_way(collector, supervisor, agents):
 
 def file_report(agent, visit, **files):
     with frozen(visit.window_start + timedelta(minutes=30)):
-        return client_for(agent).post(reverse("visits:act", args=[visit.pk]), {**REPORT, **files})
+        return client_for(agent).post(reverse("visits:report", args=[visit.pk]), {**REPORT, **files})
 
 
 def test_an_html_agreement_is_refused_on_the_report_naming_the_field(
@@ -174,7 +174,7 @@ def test_an_html_agreement_is_refused_on_the_report_naming_the_field(
     visit = visit_under_way(collector, supervisor, agents)
     page = file_report(agents[0].user, visit, agreement_file=uploaded(HTML_BYTES, "agreement.pdf"))
     assert page.status_code == 200
-    assert "Agreement file: this file&#x27;s content is not of a kind accepted here" in field_errors(page)
+    assert "Signed agreement: this file&#x27;s content is not of a kind accepted here" in field_errors(page)
     assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.IN_PROGRESS and stored_files(media) == []
 
 

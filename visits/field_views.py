@@ -51,8 +51,11 @@ def check_in(request, visit_id):
     and one button. A refusal says why, and the agent stays on the page."""
     _require_agent(request)
     visit = _agents_visit(request, visit_id)
-    form = CheckInForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if visit.state == VisitState.IN_PROGRESS:  # already checked in (a second tap, a back button)
+        return redirect("visits:report", visit.pk)
+    posted = request.method == "POST"
+    form = CheckInForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         try:
             evidence = services.CheckInEvidence.from_post(request.POST, request.FILES)
             visit = services.check_in(visit, by=request.user, evidence=evidence)
