@@ -50,8 +50,18 @@ class VisitNoticeInline(ReadOnlyInline):
 class FieldVisitAdmin(HistoryAdmin):
     """Read-only: visits move through the inbox, the agent's page and the services."""
 
-    list_display = ["id", "case", "state", "window_start", "requested_by", "approver", "exception"]
-    list_filter = ["state", "exception"]
+    list_display = [
+        "id",
+        "case",
+        "state",
+        "window_start",
+        "requested_by",
+        "approver",
+        "exception",
+        "outcome",
+        "check_in_far",
+    ]
+    list_filter = ["state", "exception", "outcome", "check_in_far"]
     list_select_related = ["case__account", "requested_by", "approver"]
     search_fields = ["=case__account__loan_number", "=verification_code"]
     readonly_fields = [field.name for field in FieldVisit._meta.fields] + ["agents"]

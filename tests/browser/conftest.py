@@ -18,6 +18,7 @@ from accounts import twofactor
 from accounts.demo import current_code
 
 CHROMIUM = "/usr/bin/chromium"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 # Django's live server runs in a thread; Playwright's sync API runs its own event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -61,8 +62,10 @@ def page_for(browser, live_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     contexts = []
 
-    def open_page(user=None, password="pw-for-tests-1"):
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    def open_page(user=None, password="pw-for-tests-1", *, phone=False, **context_options):
+        """``phone``: a 390 × 844 touch screen, as a field agent holds it."""
+        size = PHONE if phone else {"viewport": {"width": 1280, "height": 900}}
+        context = browser.new_context(locale="en-US", **size, **context_options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

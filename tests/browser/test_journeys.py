@@ -18,6 +18,10 @@ from visits.models import FieldVisit, VisitState
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+# The agent's phone at the borrower's door, and the agreement the borrower signed there.
+AT_THE_DOOR = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 15}
+SIGNED_PDF = {"name": "signed.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+
 
 class Clock:
     """The time the whole process (live server thread included) sees. ``base`` is a fixed
@@ -116,21 +120,26 @@ def test_supervisor_approves_agent_visits_and_borrower_verifies(
     assert visit.state == VisitState.NOTIFIED
 
     clock.at = start + timedelta(minutes=10)
-    agent = page_for(agents[0].user)
+    agent = page_for(agents[0].user, phone=True, permissions=["geolocation"], geolocation=AT_THE_DOOR)
     agent.goto(f"{live_server.url}/visits/mine/")
     shot(agent, "07-agent-my-visits")
-    agent.click("button:has-text('Check in')")
-    agent.click("a:has-text('File the report')")
+    agent.click(f"a[href='/visits/{visit.pk}/check-in/']")
+    agent.click(".check-in-button")
+    agent.wait_for_url(f"**/visits/{visit.pk}/report/")
+    agent.check("input[name=outcome][value=met_borrower]")
     agent.check("#id_identity_verified")
     agent.fill("#id_identity_method", "ID card seen, face matches")
-    agent.select_option("#id_willingness", "willing")
-    agent.select_option("#id_ability", "partly")
+    agent.check("input[name=willingness][value=willing]")
+    agent.check("input[name=ability][value=partly]")
     agent.fill("#id_next_steps", "Pays 1,000 on Friday; collector calls Monday.")
-    agent.check("#id_conduct_attested")
     agent.fill("#id_promise_amount", "1000")
     agent.fill("#id_promise_due", (timezone.localdate() + timedelta(days=5)).isoformat())
+    agent.set_input_files("#id_agreement_file", files=[SIGNED_PDF])
+    agent.wait_for_selector(".field-agreement_file .kept a")
+    agent.check("#id_conduct_attested")
     shot(agent, "08-agent-report")
-    agent.click("input[type=submit][value='Complete the visit']")
+    agent.click("button:has-text('File the report and check out')")
+    agent.wait_for_url("**/visits/mine/")
     shot(agent, "09-agent-done")
     visit = FieldVisit.objects.get(pk=visit.pk)
     assert visit.state == VisitState.COMPLETED and visit.attempt.allowed

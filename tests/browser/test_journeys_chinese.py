@@ -15,7 +15,7 @@ from contacts import outbox
 from policy.codes import Outcome
 from preferences.models import StaffProfile
 from tests.browser.conftest import shot
-from tests.browser.test_journeys import clock  # noqa: F401  (the fixture)
+from tests.browser.test_journeys import AT_THE_DOOR, clock  # noqa: F401  (the fixture)
 from tests.factories import eligible_case, make_attempt, past, phone_case
 from tests.i18n.test_crawl import (
     _english_sentences,
@@ -119,19 +119,26 @@ def test_supervisor_and_agent_carry_out_a_visit_in_chinese(
     visit_services.sync_notices()
 
     clock.at = start + timedelta(minutes=10)
-    agent = page_for(agents[0].user)
+    agent = page_for(agents[0].user, phone=True, permissions=["geolocation"], geolocation=AT_THE_DOOR)
     agent.goto(f"{live_server.url}/visits/mine/")
     read_in_chinese(agent, "09-agent-my-visits")
-    agent.click("form:has(input[value=check_in]) button[type=submit]")
-    agent.click(f"a[href='/visits/{visit.pk}/report/']")
+    agent.click(f"a[href='/visits/{visit.pk}/check-in/']")
+    read_in_chinese(agent, "09b-agent-check-in")
+    agent.click(".check-in-button")
+    agent.wait_for_url(f"**/visits/{visit.pk}/report/")
     read_in_chinese(agent, "10-agent-report")
+    agent.check("input[name=outcome][value=met_borrower]")
     agent.check("#id_identity_verified")
     agent.fill("#id_identity_method", "核对身份证，人证一致")
-    agent.select_option("#id_willingness", "willing")
-    agent.select_option("#id_ability", "partly")
+    agent.check("input[name=willingness][value=willing]")
+    agent.check("input[name=ability][value=partly]")
     agent.fill("#id_next_steps", "周五还款1000元；催收员周一回访。")
+    agent.click(".report-form button[type=submit]")  # the attestation is missing: refused, nothing lost
+    read_in_chinese(agent, "10b-agent-report-refused")
+    assert agent.locator("#id_identity_method").input_value() == "核对身份证，人证一致"
     agent.check("#id_conduct_attested")
-    agent.click("input[type=submit].default")
+    agent.click(".report-form button[type=submit]")
+    agent.wait_for_url("**/visits/mine/")
     read_in_chinese(agent, "11-agent-done")
     assert FieldVisit.objects.get(pk=visit.pk).state == VisitState.COMPLETED
 

@@ -36,7 +36,7 @@
         field("accuracy").value = Math.round(position.coords.accuracy);
         field("located_at").value = Math.round(position.timestamp);
         field("no_location").value = "";
-        say(status.dataset.got.replace("%(metres)s", Math.round(position.coords.accuracy)));
+        say(status.dataset.got.replace("{metres}", Math.round(position.coords.accuracy)));
         send();
       },
       function (error) {
