@@ -127,8 +127,15 @@ def _visit_entries(case, clock):
         return
     for visit in FieldVisit.objects.filter(case=case).select_related("requested_by"):
         at = getattr(visit, "requested_at", None) or timezone.now()
-        missing = visit.missing_report_items() if hasattr(visit, "missing_report_items") else []
         state = visit.get_state_display() if hasattr(visit, "get_state_display") else getattr(visit, "state", "")
+        details = []
+        if getattr(visit, "outcome", ""):
+            details.append(_("Outcome: %(outcome)s.") % {"outcome": visit.get_outcome_display()})
+        # A report is expected once the agent has checked in: what it still lacks is said.
+        if getattr(visit, "checked_in_at", None) and hasattr(visit, "missing_report_items"):
+            missing = visit.missing_report_items()
+            if missing:
+                details.append(_("Report missing: %(items)s") % {"items": " ".join(missing)})
         yield Entry(
             at=at,
             borrower_local=clock.local(at),
@@ -136,7 +143,7 @@ def _visit_entries(case, clock):
             kind=_("Field visit (%(state)s)") % {"state": state},
             actor=visit.requested_by.get_username() if getattr(visit, "requested_by_id", None) else _("system"),
             summary=getattr(visit, "reason", "") or str(visit),
-            details=[_("Report missing: %(items)s.") % {"items": ", ".join(missing)}] if missing and state else [],
+            details=details,
             record=f"visits.FieldVisit#{visit.pk}",
             url=admin_url("visits.FieldVisit", visit.pk),
         )

@@ -72,6 +72,8 @@ EVENTS = {
     EventCode.VISIT_NOTIFIED: {"visit": 3, "channel": "sms"},
     EventCode.VISIT_CHECKED_IN: {"visit": 3},
     EventCode.VISIT_COMPLETED: {"visit": 3},
+    EventCode.VISIT_CHECKED_IN_FAR: {"visit": 3, "distance_m": 1320, "limit_m": 500},
+    EventCode.VISIT_REPORTED: {"visit": 3, "visit_outcome": "not_at_home"},
     EventCode.VISIT_ABORTED: {"visit": 3},
     EventCode.VISIT_CANCELLED: {"visit": 3},
     EventCode.VISIT_NOTICE_TOO_LATE: {"visit": 3},

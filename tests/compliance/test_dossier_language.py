@@ -31,6 +31,8 @@ def test_events_and_visits_read_in_english(db, supervisor, collector):
         window_start=ago(hours=3),
         window_end=ago(hours=1),
         address="Room 1",
+        checked_in_at=ago(hours=2),
+        outcome="met_borrower",
     )
     with translation.override("en"):
         opened, escalated, visit = _events(case)
@@ -42,8 +44,10 @@ def test_events_and_visits_read_in_english(db, supervisor, collector):
     ]
     assert visit.kind == "Field visit (Requested)"
     assert visit.details == [
-        "Report missing: identity verified (and how), willingness to pay, ability to pay, next steps explained, "
-        "conduct attestation."
+        "Outcome: Met the borrower.",
+        "Report missing: Confirm that you verified the borrower's identity. Say how you verified the identity "
+        "(ID card seen, face match…). Choose the borrower's willingness to pay. Choose the borrower's ability to "
+        "pay. Write what the borrower was told happens next. Attest that the visit was polite and lawful.",
     ]
 
 
@@ -57,6 +61,8 @@ def test_events_and_visits_read_in_chinese(db, supervisor, collector):
         window_start=ago(hours=3),
         window_end=ago(hours=1),
         address="Room 1",
+        checked_in_at=ago(hours=2),
+        outcome="met_borrower",
     )
     with translation.override("zh-hans"):
         opened, escalated, visit = _events(case)
@@ -64,7 +70,7 @@ def test_events_and_visits_read_in_chinese(db, supervisor, collector):
     assert escalated.details[-1] == f"政策配置 {current_profile('CN').label}。"
     lines = [escalated.summary, *escalated.details, visit.kind, *visit.details]
     assert all(HAN.search(line) for line in lines)
-    assert not any(re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity", line) for line in lines)
+    assert not any(re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity|Outcome|borrower", line) for line in lines)
 
 
 def test_an_older_events_sentence_stays_as_evidence(db):
