@@ -70,7 +70,9 @@ def test_events_and_visits_read_in_chinese(db, supervisor, collector):
     assert escalated.details[-1] == f"政策配置 {current_profile('CN').label}。"
     lines = [escalated.summary, *escalated.details, visit.kind, *visit.details]
     assert all(HAN.search(line) for line in lines)
-    assert not any(re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity|Outcome|borrower", line) for line in lines)
+    assert not any(
+        re.search(r"reminder|dpd|Profile|Field visit|Report missing|identity|Outcome|borrower", line) for line in lines
+    )
 
 
 def test_an_older_events_sentence_stays_as_evidence(db):
