@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.middleware import second_factor_exempt
 from accounts.network import client_ip
-from audit.services import log_pii_access
+from audit.services import log_pii_access, log_pii_access_many
 from cases.selectors import borrower_zone, case_timeline, visible_cases
 from contacts.borrower_text import in_language
 from core.exceptions import ServiceError
@@ -27,9 +27,11 @@ def _page(request, template, **context):
 
 def _log_address_seen(request, visits, where):
     """These pages show the visit address in full (the agent needs it to go there, the
-    supervisor to judge the request): each showing is on the compliance access log."""
-    for visit in visits:
-        log_pii_access(request.user, visit.case.account.borrower, where, request, case=visit.case)
+    supervisor to judge the request): each showing is on the compliance access log, in
+    one statement however many visits the page shows."""
+    seen = [(visit.case.account.borrower_id, visit.case_id) for visit in visits]
+    if seen:
+        log_pii_access_many(request.user, seen, where, request)
 
 
 # --- the borrower's side: is this visitor really from the lender? ------------------------------
