@@ -17,6 +17,8 @@ from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 import environ
 
+from collections_site.api_settings import API_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 # The test suite runs in several processes at once (pytest-xdist, README "Tests"). Each
@@ -113,6 +115,7 @@ INSTALLED_APPS = [
     "preferences",
     "demo",
     "bench",
+    *API_APPS,
 ]
 
 MIDDLEWARE = [
@@ -375,7 +378,6 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = env.bool("SESSION_SAVE_EVERY_REQUEST", default=False)
 SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
-
 # --- Transport and browser security -----------------------------------------------------
 # Secure by default whenever DEBUG is off; `make run` (DEBUG=true, plain http) and the
 # test suite (tests/conftest.py, plain http) switch off only what needs https.
@@ -408,7 +410,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [CSP_NONE],
     },
 }
-
 # --- I18N -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -418,7 +419,6 @@ FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = env("TIME_ZONE")
 USE_I18N = True
 USE_TZ = True
-
 # --- Static and uploaded files --------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

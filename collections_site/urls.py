@@ -33,6 +33,8 @@ urlpatterns = [
     path("imports/", include("cases.urls")),
     path("visits/", include("visits.urls")),
     path("compliance/", include("compliance.urls")),
+    # The integration API: API keys, no session (api/).
+    path("api/v1/", include("api.urls")),
     path("holds/<int:hold_id>/files/<str:field>/", admin.site.admin_view(case_views.hold_file), name="hold_file"),
     path("verify/", visit_views.verify, name="verify"),
     path("verify/<str:code>/agents/<int:agent_id>/photo/", visit_views.verify_photo, name="verify_photo"),

@@ -36,6 +36,8 @@ ADMIN_OBJECTS = {
     "audit_accesslog": "accesslog",
     "audit_auditledger": "ledger",
     "axes_accessattempt": "axes_attempt",
+    "api_apiclient": "api_client",
+    "api_apicall": "api_call",
     "axes_accesslog": "axes_log",
     "axes_accessfailurelog": "axes_failure",
     "otp_totp_totpdevice": "totp_device",
@@ -271,6 +273,21 @@ ADMIN = {
         "add": "login 403   403   403   403   403   403   403",
         "change": "login 403   403   403   403   403   200   200",
         "delete": "login 403   403   403   403   403   403   200",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    # Integration API clients: administrators make, rotate and revoke them; reviewers read.
+    "api_apiclient": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    "api_apicall": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
         "history": "login 403   403   403   403   403   200   200",
     },
     "axes_accesslog": {

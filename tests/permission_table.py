@@ -222,6 +222,12 @@ TABLE += [
     ),
     row("visits:draft_file", "login 403   403   200   404   403   403   403", obj="live_visit"),
     row("visits:request", "login 200   404   403   403   200   403   403", obj="case"),
+    # The integration API takes API keys only: a staff session is no key (401 for everyone);
+    # its schema and documentation page are public.
+    row("api:contact_check", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:contact_check_batch", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:schema", "200   200   200   200   200   200   200   200"),
+    row("api:docs", "200   200   200   200   200   200   200   200"),
     # Uploaded files: only to who may see the record and its case (a field agent: while
     # their visit to it is live); the agent's photo to staff, and to the borrower on /verify/.
     row("hold_file", "login 200   404   200   404   200   200   200", obj="hold"),

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccessChange, EnrolmentCode
+from api import keys as api_keys
+from api.models import ApiCall
 from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
@@ -224,6 +226,8 @@ def build_world() -> World:
     )
     w.axes_attempt = AccessAttempt.objects.create(failures_since_start=1, **sign_in_record)
     w.axes_log = AxesAccessLog.objects.create(**sign_in_record)
+    w.api_client, _key = api_keys.create_client(name="Dialer", scopes=["contact:check"], by=w.A)
+    w.api_call = ApiCall.objects.create(client=w.api_client, method="POST", path="/api/v1/contact/check", status=200)
     w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
     # Unconfirmed: an enrolment left half-way does not make the collector use two-factor.
     w.totp_device = TOTPDevice.objects.create(user=w.C, name="matrix", confirmed=False)

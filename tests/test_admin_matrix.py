@@ -93,6 +93,10 @@ PAGES = [
     ("accounts_accesschange_add", {A}),
     ("accounts_enrolmentcode_changelist", {R, A}),
     ("accounts_enrolmentcode_add", {A}),
+    ("api_apiclient_changelist", {R, A}),
+    ("api_apiclient_add", {A}),
+    ("api_apicall_changelist", {R, A}),
+    ("api_apicall_add", set()),
 ]
 
 # Admin pages that send some roles elsewhere: (admin url name, those roles, where to).

@@ -29,6 +29,7 @@ FLOORS = {
     "compliance": 6,
     "desk": 7,
     "preferences": 7,
+    "api": 7,
     "demo": 8,
     "collections_site": 9,
     "bench": 9,

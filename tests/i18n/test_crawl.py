@@ -126,9 +126,14 @@ def _without(text: str, people_text: list[str]) -> str:
     return NOT_WORDS.sub(" ", text)
 
 
+# The API's documentation page is written for the integrators' developers, in English, like
+# the OpenAPI schema it shows (and the API's own error sentences); staff never work there.
+FOR_INTEGRATORS = {"api:docs", "api:schema"}
+
+
 def _pages(w):
     for entry in TABLE:
-        if entry["method"] != "GET":
+        if entry["method"] != "GET" or entry["name"] in FOR_INTEGRATORS:
             continue
         for actor in ACTORS[1:]:
             if entry["expected"][actor] == "200":

@@ -1,0 +1,102 @@
+"""/api/v1/: thin views over the apps' services; every call is kept in the access log."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import contact_checks
+from .models import ApiCall, Scope
+from .serializers import BatchCheckRequest, BatchDecision, ContactCheckRequest, ContactDecision, Errors
+
+ERRORS = {
+    400: OpenApiResponse(Errors, description="The request is malformed or has unknown fields."),
+    401: OpenApiResponse(Errors, description="No key, an unknown key or a revoked key."),
+    403: OpenApiResponse(Errors, description="The key lacks this endpoint's scope."),
+    429: OpenApiResponse(Errors, description="Over the client's rate; see Retry-After."),
+}
+
+
+class ApiView(APIView):
+    required_scope = ""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        client = getattr(request.user, "client", None)
+        if client is not None:
+            ApiCall.objects.create(
+                client=client, method=request.method, path=request.path[:200], status=response.status_code
+            )
+        return response
+
+
+def _decision(case, decision) -> dict:
+    return {
+        "loan_number": case.account.loan_number,
+        "allowed": decision.allowed,
+        "reasons": [
+            {"code": code, "sentence": sentence}
+            for code, sentence in zip(decision.reasons, decision.explanations, strict=True)
+        ],
+        "next_allowed_at": decision.next_allowed_at,
+        "borrower_time_zone": decision.zones[0] if decision.zones else None,
+    }
+
+
+class ContactCheck(ApiView):
+    required_scope = Scope.CONTACT_CHECK
+
+    @extend_schema(
+        operation_id="contact_check",
+        summary="May this contact happen now?",
+        request=ContactCheckRequest,
+        responses={200: ContactDecision, 404: OpenApiResponse(Errors), 422: OpenApiResponse(Errors), **ERRORS},
+    )
+    def post(self, request):
+        question = ContactCheckRequest(data=request.data)
+        question.is_valid(raise_exception=True)
+        data = question.validated_data
+        try:
+            case, decision = contact_checks.decide(
+                data["loan_number"], data["channel"], at=data.get("at"), destination=data.get("destination", "")
+            )
+        except contact_checks.UnknownLoan:
+            raise exceptions.NotFound({"loan_number": ["No case for this loan number."]}) from None
+        except contact_checks.UnknownDestination:
+            error = exceptions.ValidationError(
+                {
+                    "destination": [
+                        exceptions.ErrorDetail("Not a contact point of this borrower.", code="unknown_destination")
+                    ]
+                }
+            )
+            error.status_code = 422
+            raise error from None
+        with translation.override(data["language"]):
+            return Response(_decision(case, decision))
+
+
+class ContactCheckBatch(ApiView):
+    required_scope = Scope.CONTACT_CHECK
+
+    @extend_schema(
+        operation_id="contact_check_batch",
+        summary="A whole dialling list at once (up to 1,000 loans)",
+        request=BatchCheckRequest,
+        responses={200: BatchDecision, **ERRORS},
+    )
+    def post(self, request):
+        question = BatchCheckRequest(data=request.data)
+        question.is_valid(raise_exception=True)
+        data = question.validated_data
+        decided, unknown = contact_checks.decide_many(data["loan_numbers"], data["channel"], at=data.get("at"))
+        with translation.override(data["language"]):
+            return Response(
+                {
+                    "decisions": [_decision(case, decision) for case, decision in decided],
+                    "unknown_loan_numbers": unknown,
+                }
+            )

@@ -1,0 +1,30 @@
+"""The integration API's settings (api/): Django REST framework with API keys only (no
+session, so no CSRF exposure for the browser site), JSON errors, a rate per client, and
+the OpenAPI schema drf-spectacular writes from the code, browsable with Swagger UI served
+from our own static files (drf-spectacular-sidecar; the CSP allows nothing else)."""
+
+API_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.PerClientRate"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.json_errors",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Collections back office: integration API",
+    "DESCRIPTION": "Payments in real time, and the compliance engine as a gate for dialers and messaging platforms. "
+    "Authenticate with `Authorization: Bearer <key>`; each key has scopes.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
