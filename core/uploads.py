@@ -103,6 +103,11 @@ class RandomName:
 
 class ProtectedFieldFile(FieldFile):
     @property
+    def kind(self) -> str:
+        """PDF, JPG or PNG: the extension the content gave it when it was kept (RandomName)."""
+        return os.path.splitext(self.name)[1].lstrip(".").upper()
+
+    @property
     def url(self) -> str:
         """The owning app's download view, which checks who may see the record."""
         self._require_file()

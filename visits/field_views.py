@@ -144,7 +144,10 @@ def save_draft(request, visit_id):
         {
             "saved": _("Draft saved at %(time)s.") % {"time": time_format(saved_at, "TIME_FORMAT")},
             "files": {
-                name: {"url": getattr(draft, name).url, "label": _("Sent: %(kind)s") % {"kind": _kind(draft, name)}}
+                name: {
+                    "url": getattr(draft, name).url,
+                    "label": _("Sent: %(kind)s") % {"kind": getattr(draft, name).kind},
+                }
                 for name in services.drafts.DRAFT_FILES
                 if getattr(draft, name)
             },
@@ -176,7 +179,3 @@ def _initial(values: dict) -> dict:
     for name in ("identity_verified", "conduct_attested"):
         initial[name] = bool(values.get(name))
     return initial
-
-
-def _kind(draft, name) -> str:
-    return getattr(draft, name).name.rsplit(".", 1)[-1].upper()
