@@ -67,3 +67,29 @@ class ApiCall(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} {self.status}"
+
+
+class IdempotentRequest(models.Model):
+    """A write sent with an ``Idempotency-Key`` header: its answer, kept so that the same
+    request sent again (a retry after a timeout) gets the same answer and writes nothing.
+    The key is the client's: two clients may use the same one. The row is written in the
+    request's own transaction, so a concurrent copy waits on its unique index and then
+    replays the committed answer; a request that failed leaves no row and may be retried."""
+
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="idempotent_requests", verbose_name=_("client")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("idempotency key"))
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64, verbose_name=_("request fingerprint"))
+    status = models.PositiveSmallIntegerField(verbose_name=_("status"))
+    response = models.JSONField(verbose_name=_("response"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotent_request_client_key")]
+
+    def __str__(self):
+        return f"{self.client} {self.key}"
