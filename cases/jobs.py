@@ -321,6 +321,8 @@ def _release_holds(hold_ids, now: datetime) -> int:
             rules_for=lambda pk: [{"rule": "no_active_hold", "passed": True, "inputs": {"active_holds": []}}],
             profile_label_for=label_of.get,
         )
+    if case_ids:
+        signals.hold_released.send(sender=Hold, case_ids=sorted(case_ids), why=f"hold {note}")
     return len(holds)
 
 

@@ -17,6 +17,11 @@ case_closed = Signal()
 # Arguments: case (the CollectionCase), why.
 case_put_on_hold = Signal()
 
+# Holds were released (by hand, or the night's expired ones, set-based: one signal per
+# batch). Arguments: case_ids (list of ids), why. A case may still be on hold (another hold
+# runs): receivers read its state.
+hold_released = Signal()
+
 # A promise or plan was broken and the case went back to its rung. Receivers return what
 # they planned (e.g. the follow-up message), or None. Arguments: case.
 arrangement_broken = Signal()

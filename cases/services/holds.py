@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.ledger import audited_atomic
 
+from .. import signals
 from ..event_text import EventCode
 from ..exceptions import HoldError
 from ..models import CaseEvent, CaseState, CollectionCase, Hold
@@ -114,6 +115,7 @@ def release_hold(hold: Hold, *, by, note: str = "") -> Hold:
             code=EventCode.AFTER_HOLD_RELEASED,
             params={"kind": hold.kind, "username": _actor(by)},
         )
+    signals.hold_released.send(sender=Hold, case_ids=[case.pk], why=note or "hold released")
     return hold
 
 
