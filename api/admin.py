@@ -120,3 +120,7 @@ class ApiCallAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Outgoing webhooks: endpoints and their delivery log (api/webhook_admin.py).
+from . import webhook_admin  # noqa: E402, F401

@@ -93,3 +93,7 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.client} {self.key}"
+
+
+# Outgoing webhooks: endpoints and their delivery log (api/webhook_models.py).
+from .webhook_models import EventType, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -28,3 +28,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Merged into CELERY_BEAT_SCHEDULE. Webhook deliveries whose queued retry was lost (a broker
+# outage, a worker killed) are queued again by this sweep (api/tasks.py).
+API_SCHEDULE = {
+    "sweep-webhook-deliveries": {"task": "api.tasks.sweep_webhook_deliveries", "schedule": 60.0},
+}

@@ -38,6 +38,8 @@ ADMIN_OBJECTS = {
     "axes_accessattempt": "axes_attempt",
     "api_apiclient": "api_client",
     "api_apicall": "api_call",
+    "api_webhookendpoint": "webhook_endpoint",
+    "api_webhookdelivery": "webhook_delivery",
     "axes_accesslog": "axes_log",
     "axes_accessfailurelog": "axes_failure",
     "otp_totp_totpdevice": "totp_device",
@@ -284,6 +286,21 @@ ADMIN = {
         "history": "login 403   403   403   403   403   200   200",
     },
     "api_apicall": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   403",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    # Outgoing webhooks: administrators make and change endpoints; the delivery log is read-only.
+    "api_webhookendpoint": {
+        "changelist": "login 403   403   403   403   403   200   200",
+        "add": "login 403   403   403   403   403   403   200",
+        "change": "login 403   403   403   403   403   200   200",
+        "delete": "login 403   403   403   403   403   403   403",
+        "history": "login 403   403   403   403   403   200   200",
+    },
+    "api_webhookdelivery": {
         "changelist": "login 403   403   403   403   403   200   200",
         "add": "login 403   403   403   403   403   403   403",
         "change": "login 403   403   403   403   403   200   200",

@@ -5,6 +5,7 @@ a cell of the matrix is requested in a savepoint rolled back afterwards."""
 import copy
 from datetime import timedelta
 from decimal import Decimal
+import uuid
 
 from axes.models import AccessAttempt, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
@@ -20,7 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccessChange, EnrolmentCode
 from api import keys as api_keys
-from api.models import ApiCall
+from api import webhooks
+from api.models import ApiCall, WebhookDelivery
 from audit.ledger import seal_pending
 from audit.models import AuditLedger
 from audit.services import log_pii_access
@@ -228,6 +230,12 @@ def build_world() -> World:
     w.axes_log = AxesAccessLog.objects.create(**sign_in_record)
     w.api_client, _key = api_keys.create_client(name="Dialer", scopes=["contact:check"], by=w.A)
     w.api_call = ApiCall.objects.create(client=w.api_client, method="POST", path="/api/v1/contact/check", status=200)
+    w.webhook_endpoint = webhooks.create_endpoint(
+        name="Lender", url="https://lender.example/hooks", events=["case.closed"], by=w.A
+    )
+    w.webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=w.webhook_endpoint, event_id=uuid.uuid4(), event_type="case.closed", payload={"data": {}}
+    )
     w.axes_failure = AccessFailureLog.objects.create(**sign_in_record)
     # Unconfirmed: an enrolment left half-way does not make the collector use two-factor.
     w.totp_device = TOTPDevice.objects.create(user=w.C, name="matrix", confirmed=False)

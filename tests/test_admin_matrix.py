@@ -97,6 +97,10 @@ PAGES = [
     ("api_apiclient_add", {A}),
     ("api_apicall_changelist", {R, A}),
     ("api_apicall_add", set()),
+    ("api_webhookendpoint_changelist", {R, A}),
+    ("api_webhookendpoint_add", {A}),
+    ("api_webhookdelivery_changelist", {R, A}),
+    ("api_webhookdelivery_add", set()),
 ]
 
 # Admin pages that send some roles elsewhere: (admin url name, those roles, where to).
