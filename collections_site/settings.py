@@ -17,7 +17,7 @@ from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 import environ
 
-from collections_site.api_settings import API_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
+from collections_site.api_settings import API_APPS, API_MAX_BODY_BYTES, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
