@@ -48,7 +48,7 @@ def _primary_point(case, channel) -> ContactPoint | None:
     return sorted(points, key=lambda p: (not p.is_primary, p.pk))[0] if points else None
 
 
-def _point_for(case, channel, destination: str) -> ContactPoint:
+def point_for(case, channel, destination: str) -> ContactPoint:
     kind = POINT_KINDS.get(channel)
     value = destination.strip()
     if kind == "phone":
@@ -65,11 +65,16 @@ def _point_for(case, channel, destination: str) -> ContactPoint:
     return point
 
 
+def case_for(loan_number: str) -> CollectionCase | None:
+    """The loan's latest case with its borrower's contact points, or None."""
+    return _cases([loan_number]).get(loan_number)
+
+
 def decide(loan_number: str, channel: str, *, at=None, destination: str = "") -> tuple[CollectionCase, object]:
     case = _cases([loan_number]).get(loan_number)
     if case is None:
         raise UnknownLoan(loan_number)
-    point = _point_for(case, channel, destination) if destination else _primary_point(case, channel)
+    point = point_for(case, channel, destination) if destination else _primary_point(case, channel)
     return case, engine.evaluate_many([case], channel, at or timezone.now(), {case.pk: point})[case.pk]
 
 

@@ -39,6 +39,7 @@ class EventCode(StrEnum):
     # the case itself
     OPENED = "opened"
     OPENED_BY_NIGHTLY_CYCLE = "opened_by_nightly_cycle"
+    OPENED_BY_FEED = "opened_by_feed"
     ASSIGNED = "assigned"
     ALLOCATED_BY_RULE = "allocated_by_rule"
     NOTICE_SENT = "notice_sent"
@@ -94,6 +95,7 @@ SENTENCES = {
         "Case opened: %(days_past_due)s day past due.", "Case opened: %(days_past_due)s days past due.", "days_past_due"
     ),
     EventCode.OPENED_BY_NIGHTLY_CYCLE: gettext_lazy("Opened by the nightly cycle: the account is overdue."),
+    EventCode.OPENED_BY_FEED: gettext_lazy("Opened as the loan system reported the account overdue."),
     EventCode.ASSIGNED: gettext_lazy("Assigned from %(previous)s to %(collector)s."),
     EventCode.ALLOCATED_BY_RULE: ngettext_lazy(
         "Allocated to %(collector)s by the allocation rule: the least loaded (%(load)s open case before) of the "

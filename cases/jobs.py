@@ -177,13 +177,24 @@ def escalate_by_policy(now: datetime) -> dict[str, int]:
     return counts
 
 
-def open_cases_for_delinquent_accounts(now: datetime) -> int:
-    """A case for every account at least one day overdue that has no open case. A written-off
-    account is not reopened by the night: that decision was a supervisor's."""
+# Why a case was opened, for its history row.
+CASE_OPENED_REASONS = {
+    EventCode.OPENED_BY_NIGHTLY_CYCLE: "nightly: case opened",
+    EventCode.OPENED_BY_FEED: "loan feed: case opened",
+}
+
+
+def open_cases_for_delinquent_accounts(
+    now: datetime, among: list[int] | None = None, code: str = EventCode.OPENED_BY_NIGHTLY_CYCLE
+) -> int:
+    """A case for every account at least one day overdue that has no open case (only the
+    accounts ``among``, when given: the loan feed opens the cases of what it just wrote).
+    A written-off account is not reopened: that decision was a supervisor's."""
+    accounts = LoanAccount.objects.owing().filter(days_past_due__gte=1)
+    if among is not None:
+        accounts = accounts.filter(pk__in=among)
     account_ids = list(
-        LoanAccount.objects.owing()
-        .filter(days_past_due__gte=1)
-        .exclude(cases__state__in=OPEN_STATES)
+        accounts.exclude(cases__state__in=OPEN_STATES)
         .exclude(cases__state=CaseState.WRITTEN_OFF)
         .values_list("pk", flat=True)
     )
@@ -207,14 +218,14 @@ def open_cases_for_delinquent_accounts(now: datetime) -> int:
                     at=now,
                     kind=CaseEvent.Kind.OPENED,
                     to_state=CaseState.NEW,
-                    code=EventCode.OPENED_BY_NIGHTLY_CYCLE,
+                    code=code,
                 )
                 for case in created
             ],
             batch_size=1000,
         )
         history = CollectionCase.history.bulk_history_create(
-            created, default_change_reason="nightly: case opened", default_date=now
+            created, default_change_reason=CASE_OPENED_REASONS.get(code, "case opened"), default_date=now
         )
         ledger_append_many([*events, *history])
         opened += len(created)

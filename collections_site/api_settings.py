@@ -3,6 +3,8 @@ session, so no CSRF exposure for the browser site), JSON errors, a rate per clie
 the OpenAPI schema drf-spectacular writes from the code, browsable with Swagger UI served
 from our own static files (drf-spectacular-sidecar; the CSP allows nothing else)."""
 
+__all__ = ["API_APPS", "API_MAX_BODY_BYTES", "API_SCHEDULE", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS"]
+
 API_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
 
 REST_FRAMEWORK = {
@@ -16,6 +18,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# The largest request body the API reads: a batch check of 1,000 loan numbers is ~50 KB.
+API_MAX_BODY_BYTES = 256 * 1024
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collections back office: integration API",
     "DESCRIPTION": "Payments in real time, and the compliance engine as a gate for dialers and messaging platforms. "
@@ -27,6 +32,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three channel sets: every channel (a check), those an attempt is recorded on through
+    # the API (a visit is recorded by the field agent's phone), those inbound replies come by.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "policy.codes.Channel",
+        "AttemptChannelEnum": "api.write_serializers.ATTEMPT_CHANNELS",
+        "InboundChannelEnum": "api.write_serializers.INBOUND_CHANNELS",
+    },
 }
 
 # Merged into CELERY_BEAT_SCHEDULE. Webhook deliveries whose queued retry was lost (a broker

@@ -137,8 +137,11 @@ def accept_inbound(body: bytes, headers: Mapping[str, str]) -> Received:
 @audited_atomic
 def record_inbound(inbound: Inbound, *, nonce: str, nonce_expires_at) -> Received:
     """Record the message once per contact point the sender is (a provider delivering the
-    same message twice records it once) and act on a withdrawal keyword."""
-    webhooks.use_nonce(nonce, nonce_expires_at, what="inbound message")
+    same message twice records it once) and act on a withdrawal keyword. ``nonce`` is the
+    provider's signed call's; a call through the integration API (a key, no signature) has
+    none, and its repeat is recognised by the message id alone."""
+    if nonce:
+        webhooks.use_nonce(nonce, nonce_expires_at, what="inbound message")
     points = _sender_points(inbound)
     if not points:
         raise UnknownSender("unknown sender")

@@ -226,6 +226,10 @@ TABLE += [
     # its schema and documentation page are public.
     row("api:contact_check", "401   401   401   401   401   401   401   401", method="POST", data={}),
     row("api:contact_check_batch", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:contact_attempts", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:messages_inbound", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:payments", "401   401   401   401   401   401   401   401", method="POST", data={}),
+    row("api:loan", "401   401   401   401   401   401   401   401", obj="case"),
     row("api:schema", "200   200   200   200   200   200   200   200"),
     row("api:docs", "200   200   200   200   200   200   200   200"),
     # Uploaded files: only to who may see the record and its case (a field agent: while

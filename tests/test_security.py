@@ -68,5 +68,14 @@ def test_only_the_signed_webhooks_skip_csrf():
     }
     # The integration API reads only the key in its Authorization header, never a browser's
     # cookies (tests/api: a staff session is no key), so a forged cross-site request has nothing to ride on.
-    api = {"api/v1/contact/check", "api/v1/contact/check/batch", "api/v1/schema/", "api/v1/docs/"}
+    api = {
+        "api/v1/contact/check",
+        "api/v1/contact/check/batch",
+        "api/v1/contact/attempts",
+        "api/v1/messages/inbound",
+        "api/v1/loans/<str:loan_number>",
+        "api/v1/payments",
+        "api/v1/schema/",
+        "api/v1/docs/",
+    }
     assert exempt == {"work/hooks/delivery/", "work/hooks/inbound/", *api}

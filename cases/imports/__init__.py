@@ -21,9 +21,9 @@ One module per step, the names below importable from ``cases.imports``:
 - ``results``: ``RowError`` and ``ImportResult``, what an import reports.
 """
 
-from .accounts import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts
+from .accounts import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED, import_accounts, upsert_account
 from .feed import import_csv
-from .payments import PAYMENT_COLUMNS, PAYMENT_REQUIRED, import_payments
+from .payments import PAYMENT_COLUMNS, PAYMENT_REQUIRED, import_payments, post_payment
 from .reading import EXTRA_CELLS, CsvFile, InvalidCsv, read_csv
 from .records import ISO_DATE, LARGEST_AMOUNT
 from .results import ImportResult, RowError
@@ -37,6 +37,8 @@ __all__ = [
     "PAYMENT_COLUMNS",
     "PAYMENT_REQUIRED",
     "import_payments",
+    "post_payment",
+    "upsert_account",
     "EXTRA_CELLS",
     "CsvFile",
     "InvalidCsv",

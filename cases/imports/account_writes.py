@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from audit.ledger import ledger_append_many
 
+from ..event_text import EventCode
+from ..jobs import open_cases_for_delinquent_accounts
 from ..models import Borrower, ContactPoint, LoanAccount
 from ..signals import consent_imported
 from .records import _validation_message
@@ -94,6 +96,13 @@ def _write(rows: list, by, source: str) -> tuple[dict[str, int], list[RowError]]
     ]
     ledger_append_many(history)
     _announce_consents(rows, chosen, by, source)
+    # An overdue account gets its case now, not at the next night: from this moment the
+    # desk sees it and the engine judges contact with it (the same set-based opening).
+    open_cases_for_delinquent_accounts(
+        timezone.now(),
+        among=[account.pk for account in new_accounts] + [a.pk for a in changed],
+        code=EventCode.OPENED_BY_FEED,
+    )
     return {"created": len(new_accounts), "updated": len(changed_accounts)}, []
 
 

@@ -20,8 +20,8 @@ from policy.selectors import current_profiles_by_code
 from ..models import PROFILE_PHONE_REGION, Borrower, ContactPoint, Currency, Language, LoanAccount, normalise_phone
 from .account_writes import write_accounts
 from .records import _max_length, _Record
-from .results import ImportResult
-from .run import _run
+from .results import ImportResult, RowError
+from .run import _apply_one, _run
 
 ACCOUNT_COLUMNS = (
     "loan_number",
@@ -97,6 +97,19 @@ def import_accounts(
         return write_accounts(parsed, by, source=file_name)
 
     return _run("import_accounts", source, _AccountChecker, write, by=by, trigger=trigger, run=run, progress=progress)
+
+
+def upsert_account(values: dict, *, source: str) -> tuple[str, list[RowError]]:
+    """One account from the lender's system in real time (the integration API): checked and
+    written exactly as a line of the accounts file — borrower, contact points, consents and,
+    when overdue, its case opened — in the caller's transaction. ``source`` names the caller,
+    for the evidence of the consents it reports. Returns ("created" | "updated", []) or
+    ("", problems) with nothing written."""
+
+    def write(parsed, by):
+        return write_accounts(parsed, by, source=source)
+
+    return _apply_one(values, _AccountChecker, write, by=None)
 
 
 class _AccountChecker:

@@ -53,7 +53,9 @@ MESSAGES = {
     "repeated_column": _("Column appears twice in the header."),
     "not_utf8": _("The file is not UTF-8 text; save it as 'CSV UTF-8' and try again."),
     "database_refused": _("The database refused %(lines)s: %(detail)s. Nothing was imported."),
+    "payment_currency": _("%(loan_number)s is kept in %(kept)s; a payment in %(currency)s cannot be applied to it."),
     "detail": "%(detail)s",
+    "conflict": "%(detail)s",
 }
 
 

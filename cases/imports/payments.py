@@ -12,13 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from .. import services
-from ..models import LoanAccount, Payment
+from ..models import Currency, LoanAccount, Payment
 from .records import _max_length, _Record
-from .results import ImportResult
-from .run import _run, _write_each
+from .results import ImportResult, RowError
+from .run import _apply_one, _run, _write_each
 
-PAYMENT_COLUMNS = ("loan_number", "reference", "amount", "paid_at")
-PAYMENT_REQUIRED = PAYMENT_COLUMNS
+PAYMENT_REQUIRED = ("loan_number", "reference", "amount", "paid_at")
+# Optional: the payment's currency, which must be the account's (blank: the account's).
+PAYMENT_COLUMNS = (*PAYMENT_REQUIRED, "currency")
 
 
 @dataclass
@@ -28,6 +29,7 @@ class _PaymentRow:
     reference: str
     amount: Decimal | None
     paid_at: datetime | None
+    currency: str = ""
 
 
 def import_payments(
@@ -64,12 +66,16 @@ def _check_payment(record: _Record, accounts: dict[str, LoanAccount]) -> _Paymen
     amount = record.money("amount", required=True)
     if amount == 0:
         record.error("amount", "zero_payment")
+    currency = record.choice("currency", Currency.values, normalise=str.upper)
+    if account is not None and currency and currency != account.currency:
+        record.error("currency", "payment_currency", loan_number=loan_number, kept=account.currency, currency=currency)
     return _PaymentRow(
         line=record.line,
         account=account,
         amount=amount,
         paid_at=record.aware_datetime("paid_at"),
         reference=record.text("reference", required=True, max_length=_max_length(Payment, "reference")),
+        currency=currency,
     )
 
 
@@ -79,8 +85,24 @@ def _write_payments(rows: list[_PaymentRow], by):
     return _write_each(rows, _write_payment, by)
 
 
-def _write_payment(row: _PaymentRow, by) -> str:
+def _write_payment(row: _PaymentRow, by, source: str = Payment.Source.FEED) -> str:
+    # The account is locked first (as record_payment does): a copy of this payment arriving
+    # at the same moment waits here, then finds it recorded and says "unchanged".
+    LoanAccount.objects.select_for_update().filter(pk=row.account.pk).exists()
     already_recorded = Payment.objects.filter(reference=row.reference).exists()
     # by=None: the lender's system is the payer's witness; who ran the import is on the JobRun.
-    services.record_payment(row.account, row.amount, row.paid_at, row.reference, by=None, source=Payment.Source.FEED)
+    services.record_payment(
+        row.account, row.amount, row.paid_at, row.reference, by=None, source=source, currency=row.currency or None
+    )
     return "unchanged" if already_recorded else "created"
+
+
+def post_payment(values: dict, *, source: str = Payment.Source.API) -> tuple[str, list[RowError]]:
+    """One payment from the lender's system in real time (the integration API): checked and
+    recorded exactly as a line of the payments file, in the caller's transaction. Returns
+    ("created" | "unchanged", []) or ("", problems)."""
+    return _apply_one(values, _PaymentChecker, lambda rows, by: _write_each(rows, _writer(source), by), by=None)
+
+
+def _writer(source: str):
+    return lambda row, by: _write_payment(row, by, source)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from core.models import JobRun
 
 from .. import signals
-from ..exceptions import CaseServiceError
+from ..exceptions import CaseServiceError, PaymentConflict
 from .reading import InvalidCsv
 from .records import _Record, _records, _validation_message
 from .results import REPORTED_ERRORS, ImportResult, RowError
@@ -111,6 +111,25 @@ def _run(
     return result
 
 
+def _apply_one(values: dict, checker, write_chunk, *, by) -> tuple[str, list[RowError]]:
+    """One record sent by the integration API, checked and written exactly as a line of a
+    file is (the same checker, the same writer, the same messages), in the caller's
+    transaction, so the caller's answer and the write commit together. No JobRun: the API
+    call log is its record. Returns (outcome, []) or ("", problems) with nothing written."""
+    record = _Record(1, {name: "" if value is None else str(value) for name, value in values.items()})
+    parsed = checker().check([record])
+    if record.errors:
+        return "", record.errors
+    try:
+        with transaction.atomic():
+            outcomes, refused = write_chunk(parsed, by)
+            if refused:
+                raise _WriteRefused(refused)
+    except _WriteRefused as refusal:
+        return "", refusal.errors
+    return next(outcome for outcome, count in outcomes.items() if count), []
+
+
 def _write_all(rows, checker, write_chunk, result: ImportResult, by, progress: Progress) -> None:
     """Write every chunk; a record the book now refuses (changed since the check) or a
     write the database refuses is reported, and any refusal rolls the whole file back."""
@@ -141,7 +160,9 @@ def _write_each(rows: list, write_one, by) -> tuple[dict[str, int], list[RowErro
                 outcome = write_one(row, by)
         except (CaseServiceError, ValidationError, IntegrityError) as refusal:
             message = _validation_message(refusal) if isinstance(refusal, ValidationError) else str(refusal)
-            refusals.append(RowError(row.line, "", "detail", {"detail": message}))
+            # A conflict (a reference already used otherwise) is told apart: the API answers it 409.
+            code = "conflict" if isinstance(refusal, PaymentConflict) else "detail"
+            refusals.append(RowError(row.line, "", code, {"detail": message}))
             continue
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes, refusals

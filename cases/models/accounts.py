@@ -195,6 +195,7 @@ class Payment(models.Model):
         FEED = "feed", _("Loan system feed")
         MANUAL = "manual", _("Recorded by staff")
         FIELD_VISIT = "field_visit", _("Guided on a field visit")
+        API = "api", _("Loan system, in real time")
 
     account = models.ForeignKey(
         LoanAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")

@@ -28,6 +28,7 @@ NOTICE_AT = datetime(2026, 11, 23, 6, 30, tzinfo=ZoneInfo("UTC"))  # 14:30 in Sh
 EVENTS = {
     EventCode.OPENED: {"days_past_due": 28},
     EventCode.OPENED_BY_NIGHTLY_CYCLE: {},
+    EventCode.OPENED_BY_FEED: {},
     EventCode.ASSIGNED: {"previous": "", "collector": "wang"},
     EventCode.ALLOCATED_BY_RULE: {"collector": "wang", "language": "zh-hans", "region": "", "profile": "CN", "load": 3},
     EventCode.NOTICE_SENT: {"sent_at": NOTICE_AT.isoformat()},
