@@ -89,4 +89,4 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due")]
 
     def __str__(self):
-        return f"{self.event_type} {self.event_id}"
+        return f"{self.get_event_type_display()} {self.event_id}"
