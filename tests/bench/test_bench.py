@@ -8,9 +8,10 @@ from django.db import connection
 import phonenumbers
 import pytest
 
+from api.models import ApiCall
 from bench.bulk import BenchError
 from bench.runner import check_database, missing_numbers, run
-from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount
+from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount, Payment
 from contacts.models import ContactAttempt
 
 pytestmark = pytest.mark.postgres
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_bench_generates_a_book_and_measures_every_section():
-    report = run(300, check_contact_calls=100, admin_requests=2, progress=lambda message: None)
+    report = run(300, check_contact_calls=100, admin_requests=2, api_calls=100, progress=lambda message: None)
 
     assert missing_numbers(report) == []
     assert missing_numbers({**report, "check_contact": {}})[0].startswith("check_contact.p50_ms")
@@ -38,6 +39,7 @@ def test_bench_generates_a_book_and_measures_every_section():
     assert {report["kpi"][page]["status"] for page in ("dashboard", "dashboard_profile", "dashboard_collector")} == {
         200
     }
+    _assert_api_section(report["api"])
 
     # The book is one the product would have written: valid E.164 phones, consistent keys.
     for value in ContactPoint.objects.filter(kind="phone").values_list("value", flat=True):
@@ -50,10 +52,29 @@ def test_bench_generates_a_book_and_measures_every_section():
     assert borrower.pk > max(Borrower.objects.exclude(pk=borrower.pk).values_list("pk", flat=True))
 
     # Measured again without regenerating: the book was left as generated.
-    again = run(300, reuse=True, check_contact_calls=20, admin_requests=1, progress=lambda message: None)
+    again = run(300, reuse=True, check_contact_calls=20, admin_requests=1, api_calls=20, progress=lambda message: None)
     assert again["reused"] is True
     assert again["kpi"]["history"]["backfilled"] is False  # the snapshots were kept with the book
     assert again["refresh_delinquency"]["first_run"]["counts"] == report["refresh_delinquency"]["first_run"]["counts"]
+
+
+def _assert_api_section(api):
+    """Every call answered as a client would want; the payoffs stopped contact in the call;
+    the payments were undone afterwards (the reuse run below measures the same book)."""
+    check, batch, paid, payoff = api["contact_check"], api["contact_check_batch"], api["payments"], api["payoff"]
+    assert check["statuses"] == {"200": 100}
+    assert 0 < check["p50_ms"] <= check["p95_ms"] <= check["p99_ms"] <= check["max_ms"]
+    assert check["queries_per_call"] >= 1
+    assert batch["statuses"] == {"200": 2} and batch["loan_numbers_per_batch"] == 1000
+    # 1,000 loan numbers drawn from a book of 300: each batch decides each case once.
+    assert 0 < batch["decisions"] <= 2 * 300 and batch["decisions_per_second"] > 0
+    assert paid["statuses"] == {"201": 25} and paid["recorded"] == 25 and paid["payments_per_second"] > 0
+    assert paid["queries_per_payment"] >= 1 and paid["p50_ms"] <= paid["p99_ms"]
+    assert payoff["payoffs"] == payoff["answered_case_resolved"] == 5
+    assert payoff["messages_suppressed"] == payoff["messages_scheduled_before"] > 0
+    assert payoff["contact_stopped_in_call"] is True and payoff["cleanup"] == "undone"
+    assert not Payment.objects.filter(source=Payment.Source.API).exists()
+    assert ApiCall.objects.filter(client__name="bench").count() >= 100 + 2 + 25 + 5
 
 
 def _case_borrower():
