@@ -31,13 +31,53 @@ from tests.factories import make_user, phone_case
 # Loans in the test database that the examples name, so answers about a real case are
 # generated too (and not only "unknown loan"); fuzzed loan numbers stay unknown.
 KNOWN_LOANS = ("FUZZ-0001", "FUZZ-0002")
+KNOWN_PHONES = ("+8613800009001", "+8613800009002")
+# A valid request for each write, so that the examples reach past validation to the
+# answers of a real write (the schema's loose strings rarely make a valid account or
+# payment by chance): the examples phase sends them, the fuzzing phase varies from there.
+WRITE_EXAMPLES = {
+    "loan_upsert": {
+        "borrower_name": "Fuzz Borrower",
+        "phone": KNOWN_PHONES[1],
+        "policy_profile_code": "CN",
+        "product": "Consumer loan",
+        "currency": "CNY",
+        "principal": "5000.00",
+        "outstanding_principal": "4000.00",
+        "oldest_unpaid_due_date": "2026-01-05",
+    },
+    "payment_post": {
+        "loan_number": KNOWN_LOANS[0],
+        "reference": "FUZZ-PAY-1",
+        "amount": "100.00",
+        "paid_at": "2026-02-01T10:15:00+08:00",
+    },
+    "contact_attempt_record": {
+        "loan_number": KNOWN_LOANS[0],
+        "channel": "phone_call",
+        "destination": KNOWN_PHONES[0],
+        "outcome": "no_answer",
+    },
+    "message_inbound": {
+        "channel": "sms",
+        "sender": KNOWN_PHONES[0],
+        "body": "Call me tomorrow",
+        "message_id": "fuzz-1",
+    },
+}
 EXAMPLES_PER_OPERATION = 100
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 def _with_known_loans(node):
-    """The schema as served, with the known loan numbers as examples of every loan number."""
+    """The schema as served, with the known loan numbers as examples of every loan number
+    (in a body or a path) and a valid body for each write."""
     if isinstance(node, dict):
+        if node.get("operationId") in WRITE_EXAMPLES:
+            body = node["requestBody"]["content"]["application/json"]
+            body["example"] = WRITE_EXAMPLES[node["operationId"]]
+        if node.get("in") == "path" and node.get("name") == "loan_number":
+            node["example"] = KNOWN_LOANS[1]
         properties = node.get("properties", {})
         if properties.get("loan_number", {}).get("type") == "string":
             properties["loan_number"]["example"] = KNOWN_LOANS[0]
@@ -69,8 +109,8 @@ def every_scope_key(db):
     practical rate limit. Requests reach the app in-process on the test's own database
     connection, so the end of a request must not close it (as Django's test client does)."""
     admin = make_user("Administrator")
-    for loan_number in KNOWN_LOANS:
-        case = phone_case(dpd=30, phones=(f"+861380000{len(loan_number):04d}",))
+    for loan_number, phone in zip(KNOWN_LOANS, KNOWN_PHONES, strict=True):
+        case = phone_case(dpd=30, phones=(phone,))
         LoanAccount.objects.filter(pk=case.account.pk).update(loan_number=loan_number)
     _client, key = keys.create_client(
         name="schemathesis", scopes=[scope.value for scope in Scope], by=admin, requests_per_minute=1_000_000
