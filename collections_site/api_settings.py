@@ -3,7 +3,14 @@ session, so no CSRF exposure for the browser site), JSON errors, a rate per clie
 the OpenAPI schema drf-spectacular writes from the code, browsable with Swagger UI served
 from our own static files (drf-spectacular-sidecar; the CSP allows nothing else)."""
 
-__all__ = ["API_APPS", "API_MAX_BODY_BYTES", "API_SCHEDULE", "REST_FRAMEWORK", "SPECTACULAR_SETTINGS"]
+__all__ = [
+    "API_APPS",
+    "API_IDEMPOTENCY_KEY_HOURS",
+    "API_MAX_BODY_BYTES",
+    "API_SCHEDULE",
+    "REST_FRAMEWORK",
+    "SPECTACULAR_SETTINGS",
+]
 
 API_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
 
@@ -17,6 +24,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.json_errors",
     "UNAUTHENTICATED_USER": None,
 }
+
+# How long the answer to a request with an Idempotency-Key is kept for its retries.
+API_IDEMPOTENCY_KEY_HOURS = 24
 
 # The largest request body the API reads: a batch check of 1,000 loan numbers is ~50 KB.
 API_MAX_BODY_BYTES = 256 * 1024
@@ -45,4 +55,9 @@ SPECTACULAR_SETTINGS = {
 # outage, a worker killed) are queued again by this sweep (api/tasks.py).
 API_SCHEDULE = {
     "sweep-webhook-deliveries": {"task": "api.tasks.sweep_webhook_deliveries", "schedule": 60.0},
+    "forget-idempotency-keys": {
+        "task": "core.tasks.run_scheduled_job",
+        "args": ["forget_idempotency_keys"],
+        "schedule": 60 * 60.0,
+    },
 }

@@ -17,6 +17,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api import keys
+from api.jobs import forget_idempotency_keys
 from api.models import ApiCall, IdempotentRequest, Scope
 from cases.event_text import EventCode
 from cases.imports import import_csv
@@ -247,6 +248,12 @@ def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_request
     # A refused request keeps no key: corrected, it may be sent again with the same key.
     refused = api.post(PAYMENTS, payment(case, "LS-5", "0"), format="json", HTTP_IDEMPOTENCY_KEY="fix-me")
     assert refused.status_code == 422 and not IdempotentRequest.objects.filter(key="fix-me").exists()
+    # Kept for a day, then forgotten by the hourly job (the reference still stops a double payment).
+    assert forget_idempotency_keys() == {"forgotten": 0}
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert forget_idempotency_keys() == {"forgotten": 1}
+    late = api.post(PAYMENTS, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-7")
+    assert late.status_code == 200 and late.json()["outcome"] == "unchanged"
 
 
 @pytest.mark.postgres
