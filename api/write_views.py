@@ -104,6 +104,10 @@ class LoanAccountView(ApiView):
         responses={200: LoanAccountWritten, 201: LoanAccountWritten, 422: REFUSED, **ERRORS},
     )
     def put(self, request, loan_number):
+        if loan_number != loan_number.strip():
+            # The feed would store the number stripped: a lender's system that sent it with
+            # spaces would then never find it again by the number it knows. Say so instead.
+            raise _one("loan_number", "A loan number has no spaces or control characters around it.", "invalid")
         values = _validated(LoanAccountWrite, request.data)
         with transaction.atomic():
             try:

@@ -7,7 +7,6 @@ dozen examples per operation."""
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
@@ -135,18 +134,17 @@ def every_scope_key(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_operation_answers_as_its_schema_says(case, every_scope_key):
-    loan_number = unquote(str((case.path_parameters or {}).get("loan_number", "")))
-    if loan_number != loan_number.strip():
-        return  # a known 500, pinned by the strict xfail below: drop this skip once it is fixed
     case.call_and_validate(base_url="https://localhost", app=APP, headers=every_scope_key, checks=CHECKS)
 
 
-@pytest.mark.xfail(strict=True, reason="known: PUT /loans/{loan_number} answers 500 when the number has outer spaces")
-def test_a_loan_number_with_outer_spaces_in_the_path_is_not_a_server_error(every_scope_key):
-    """Found by the fuzzing above: the feed strips the loan number and stores "L-1", then
-    api/feed.py upsert_account reads the account back by the path's " L-1" (DoesNotExist, 500)."""
+def test_a_loan_number_with_outer_spaces_in_the_path_is_refused_not_a_server_error(every_scope_key):
+    """Found by the fuzzing above: the feed strips the loan number and stored "L-1", then the
+    API read the account back by the path's " L-1" (DoesNotExist, 500). Now it is refused."""
     from werkzeug.test import Client
 
     body = {**WRITE_EXAMPLES["loan_upsert"], "phone": ""}
     response = Client(APP).put("/api/v1/loans/%20L-1", json=body, headers=every_scope_key, base_url="https://localhost")
-    assert response.status_code < 500
+    assert response.status_code == 422
+    assert response.json["errors"] == [
+        {"code": "invalid", "field": "loan_number", "message": response.json["errors"][0]["message"]}
+    ]
