@@ -257,7 +257,7 @@ def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_request
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ten_identical_payments_at_once_record_one(admin_user):
     case = phone_case(dpd=30)
     client, key = keys.create_client(
