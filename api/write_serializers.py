@@ -11,7 +11,7 @@ from cases.imports import ACCOUNT_COLUMNS, ACCOUNT_REQUIRED
 from contacts.models import ContactAttempt
 from policy.codes import Channel, Outcome
 
-from .serializers import LANGUAGES, Reason, StrictSerializer
+from .serializers import LANGUAGES, ErrorItem, Reason, StrictSerializer
 
 ACCOUNT_HELP = {
     "borrower_name": "The borrower's full name.",
@@ -152,7 +152,7 @@ class ContactAttemptRecorded(serializers.Serializer):
 class ContactAttemptRefused(serializers.Serializer):
     """409: the engine refused the contact; the attempt is stored as refused."""
 
-    errors = serializers.ListField(child=serializers.DictField(), help_text="One per reason: code, field, message.")
+    errors = ErrorItem(many=True, help_text="One per reason: its code, no field, and its sentence.")
     attempt_id = serializers.IntegerField(help_text="The refused attempt, as stored.")
     next_allowed_at = serializers.DateTimeField(allow_null=True)
 

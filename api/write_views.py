@@ -53,7 +53,6 @@ class Refused(exceptions.APIException):
 
     def __init__(self, problems: dict, status_code: int = 422):
         super().__init__(problems)
-        self.detail = problems
         self.status_code = status_code
 
 
@@ -69,6 +68,15 @@ def _refused(problems, status_code: int = 422) -> Refused:
 
 def _one(field: str, message: str, code: str, status_code: int = 422) -> Refused:
     return Refused({field: [exceptions.ErrorDetail(message, code=code)]}, status_code)
+
+
+def _checked_loan_number(loan_number: str) -> str:
+    """The path's loan number as the feed would store it, or a refusal: spaces around it
+    would be stripped (and the lender's system would never find it again by the number it
+    knows), and PostgreSQL stores no NUL, so neither reaches a query."""
+    if loan_number != loan_number.strip() or "\x00" in loan_number:
+        raise _one("loan_number", "A loan number has no spaces or control characters around it.", "invalid")
+    return loan_number
 
 
 def _validated(serializer_class, data):
@@ -87,10 +95,10 @@ class LoanAccountView(ApiView):
     @extend_schema(
         operation_id="loan_read",
         summary="An account's balance and its case: is contact stopped?",
-        responses={200: LoanAccountRead, 404: NOT_FOUND, **ERRORS},
+        responses={200: LoanAccountRead, 404: NOT_FOUND, 422: REFUSED, **ERRORS},
     )
     def get(self, request, loan_number):
-        answer = feed.read_account(loan_number)
+        answer = feed.read_account(_checked_loan_number(loan_number))
         if answer is None:
             raise _one("loan_number", "No account has this loan number.", "unknown_loan", 404)
         return Response(LoanAccountRead(answer).data)
@@ -104,10 +112,7 @@ class LoanAccountView(ApiView):
         responses={200: LoanAccountWritten, 201: LoanAccountWritten, 422: REFUSED, **ERRORS},
     )
     def put(self, request, loan_number):
-        if loan_number != loan_number.strip():
-            # The feed would store the number stripped: a lender's system that sent it with
-            # spaces would then never find it again by the number it knows. Say so instead.
-            raise _one("loan_number", "A loan number has no spaces or control characters around it.", "invalid")
+        loan_number = _checked_loan_number(loan_number)
         values = _validated(LoanAccountWrite, request.data)
         with transaction.atomic():
             try:
@@ -169,13 +174,6 @@ class PaymentView(ApiView):
         return Response(body, status=code)
 
 
-def _reasons(decision) -> list[dict]:
-    return [
-        {"code": code, "sentence": sentence}
-        for code, sentence in zip(decision.reasons, decision.explanations, strict=True)
-    ]
-
-
 class ContactAttemptView(ApiView):
     required_scope = Scope.CONTACT_RECORD
 
@@ -216,7 +214,10 @@ class ContactAttemptView(ApiView):
                 )
             except services.ContactBlocked as blocked:
                 body = {
-                    "errors": [{"code": c, "field": None, "message": m} for c, m in _pairs(blocked.decision)],
+                    "errors": [
+                        {"code": code, "field": None, "message": sentence}
+                        for code, sentence in zip(blocked.decision.reasons, blocked.decision.explanations, strict=True)
+                    ],
                     "attempt_id": blocked.attempt.pk,
                     "next_allowed_at": blocked.decision.next_allowed_at,
                 }
@@ -229,10 +230,6 @@ class ContactAttemptView(ApiView):
             ).data,
             status=status.HTTP_201_CREATED,
         )
-
-
-def _pairs(decision):
-    return zip(decision.reasons, decision.explanations, strict=True)
 
 
 def _contact_point(case, channel: str, destination: str) -> ContactPoint:
@@ -267,7 +264,7 @@ class InboundMessageView(ApiView):
             InboundRecorded(
                 {
                     "messages_recorded": len(received.messages),
-                    "keyword": inbound.recognised_keyword(message.body),
+                    "keyword": received.messages[0].keyword,
                     "consent_withdrawn": received.revoked,
                     "confirmation_queued": received.confirmation is not None,
                 }

@@ -138,6 +138,11 @@ def test_a_missing_required_column_and_an_unknown_field(admin_user):
     assert response.status_code == 400 and errors(response) == {("required", "currency")}
     response = api.put(loan_url("API-4"), {**account_row("API-4"), "colour": "red"}, format="json")
     assert response.status_code == 400 and errors(response) == {("unknown_field", "colour")}
+    # A path number the feed could not store as given: refused before any query.
+    for number in ("API-4 ", "API\x004"):
+        response = api.put(loan_url(number), account_row("API-4"), format="json")
+        assert response.status_code == 422 and errors(response) == {("invalid", "loan_number")}
+    assert not LoanAccount.objects.filter(loan_number__startswith="API").exists()
 
 
 def test_each_write_needs_its_own_scope(admin_user):
