@@ -61,7 +61,10 @@ class ApiView(APIView):
         client = getattr(request.user, "client", None)
         if client is not None:
             ApiCall.objects.create(
-                client=client, method=request.method, path=request.path[:200], status=response.status_code
+                client=client,
+                method=request.method,
+                path=request.path.replace("\x00", "\\x00")[:200],  # PostgreSQL stores no NUL: kept escaped
+                status=response.status_code,
             )
         return response
 
