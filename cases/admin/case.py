@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -24,7 +25,7 @@ from audit.services import log_pii_access
 from core.adminkit import HistoryAdmin, ReadOnlyInline, remember_viewer, viewer
 from core.exceptions import ServiceError
 from core.money import format_money
-from core.paginators import EstimatedCountPaginator
+from core.paginators import DeferredJoinPaginator, EstimatedCountPaginator
 
 from .. import event_text, limitation_text, selectors, services
 from ..models import CaseEvent, CaseState, CollectionCase, Hold, PromiseToPay, RepaymentPlan
@@ -74,6 +75,10 @@ class RepaymentPlanInline(ReadOnlyInline):
     @admin.display(description=_("why beyond policy"))
     def beyond_policy_reasons_text(self, plan):
         return why_beyond_policy(plan)
+
+
+# List filters whose cases lie in a band of days past due (the ladder climbs by DPD).
+BUNCHED_BY_DAYS_PAST_DUE = ("state__exact", "ladder_rung__exact")
 
 
 def works_from_the_desk(user) -> bool:
@@ -131,6 +136,19 @@ class CollectionCaseAdmin(AssignmentAdminMixin, CaseExportMixin, FSMAdminMixin, 
     # Apps built on the case book add their own inlines here (visits/admin.py adds the
     # field visits), so this page knows nothing of them.
     ordering = ["-account__days_past_due", "id"]
+    # The order is the account's: a page's keys are found on indexes first (filtered by
+    # state, 200,000 cases of a million would otherwise be read whole to keep 100).
+    paginator = DeferredJoinPaginator
+
+    def get_ordering(self, request):
+        """The same order. Filtered by rung, though, PostgreSQL would walk the accounts by
+        days past due hoping to meet the rung's cases early (it assumes they are spread
+        evenly; a rung's cases are bunched by DPD, so a page read 400,000 accounts at 1M,
+        ~8 s). Ordered by an expression no index gives, it joins the rung's cases once
+        (a hash join, ~0.3 s at 1M). Unfiltered, the walk is the right plan (first page at once)."""
+        if any(request.GET.get(name) for name in BUNCHED_BY_DAYS_PAST_DUE):
+            return [(F("account__days_past_due") + 0).desc(), "id"]
+        return super().get_ordering(request)
 
     def get_queryset(self, request):
         return selectors.visible_cases(request.user).select_related("account__borrower", "assigned_collector")

@@ -126,13 +126,12 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account"],
-                condition=~Q(state__in=[CaseState.RESOLVED, CaseState.WRITTEN_OFF]),
-                name="one_open_case_per_account",
-            ),
+                fields=["account"], condition=~Q(state__in=CLOSED_STATES), name="one_open_case_per_account"
+            )
         ]
         indexes = [
-            models.Index(fields=["assigned_collector", "state"], include=INDEX_ONLY, name="case_collector_state")
+            models.Index(fields=["assigned_collector", "state"], include=INDEX_ONLY, name="case_collector_state"),
+            models.Index(fields=["state"], include=["id", "account"], name="case_state_account"),  # list by state
         ]
         permissions = [
             ("escalate_case", _("Can escalate a case one rung")),

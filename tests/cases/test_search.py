@@ -101,3 +101,41 @@ def test_parts_of_names_and_loan_numbers_are_found_on_trigram_indexes(book):
         plan = search_cases(CollectionCase.objects.all(), "Smith").explain()
         cursor.execute("SET enable_seqscan = on")
     assert "borrower_name_trigram" in plan
+
+
+@pytest.fixture
+def long_list(db, collector):
+    """Twelve cases on two rungs with distinct days past due, in no particular order."""
+    cases = []
+    for number, dpd in enumerate([40, 12, 75, 12, 3, 60, 21, 90, 12, 33, 50, 8]):
+        case = create_case(collector=collector)
+        LoanAccount.objects.filter(pk=case.account_id).update(days_past_due=dpd)
+        CollectionCase.objects.filter(pk=case.pk).update(state="phone" if number % 3 else "reminder")
+        cases.append(case)
+    return cases
+
+
+def test_a_page_read_by_its_keys_first_holds_the_same_rows_in_the_same_order(long_list):
+    ordered = CollectionCase.objects.select_related("account__borrower").order_by("-account__days_past_due", "id")
+    for queryset in (ordered, ordered.filter(state="phone")):
+        pages = paginators.DeferredJoinPaginator(queryset, 3)
+        read = [case.pk for number in pages.page_range for case in pages.page(number).object_list]
+        assert read == list(queryset.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as page_queries:
+        page = paginators.DeferredJoinPaginator(ordered.filter(state="phone"), 3).page(2)
+        assert [case.account.borrower.full_name for case in page.object_list]  # joined, not fetched one by one
+    # The count, the page's keys, the page's rows: nothing per row.
+    assert len(page_queries.captured_queries) == 3
+
+
+def test_the_case_list_filtered_by_state_is_in_days_past_due_order(long_list, client, supervisor):
+    sign_in(client, supervisor)
+    page = client.get(reverse("admin:cases_collectioncase_changelist"), {"state__exact": "phone"}).content.decode()
+    phone = sorted((c for c in long_list if CollectionCase.objects.get(pk=c.pk).state == "phone"), key=_by_dpd)
+    positions = [page.index(f">{case.account.loan_number}<") for case in phone]
+    assert positions == sorted(positions)
+    assert not any(f">{c.account.loan_number}<" in page for c in long_list if c not in phone)
+
+
+def _by_dpd(case):
+    return (-LoanAccount.objects.get(pk=case.account_id).days_past_due, case.pk)
