@@ -218,6 +218,10 @@ def next_ids(model_list) -> dict[type, int]:
 def vacuum_analyze(model_list) -> None:
     """Hint bits, visibility map and planner statistics, as autovacuum would have left a
     steady-state book (and so it does not run during the measurements)."""
+    vacuum_tables([model._meta.db_table for model in model_list])
+
+
+def vacuum_tables(tables) -> None:
     with connection.cursor() as cursor:
-        for model in model_list:
-            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")

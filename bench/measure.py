@@ -36,7 +36,8 @@ from contacts.outbox import approved_templates, dispatch_outbox, plan_reminders,
 from contacts.services import check_contact
 from policy.codes import Channel, Reason
 
-from .bulk import vacuum_analyze
+from .bulk import vacuum_analyze, vacuum_tables
+from .night import whole_night
 from .timing import QueryCounter, Stopwatch, latency_summary
 
 FILE_GATEWAY = "contacts.gateways.file.FileGateway"
@@ -133,7 +134,10 @@ def nightly_cycle(progress) -> dict:
     except AttributeError as missing:  # a step was renamed: the headline numbers still stand
         steps = {"error": str(missing)}
     vacuum_analyze(NIGHTLY_TABLES)
+    night = whole_night(floor["seconds"], progress)
+    vacuum_tables(night["whole_night"]["row_writes"])
     return {
+        **night,
         "first_run": first,
         "second_run": second,
         "raw_floor": floor,

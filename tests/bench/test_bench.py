@@ -13,6 +13,7 @@ from bench.bulk import BenchError
 from bench.runner import check_database, missing_numbers, run
 from cases.models import Borrower, CollectionCase, ContactPoint, LoanAccount, Payment
 from contacts.models import ContactAttempt
+from desk.jobs import NIGHT_STEPS
 
 pytestmark = pytest.mark.postgres
 
@@ -23,6 +24,12 @@ def test_bench_generates_a_book_and_measures_every_section():
     report = run(300, check_contact_calls=100, admin_requests=2, api_calls=100, progress=lambda message: None)
 
     assert missing_numbers(report) == []
+    # The whole night, step by step in the cycle's own order, against its floor.
+    night = report["refresh_delinquency"]
+    assert list(night["whole_night"]["steps"]) == [name for name, _step in NIGHT_STEPS]
+    assert night["whole_night"]["row_writes"]["cases_loanaccount"] > 0
+    assert 0 < night["night_floor"]["dpd_update_seconds"] < night["night_floor"]["seconds"]
+    assert night["night_ratio_to_floor"] == round(night["whole_night"]["seconds"] / night["night_floor"]["seconds"], 2)
     assert missing_numbers({**report, "check_contact": {}})[0].startswith("check_contact.p50_ms")
     assert report["cases"] == CollectionCase.objects.count() == 300
     assert report["contact_attempts"] == ContactAttempt.objects.count()

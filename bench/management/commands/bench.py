@@ -9,7 +9,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from bench.bulk import BenchError
-from bench.runner import missing_numbers, run
+from bench.runner import SECTIONS, missing_numbers, run
 
 
 class Command(BaseCommand):
@@ -38,6 +38,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--feed-rows", type=int, default=500_000, help="Lines of the feed file whose check is measured."
         )
+        parser.add_argument(
+            "--sections",
+            default="all",
+            help=f"Comma-separated sections to measure: {', '.join(SECTIONS)}; 'all' (default) or 'none' "
+            "(generate only).",
+        )
         parser.add_argument("--output", help="Also write the JSON report to this file.")
         parser.add_argument(
             "--check", action="store_true", help="Exit with an error if any section of the report has no number (CI)."
@@ -55,10 +61,15 @@ class Command(BaseCommand):
         dispatch_messages,
         dispatch_batch,
         feed_rows,
+        sections,
         output,
         check,
         **options,
     ):
+        if sections in ("all", "none"):
+            chosen = SECTIONS if sections == "all" else ()
+        else:
+            chosen = tuple(name.strip() for name in sections.split(",") if name.strip())
         try:
             report = run(
                 cases,
@@ -70,6 +81,7 @@ class Command(BaseCommand):
                 dispatch_messages=dispatch_messages,
                 dispatch_batch=dispatch_batch,
                 feed_rows=feed_rows,
+                sections=chosen,
             )
         except BenchError as refusal:
             raise CommandError(str(refusal)) from refusal
@@ -78,5 +90,5 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
         self.stdout.write(text)
-        if check and (missing := missing_numbers(report)):
+        if check and (missing := missing_numbers(report, chosen)):
             raise CommandError("The report lacks numbers: " + "; ".join(missing))
