@@ -71,18 +71,12 @@ class ApiView(APIView):
         return response
 
 
-def _frozen(value):
-    if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
-    return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
-
-
 def _decision(case, decision, sentences: dict) -> dict:
     """One answer; ``sentences`` keeps the sentences already worded in this answer (a
     dialling list's refusals are mostly the same few: "outside hours in Asia/Shanghai")."""
     reasons = []
     for code, params in zip(decision.reasons, decision.params, strict=True):
-        key = (code, _frozen(params))
+        key = (code, repr(params))  # plain data: equal parameters read the same
         if key not in sentences:
             sentences[key] = refusals.explain(code, params)
         reasons.append({"code": code, "sentence": sentences[key]})

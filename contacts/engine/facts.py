@@ -38,9 +38,12 @@ from .sql import to_db as _to_db
 # --- loading the facts -----------------------------------------------------------------
 
 
-def _check_request(case, channel, point, template):
+def _check_channel(channel):
     if channel not in Channel.values:
         raise ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
+
+
+def _check_request(case, channel, point, template):
     if point is not None:
         if point.borrower_id != case.account.borrower_id:
             raise ContactRequestError(_("That contact point belongs to another borrower."))
@@ -67,6 +70,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None, b
     cases = list(cases)
     if not cases:
         return []
+    _check_channel(channel)
     profiles = current_profiles_by_code()
     borrower_ids = {case.account.borrower_id for case in cases}
     case_ids = [case.pk for case in cases]
@@ -271,6 +275,7 @@ def _load_counts(facts: list[Facts], attempt_rows):
         # Each borrower's "today" starts at their own local midnight.
         day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
         point_id = f.contact_point.pk if f.contact_point is not None else None
+        case_pk, case_account_id = f.case.pk, f.case.account_id
         counted = {measure: [] for measure in WINDOWED}
         for (
             _borrower,
@@ -288,13 +293,13 @@ def _load_counts(facts: list[Facts], attempt_rows):
             # Reg F counts calls placed, not network failures (calls_count_busy).
             debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
             counted["attempts_7d"].append(started_at)
-            if account_id == f.case.account_id:
+            if account_id == case_account_id:
                 counted["account_attempts_7d"].append(started_at)
             f.sms_today += row_channel == Channel.SMS and today
             f.connected_calls_today += call and today and outcome in CONNECTED
             if point_id is not None and row_point_id == point_id:
                 f.unanswered_to_point_today += call and today and outcome in UNANSWERED
-            if case_id == f.case.pk:
+            if case_id == case_pk:
                 if debt_call and not (workplace_capped and is_workplace):
                     counted["debt_calls_7d"].append(started_at)
                 if debt_call and is_workplace:

@@ -152,9 +152,10 @@ def calendar_window(
     for zone in zones:
         tz = ZoneInfo(zone)
         first_day = at.astimezone(tz).date() - timedelta(days=days - 1)
-        dates = sorted((d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day), reverse=True)
+        dates = [d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day]
         count = max(count, len(dates))
         if limit is not None and limit > 0 and len(dates) >= limit:
+            dates.sort(reverse=True)
             # The window starting after the limit-th most recent date holds limit - 1.
             midnight = datetime.combine(dates[limit - 1] + timedelta(days=days), time(0), tzinfo=tz)
             frees = midnight if frees is None else max(frees, midnight)
