@@ -10,6 +10,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contacts import refusals
+
 from . import contact_checks
 from .models import ApiCall, Scope
 from .serializers import BatchCheckRequest, BatchDecision, ContactCheckRequest, ContactDecision, Errors
@@ -69,14 +71,19 @@ class ApiView(APIView):
         return response
 
 
-def _decision(case, decision) -> dict:
+def _decision(case, decision, sentences: dict) -> dict:
+    """One answer; ``sentences`` keeps the sentences already worded in this answer (a
+    dialling list's refusals are mostly the same few: "outside hours in Asia/Shanghai")."""
+    reasons = []
+    for code, params in zip(decision.reasons, decision.params, strict=True):
+        key = (code, repr(params))  # plain data: equal parameters read the same
+        if key not in sentences:
+            sentences[key] = refusals.explain(code, params)
+        reasons.append({"code": code, "sentence": sentences[key]})
     return {
         "loan_number": case.account.loan_number,
         "allowed": decision.allowed,
-        "reasons": [
-            {"code": code, "sentence": sentence}
-            for code, sentence in zip(decision.reasons, decision.explanations, strict=True)
-        ],
+        "reasons": reasons,
         "next_allowed_at": decision.next_allowed_at,
         "borrower_time_zone": decision.zones[0] if decision.zones else None,
     }
@@ -112,7 +119,7 @@ class ContactCheck(ApiView):
             error.status_code = 422
             raise error from None
         with translation.override(data["language"]):
-            return Response(_decision(case, decision))
+            return Response(_decision(case, decision, {}))
 
 
 class ContactCheckBatch(ApiView):
@@ -129,10 +136,11 @@ class ContactCheckBatch(ApiView):
         question.is_valid(raise_exception=True)
         data = question.validated_data
         decided, unknown = contact_checks.decide_many(data["loan_numbers"], data["channel"], at=data.get("at"))
+        sentences = {}
         with translation.override(data["language"]):
             return Response(
                 {
-                    "decisions": [_decision(case, decision) for case, decision in decided],
+                    "decisions": [_decision(case, decision, sentences) for case, decision in decided],
                     "unknown_loan_numbers": unknown,
                 }
             )

@@ -38,15 +38,16 @@ SECTIONS = ("nightly", "feed", "check_contact", "api", "admin", "kpi", "outbox")
 # The issue's targets (bench/README.md explains each).
 REFRESH_MAX_SECONDS = 60
 REFRESH_MAX_RATIO = 3
-CHECK_CONTACT_P99_MS = 5
+CHECK_CONTACT_P99_MS = 3  # at most
 DISPATCH_MIN_PER_SECOND = 500
 ADMIN_P95_MS = 300
 ADMIN_MAX_QUERIES = 15  # fewer than this
 MEMORY_MIB = 2048
 FEED_CHECK_MAX_MIB = 500
 # A generous bound on one contact/check through the whole HTTP stack in-process (the
-# engine's own 5 ms is check_contact's target).
+# engine's own 3 ms is check_contact's target).
 API_CHECK_P99_MS = 50
+API_BATCH_MIN_DECISIONS_PER_SECOND = 5000  # contact/check/batch of 1,000 loans (issue 21)
 # Second edition (issue 21): the whole night against its raw-SQL floor (bench/night.py).
 NIGHT_MAX_RATIO = 2.0
 
@@ -239,7 +240,7 @@ def _page(report, page):
 TARGETS = {
     "refresh_delinquency_under_60_s": lambda r: _first(r) < REFRESH_MAX_SECONDS,
     "refresh_delinquency_within_3x_raw_floor": lambda r: _first(r) <= REFRESH_MAX_RATIO * _floor(r),
-    "check_contact_p99_under_5_ms": lambda r: r["check_contact"]["p99_ms"] < CHECK_CONTACT_P99_MS,
+    "check_contact_p99_at_most_3_ms": lambda r: r["check_contact"]["p99_ms"] <= CHECK_CONTACT_P99_MS,
     "dispatch_at_least_500_messages_per_s": lambda r: (
         (r["outbox"]["dispatch"]["messages_per_second"] or 0) >= DISPATCH_MIN_PER_SECOND
     ),
@@ -261,6 +262,9 @@ TARGETS = {
         (r["feed_import"]["peak_rss_mib"] or 0) < FEED_CHECK_MAX_MIB and r["feed_import"]["refused_on_its_last_line"]
     ),
     "api_contact_check_p99_under_50_ms": lambda r: r["api"]["contact_check"]["p99_ms"] < API_CHECK_P99_MS,
+    "api_batch_at_least_5000_decisions_per_s": lambda r: (
+        (r["api"]["contact_check_batch"]["decisions_per_second"] or 0) >= API_BATCH_MIN_DECISIONS_PER_SECOND
+    ),
     "api_payoff_stops_contact_in_the_call": lambda r: r["api"]["payoff"]["contact_stopped_in_call"] is True,
 }
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from policy.codes import ELECTRONIC_CHANNELS, RevocationScope
 
 from ..models import Consent, ConsentRevocation, ContactAttempt, MessageTemplate
+from .sql import one_of
 
 if TYPE_CHECKING:
     from .rules import Facts
@@ -104,26 +105,27 @@ def refusal_params(f: Facts) -> dict | None:
     return judge(f.consent_ledger, f.channel, point_id, f.at, f.profile, f.template)
 
 
-def ledger_sql(borrower_ids: list[int]) -> tuple[str, list]:
+def ledger_sql(borrower_ids) -> tuple[str, list]:
     """The borrowers' consent ledgers as plain SQL rows (kind, borrower, channel, instant,
     contact point, scope): grants, withdrawals, and the consent requests and stop
     confirmations already sent. A part of the engine's one round trip for holds and
     opt-outs (contacts/engine/facts.py), so the rule costs no query of its own."""
-    ids = ", ".join(["%s"] * len(borrower_ids))
+    ids, params = one_of("borrower_id", borrower_ids)
+    attempt_ids, _params = one_of("a.borrower_id", borrower_ids)
     sql = (
         f"SELECT '{GRANT}', borrower_id, channel, granted_at, contact_point_id, '' FROM {Consent._meta.db_table} "
-        f"WHERE borrower_id IN ({ids}) "
+        f"WHERE {ids} "
         f"UNION ALL "
         f"SELECT '{REVOCATION}', borrower_id, channel, revoked_at, contact_point_id, scope "
-        f"FROM {ConsentRevocation._meta.db_table} WHERE borrower_id IN ({ids}) "
+        f"FROM {ConsentRevocation._meta.db_table} WHERE {ids} "
         f"UNION ALL "
         f"SELECT CASE WHEN t.is_consent_request THEN '{REQUEST}' ELSE '{CONFIRMATION}' END, a.borrower_id, "
         f"a.channel, a.started_at, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
         f"JOIN {MessageTemplate._meta.db_table} t ON t.id = a.template_id "
-        f"WHERE a.borrower_id IN ({ids}) AND a.allowed AND a.direction = %s "
+        f"WHERE {attempt_ids} AND a.allowed AND a.direction = %s "
         f"AND (t.is_consent_request OR t.is_stop_confirmation)"
     )
-    return sql, [*borrower_ids, *borrower_ids, *borrower_ids, ContactAttempt.Direction.OUTBOUND]
+    return sql, [*params, *params, *params, ContactAttempt.Direction.OUTBOUND]
 
 
 LEDGER_KINDS = {GRANT, REVOCATION, REQUEST, CONFIRMATION}

@@ -8,11 +8,10 @@ entry points ``evaluate`` and ``evaluate_many``.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cases.models import CollectionCase, ContactPoint, Hold
@@ -32,13 +31,19 @@ from .rules import (
     calendar_window,
     decide,
 )
+from .sql import from_db as _from_db
+from .sql import one_of, run_together
+from .sql import to_db as _to_db
 
 # --- loading the facts -----------------------------------------------------------------
 
 
-def _check_request(case, channel, point, template):
+def _check_channel(channel):
     if channel not in Channel.values:
         raise ContactRequestError(_("Unknown channel %(channel)r.") % {"channel": channel})
+
+
+def _check_request(case, channel, point, template):
     if point is not None:
         if point.borrower_id != case.account.borrower_id:
             raise ContactRequestError(_("That contact point belongs to another borrower."))
@@ -54,29 +59,50 @@ def _check_request(case, channel, point, template):
         )
 
 
-def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -> list[Facts]:
-    """Facts for ``channel`` at ``at`` for each case, in a fixed number of queries.
+def load_facts(cases, channel: str, at: datetime, points: dict, template=None, borrower_points=None) -> list[Facts]:
+    """Facts for ``channel`` at ``at`` for each case, in a fixed number of queries (one
+    round trip on PostgreSQL).
 
     ``cases`` must come with ``account__borrower`` selected; ``points`` maps a case id to
-    the contact point to be used (or None).
+    the contact point to be used (or None). ``borrower_points`` (borrower id to their
+    contact points), when the caller already read them, saves reading them again.
     """
     cases = list(cases)
     if not cases:
         return []
+    _check_channel(channel)
     profiles = current_profiles_by_code()
     borrower_ids = {case.account.borrower_id for case in cases}
     case_ids = [case.pk for case in cases]
 
-    points_by_borrower = _contact_points(cases, borrower_ids)
-    holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
+    if borrower_points is None:
+        borrower_points = _prefetched_points(cases)
+    statements = [
+        _holds_and_opt_outs_sql(case_ids, borrower_ids, channel, at, template),
+        _counted_attempts_sql(borrower_ids, at),
+    ]
+    read_points = borrower_points is None and connection.vendor == "postgresql"
+    if read_points:
+        statements.append(_contact_points_sql(borrower_ids))
+    elif borrower_points is None:
+        borrower_points = contact_points_of(borrower_ids)
+    union_rows, attempt_rows, *point_rows = run_together(statements)
+    if read_points:
+        borrower_points = _contact_points_from_rows(point_rows[0])
+    holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(union_rows)
 
+    # Facts of one batch share what depends only on the batch's instant and a borrower's
+    # profile and zones (the contact window, local midnights): computed once per batch.
+    shared, zones_of = {}, {}
     facts = []
     for case in cases:
         borrower = case.account.borrower
         profile = profiles[borrower.policy_profile_code]
         point = points.get(case.pk)
         _check_request(case, channel, point, template)
-        zones = candidate_zones(borrower, points_by_borrower[borrower.pk], profile)
+        own_points = borrower_points.get(borrower.pk, [])
+        zones = candidate_zones(borrower, own_points, profile)
+        zones = zones_of.setdefault(zones, zones)
         facts.append(
             Facts(
                 case=case,
@@ -86,93 +112,97 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
                 contact_point=point,
                 template=template,
                 zones=zones,
-                borrower_points=points_by_borrower[borrower.pk],
-                active_holds=holds_by_case[case.pk],
+                borrower_points=own_points,
+                active_holds=holds_by_case.get(case.pk, []),
                 opted_out=(borrower.pk, None) in opt_outs
                 or (point is not None and (borrower.pk, point.pk) in opt_outs),
                 outstanding=case.account.outstanding_total,
                 case_contacted=case.pk in contacted,
+                memo=shared,
             )
         )
-    _load_counts(facts, channel, at)
+    _load_counts(facts, attempt_rows)
     assign_ledgers(facts, ledger_rows, _from_db)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
 
 
-def _contact_points(cases, borrower_ids) -> dict[int, list[ContactPoint]]:
-    """Each borrower's contact points: from the cases' prefetched points when the caller
-    loaded them (a case page does), else in one query."""
+def _prefetched_points(cases) -> dict[int, list[ContactPoint]] | None:
+    """Each borrower's contact points when the caller prefetched them (a case page does)."""
     borrowers = [case.account.borrower for case in cases]
     if all("contact_points" in getattr(b, "_prefetched_objects_cache", {}) for b in borrowers):
         return {b.pk: list(b.contact_points.all()) for b in borrowers}
+    return None
+
+
+_POINT_FIELDS = ContactPoint._meta.concrete_fields
+
+
+def _contact_points_sql(borrower_ids) -> tuple[str, list]:
+    where, params = one_of("borrower_id", borrower_ids)
+    columns = ", ".join(field.column for field in _POINT_FIELDS)
+    # The model's order within a borrower (primary first, by kind).
+    order = "borrower_id, is_primary DESC, kind, id"
+    return f"SELECT {columns} FROM {ContactPoint._meta.db_table} WHERE {where} ORDER BY {order}", params
+
+
+def _contact_points_from_rows(rows) -> dict[int, list[ContactPoint]]:
+    """ContactPoint rows as PostgreSQL returns them (every column already its Python
+    type, as the ORM would read it) made into instances, by borrower."""
+    names = [field.attname for field in _POINT_FIELDS]
+    points_by_borrower = defaultdict(list)
+    for row in rows:
+        point = ContactPoint.from_db(connection.alias, names, row)
+        points_by_borrower[point.borrower_id].append(point)
+    return points_by_borrower
+
+
+def contact_points_of(borrower_ids) -> dict[int, list[ContactPoint]]:
+    """The borrowers' contact points, by borrower, in one query."""
+    borrower_ids = list(borrower_ids)
+    if connection.vendor == "postgresql":
+        return _contact_points_from_rows(run_together([_contact_points_sql(borrower_ids)])[0])
     points_by_borrower = defaultdict(list)
     for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
         points_by_borrower[point.borrower_id].append(point)
     return points_by_borrower
 
 
-# The engine's two hottest reads are written as SQL: the same statements through the ORM
-# spent three times as long being compiled as being answered (check_contact is on every
-# collector's screen and in every outbox batch). Plain SQL that SQLite and PostgreSQL
-# both speak; values pass through the backend's own datetime adaptation.
-
-
-def _to_db(instant: datetime):
-    return connection.ops.adapt_datetimefield_value(instant)
-
-
-def _from_db(value) -> datetime | None:
-    """A datetime read by plain SQL: SQLite gives UTC as text or a naive datetime."""
-    if value is None or isinstance(value, datetime) and timezone.is_aware(value):
-        return value
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
-
-
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set, set, list]:
+def _holds_and_opt_outs_sql(case_ids, borrower_ids, channel, at, template) -> tuple[str, list]:
     """The cases' active holds, the borrowers' opt-outs from ``channel``, which cases were
-    ever contacted (the first contact must name the lender) and the borrowers' consent
-    ledgers, in one round trip: rows are (kind of row, key, text, instant, contact point,
-    scope) — a hold's kind and end; an opt-out's point; a ledger line's channel, instant,
-    point and scope (contacts/engine/consent.py)."""
-    case_ids, borrower_ids = list(case_ids), list(borrower_ids)
+    ever contacted (the first contact must name the lender: only asked when a template is
+    judged, the only time the rule reads it) and the borrowers' consent ledgers, in one
+    statement: rows are (kind of row, key, text, instant, contact point, scope) — a hold's
+    kind and end; an opt-out's point; a ledger line's channel, instant, point and scope
+    (contacts/engine/consent.py)."""
     consent_sql, consent_params = ledger_sql(borrower_ids)
+    holds_where, holds_params = one_of("case_id", case_ids)
+    opt_outs_where, opt_outs_params = one_of("borrower_id", borrower_ids)
     sql = (
         f"SELECT 'hold', case_id, kind, ends_at, NULL, '' FROM {Hold._meta.db_table} "
-        f"WHERE case_id IN ({_placeholders(case_ids)}) AND released_at IS NULL AND starts_at <= %s "
+        f"WHERE {holds_where} AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
         f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
-        f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s "
+        f"WHERE {opt_outs_where} AND channel = %s "
         f"UNION ALL "
-        # DISTINCT inside: on PostgreSQL a DISTINCT select types its bare NULLs as text,
-        # which the hold rows' end instants cannot be matched with.
-        f"SELECT 'contacted', contacted.case_id, '', NULL, NULL, '' FROM (SELECT DISTINCT case_id "
-        f"FROM {ContactAttempt._meta.db_table} "
-        f"WHERE case_id IN ({_placeholders(case_ids)}) AND allowed AND direction = %s) contacted "
-        f"UNION ALL {consent_sql}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *case_ids,
-                _to_db(at),
-                _to_db(at),
-                *borrower_ids,
-                channel,
-                *case_ids,
-                ContactAttempt.Direction.OUTBOUND,
-                *consent_params,
-            ],
+    params = [*holds_params, _to_db(at), _to_db(at), *opt_outs_params, channel]
+    if template is not None:
+        contacted_where, contacted_params = one_of("case_id", case_ids)
+        sql += (
+            # DISTINCT inside: on PostgreSQL a DISTINCT select types its bare NULLs as text,
+            # which the hold rows' end instants cannot be matched with.
+            f"SELECT 'contacted', contacted.case_id, '', NULL, NULL, '' FROM (SELECT DISTINCT case_id "
+            f"FROM {ContactAttempt._meta.db_table} "
+            f"WHERE {contacted_where} AND allowed AND direction = %s) contacted "
+            f"UNION ALL "
         )
-        rows = cursor.fetchall()
+        params += [*contacted_params, ContactAttempt.Direction.OUTBOUND]
+    return sql + consent_sql, params + consent_params
+
+
+def _holds_and_opt_outs(rows) -> tuple[dict[int, list[Hold]], set, set, list]:
     holds_by_case, opt_outs, contacted, ledger_rows = defaultdict(list), set(), set(), []
     for row in rows:
         row_kind, key, text, instant, point_id, _scope = row
@@ -187,7 +217,7 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
     return holds_by_case, opt_outs, contacted, ledger_rows
 
 
-def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
+def _counted_attempts_sql(borrower_ids, at) -> tuple[str, list]:
     """Contacts that happened (allowed, outbound) in the history window the caps look at,
     as plain rows: (borrower, case, contact point, channel, outcome, started_at,
     conversation, contact point is a workplace, account).
@@ -195,9 +225,9 @@ def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
     Up to ``at`` or now, whichever is later: a call logged after the fact must not slip
     under a cap because the calls that followed it are already on record.
     """
-    borrower_ids = list(borrower_ids)
     attempts, points = ContactAttempt._meta.db_table, ContactPoint._meta.db_table
     cases = CollectionCase._meta.db_table
+    where, params = one_of("a.borrower_id", borrower_ids)
     # The point's workplace flag and the case's account are read per attempt row (a few
     # dozen rows per borrower), not joined: for a batch of borrowers the planner's row
     # estimate made PostgreSQL merge-join the whole case table (100 ms for 200 borrowers
@@ -206,23 +236,15 @@ def _counted_attempt_rows(borrower_ids, at) -> list[tuple]:
         f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, a.started_at, "
         f"a.conversation, (SELECT p.is_workplace FROM {points} p WHERE p.id = a.contact_point_id), "
         f"(SELECT c.account_id FROM {cases} c WHERE c.id = a.case_id) FROM {attempts} a "
-        f"WHERE a.borrower_id IN ({_placeholders(borrower_ids)}) AND a.allowed AND a.direction = %s "
+        f"WHERE {where} AND a.allowed AND a.direction = %s "
         f"AND a.started_at > %s AND a.started_at <= %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *borrower_ids,
-                ContactAttempt.Direction.OUTBOUND,
-                _to_db(at - HISTORY_WINDOW),
-                _to_db(max(at, timezone.now())),
-            ],
-        )
-        return [
-            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace), account)
-            for borrower, case, point, channel, outcome, started, conversation, workplace, account in cursor.fetchall()
-        ]
+    return sql, [
+        *params,
+        ContactAttempt.Direction.OUTBOUND,
+        _to_db(at - HISTORY_WINDOW),
+        _to_db(max(at, timezone.now())),
+    ]
 
 
 # The windowed caps: the Facts field each counts into, and over how many calendar dates.
@@ -234,7 +256,7 @@ WINDOWED = {
 }
 
 
-def _load_counts(facts: list[Facts], channel, at):
+def _load_counts(facts: list[Facts], attempt_rows):
     """Every count the caps need, for all the facts: the borrowers' counted attempts in the
     history window (a few dozen rows per borrower at most) are read in one plain query and
     counted here, which costs far less than compiling filtered aggregates and window
@@ -242,8 +264,10 @@ def _load_counts(facts: list[Facts], channel, at):
     (``rules.calendar_window``), and keep the instants they counted so a rule can tell on
     which date a slot frees."""
     rows_of_borrower = defaultdict(list)
-    for row in _counted_attempt_rows({f.case.account.borrower_id for f in facts}, at):
-        rows_of_borrower[row[0]].append(row)
+    for borrower, case, point, channel, outcome, started, conversation, workplace, account in attempt_rows:
+        rows_of_borrower[borrower].append(
+            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace), account)
+        )
     for f in facts:
         profile = f.profile
         debt_channels = {Channel.PHONE_CALL, Channel.SMS} if profile.sms_counts_as_call else {Channel.PHONE_CALL}
@@ -251,6 +275,7 @@ def _load_counts(facts: list[Facts], channel, at):
         # Each borrower's "today" starts at their own local midnight.
         day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
         point_id = f.contact_point.pk if f.contact_point is not None else None
+        case_pk, case_account_id = f.case.pk, f.case.account_id
         counted = {measure: [] for measure in WINDOWED}
         for (
             _borrower,
@@ -268,13 +293,13 @@ def _load_counts(facts: list[Facts], channel, at):
             # Reg F counts calls placed, not network failures (calls_count_busy).
             debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
             counted["attempts_7d"].append(started_at)
-            if account_id == f.case.account_id:
+            if account_id == case_account_id:
                 counted["account_attempts_7d"].append(started_at)
             f.sms_today += row_channel == Channel.SMS and today
             f.connected_calls_today += call and today and outcome in CONNECTED
             if point_id is not None and row_point_id == point_id:
                 f.unanswered_to_point_today += call and today and outcome in UNANSWERED
-            if case_id == f.case.pk:
+            if case_id == case_pk:
                 if debt_call and not (workplace_capped and is_workplace):
                     counted["debt_calls_7d"].append(started_at)
                 if debt_call and is_workplace:
@@ -282,7 +307,7 @@ def _load_counts(facts: list[Facts], channel, at):
                 if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
                     f.last_conversation_at = started_at
         for measure, days in WINDOWED.items():
-            setattr(f, measure, calendar_window(counted[measure], f.zones, at, days)[0])
+            setattr(f, measure, calendar_window(counted[measure], f.zones, f.at, days)[0])
         f.counted = counted
 
 
@@ -324,10 +349,11 @@ def evaluate(case, channel, at=None, contact_point=None, agent=None, template=No
     return decide(facts)
 
 
-def evaluate_many(cases, channel, at=None, points=None) -> dict[int, Decision]:
-    """Decisions for many cases at once (work queues), in a fixed number of queries."""
+def evaluate_many(cases, channel, at=None, points=None, borrower_points=None) -> dict[int, Decision]:
+    """Decisions for many cases at once (work queues), in a fixed number of queries
+    (``borrower_points``: as ``load_facts`` takes them)."""
     at = at or timezone.now()
-    return {f.case.pk: decide(f) for f in load_facts(cases, channel, at, points or {})}
+    return {f.case.pk: decide(f) for f in load_facts(cases, channel, at, points or {}, borrower_points=borrower_points)}
 
 
 def reached_borrower(outcome: str) -> bool:

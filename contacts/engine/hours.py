@@ -38,6 +38,13 @@ def _open_at(f: Facts, instant: datetime) -> bool:
 def next_open_instant(f: Facts, after: datetime) -> datetime | None:
     """Earliest instant >= ``after`` inside the contact window in every candidate zone and
     on no holiday; None if the zones' windows never overlap."""
+    key = ("open", id(f.profile), f.zones, after)
+    if key not in f.memo:
+        f.memo[key] = _next_open_instant(f, after)
+    return f.memo[key]
+
+
+def _next_open_instant(f: Facts, after: datetime) -> datetime | None:
     if _open_at(f, after):
         return after
     candidates = set()
@@ -59,6 +66,15 @@ def contact_hours(f: Facts):
     1006.6(b)(1)(i) commentary: with conflicting zones, every one must be convenient)."""
     if f.channel in CHANNELS_WITHOUT_HOURS:
         return None
+    key = ("hours", f.channel, f.at, id(f.profile), f.zones)
+    if key not in f.memo:
+        f.memo[key] = _contact_hours(f)
+    refusal = f.memo[key]
+    # Each decision keeps parameters of its own, whoever computed them first.
+    return refusal if refusal is None else Refusal(refusal.reason, dict(refusal.params), refusal.until)
+
+
+def _contact_hours(f: Facts):
     start, end = f.profile.contact_window_start, f.profile.contact_window_end
     for zone in f.zones:
         local = f.at.astimezone(ZoneInfo(zone))

@@ -120,6 +120,9 @@ class Facts:
     # The instants each windowed cap counted (by the Facts field's name), for "on which date
     # does the window free a slot"
     counted: dict[str, list[datetime]] = field(default_factory=dict)
+    # What depends only on the instant, the profile and the zones (the contact window, local
+    # midnights), computed once for all the facts of a batch that share it (facts.py).
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def day_zone(self) -> ZoneInfo:
@@ -127,8 +130,11 @@ class Facts:
         return ZoneInfo(self.zones[0])
 
     def next_local_midnight(self, days: int = 1, after: datetime | None = None) -> datetime:
-        local = (after or self.at).astimezone(self.day_zone)
-        return datetime.combine(local.date() + timedelta(days=days), time(0), tzinfo=self.day_zone)
+        key = ("midnight", self.zones[0], after or self.at, days)
+        if key not in self.memo:
+            local = (after or self.at).astimezone(self.day_zone)
+            self.memo[key] = datetime.combine(local.date() + timedelta(days=days), time(0), tzinfo=self.day_zone)
+        return self.memo[key]
 
 
 def calendar_window(
@@ -146,9 +152,10 @@ def calendar_window(
     for zone in zones:
         tz = ZoneInfo(zone)
         first_day = at.astimezone(tz).date() - timedelta(days=days - 1)
-        dates = sorted((d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day), reverse=True)
+        dates = [d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day]
         count = max(count, len(dates))
         if limit is not None and limit > 0 and len(dates) >= limit:
+            dates.sort(reverse=True)
             # The window starting after the limit-th most recent date holds limit - 1.
             midnight = datetime.combine(dates[limit - 1] + timedelta(days=days), time(0), tzinfo=tz)
             frees = midnight if frees is None else max(frees, midnight)

@@ -4,15 +4,20 @@ errors, the rate per client, and answers that agree with the compliance engine i
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 import pytest
 from rest_framework.test import APIClient
 
 from api import keys
 from api.models import ApiCall
+from cases import services as case_services
+from cases.models import CaseState, ContactPoint, Hold
 from contacts import engine
-from policy.codes import Channel, Outcome
+from contacts.models import ChannelOptOut
+from contacts.services import check_contact
+from policy.codes import Channel, Outcome, Reason
 from tests.clients import client_for
+from tests.clock import SHANGHAI, local
 from tests.factories import make_user, past, phone_case
 
 CHECK = reverse("api:contact_check")
@@ -182,3 +187,56 @@ def test_an_administrator_makes_a_client_and_sees_its_key_once(admin_user):
         {"name": "Voice bot", "scopes": ["contact:check"], "requests_per_minute": "60"},
     )
     assert "already has a client" in again.content.decode() and ApiCall.objects.count() == 0
+
+
+def test_the_batch_answers_each_loan_exactly_as_a_single_check_does(admin_user):
+    """The batch reads its facts for the whole list at once and words each distinct refusal
+    once: every answer must still be the one a single check gives, and the engine's own."""
+    at = local(SHANGHAI, day_offset=1, hour=12)
+    allowed = phone_case(dpd=30)
+    capped = phone_case(dpd=60, phones=("+8613800000012",))
+    for minutes in (50, 40, 30):  # three connected calls today: the CN cap refuses a fourth
+        past(capped, at - timedelta(minutes=minutes), outcome=Outcome.RIGHT_PARTY)
+    held = phone_case(phones=("+8613800000013",))
+    case_services.place_hold(held, Hold.Kind.DISPUTE, by=None)
+    opted_out = phone_case(phones=("+8613800000014",))
+    ChannelOptOut.objects.create(borrower=opted_out.account.borrower, channel=Channel.PHONE_CALL)
+    too_early = phone_case(dpd=3, rung=CaseState.REMINDER, phones=("+8613800000015",))
+    spoke = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550111",))
+    past(spoke, at - timedelta(days=2), outcome=Outcome.RIGHT_PARTY, conversation=True)
+    week = phone_case(profile="US-REGF", zone="America/New_York", phones=("+12125550112",))
+    for days in range(7):  # seven calls in seven days (Reg F)
+        past(week, at - timedelta(days=days, hours=1))
+    invalid = phone_case(phones=("+8613800000017",))
+    ContactPoint.objects.filter(pk=invalid.points[0].pk).update(is_invalid=True)
+    cases = [allowed, capped, held, opted_out, too_early, spoke, week, invalid]
+    _client, _key, api = dialer(admin_user)
+    numbers = [case.account.loan_number for case in cases]
+    seen = set()
+    for language in ("en", "zh-hans"):
+        body = {"channel": "phone_call", "at": at.isoformat(), "language": language, "loan_numbers": numbers}
+        batch = api.post(BATCH, body, format="json").json()["decisions"]
+        for case, answer in zip(cases, batch, strict=True):
+            single = {"loan_number": case.account.loan_number, "channel": "phone_call", "at": at.isoformat()}
+            assert api.post(CHECK, {**single, "language": language}, format="json").json() == answer
+            points = [p for p in case.account.borrower.contact_points.all() if not p.is_invalid]
+            decision = check_contact(case, Channel.PHONE_CALL, at, contact_point=points[0] if points else None)
+            with translation.override(language):
+                assert [(r["code"], r["sentence"]) for r in answer["reasons"]] == list(
+                    zip(decision.reasons, decision.explanations, strict=True)
+                )
+            assert answer["allowed"] == decision.allowed
+            assert answer["next_allowed_at"] == (
+                decision.next_allowed_at.isoformat().replace("+00:00", "Z") if decision.next_allowed_at else None
+            )
+            seen.update(reason["code"] for reason in answer["reasons"] or [{"code": "allowed"}])
+    assert seen >= {
+        "allowed",
+        Reason.DAILY_CAP,
+        Reason.CASE_ON_HOLD,
+        Reason.CHANNEL_OPT_OUT,
+        Reason.STAGE_NOT_REACHED,
+        Reason.POST_CONVERSATION_WAIT,
+        Reason.WEEKLY_CAP,
+        Reason.OUTSIDE_HOURS,
+    }
