@@ -63,39 +63,64 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -
     cases = list(cases)
     if not cases:
         return []
-    profiles = current_profiles_by_code()
+    shared = _shared_facts(cases, [channel], at)
+    facts = [_facts_of(case, channel, at, points.get(case.pk), template, shared) for case in cases]
+    return _complete(facts, at, shared)
+
+
+def load_route_facts(case, routes, at: datetime) -> list[Facts]:
+    """Facts for one case over several routes, each a (channel, contact point) pair: what
+    every route shares (holds, opt-outs of every channel asked, the consent ledger, the
+    counted attempts) is read once, in the queries a single check costs."""
+    routes = list(routes)
+    if not routes:
+        return []
+    shared = _shared_facts([case], {channel for channel, _point in routes}, at)
+    facts = [_facts_of(case, channel, at, point, None, shared) for channel, point in routes]
+    return _complete(facts, at, shared)
+
+
+def _shared_facts(cases, channels, at) -> dict:
     borrower_ids = {case.account.borrower_id for case in cases}
-    case_ids = [case.pk for case in cases]
+    holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(
+        [case.pk for case in cases], borrower_ids, sorted(channels), at
+    )
+    return {
+        "profiles": current_profiles_by_code(),
+        "points_by_borrower": _contact_points(cases, borrower_ids),
+        "holds_by_case": holds_by_case,
+        "opt_outs": opt_outs,
+        "contacted": contacted,
+        "ledger_rows": ledger_rows,
+    }
 
-    points_by_borrower = _contact_points(cases, borrower_ids)
-    holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(case_ids, borrower_ids, channel, at)
 
-    facts = []
-    for case in cases:
-        borrower = case.account.borrower
-        profile = profiles[borrower.policy_profile_code]
-        point = points.get(case.pk)
-        _check_request(case, channel, point, template)
-        zones = candidate_zones(borrower, points_by_borrower[borrower.pk], profile)
-        facts.append(
-            Facts(
-                case=case,
-                channel=channel,
-                at=at,
-                profile=profile,
-                contact_point=point,
-                template=template,
-                zones=zones,
-                borrower_points=points_by_borrower[borrower.pk],
-                active_holds=holds_by_case[case.pk],
-                opted_out=(borrower.pk, None) in opt_outs
-                or (point is not None and (borrower.pk, point.pk) in opt_outs),
-                outstanding=case.account.outstanding_total,
-                case_contacted=case.pk in contacted,
-            )
-        )
-    _load_counts(facts, channel, at)
-    assign_ledgers(facts, ledger_rows, _from_db)
+def _facts_of(case, channel, at, point, template, shared) -> Facts:
+    borrower = case.account.borrower
+    profile = shared["profiles"][borrower.policy_profile_code]
+    _check_request(case, channel, point, template)
+    points = shared["points_by_borrower"][borrower.pk]
+    opt_outs = shared["opt_outs"]
+    return Facts(
+        case=case,
+        channel=channel,
+        at=at,
+        profile=profile,
+        contact_point=point,
+        template=template,
+        zones=candidate_zones(borrower, points, profile),
+        borrower_points=points,
+        active_holds=shared["holds_by_case"][case.pk],
+        opted_out=(channel, borrower.pk, None) in opt_outs
+        or (point is not None and (channel, borrower.pk, point.pk) in opt_outs),
+        outstanding=case.account.outstanding_total,
+        case_contacted=case.pk in shared["contacted"],
+    )
+
+
+def _complete(facts: list[Facts], at, shared) -> list[Facts]:
+    _load_counts(facts, at)
+    assign_ledgers(facts, shared["ledger_rows"], _from_db)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
 
@@ -135,8 +160,9 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, list[Hold]], set, set, list]:
-    """The cases' active holds, the borrowers' opt-outs from ``channel``, which cases were
+def _holds_and_opt_outs(case_ids, borrower_ids, channels, at) -> tuple[dict[int, list[Hold]], set, set, list]:
+    """The cases' active holds, the borrowers' opt-outs from ``channels`` (as (channel,
+    borrower, contact point or None)), which cases were
     ever contacted (the first contact must name the lender) and the borrowers' consent
     ledgers, in one round trip: rows are (kind of row, key, text, instant, contact point,
     scope) — a hold's kind and end; an opt-out's point; a ledger line's channel, instant,
@@ -148,8 +174,8 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
         f"WHERE case_id IN ({_placeholders(case_ids)}) AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
-        f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
-        f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel = %s "
+        f"SELECT 'opt_out', borrower_id, channel, NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
+        f"WHERE borrower_id IN ({_placeholders(borrower_ids)}) AND channel IN ({_placeholders(channels)}) "
         f"UNION ALL "
         # DISTINCT inside: on PostgreSQL a DISTINCT select types its bare NULLs as text,
         # which the hold rows' end instants cannot be matched with.
@@ -166,7 +192,7 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
                 _to_db(at),
                 _to_db(at),
                 *borrower_ids,
-                channel,
+                *channels,
                 *case_ids,
                 ContactAttempt.Direction.OUTBOUND,
                 *consent_params,
@@ -179,7 +205,7 @@ def _holds_and_opt_outs(case_ids, borrower_ids, channel, at) -> tuple[dict[int, 
         if row_kind == "hold":
             holds_by_case[key].append(Hold(case_id=key, kind=text, ends_at=_from_db(instant)))
         elif row_kind == "opt_out":
-            opt_outs.add((key, point_id))
+            opt_outs.add((text, key, point_id))
         elif row_kind == "contacted":
             contacted.add(key)
         elif row_kind in LEDGER_KINDS:
@@ -234,7 +260,7 @@ WINDOWED = {
 }
 
 
-def _load_counts(facts: list[Facts], channel, at):
+def _load_counts(facts: list[Facts], at):
     """Every count the caps need, for all the facts: the borrowers' counted attempts in the
     history window (a few dozen rows per borrower at most) are read in one plain query and
     counted here, which costs far less than compiling filtered aggregates and window
@@ -322,6 +348,16 @@ def evaluate(case, channel, at=None, contact_point=None, agent=None, template=No
         case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     (facts,) = load_facts([case], channel, at, {case.pk: contact_point}, template)
     return decide(facts)
+
+
+def evaluate_routes(case, routes, at=None) -> list[Decision]:
+    """May each (channel, contact point) route be used about ``case`` at ``at`` (default
+    now)? One decision per route, in order; the facts the routes share are read once (the
+    case desk's banner judges every way to reach the borrower)."""
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ContactRequestError(_("The instant must be timezone-aware."))
+    return [decide(f) for f in load_route_facts(case, routes, at)]
 
 
 def evaluate_many(cases, channel, at=None, points=None) -> dict[int, Decision]:
