@@ -54,16 +54,17 @@ def _check_request(case, channel, point, template):
         )
 
 
-def load_facts(cases, channel: str, at: datetime, points: dict, template=None) -> list[Facts]:
+def load_facts(cases, channel: str, at: datetime, points: dict, template=None, borrower_points=None) -> list[Facts]:
     """Facts for ``channel`` at ``at`` for each case, in a fixed number of queries.
 
     ``cases`` must come with ``account__borrower`` selected; ``points`` maps a case id to
-    the contact point to be used (or None).
+    the contact point to be used (or None); ``borrower_points``, every contact point of
+    each borrower if the caller has read them already.
     """
     cases = list(cases)
     if not cases:
         return []
-    shared = _shared_facts(cases, [channel], at)
+    shared = _shared_facts(cases, [channel], at, borrower_points)
     facts = [_facts_of(case, channel, at, points.get(case.pk), template, shared) for case in cases]
     return _complete(facts, at, shared)
 
@@ -80,14 +81,14 @@ def load_route_facts(case, routes, at: datetime) -> list[Facts]:
     return _complete(facts, at, shared)
 
 
-def _shared_facts(cases, channels, at) -> dict:
+def _shared_facts(cases, channels, at, borrower_points=None) -> dict:
     borrower_ids = {case.account.borrower_id for case in cases}
     holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(
         [case.pk for case in cases], borrower_ids, sorted(channels), at
     )
     return {
         "profiles": current_profiles_by_code(),
-        "points_by_borrower": _contact_points(cases, borrower_ids),
+        "points_by_borrower": borrower_points if borrower_points is not None else _contact_points(cases, borrower_ids),
         "holds_by_case": holds_by_case,
         "opt_outs": opt_outs,
         "contacted": contacted,
@@ -360,10 +361,11 @@ def evaluate_routes(case, routes, at=None) -> list[Decision]:
     return [decide(f) for f in load_route_facts(case, routes, at)]
 
 
-def evaluate_many(cases, channel, at=None, points=None) -> dict[int, Decision]:
-    """Decisions for many cases at once (work queues), in a fixed number of queries."""
+def evaluate_many(cases, channel, at=None, points=None, borrower_points=None) -> dict[int, Decision]:
+    """Decisions for many cases at once (work queues), in a fixed number of queries.
+    ``borrower_points``: each borrower's contact points, if the caller read them already."""
     at = at or timezone.now()
-    return {f.case.pk: decide(f) for f in load_facts(cases, channel, at, points or {})}
+    return {f.case.pk: decide(f) for f in load_facts(cases, channel, at, points or {}, None, borrower_points)}
 
 
 def reached_borrower(outcome: str) -> bool:
