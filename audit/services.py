@@ -11,7 +11,8 @@ from .models import AccessLog, AuditQueue
 
 def log_pii_access(user, borrower, where: str, request=None, *, case=None) -> AccessLog:
     """Record that ``user`` opened ``borrower``'s personal data at ``where`` (e.g. "case
-    page", "dossier", "dossier CSV"). The row is sealed in the audit ledger."""
+    page", "dossier", "dossier CSV"). The row is queued for sealing in the audit ledger
+    (the sealer seals it after the request, never the request itself)."""
     ip = request.META.get("REMOTE_ADDR") if request is not None else None
     row = AccessLog(
         user=user if user is not None and user.is_authenticated else None,

@@ -43,6 +43,11 @@ FEED_CHECK_MAX_MIB = 500
 # A generous bound on one contact/check through the whole HTTP stack in-process (the
 # engine's own 5 ms is check_contact's target).
 API_CHECK_P99_MS = 50
+# Issue 21: the collector's desk page and queue, and the KPI dashboard (bench/README.md says
+# which queue figure the queue's targets are judged on).
+DESK_MAX_QUERIES = 15  # at most this
+DESK_P95_MS = 150
+DASHBOARD_P95_MS = 300
 
 
 # Every number a report must carry (CI's run at 20,000 cases checks these, not timings).
@@ -78,6 +83,7 @@ REQUIRED_NUMBERS = [
             "search_phone",
             "case_page",
             "desk_queue",
+            "desk_queue_realistic",
             "desk_queue_later",
             "desk_search_surname",
             "desk_case",
@@ -200,9 +206,11 @@ def targets(report: dict) -> dict:
         "case_list_under_15_queries": admin["case_list"]["queries"] < ADMIN_MAX_QUERIES,
         "case_page_p95_under_300_ms": admin["case_page"]["p95_ms"] < ADMIN_P95_MS,
         "case_page_under_15_queries": admin["case_page"]["queries"] < ADMIN_MAX_QUERIES,
-        "desk_queue_p95_under_300_ms": admin["desk_queue"]["p95_ms"] < ADMIN_P95_MS,
-        "desk_case_p95_under_300_ms": admin["desk_case"]["p95_ms"] < ADMIN_P95_MS,
-        "dashboard_p95_under_300_ms": report["kpi"]["dashboard"]["p95_ms"] < ADMIN_P95_MS,
+        "desk_queue_at_most_15_queries": admin["desk_queue_realistic"]["queries"] <= DESK_MAX_QUERIES,
+        "desk_queue_p95_at_most_150_ms": admin["desk_queue_realistic"]["p95_ms"] <= DESK_P95_MS,
+        "desk_case_at_most_15_queries": admin["desk_case"]["queries"] <= DESK_MAX_QUERIES,
+        "desk_case_p95_at_most_150_ms": admin["desk_case"]["p95_ms"] <= DESK_P95_MS,
+        "dashboard_p95_at_most_300_ms": report["kpi"]["dashboard"]["p95_ms"] <= DASHBOARD_P95_MS,
         "dashboard_under_15_queries": report["kpi"]["dashboard"]["queries"] < ADMIN_MAX_QUERIES,
         "nightly_with_snapshot_under_60_s": first + report["kpi"]["snapshot_step"]["seconds"] < REFRESH_MAX_SECONDS,
         "process_under_2_gib": report["peak_rss_mib"] < MEMORY_MIB,
