@@ -48,6 +48,11 @@ FEED_CHECK_MAX_MIB = 500
 # engine's own 3 ms is check_contact's target).
 API_CHECK_P99_MS = 50
 API_BATCH_MIN_DECISIONS_PER_SECOND = 5000  # contact/check/batch of 1,000 loans (issue 21)
+# Issue 21: the collector's desk page and queue, and the KPI dashboard (bench/README.md says
+# which queue figure the queue's targets are judged on).
+DESK_MAX_QUERIES = 15  # at most this
+DESK_P95_MS = 150
+DASHBOARD_P95_MS = 300
 # Second edition (issue 21): the whole night against its raw-SQL floor (bench/night.py).
 NIGHT_MAX_RATIO = 2.0
 
@@ -88,6 +93,7 @@ REQUIRED_NUMBERS = [
             "search_phone",
             "case_page",
             "desk_queue",
+            "desk_queue_realistic",
             "desk_queue_later",
             "desk_search_surname",
             "desk_case",
@@ -250,9 +256,11 @@ TARGETS = {
     "case_list_under_15_queries": lambda r: _page(r, "case_list")["queries"] < ADMIN_MAX_QUERIES,
     "case_page_p95_under_300_ms": lambda r: _page(r, "case_page")["p95_ms"] < ADMIN_P95_MS,
     "case_page_under_15_queries": lambda r: _page(r, "case_page")["queries"] < ADMIN_MAX_QUERIES,
-    "desk_queue_p95_under_300_ms": lambda r: _page(r, "desk_queue")["p95_ms"] < ADMIN_P95_MS,
-    "desk_case_p95_under_300_ms": lambda r: _page(r, "desk_case")["p95_ms"] < ADMIN_P95_MS,
-    "dashboard_p95_under_300_ms": lambda r: r["kpi"]["dashboard"]["p95_ms"] < ADMIN_P95_MS,
+    "desk_queue_at_most_15_queries": lambda r: _page(r, "desk_queue_realistic")["queries"] <= DESK_MAX_QUERIES,
+    "desk_queue_p95_at_most_150_ms": lambda r: _page(r, "desk_queue_realistic")["p95_ms"] <= DESK_P95_MS,
+    "desk_case_at_most_15_queries": lambda r: _page(r, "desk_case")["queries"] <= DESK_MAX_QUERIES,
+    "desk_case_p95_at_most_150_ms": lambda r: _page(r, "desk_case")["p95_ms"] <= DESK_P95_MS,
+    "dashboard_p95_at_most_300_ms": lambda r: r["kpi"]["dashboard"]["p95_ms"] <= DASHBOARD_P95_MS,
     "dashboard_under_15_queries": lambda r: r["kpi"]["dashboard"]["queries"] < ADMIN_MAX_QUERIES,
     "nightly_with_snapshot_under_60_s": lambda r: (
         _first(r) + r["kpi"]["snapshot_step"]["seconds"] < REFRESH_MAX_SECONDS

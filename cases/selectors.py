@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from accounts.access import group_names
 from core.when import local_datetime
 from policy.selectors import current_profile
 
@@ -23,11 +24,7 @@ WHOLE_BOOK_GROUPS = ("Supervisor", "Compliance reviewer", "Administrator")
 def sees_whole_book(user) -> bool:
     if user.is_superuser:
         return True
-    cached = getattr(user, "_sees_whole_book", None)
-    if cached is None:
-        cached = user.groups.filter(name__in=WHOLE_BOOK_GROUPS).exists()
-        user._sees_whole_book = cached
-    return cached
+    return not group_names(user).isdisjoint(WHOLE_BOOK_GROUPS)
 
 
 def visible_cases(user) -> QuerySet[CollectionCase]:
@@ -36,7 +33,7 @@ def visible_cases(user) -> QuerySet[CollectionCase]:
     cases = CollectionCase.objects.all()
     if sees_whole_book(user):
         return cases
-    if user.groups.filter(name="Field agent").exists():
+    if "Field agent" in group_names(user):
         # A field agent sees a case only while one of their visits to it is live (approved,
         # announced or under way): the report is filed as the visit ends, so once it is
         # completed, aborted or called off the borrower's file is closed to them again.

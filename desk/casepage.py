@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cases import limitation_text
@@ -48,12 +49,30 @@ class Step:
     blocked_because: list[str]
 
 
+def _standing_rows(case, now) -> dict:
+    """What ``standing`` lists, by name: ``case`` may be an OuterRef (``load_case``)."""
+    return {
+        "holds": Hold.objects.filter(case=case).active(now),
+        "promises": PromiseToPay.objects.filter(case=case, status=PromiseToPay.Status.PENDING),
+        "plans": RepaymentPlan.objects.filter(case=case),
+        "callbacks": Callback.objects.pending().filter(case=case),
+        "visits": FieldVisit.objects.filter(case=case, state__in=OPEN_VISIT_STATES),
+    }
+
+
 def load_case(user, case_id) -> CollectionCase:
-    """The case with what its desk shows, if ``user`` may see it (else DoesNotExist)."""
+    """The case with what its desk shows, if ``user`` may see it (else DoesNotExist).
+    Whether it has holds, promises, plans, a callback or visits comes with it (``has_…``):
+    most cases have none, and ``standing`` then asks nothing more."""
+    present = {
+        f"has_{name}": Exists(rows.order_by().values("pk"))
+        for name, rows in _standing_rows(OuterRef("pk"), timezone.now()).items()
+    }
     return (
         visible_cases(user)
         .select_related("account__borrower", "assigned_collector")
         .prefetch_related("account__borrower__contact_points")
+        .annotate(**present)
         .get(pk=case_id)
     )
 
@@ -65,14 +84,19 @@ def show_point_for(user):
 
 def banner(case, user, at: datetime | None = None) -> list[BannerLine]:
     """For each contact point and each channel it serves, may the collector use it now?
-    The engine's facts are read per channel (its fixed handful of queries each)."""
+    The engine reads the facts every route shares once (its fixed handful of queries)."""
     at = at or timezone.now()
     show = show_point_for(user)
-    lines = []
-    for point in case.account.borrower.contact_points.all():
-        for channel in CONTACT_CHANNELS.get(point.kind, ()):
-            decision = engine.evaluate(case, channel, at, contact_point=point, agent=user)
-            lines.append(BannerLine(channel, Channel(channel).label, point, show(point), decision))
+    routes = [
+        (channel, point)
+        for point in case.account.borrower.contact_points.all()
+        for channel in CONTACT_CHANNELS.get(point.kind, ())
+    ]
+    decisions = engine.evaluate_routes(case, routes, at)
+    lines = [
+        BannerLine(channel, Channel(channel).label, point, show(point), decision)
+        for (channel, point), decision in zip(routes, decisions, strict=True)
+    ]
     order = list(Channel.values)
     lines.sort(key=lambda line: (order.index(line.channel), not line.point.is_primary, line.point.pk))
     return lines
@@ -108,23 +132,24 @@ def steps(case, user) -> tuple[list[Step], list[Step]]:
 def standing(case) -> dict:
     """What changes the collector's hand: live holds, promises, plans, a callback, visits."""
     now = timezone.now()
-    holds = list(Hold.objects.filter(case=case).active(now))
+    rows = _standing_rows(case, now)
+
+    def read(name):  # a table the case has nothing in (load_case says) is not asked
+        return list(rows[name]) if getattr(case, f"has_{name}", True) else []
+
+    holds = read("holds")
+    # Every plan of the case in one query (a case has a handful), split here.
+    live = {RepaymentPlan.Status.ACTIVE, RepaymentPlan.Status.PROPOSED}
+    rows["plans"] = rows["plans"].order_by("pk").prefetch_related("installments")
+    plans = read("plans")
     return {
         "holds": holds,
         "cease": any(h.kind == Hold.Kind.CEASE_COMMUNICATION for h in holds),
-        "promises": list(PromiseToPay.objects.filter(case=case, status=PromiseToPay.Status.PENDING)),
-        "plans": list(
-            RepaymentPlan.objects.filter(
-                case=case, status__in=[RepaymentPlan.Status.ACTIVE, RepaymentPlan.Status.PROPOSED]
-            ).prefetch_related("installments")
-        ),
-        "recent_plans": list(
-            RepaymentPlan.objects.filter(case=case).exclude(
-                status__in=[RepaymentPlan.Status.ACTIVE, RepaymentPlan.Status.PROPOSED]
-            )[:3]
-        ),
-        "callback": Callback.objects.pending().filter(case=case).first(),
-        "visits": list(FieldVisit.objects.filter(case=case, state__in=OPEN_VISIT_STATES)),
+        "promises": read("promises"),
+        "plans": [plan for plan in plans if plan.status in live],
+        "recent_plans": [plan for plan in plans if plan.status not in live][:3],
+        "callback": (read("callbacks") or [None])[0],
+        "visits": read("visits"),
         "now": now,
     }
 

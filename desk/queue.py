@@ -26,6 +26,7 @@ in priority order, in batches (a fixed number of queries per batch), and stops a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
@@ -133,50 +134,72 @@ class Queue:
         return SECTION_HELP[self.section]
 
 
-def _phones(cases) -> dict[int, ContactPoint | None]:
+def _points_by_borrower(cases) -> dict[int, list[ContactPoint]]:
+    """The borrowers' contact points in one query, for both the phone to call and the
+    engine's facts (prefetch_related would build a manager per borrower: more Python than
+    the query costs)."""
+    points = defaultdict(list)
+    for point in ContactPoint.objects.filter(borrower__in={c.account.borrower_id for c in cases}).order_by("pk"):
+        points[point.borrower_id].append(point)
+    return points
+
+
+def _phones(cases, points_by_borrower) -> dict[int, ContactPoint | None]:
     """Each case's phone to call: the borrower's primary valid own phone, else another."""
-    by_borrower: dict[int, ContactPoint] = {}
-    for point in ContactPoint.objects.filter(
-        borrower__in={c.account.borrower_id for c in cases},
-        kind="phone",
-        owner=ContactPoint.Owner.BORROWER,
-        is_invalid=False,
-    ).order_by("-is_primary", "pk"):
-        by_borrower.setdefault(point.borrower_id, point)
-    return {case.pk: by_borrower.get(case.account.borrower_id) for case in cases}
+    phones = {}
+    for case in cases:
+        usable = [
+            point
+            for point in points_by_borrower[case.account.borrower_id]
+            if point.kind == "phone" and point.owner == ContactPoint.Owner.BORROWER and not point.is_invalid
+        ]
+        phones[case.pk] = min(usable, key=lambda point: (not point.is_primary, point.pk), default=None)
+    return phones
 
 
 def _judge(cases, at) -> list[Row]:
     """Rows with the engine's decision on a phone call now: a fixed number of queries."""
     if not cases:
         return []
-    phones = _phones(cases)
-    decisions = engine.evaluate_many(cases, Channel.PHONE_CALL, at, phones)
+    points = _points_by_borrower(cases)
+    phones = _phones(cases, points)
+    decisions = engine.evaluate_many(cases, Channel.PHONE_CALL, at, phones, borrower_points=points)
     return [Row(case=c, phone=phones[c.pk], decision=decisions[c.pk]) for c in cases]
 
 
 def _mark_last_calls(rows: list[Row]) -> None:
-    """Set each row's last call made (one query for the rows)."""
+    """Set each row's last call made: read with its case (``_load_in_order``), else one
+    query for the rows."""
     if not rows:
         return
-    calls = ContactAttempt.objects.filter(
-        case_id__in=[row.case.pk for row in rows], channel=Channel.PHONE_CALL, allowed=True
-    )
-    last = dict(calls.values("case_id").order_by().annotate(last=Max("started_at")).values_list("case_id", "last"))
+    missing = [row.case.pk for row in rows if not hasattr(row.case, "last_call")]
+    last = {}
+    if missing:
+        calls = ContactAttempt.objects.filter(case_id__in=missing, channel=Channel.PHONE_CALL, allowed=True)
+        last = dict(calls.values("case_id").order_by().annotate(last=Max("started_at")).values_list("case_id", "last"))
     for row in rows:
-        row.last_call = last.get(row.case.pk)
+        row.last_call = row.case.last_call if hasattr(row.case, "last_call") else last.get(row.case.pk)
+
+
+def _last_call():
+    """The case's last call made, as a subquery (the index on case, channel and time
+    answers it from its last entry)."""
+    calls = ContactAttempt.objects.filter(case=OuterRef("pk"), channel=Channel.PHONE_CALL, allowed=True)
+    return Subquery(calls.order_by("-started_at").values("started_at")[:1])
 
 
 def start_of_day(at: datetime) -> datetime:
     return datetime.combine(timezone.localdate(at), time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _scan(pool: QuerySet, at: datetime, want_allowed: int) -> tuple[list[Row], list[Row], bool]:
+def _scan(pool: QuerySet, at: datetime, want_allowed: int, last_calls=True) -> tuple[list[Row], list[Row], bool]:
     """Judge the pool in priority order until ``want_allowed`` cases may be phoned or
     SCAN_LIMIT cases were judged. Returns (allowed, refused, whole pool judged).
 
     The pool is sorted once, for the ids of its first SCAN_LIMIT cases; each batch then
-    loads its cases by id, so judging five batches does not sort the pool five times."""
+    loads its cases by id, so judging five batches does not sort the pool five times.
+    ``last_calls``: read each case's last call with it (phone-now sorts by it; the later
+    tab shows it for its page only, read then)."""
     order = list(by_priority(pool).values_list("pk", flat=True)[: SCAN_LIMIT + 1])
     whole = len(order) <= SCAN_LIMIT
     order = order[:SCAN_LIMIT]
@@ -187,7 +210,7 @@ def _scan(pool: QuerySet, at: datetime, want_allowed: int) -> tuple[list[Row], l
         # Twice what is still wanted (most cases in the pool may be phoned), so a page of
         # phone-now or Save & next judges a few dozen cases, not hundreds.
         size = min(SCAN_BATCH, max(2 * (want_allowed - len(allowed)), MIN_BATCH))
-        for row in _judge(_load_in_order(order[start : start + size]), at):
+        for row in _judge(_load_in_order(order[start : start + size], last_calls), at):
             (allowed if row.decision.allowed and row.phone else refused).append(row)
         start += size
         if len(allowed) >= want_allowed and start < len(order):
@@ -235,11 +258,14 @@ def _sql_section(sectioned: QuerySet, section: str, at: datetime, page: int, cou
     return _judge(_load_in_order(ids), at), page, pages
 
 
-def _load_in_order(ids: list[int]) -> list[CollectionCase]:
+def _load_in_order(ids: list[int], last_calls=True) -> list[CollectionCase]:
     # One IN list: in_bulk would add a second, and PostgreSQL then misjudges the rows and
     # scans the whole case table.
     batch = CollectionCase.objects.select_related("account__borrower").filter(pk__in=ids)
-    batch = batch.annotate(bucket=dpd_bucket(), balance=balance())  # what the rows are sorted by
+    # What the rows are sorted by, and the last call each row shows.
+    batch = batch.annotate(bucket=dpd_bucket(), balance=balance())
+    if last_calls:
+        batch = batch.annotate(last_call=_last_call())
     loaded = {case.pk: case for case in batch}
     return [loaded[pk] for pk in ids if pk in loaded]
 
@@ -266,7 +292,7 @@ def _work_queue(agent, *, section, page, at, filters) -> Queue:
     if pool:
         # The later tab lists every refusal; the others need only a page of phone-now.
         want = {"later": SCAN_LIMIT, "phone_now": page * PAGE_SIZE}.get(section, PAGE_SIZE)
-        allowed, refused, whole = _scan(to_phone(cases, at), at, want)
+        allowed, refused, whole = _scan(to_phone(cases, at), at, want, last_calls=section != "later")
         counts["phone_now"] = len(allowed)
         counts["later"] = len(refused) + elsewhere
         if not whole:

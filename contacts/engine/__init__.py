@@ -20,7 +20,7 @@ borrower's consent ledger (one query per batch) and has its facts and judgement 
 consent request (US-NYC) and the single confirmation of a withdrawal.
 """
 
-from .facts import contact_points_of, evaluate, evaluate_many, load_facts, reached_borrower
+from .facts import contact_points_of, evaluate, evaluate_many, evaluate_routes, load_facts, reached_borrower
 from .rules import (
     CHANNEL_MIN_RUNG,
     CHANNELS_WITHOUT_HOURS,
@@ -37,6 +37,7 @@ __all__ = [
     "contact_points_of",
     "evaluate",
     "evaluate_many",
+    "evaluate_routes",
     "load_facts",
     "reached_borrower",
     "CHANNEL_MIN_RUNG",

@@ -71,6 +71,25 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None, b
     if not cases:
         return []
     _check_channel(channel)
+    return _load([(case, channel, points.get(case.pk)) for case in cases], at, template, borrower_points)
+
+
+def load_route_facts(case, routes, at: datetime) -> list[Facts]:
+    """Facts for one case over several routes, each a (channel, contact point) pair: what
+    every route shares (holds, opt-outs of every channel asked, the consent ledger, the
+    counted attempts) is read once, in the queries a single check costs."""
+    routes = list(routes)
+    if not routes:
+        return []
+    for channel, _point in routes:
+        _check_channel(channel)
+    return _load([(case, channel, point) for channel, point in routes], at, None, None)
+
+
+def _load(requests, at: datetime, template, borrower_points) -> list[Facts]:
+    """Facts for each (case, channel, contact point) request, reading what they share once."""
+    cases = list({case.pk: case for case, _channel, _point in requests}.values())
+    channels = sorted({channel for _case, channel, _point in requests})
     profiles = current_profiles_by_code()
     borrower_ids = {case.account.borrower_id for case in cases}
     case_ids = [case.pk for case in cases]
@@ -78,7 +97,7 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None, b
     if borrower_points is None:
         borrower_points = _prefetched_points(cases)
     statements = [
-        _holds_and_opt_outs_sql(case_ids, borrower_ids, channel, at, template),
+        _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template),
         _counted_attempts_sql(borrower_ids, at),
     ]
     read_points = borrower_points is None and connection.vendor == "postgresql"
@@ -95,10 +114,9 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None, b
     # profile and zones (the contact window, local midnights): computed once per batch.
     shared, zones_of = {}, {}
     facts = []
-    for case in cases:
+    for case, channel, point in requests:
         borrower = case.account.borrower
         profile = profiles[borrower.policy_profile_code]
-        point = points.get(case.pk)
         _check_request(case, channel, point, template)
         own_points = borrower_points.get(borrower.pk, [])
         zones = candidate_zones(borrower, own_points, profile)
@@ -114,8 +132,8 @@ def load_facts(cases, channel: str, at: datetime, points: dict, template=None, b
                 zones=zones,
                 borrower_points=own_points,
                 active_holds=holds_by_case.get(case.pk, []),
-                opted_out=(borrower.pk, None) in opt_outs
-                or (point is not None and (borrower.pk, point.pk) in opt_outs),
+                opted_out=(channel, borrower.pk, None) in opt_outs
+                or (point is not None and (channel, borrower.pk, point.pk) in opt_outs),
                 outstanding=case.account.outstanding_total,
                 case_contacted=case.pk in contacted,
                 memo=shared,
@@ -168,8 +186,8 @@ def contact_points_of(borrower_ids) -> dict[int, list[ContactPoint]]:
     return points_by_borrower
 
 
-def _holds_and_opt_outs_sql(case_ids, borrower_ids, channel, at, template) -> tuple[str, list]:
-    """The cases' active holds, the borrowers' opt-outs from ``channel``, which cases were
+def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> tuple[str, list]:
+    """The cases' active holds, the borrowers' opt-outs from ``channels``, which cases were
     ever contacted (the first contact must name the lender: only asked when a template is
     judged, the only time the rule reads it) and the borrowers' consent ledgers, in one
     statement: rows are (kind of row, key, text, instant, contact point, scope) — a hold's
@@ -178,16 +196,17 @@ def _holds_and_opt_outs_sql(case_ids, borrower_ids, channel, at, template) -> tu
     consent_sql, consent_params = ledger_sql(borrower_ids)
     holds_where, holds_params = one_of("case_id", case_ids)
     opt_outs_where, opt_outs_params = one_of("borrower_id", borrower_ids)
+    channels_where, channels_params = one_of("channel", channels)
     sql = (
         f"SELECT 'hold', case_id, kind, ends_at, NULL, '' FROM {Hold._meta.db_table} "
         f"WHERE {holds_where} AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
-        f"SELECT 'opt_out', borrower_id, '', NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
-        f"WHERE {opt_outs_where} AND channel = %s "
+        f"SELECT 'opt_out', borrower_id, channel, NULL, contact_point_id, '' FROM {ChannelOptOut._meta.db_table} "
+        f"WHERE {opt_outs_where} AND {channels_where} "
         f"UNION ALL "
     )
-    params = [*holds_params, _to_db(at), _to_db(at), *opt_outs_params, channel]
+    params = [*holds_params, _to_db(at), _to_db(at), *opt_outs_params, *channels_params]
     if template is not None:
         contacted_where, contacted_params = one_of("case_id", case_ids)
         sql += (
@@ -209,7 +228,7 @@ def _holds_and_opt_outs(rows) -> tuple[dict[int, list[Hold]], set, set, list]:
         if row_kind == "hold":
             holds_by_case[key].append(Hold(case_id=key, kind=text, ends_at=_from_db(instant)))
         elif row_kind == "opt_out":
-            opt_outs.add((key, point_id))
+            opt_outs.add((text, key, point_id))
         elif row_kind == "contacted":
             contacted.add(key)
         elif row_kind in LEDGER_KINDS:
@@ -347,6 +366,16 @@ def evaluate(case, channel, at=None, contact_point=None, agent=None, template=No
         case = CollectionCase.objects.select_related("account__borrower").get(pk=case.pk)
     (facts,) = load_facts([case], channel, at, {case.pk: contact_point}, template)
     return decide(facts)
+
+
+def evaluate_routes(case, routes, at=None) -> list[Decision]:
+    """May each (channel, contact point) route be used about ``case`` at ``at`` (default
+    now)? One decision per route, in order; the facts the routes share are read once (the
+    case desk's banner judges every way to reach the borrower)."""
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ContactRequestError(_("The instant must be timezone-aware."))
+    return [decide(f) for f in load_route_facts(case, routes, at)]
 
 
 def evaluate_many(cases, channel, at=None, points=None, borrower_points=None) -> dict[int, Decision]:
