@@ -36,6 +36,8 @@ REFRESH_MAX_SECONDS = 60
 REFRESH_MAX_RATIO = 3
 CHECK_CONTACT_P99_MS = 5
 DISPATCH_MIN_PER_SECOND = 500
+OUTBOX_MIN_SENT_PER_SECOND_PER_PROCESS = 1000  # issue 21, through the file gateway
+OUTBOX_MIN_TWO_PROCESS_RATIO = 1.5  # two worker processes against one (issue 21)
 ADMIN_P95_MS = 300
 ADMIN_MAX_QUERIES = 15  # fewer than this
 MEMORY_MIB = 2048
@@ -61,6 +63,11 @@ REQUIRED_NUMBERS = [
     "outbox.dispatch.sent",
     "outbox.dispatch.deferred",
     "outbox.dispatch.suppressed",
+    "outbox.dispatch.sent_per_second",
+    "outbox.dispatch.cpu_ms_per_sent",
+    "outbox.processes.one.sent_per_second",
+    "outbox.processes.two.sent_per_second",
+    "outbox.processes.two_to_one",
     "check_contact.p50_ms",
     "check_contact.p99_ms",
     "check_contact.queries_per_call",
@@ -189,13 +196,17 @@ def _database_mib() -> float:
 
 def targets(report: dict) -> dict:
     nightly, dispatch = report["refresh_delinquency"], report["outbox"]["dispatch"]
-    admin = report["admin"]
+    admin, processes = report["admin"], report["outbox"]["processes"]
     first, floor = nightly["first_run"]["seconds"], nightly["raw_floor"]["seconds"]
     return {
         "refresh_delinquency_under_60_s": first < REFRESH_MAX_SECONDS,
         "refresh_delinquency_within_3x_raw_floor": first <= REFRESH_MAX_RATIO * floor,
         "check_contact_p99_under_5_ms": report["check_contact"]["p99_ms"] < CHECK_CONTACT_P99_MS,
         "dispatch_at_least_500_messages_per_s": (dispatch["messages_per_second"] or 0) >= DISPATCH_MIN_PER_SECOND,
+        "outbox_at_least_1000_sent_per_s_per_process": (processes["one"]["sent_per_second"] or 0)
+        >= OUTBOX_MIN_SENT_PER_SECOND_PER_PROCESS,
+        "outbox_two_processes_at_least_1_5x": (processes["two_to_one"] or 0) >= OUTBOX_MIN_TWO_PROCESS_RATIO
+        and processes["two"]["nothing_sent_twice"],
         "case_list_p95_under_300_ms": admin["case_list"]["p95_ms"] < ADMIN_P95_MS,
         "case_list_under_15_queries": admin["case_list"]["queries"] < ADMIN_MAX_QUERIES,
         "case_page_p95_under_300_ms": admin["case_page"]["p95_ms"] < ADMIN_P95_MS,
