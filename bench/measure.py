@@ -34,9 +34,10 @@ from contacts import engine
 from contacts.models import ContactAttempt, OutboundMessage
 from contacts.outbox import approved_templates, dispatch_outbox, plan_reminders, template_for
 from contacts.services import check_contact
-from policy.codes import Channel, Reason
+from policy.codes import Channel
 
 from .bulk import vacuum_analyze, vacuum_tables
+from .dispatchers import dispatching
 from .night import whole_night
 from .timing import QueryCounter, Stopwatch, latency_summary
 
@@ -150,14 +151,12 @@ def nightly_cycle(progress) -> dict:
 # --- the outbox ---------------------------------------------------------------------------------
 
 
-def _hours_refusal(decision) -> bool:
-    return bool({Reason.OUTSIDE_HOURS, Reason.HOLIDAY} & set(decision.reasons))
-
-
-def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> list[int]:
-    """Up to ``wanted`` planned messages, preferring ones whose borrower is inside contact
-    hours now (asked of the engine itself), so the throughput measures sending whatever
-    the hour; the rest of the pick is deferred like any message planned too early."""
+def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> tuple[list[int], list[int]]:
+    """Up to ``wanted`` planned messages (and up to as many the engine refuses now), preferring ones the engine allows now (inside
+    contact hours, consent, under the caps; one per case and channel), so the throughput
+    measures sending whatever the hour. The rest are not picked: a deferral or a
+    suppression is a few statements, not a send (both are reported apart if they happen
+    at send time anyway)."""
     rng.shuffle(candidate_ids)
     now = timezone.now()
     sendable, waiting = [], []
@@ -165,19 +164,24 @@ def _choose_due(candidate_ids: list[int], wanted: int, rng: random.Random) -> li
         if len(sendable) >= wanted:
             break
         batch = OutboundMessage.objects.filter(pk__in=candidate_ids[start : start + 500]).select_related(
-            "case__account__borrower", "contact_point"
+            "case__account__borrower", "contact_point", "template"
         )
-        by_channel: dict[str, list[OutboundMessage]] = {}
+        by_channel: dict[tuple, list[OutboundMessage]] = {}
         for message in batch:
-            by_channel.setdefault(message.channel, []).append(message)
-        for channel, messages in by_channel.items():
+            by_channel.setdefault((message.channel, message.template_id), []).append(message)
+        for (channel, _), messages in by_channel.items():
             unique = {m.case_id: m for m in messages}
-            decisions = engine.evaluate_many(
-                [m.case for m in unique.values()], channel, now, {m.case_id: m.contact_point for m in unique.values()}
+            facts = engine.load_facts(
+                [m.case for m in unique.values()],
+                channel,
+                now,
+                {m.case_id: m.contact_point for m in unique.values()},
+                messages[0].template,
             )
+            allowed = {m.pk for m, fact in zip(unique.values(), facts, strict=True) if engine.decide(fact).allowed}
             for message in messages:
-                (waiting if _hours_refusal(decisions[message.case_id]) else sendable).append(message.pk)
-    return (sendable + waiting)[:wanted]
+                (sendable if message.pk in allowed else waiting).append(message.pk)
+    return sendable[:wanted], waiting[:wanted]
 
 
 def _top_up(count: int, rng: random.Random) -> list[int]:
@@ -224,9 +228,9 @@ def _top_up(count: int, rng: random.Random) -> list[int]:
     return [m.pk for m in OutboundMessage.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=False)]
 
 
-def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> dict:
-    """plan_reminders, then dispatch_outbox(batch) by one process until nothing is due."""
-    rng = random.Random(seed)
+def _make_due(wanted: int, rng: random.Random, progress) -> dict:
+    """plan_reminders, then ``wanted`` of the planned messages made due now (sendable ones
+    first) and everything else planned parked a year ahead."""
     first_message = (OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     first_attempt = (ContactAttempt.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     progress("outbox: plan_reminders")
@@ -234,18 +238,46 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
     ours = OutboundMessage.objects.filter(pk__gte=first_message)
     candidates = list(ours.filter(state=OutboundMessage.State.SCHEDULED).order_by("pk").values_list("pk", flat=True))
     progress(f"outbox: {len(candidates):,} planned; choosing {wanted:,} due ones")
-    due_ids = _choose_due(candidates, wanted, rng)
+    due_ids, waiting = _choose_due(candidates, wanted, rng)
     topped_up = 0
     if len(due_ids) < wanted:
-        extra = _top_up(wanted - len(due_ids), rng)
+        # Planned SMS for more cases: a few times more than missing, as only the
+        # borrowers inside contact hours now are picked from them.
+        extra, _ = _choose_due(_top_up(5 * (wanted - len(due_ids)), rng), wanted - len(due_ids), rng)
         topped_up = len(extra)
         due_ids += extra
+    # An hour when no borrower of a tiny book may be contacted: then deferrals are measured.
+    due_ids = due_ids or waiting
     now = timezone.now()
-    # Everything else planned is parked a year ahead: this measures ``wanted`` messages.
     ours.update(scheduled_for=now + timedelta(days=365))
     for start in range(0, len(due_ids), 5000):
         ours.filter(pk__in=due_ids[start : start + 5000]).update(scheduled_for=now - timedelta(seconds=1))
+    return {"plan": plan, "due": due_ids, "topped_up": topped_up, "first": (first_message, first_attempt)}
 
+
+def _sent_once(first_message: int, first_attempt: int, files: int) -> dict:
+    """What proves nothing was sent twice: one gateway file per sent message (files are
+    named by the message's key), one recorded attempt per sent message, and no message
+    holding an attempt another message holds."""
+    sent = OutboundMessage.objects.filter(pk__gte=first_message, state=OutboundMessage.State.SENT)
+    attempts = ContactAttempt.objects.filter(pk__gte=first_attempt, agent__isnull=True, allowed=True)
+    messages_sent, attempts_sent = sent.count(), attempts.count()
+    distinct = sent.values("attempt_id").distinct().count()
+    return {
+        "messages_sent": messages_sent,
+        "gateway_files": files,
+        "attempts_recorded": attempts_sent,
+        "nothing_sent_twice": files == messages_sent == attempts_sent == distinct,
+    }
+
+
+def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> dict:
+    """plan_reminders, then dispatch_outbox(batch) in this process until nothing is due
+    (statements counted); then, on a fresh due set of the same size each, one and two
+    worker processes dispatching at once (bench/dispatchers.py)."""
+    rng = random.Random(seed)
+    due = _make_due(wanted, rng, progress)
+    due_ids, (first_message, first_attempt) = due["due"], due["first"]
     folder = tempfile.mkdtemp(prefix="bench-outbox-")
     totals, calls, stopped = Counter(), 0, "nothing_due"
     progress(f"outbox: dispatching {len(due_ids):,} messages in batches of {batch}")
@@ -256,6 +288,7 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
             QueryCounter() as counter,
             Stopwatch() as watch,
         ):
+            cpu = time.process_time()
             while True:
                 counts = dispatch_outbox(batch=batch)
                 calls += 1
@@ -265,16 +298,18 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
                 if time.perf_counter() - watch.started > timeout:
                     stopped = "timeout"
                     break
+            cpu = time.process_time() - cpu
         files = sum(1 for _ in Path(folder).rglob("*.json"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     processed = sum(totals.values())
+    once = _sent_once(first_message, first_attempt, files)
     cleanup = _forget(first_message, first_attempt)
-    return {
-        "plan_reminders": plan,
+    report = {
+        "plan_reminders": due["plan"],
         "dispatch": {
             "due": len(due_ids),
-            "topped_up": topped_up,
+            "topped_up": due["topped_up"],
             "batch": batch,
             "calls": calls,
             "stopped": stopped,
@@ -282,10 +317,14 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
             "processed": processed,
             "messages_per_second": round(processed / watch.seconds, 1) if watch.seconds else None,
             "sent_per_second": round(totals["sent"] / watch.seconds, 1) if watch.seconds else None,
+            # This process's CPU per sent message: steadier than wall time on a busy machine.
+            "cpu_seconds": _seconds(cpu),
+            "cpu_ms_per_sent": round(cpu * 1000 / totals["sent"], 2) if totals["sent"] else None,
             **{
                 outcome: totals[outcome] for outcome in ("sent", "deferred", "suppressed", "retry", "failed", "skipped")
             },
             "files_written": files,
+            **once,
             "queries": counter.count,
             "queries_per_message": round(counter.count / processed, 1) if processed else None,
             "db_seconds": _seconds(counter.seconds),
@@ -293,6 +332,22 @@ def outbox(*, wanted: int, batch: int, seed: int, timeout: float, progress) -> d
         },
         "cleanup": cleanup,
     }
+    report["processes"] = {}
+    for processes in (1, 2):
+        due = _make_due(wanted, random.Random(seed), progress)
+        folder = tempfile.mkdtemp(prefix="bench-outbox-")
+        progress(f"outbox: {processes} worker process(es) dispatching {len(due['due']):,} messages")
+        try:
+            run = dispatching(processes=processes, folder=folder, batch=batch, timeout=timeout)
+            files = sum(1 for _ in Path(folder).rglob("*.json"))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        run |= {"due": len(due["due"]), **_sent_once(*due["first"], files)}
+        run["cleanup"] = _forget(*due["first"])
+        report["processes"]["one" if processes == 1 else "two"] = run
+    one, two = report["processes"]["one"]["sent_per_second"], report["processes"]["two"]["sent_per_second"]
+    report["processes"]["two_to_one"] = round(two / one, 2) if one and two else None
+    return report
 
 
 def _forget(first_message: int, first_attempt: int) -> str:

@@ -40,6 +40,8 @@ REFRESH_MAX_SECONDS = 60
 REFRESH_MAX_RATIO = 3
 CHECK_CONTACT_P99_MS = 3  # at most
 DISPATCH_MIN_PER_SECOND = 500
+OUTBOX_MIN_SENT_PER_SECOND_PER_PROCESS = 1000  # issue 21, through the file gateway
+OUTBOX_MIN_TWO_PROCESS_RATIO = 1.5  # two worker processes against one (issue 21)
 ADMIN_P95_MS = 300
 ADMIN_MAX_QUERIES = 15  # fewer than this
 MEMORY_MIB = 2048
@@ -76,6 +78,11 @@ REQUIRED_NUMBERS = [
     "outbox.dispatch.sent",
     "outbox.dispatch.deferred",
     "outbox.dispatch.suppressed",
+    "outbox.dispatch.sent_per_second",
+    "outbox.dispatch.cpu_ms_per_sent",
+    "outbox.processes.one.sent_per_second",
+    "outbox.processes.two.sent_per_second",
+    "outbox.processes.two_to_one",
     "check_contact.p50_ms",
     "check_contact.p99_ms",
     "check_contact.queries_per_call",
@@ -251,6 +258,13 @@ TARGETS = {
         (r["outbox"]["dispatch"]["messages_per_second"] or 0) >= DISPATCH_MIN_PER_SECOND
     ),
     "night_within_2x_raw_floor": lambda r: r["refresh_delinquency"]["night_ratio_to_floor"] <= NIGHT_MAX_RATIO,
+    "outbox_at_least_1000_sent_per_s_per_process": lambda r: (
+        (r["outbox"]["processes"]["one"]["sent_per_second"] or 0) >= OUTBOX_MIN_SENT_PER_SECOND_PER_PROCESS
+    ),
+    "outbox_two_processes_at_least_1_5x": lambda r: (
+        (r["outbox"]["processes"]["two_to_one"] or 0) >= OUTBOX_MIN_TWO_PROCESS_RATIO
+        and r["outbox"]["processes"]["two"]["nothing_sent_twice"]
+    ),
     "case_list_p95_under_300_ms": lambda r: _page(r, "case_list")["p95_ms"] < ADMIN_P95_MS,
     "case_list_filtered_p95_at_most_300_ms": lambda r: _page(r, "case_list_filtered")["p95_ms"] <= ADMIN_P95_MS,
     "case_list_under_15_queries": lambda r: _page(r, "case_list")["queries"] < ADMIN_MAX_QUERIES,

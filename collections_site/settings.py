@@ -271,7 +271,7 @@ PAYMENT_INSTRUCTIONS = env.json(
 # Chinese carriers require the sender's signature in 【】 on every text message.
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="【示例消费金融】")
 OUTBOX_DIR = Path(env.str("OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
-OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=500)
 # How long a process may keep the current policy profiles before reading them again
 # (a save in the same process clears them at once; contacts/selectors.py).
 PROFILE_CACHE_SECONDS = env.float("PROFILE_CACHE_SECONDS", default=10.0)

@@ -5,7 +5,7 @@ from django.utils import timezone
 import pytest
 
 from cases.models import CaseState
-from contacts import outbox
+from contacts import outbox, template_text
 from contacts.gateways.file import delivered
 from contacts.models import MessageTemplate, OutboundMessage
 from contacts.services import MessageTooLong, TemplateError, approve_template, render_template, save_template_version
@@ -124,3 +124,15 @@ def test_the_outbox_fails_a_message_too_long_and_sends_the_others(db, administra
     failed = OutboundMessage.objects.get(case=long)
     assert failed.state == OutboundMessage.State.FAILED and "90 characters" in failed.last_error
     assert [sent["case_id"] for sent in delivered("sms", tmp_path)] == [short.pk]
+
+
+def test_the_legal_action_and_lender_checks_follow_the_text_not_the_template():
+    """The engine's per-send checks are cached by the text itself: a template whose text
+    changes (a new version, an edit in memory) is judged on its new words at once."""
+    template = MessageTemplate(code="sms-x", channel=Channel.SMS, language="en", subject="", body="Please pay.")
+    assert (template.mentions_legal_action, template.names_lender) == (False, False)
+    template.body = "{lender_name}: we will take you to c\u043eurt."  # Cyrillic o
+    assert (template.mentions_legal_action, template.names_lender) == (True, True)
+    template.body = "Please pay."
+    assert (template.mentions_legal_action, template.names_lender) == (False, False)
+    assert template_text.mentions_legal_action.cache_info().hits >= 1
