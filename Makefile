@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: run test lint venv messages migrate demo clean
+.PHONY: run test lint venv messages migrate demo clean faults
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/check_layers.py
 	$(BIN)/python tools/check_module_sizes.py
+
+# The fault scripts (bench/README.md "Faults"): worker SIGKILLed, Redis stopped, PostgreSQL
+# restarted, each on private servers of its own; FAULTS="kill" (or redis, pg) runs one.
+faults: messages
+	$(BIN)/python -m bench.faults $(FAULTS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import logging
+import time
 import traceback
 
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from .job_names import job_label, label_job  # noqa: F401  (re-exported for the apps)
@@ -25,6 +27,11 @@ from .jobqueue import take_over
 from .models import JobRun
 
 logger = logging.getLogger(__name__)
+
+
+# When the job failed because the database went away (a restart, a failover), recording
+# the failure waits for it to come back: seconds between tries, about a minute in all.
+FAILED_SAVE_WAITS = (0, 1, 2, 4, 8, 15, 30)
 
 
 class UnknownJob(LookupError):
@@ -102,8 +109,8 @@ def run_job(
         run.error = traceback.format_exc()[-4000:]
         run.finished_at = timezone.now()
         run.exclusive = False
-        run.save()
         logger.exception("%s failed", name)
+        _save_failed(run)
         raise
     if not job.record_empty and run.pk is None and not any(counts.values()):
         return None
@@ -114,3 +121,20 @@ def run_job(
     run.save()
     logger.info("%s: %s", name, counts)
     return run
+
+
+def _save_failed(run: JobRun) -> None:
+    """Record the failed run. The failure may be the database itself: the connection the
+    error broke is dropped and the write tried again on a new one until the server is
+    back, so the run is not left "running" for ever (a restart of PostgreSQL mid-run)."""
+    for wait in FAILED_SAVE_WAITS:
+        time.sleep(wait)
+        try:
+            run.save()
+            return
+        except DatabaseError:
+            if connection.in_atomic_block:
+                raise  # the caller's transaction owns the connection: not ours to drop
+            logger.warning("%s: recording the failed run failed; trying again", run.job, exc_info=True)
+            connection.close()
+    logger.error("%s: the failed run could not be recorded; it shows as running", run.job)
