@@ -36,6 +36,7 @@ from policy.selectors import current_profiles_by_code
 from . import borrower_text, engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
+from .outbox_sql import insert_planned, save_messages
 from .services import TemplateError, render_template
 
 logger = logging.getLogger(__name__)
@@ -117,11 +118,14 @@ def plan_reminders() -> dict[str, int]:
                 messaging | letters, account__borrower__policy_profile_code=code, account__borrower__vulnerable=False
             )
             .select_related("account__borrower")
-            .prefetch_related("account__borrower__contact_points")
         )
+        cases = list(cases)
+        # One plain query for the profile's borrowers: prefetch_related built a related
+        # manager and a queryset per borrower, most of the planning's time at 1M cases.
+        points_of = engine.contact_points_of({case.account.borrower_id for case in cases})
         for case in cases:
             borrower = case.account.borrower
-            points = list(borrower.contact_points.all())
+            points = points_of.get(borrower.pk, [])
             dpd = case.account.days_past_due
             plans = []
             if case.state in (CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE) and dpd in sms_days:
@@ -145,9 +149,9 @@ def plan_reminders() -> dict[str, int]:
                     slot = slot_for(borrower, points, profile)
                     if channel == Channel.LETTER:  # one letter per case, whatever the day
                         slot = datetime.combine(case.opened_at.date(), time(9), tzinfo=slot.tzinfo)
-                    wanted.append(_message(case, channel, template, point, slot, purpose))
+                    wanted.append((case.pk, channel, purpose, template.pk, point.pk, slot))
     before = OutboundMessage.objects.count()
-    OutboundMessage.objects.bulk_create(wanted, batch_size=1000, ignore_conflicts=True)
+    insert_planned(wanted)
     counts["planned"] = OutboundMessage.objects.count() - before
     counts["already_planned"] = len(wanted) - counts["planned"]
     return counts
@@ -285,48 +289,11 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
     recording.store_attempts(attempts, cases=cases, sent_by_outbox=True)
     for message in changed:
         message.attempt = message.attempt  # re-read the saved attempt's pk into attempt_id
-    _save_messages(changed)
+    save_messages(changed)
     for message in changed:
         if outcomes[message.pk] in ("retry", "failed"):
             logger.warning("outbox message %s: %s (%s)", message.pk, message.last_error, outcomes[message.pk])
     return outcomes
-
-
-MESSAGE_FIELDS_SET_BY_DELIVERY = [
-    "state",
-    "scheduled_for",
-    "claim_token",
-    "subject",
-    "body",
-    "provider_message_id",
-    "sent_at",
-    "attempt",
-    "last_error",
-    "suppressed_reasons",
-    "suppressed_params",
-    "tries",
-]
-
-
-def _save_messages(messages) -> None:
-    """One UPDATE per message, sent together (executemany; psycopg pipelines them).
-    Django's bulk_update builds a CASE per field and row, which at 200 messages took
-    longer to compile than everything else in the batch."""
-    if not messages:
-        return
-    fields = [OutboundMessage._meta.get_field(name) for name in MESSAGE_FIELDS_SET_BY_DELIVERY]
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(OutboundMessage._meta.db_table)} SET "
-        + ", ".join(f"{quote(field.column)} = %s" for field in fields)
-        + f" WHERE {quote(OutboundMessage._meta.pk.column)} = %s"
-    )
-    rows = [
-        [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields] + [message.pk]
-        for message in messages
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _judge(messages, cases, at) -> dict[int, engine.Decision]:
