@@ -331,18 +331,25 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--database", default="bench_load", help="Dropped and made again: must start with bench.")
     parser.add_argument("--reuse", action="store_true", help="Keep the database made by an earlier run.")
+    parser.add_argument(
+        "--database-url", help="Instead: an existing migrated database without cases (the tests' own), not dropped."
+    )
     parser.add_argument("--server", default=os.environ.get("LOAD_POSTGRES", SERVER))
     parser.add_argument("--redis", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4"))
     parser.add_argument("--output", help="Default: var/load-<users>-users.json")
     args = parser.parse_args(argv)
     if not args.database.startswith("bench"):
         raise SystemExit(f"Refusing to drop and fill {args.database!r}: the name must start with 'bench'.")
-    logs = ROOT / "var" / "load" / args.database
+    database_url = args.database_url or _database_url(args.server, args.database)
+    logs = ROOT / "var" / "load" / urlsplit(database_url).path.strip("/")
     logs.mkdir(parents=True, exist_ok=True)
     accounts = logs / "accounts.json"
-    database_url = _database_url(args.server, args.database)
     base_env = _environment(database_url, args.redis, logs, sealing=True)
-    if not (args.reuse and accounts.exists()):
+    if args.database_url:  # load_book itself refuses a database not named bench* or test_*
+        _manage(
+            base_env, "load_book", "--cases", str(args.cases), "--users", str(args.users), "--output", str(accounts)
+        )
+    elif not (args.reuse and accounts.exists()):
         say(f"making {args.database}: migrate, then a book of {args.cases:,} cases and the load staff")
         _psql(args.server, f'DROP DATABASE IF EXISTS "{args.database}"')
         _psql(args.server, f'CREATE DATABASE "{args.database}"')

@@ -1,0 +1,44 @@
+"""
+The load test end to end, very briefly: a tiny book in the test database, gunicorn, a
+Celery worker and beat started for real with sealing on and then off, four simulated
+users (one of each kind) for a few seconds each phase. Asserts that every kind of user
+got answers and that the report has its numbers (timings are bench/README.md's business).
+"""
+
+import json
+
+from django.conf import settings
+from django.db import connection
+import pytest
+
+from bench.load.run import main
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+KINDS = ["collector: queue", "collector: log call", "supervisor: dashboard", "api: post payment"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_load_test_runs_every_kind_of_user_in_both_phases(tmp_path):
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    output = tmp_path / "load.json"
+
+    code = main(
+        ["--database-url", url, "--redis", settings.REDIS_URL, "--cases", "300", "--users", "4", "--seconds", "8"]
+        + ["--output", str(output)]
+    )
+
+    report = json.loads(output.read_text())
+    assert code == 0 and report["failures"] == 0
+    for phase in report["phases"].values():
+        requests = phase["requests"]
+        assert {kind for kind in KINDS if requests.get(kind, {}).get("count", 0) > 0} == set(KINDS)
+        assert any(name.startswith("reviewer: ") for name in requests)
+        assert requests["sign in: two-factor"]["count"] >= 2  # the supervisor and the reviewer
+        assert requests["total"]["rps"] > 0 and requests["total"]["p99_ms"] > 0
+    assert report["phases"]["sealing_on"]["sealing"] is True and report["phases"]["sealing_off"]["sealing"] is False
+    assert report["ledger_tax"]["ratio"] == pytest.approx(
+        report["ledger_tax"]["rps_sealing_on"] / report["ledger_tax"]["rps_sealing_off"], abs=0.001
+    )
