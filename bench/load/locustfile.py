@@ -24,6 +24,8 @@ ACCOUNTS = json.loads(open(os.environ["LOAD_ACCOUNTS"], encoding="utf-8").read()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/desk/cases/(\d+)/"')
 OUTCOMES = re.compile(r'name="outcome" value="([a-z_]+)"')
+# The route the desk preselects (the first call the rules allow now), as Enter would take it.
+PRESELECTED_ROUTE = re.compile(r'<option value="(phone_call:\d+)" selected>')
 ROUTES = re.compile(r'<option value="(phone_call:\d+)"')
 LOGIN_PATH = "/admin/login/"
 # Staff click through their work quickly: short pauses keep the server busy, so throughput
@@ -104,7 +106,7 @@ class Collector(Staff):
             return
         case_id = random.choice(cases)
         desk = self.page(f"/desk/cases/{case_id}/", "collector: case desk")
-        routes = ROUTES.findall(desk.text or "")
+        routes = PRESELECTED_ROUTE.findall(desk.text or "") or ROUTES.findall(desk.text or "")
         if not routes:
             return
         outcomes = OUTCOMES.findall(desk.text or "")
