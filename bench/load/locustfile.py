@@ -31,6 +31,10 @@ LOGIN_PATH = "/admin/login/"
 # Staff click through their work quickly: short pauses keep the server busy, so throughput
 # measures the server (the ledger tax compares two throughputs), not the users' pauses.
 STAFF_PAUSE = between(0.2, 1.0)
+# A sign-in hashes the password (PBKDF2, most of a CPU second): when every simulated person
+# signs in at once on a busy 2-core machine, answers can take a minute and more. Waiting is
+# measured (p99); giving up would leave a user signed out and count its pages as failures.
+TIMEOUT_SECONDS = 300.0
 
 
 def _csrf(html: str) -> str:
@@ -40,6 +44,7 @@ def _csrf(html: str) -> str:
 
 class Staff(FastHttpUser):
     abstract = True
+    network_timeout = connection_timeout = TIMEOUT_SECONDS
     wait_time = STAFF_PAUSE
     role = ""
 
@@ -162,6 +167,7 @@ class PaymentsApi(FastHttpUser):
 
     weight = 5
     wait_time = constant(0.2)
+    network_timeout = connection_timeout = TIMEOUT_SECONDS
 
     @task
     def post_payment(self):
