@@ -279,19 +279,40 @@ def _commit() -> str:
     return answer.stdout.strip() or "unknown"
 
 
+def _ledger_rows(database_url: str) -> tuple[int, int]:
+    """(entries in the audit ledger, rows waiting in its queue): what a phase sealed."""
+    answer = subprocess.run(
+        [
+            "psql",
+            "-At",
+            database_url,
+            "-c",
+            "SELECT (SELECT count(*) FROM compliance_auditledger), (SELECT count(*) FROM audit_queue)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entries, queued = answer.stdout.strip().split("|")
+    return int(entries), int(queued)
+
+
 def run_phase(*, name: str, sealing: bool, base_env: dict, args, accounts: Path, logs: Path) -> dict:
     env = base_env | {"AUDIT_LEDGER_SEALING": "true" if sealing else "false", "LOAD_ACCOUNTS": str(accounts)}
     _manage(env, "load_book", "--sign-in-again")
     say(f"phase {name}: sealing {'on' if sealing else 'off'}, starting gunicorn, worker and beat")
     started_at = datetime.now(UTC)
+    entries_before, _queued = _ledger_rows(env["DATABASE_URL"])
     with Processes(logs) as processes:
         url = _start_site(processes, env, _free_port())
         say(f"phase {name}: {args.users} users for {args.seconds} s against {url}")
         exit_code = _locust(env, url, args.users, args.seconds, logs / f"phase-{name}", logs)
         processes.check_alive()
     stats = read_stats(logs / f"phase-{name}")
+    entries_after, queued = _ledger_rows(env["DATABASE_URL"])
     return {
         "sealing": sealing,
+        "ledger": {"entries_sealed": entries_after - entries_before, "queued_at_end": queued},
         "started_at": started_at.isoformat(timespec="seconds"),
         "locust_exit_code": exit_code,
         **stats,

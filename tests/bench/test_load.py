@@ -38,7 +38,11 @@ def test_load_test_runs_every_kind_of_user_in_both_phases(tmp_path):
         assert any(name.startswith("reviewer: ") for name in requests)
         assert requests["sign in: two-factor"]["count"] >= 2  # the supervisor and the reviewer
         assert requests["total"]["rps"] > 0 and requests["total"]["p99_ms"] > 0
-    assert report["phases"]["sealing_on"]["sealing"] is True and report["phases"]["sealing_off"]["sealing"] is False
+    on, off = report["phases"]["sealing_on"], report["phases"]["sealing_off"]
+    assert on["sealing"] is True and off["sealing"] is False
+    # The switch reached the real processes: the calls and payments were sealed, then not.
+    assert on["ledger"]["entries_sealed"] > 0
+    assert off["ledger"]["entries_sealed"] == 0
     assert report["ledger_tax"]["ratio"] == pytest.approx(
         report["ledger_tax"]["rps_sealing_on"] / report["ledger_tax"]["rps_sealing_off"], abs=0.001
     )
