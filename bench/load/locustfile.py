@@ -93,6 +93,8 @@ class Staff(FastHttpUser):
     def page(self, path: str, name: str):
         with self.client.get(path, name=name, catch_response=True) as answer:
             self._expect_work_page(answer)
+            if "/account/two-factor/" in (answer.url or ""):
+                answer.failure("the two-factor page instead of the work page")
             return answer
 
 

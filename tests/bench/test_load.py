@@ -1,8 +1,9 @@
 """
 The load test end to end, very briefly: a tiny book in the test database, gunicorn, a
-Celery worker and beat started for real with sealing on and then off, four simulated
-users (one of each kind) for a few seconds each phase. Asserts that every kind of user
-got answers and that the report has its numbers (timings are bench/README.md's business).
+Celery worker and beat started for real with sealing on and then off, six simulated users
+(Locust hands them out in weighted order: the sixth is the API client) for a few seconds
+each phase. Asserts that every kind of user got answers, that the switch reached the real
+processes, and that the report has its numbers (timings are bench/README.md's business).
 """
 
 import json
@@ -15,7 +16,7 @@ from bench.load.run import main
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-KINDS = ["collector: queue", "collector: log call", "supervisor: dashboard", "api: post payment"]
+KINDS = ["collector", "supervisor", "reviewer", "api"]
 
 
 @pytest.mark.slow
@@ -26,7 +27,7 @@ def test_load_test_runs_every_kind_of_user_in_both_phases(tmp_path):
     output = tmp_path / "load.json"
 
     code = main(
-        ["--database-url", url, "--redis", settings.REDIS_URL, "--cases", "300", "--users", "4", "--seconds", "8"]
+        ["--database-url", url, "--redis", settings.REDIS_URL, "--cases", "300", "--users", "6", "--seconds", "15"]
         + ["--output", str(output)]
     )
 
@@ -34,8 +35,8 @@ def test_load_test_runs_every_kind_of_user_in_both_phases(tmp_path):
     assert code == 0 and report["failures"] == 0
     for phase in report["phases"].values():
         requests = phase["requests"]
-        assert {kind for kind in KINDS if requests.get(kind, {}).get("count", 0) > 0} == set(KINDS)
-        assert any(name.startswith("reviewer: ") for name in requests)
+        # Each kind of user got past signing in to its work (request names are "kind: page").
+        assert {name.split(":")[0] for name, row in requests.items() if row["count"] > 0} >= set(KINDS)
         assert requests["sign in: two-factor"]["count"] >= 2  # the supervisor and the reviewer
         assert requests["total"]["rps"] > 0 and requests["total"]["p99_ms"] > 0
     on, off = report["phases"]["sealing_on"], report["phases"]["sealing_off"]
