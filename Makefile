@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: run test lint venv messages migrate demo clean faults
+.PHONY: run test lint venv messages migrate demo clean faults load
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,23 @@ run: demo
 TEST_WORKERS ?= 2
 test: messages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# The load test (bench/README.md "Load"): a fresh PostgreSQL database LOAD_DATABASE (bench*)
+# with a book of LOAD_CASES cases, gunicorn + Celery worker + beat on Redis, LOAD_USERS simulated
+# staff and API clients for LOAD_SECONDS with audit sealing on, then as long with it off.
+LOAD_USERS    ?= 50
+LOAD_SECONDS  ?= 300
+LOAD_CASES    ?= 20000
+LOAD_DATABASE ?= bench_load
+LOAD_STAMP    := $(VENV)/.installed-requirements-load
+
+$(LOAD_STAMP): requirements-load.txt $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	touch $(LOAD_STAMP)
+
+load: messages $(LOAD_STAMP)
+	$(BIN)/python -m bench.load.run --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) --cases $(LOAD_CASES) \
+	  --database $(LOAD_DATABASE)
 
 # ruff (pyproject.toml) and the import-layering check: apps depend on each other one way.
 lint: venv

@@ -7,6 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
-        from . import signals  # seals history rows in the ledger as they are written
+        from . import checks, signals  # noqa: F401  (checks registers itself; signals seal history rows)
 
         signals.connect_appended_models()

@@ -163,8 +163,10 @@ def _judge_and_store(
     if callback_at is not None and outcome != Outcome.CALLBACK:
         raise CallbackError(_("A callback time goes only with the outcome “Callback requested”."))
     # Lock order borrower → case everywhere, so concurrent recorders queue instead of deadlocking.
+    # Only the case row (of=self): the join would lock the account too, which a payment locks
+    # first and then the case — a deadlock the load test found (bench/load).
     Borrower.objects.select_for_update().filter(pk=case.account.borrower_id).exists()
-    case = CollectionCase.objects.select_for_update().select_related("account__borrower").get(pk=case.pk)
+    case = CollectionCase.objects.select_for_update(of=("self",)).select_related("account__borrower").get(pk=case.pk)
     # "Now" is read only once the locks are held: an instant taken before waiting would
     # predate attempts committed while this one waited, and miss them in the counts.
     at = at or timezone.now()
