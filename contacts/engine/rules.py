@@ -231,7 +231,8 @@ def stage_not_reached(f: Facts):
     # hours and caps still apply to it.
     if f.template is not None and f.template.is_required_notice:
         return None
-    rung = f.case.state if f.case.state in LADDER else f.case.ladder_rung
+    state = f.case.state  # django-fsm's descriptor builds a DeferredAttribute per read
+    rung = state if state in LADDER else f.case.ladder_rung
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):
         return Refusal(
