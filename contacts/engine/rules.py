@@ -18,7 +18,7 @@ the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -151,7 +151,7 @@ def calendar_window(
     count, frees = 0, None
     for zone in zones:
         tz = ZoneInfo(zone)
-        first_day = at.astimezone(tz).date() - timedelta(days=days - 1)
+        first_day = calendar_window_start(at, zone, days)
         dates = [d for d in (i.astimezone(tz).date() for i in instants) if d >= first_day]
         count = max(count, len(dates))
         if limit is not None and limit > 0 and len(dates) >= limit:
@@ -160,6 +160,11 @@ def calendar_window(
             midnight = datetime.combine(dates[limit - 1] + timedelta(days=days), time(0), tzinfo=tz)
             frees = midnight if frees is None else max(frees, midnight)
     return count, frees
+
+
+def calendar_window_start(at: datetime, zone: str, days: int) -> date:
+    """The first of the ``days`` local dates in ``zone`` ending with the date of ``at``."""
+    return at.astimezone(ZoneInfo(zone)).date() - timedelta(days=days - 1)
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -226,7 +231,8 @@ def stage_not_reached(f: Facts):
     # hours and caps still apply to it.
     if f.template is not None and f.template.is_required_notice:
         return None
-    rung = f.case.state if f.case.state in LADDER else f.case.ladder_rung
+    state = f.case.state  # django-fsm's descriptor builds a DeferredAttribute per read
+    rung = state if state in LADDER else f.case.ladder_rung
     needed = CHANNEL_MIN_RUNG[f.channel]
     if LADDER.index(rung) < LADDER.index(needed):
         return Refusal(
