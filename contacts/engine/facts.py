@@ -154,24 +154,18 @@ def _prefetched_points(cases) -> dict[int, list[ContactPoint]] | None:
     return None
 
 
-# The contact point columns the rules, the zones and the API's choice of point read: the
-# others (three instants among them) cost a batch a tenth of its time to parse and set.
-# Another column is still read when asked for, one query per point.
-_POINT_FIELDS = [
-    ContactPoint._meta.get_field(name)
-    for name in (
-        "id",
-        "borrower",
-        "kind",
-        "value",
-        "owner",
-        "time_zone",
-        "is_primary",
-        "is_workplace",
-        "is_invalid",
-        "opted_out",
-    )
-]
+# The contact point columns the rules, the zones, and the API's and the reminder planning's
+# choice of a point read: the others (three instants among them) cost a batch a tenth of
+# its time to parse and set. Another column is still read when asked for, one query per point.
+_POINT_NAMES = {"id", "borrower", "kind", "value", "label", "owner", "time_zone"} | {
+    "is_primary",
+    "is_verified",
+    "is_workplace",
+    "is_invalid",
+    "opted_out",
+}
+# In the model's order: Model.from_db takes the values in that order.
+_POINT_FIELDS = [field for field in ContactPoint._meta.concrete_fields if field.name in _POINT_NAMES]
 
 
 def _contact_points_sql(borrower_ids) -> tuple[str, list]:

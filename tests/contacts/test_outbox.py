@@ -75,6 +75,25 @@ def test_plan_reminders_follows_the_cadence_and_is_idempotent(db, sms_template):
     assert not OutboundMessage.objects.filter(case__in=[on_day_4, vulnerable]).exists()
 
 
+def test_planning_costs_the_same_statements_for_one_case_or_many(db, sms_template):
+    """Every case's contact points come in one query, and the messages in one insert:
+    nothing is read per case or per contact point (a column the planning reads but the
+    engine's point query left out would cost one query per point)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    phone_case(dpd=3, rung=CaseState.REMINDER)
+    with CaptureQueriesContext(connection) as one:
+        assert outbox.plan_reminders()["planned"] == 1
+    OutboundMessage.objects.all().delete()
+    for _ in range(6):
+        phone_case(dpd=3, rung=CaseState.REMINDER)
+    with CaptureQueriesContext(connection) as seven:
+        assert outbox.plan_reminders()["planned"] == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
+    assert [(m.case_id, m.state) for m in OutboundMessage.objects.order_by("case_id")][0][1] == "scheduled"
+
+
 def test_unapproved_templates_are_never_planned(db):
     author = make_user("Administrator")
     save_template_version(
