@@ -36,9 +36,9 @@ DATABASE = "faults_kill"
 MARKER = VAR / "kill-marker.json"
 CHILDREN = 2  # the worker's pool (--concurrency)
 # Longer than a batch takes (0.1-0.3 s for a dozen messages here, reported as
-# batch_seconds) so a live worker keeps its claim; shorter than a worker's start-up
-# (3-4 s to "ready", reported) so a killed worker's claims are due again by the time its
-# successor can take them.
+# batch_seconds) so a live worker keeps its claim; shorter than a worker's start-up (2-4 s
+# to "ready", reported as seconds_to_ready) so a killed worker's claims are due again by
+# the time its successor can take them.
 LEASE_SECONDS = 3
 # The longest delay, before a rate has been observed and whatever it is.
 LONGEST_DELAY = 3.0
@@ -46,10 +46,11 @@ LONGEST_DELAY = 3.0
 
 def delay_range(unfinished: int, kills_left: int, rate: float, longest: float = LONGEST_DELAY) -> float:
     """D for the next kill's delay, drawn from [0, D]. A worker living D seconds finishes
-    at most ``rate``·D messages; D = unfinished / (2 · kills_left · rate) lets it finish at
-    most half of its share of what is left, so even if every kill to come drew the longest
-    delay they would use at most half of the unfinished messages, and they run out only
-    if the rate more than doubles. No rate observed yet: ``longest``."""
+    about ``rate``·D messages; D = unfinished / (2 · kills_left · rate) lets it finish at
+    most half of its share (unfinished / kills_left) of what is left, so even if every
+    kill to come drew the longest delay, messages would remain after each (at the last
+    kill, half of what was left): they could run out only if the rate doubled. No rate
+    observed yet: ``longest``."""
     if rate <= 0:
         return longest
     return min(longest, unfinished / (2 * kills_left * rate))
