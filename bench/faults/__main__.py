@@ -13,7 +13,7 @@ import sys
 import time
 
 from . import pg_restart, redis_outage, worker_kill
-from .book import TEMPLATE, ensure_book
+from .book import TEMPLATE, ensure_book, use_book_key
 from .servers import ROOT, VAR, PrivateCluster, PrivateRedis
 
 PG_PORT, REDIS_PORT, WEB_PORT = 54321, 63791, 8791
@@ -35,6 +35,7 @@ def main(argv=None) -> int:
     if set(faults) - {"kill", "redis", "pg"}:
         parser.error("the faults are: kill, redis, pg")
     VAR.mkdir(parents=True, exist_ok=True)
+    use_book_key()
     cluster, redis = PrivateCluster(PG_PORT), PrivateRedis(args.redis_port)
     failed = []
     cluster.start()

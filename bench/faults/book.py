@@ -7,9 +7,27 @@ fault, so every fault starts from the same data in seconds.
 
 from __future__ import annotations
 
-from .servers import PYTHON, PrivateCluster, spawn
+import os
+import secrets
+
+from .servers import PYTHON, ROOT, VAR, PrivateCluster, spawn
 
 TEMPLATE = "faults_book"
+KEY_FILE = VAR / "audit_ledger_key"
+
+
+def use_book_key() -> None:
+    """The audit ledger key the private cluster's rows are sealed with, kept with the
+    cluster (var/faults/audit_ledger_key) and given to every process the scripts start,
+    so that a cluster copied from another worktree (whose var/ holds another key) still
+    verifies. Made once: from AUDIT_LEDGER_KEY or the worktree's own key when there is one
+    (what a book built before this file existed was sealed with), else a new one."""
+    if not KEY_FILE.exists():
+        own = ROOT / "var" / "audit_ledger_key"
+        key = os.environ.get("AUDIT_LEDGER_KEY") or (own.read_text().strip() if own.exists() else "")
+        KEY_FILE.write_text(key or secrets.token_urlsafe(50))
+        KEY_FILE.chmod(0o600)
+    os.environ["AUDIT_LEDGER_KEY"] = KEY_FILE.read_text().strip()
 
 
 def ensure_book(cluster: PrivateCluster, cases: int, log) -> dict:

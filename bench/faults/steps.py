@@ -60,7 +60,10 @@ def kill_prepare(wanted: str, seed: str) -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    due = _choose_due(candidates, wanted, rng)
+    # Those the engine allows now first, then those it refuses now (deferred or suppressed
+    # at send time: those paths are killed too).
+    sendable, refused = _choose_due(candidates, wanted, rng)
+    due = (sendable + refused)[:wanted]
     if len(due) < wanted:
         due += _top_up(wanted - len(due), rng)
     now = timezone.now()
