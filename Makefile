@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: run test lint venv messages migrate demo clean faults load
+.PHONY: run test lint venv messages migrate demo clean faults load load-deps
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ LOAD_STAMP    := $(VENV)/.installed-requirements-load
 $(LOAD_STAMP): requirements-load.txt $(STAMP)
 	$(BIN)/pip install --quiet -r requirements-load.txt
 	touch $(LOAD_STAMP)
+
+# gunicorn and locust alone (CI installs them before the PostgreSQL pass, whose
+# tests/bench/test_load.py runs the harness briefly).
+load-deps: $(LOAD_STAMP)
 
 load: messages $(LOAD_STAMP)
 	$(BIN)/python -m bench.load.run --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) --cases $(LOAD_CASES) \
