@@ -9,13 +9,12 @@ ledger verifies (``manage.py verify_audit_chain``).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 import subprocess
 import time
 
-from .servers import PYTHON, ROOT, kill_group, spawn
+from .servers import PYTHON, ROOT, kill_group, run_step, spawn
 
 DATABASE = "faults_nightly"
 CONTROL = "faults_nightly_control"
@@ -44,7 +43,7 @@ def run(cluster, redis, *, delay: float | None, log: Path) -> dict:
         delay if delay is not None else report["clean_night_seconds"] / 3, 1
     )
 
-    _django(env, "mark")
+    run_step(env, "pg_mark")
     app = Celery(broker=redis.url)
     worker = spawn(
         [PYTHON, "-m", "celery", "-A", "collections_site", "worker", "--concurrency=1", "--loglevel=info"],
@@ -76,8 +75,10 @@ def run(cluster, redis, *, delay: float | None, log: Path) -> dict:
         "exit": verify.returncode,
         "output": (verify.stdout + verify.stderr).strip().splitlines()[-1][:400],
     }
-    report["ledger"] = _django(env, "ledger")
-    report["fingerprint_matches_clean_night"] = _django(env, "fingerprint") == _django(control_env, "fingerprint")
+    report["ledger"] = run_step(env, "pg_ledger")
+    report["fingerprint_matches_clean_night"] = run_step(env, "pg_fingerprint") == run_step(
+        control_env, "pg_fingerprint"
+    )
     report["ok"] = (
         report["running_when_restarted"]
         and report["first_run"]["status"] == "failed"
@@ -108,15 +109,3 @@ def _wait(cluster, done, timeout: float, id_=None) -> list[dict]:
             return runs
         time.sleep(0.5)
     return _runs(cluster, id_) or [{"status": "timeout"}]
-
-
-def _django(env: dict, command: str) -> dict:
-    result = subprocess.run(
-        [PYTHON, "-m", "bench.faults.run_step", f"pg_{command}"],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -12,15 +12,12 @@ due during the outage was sent afterwards by beat's next dispatch sweep.
 from __future__ import annotations
 
 from functools import partial
-import json
-import os
 from pathlib import Path
 import re
-import subprocess
 import threading
 import time
 
-from .servers import PYTHON, ROOT, VAR, kill_group, spawn, wait_port
+from .servers import PYTHON, VAR, kill_group, run_step, spawn, wait_port
 
 DATABASE = "faults_redis"
 REDIS_PASSWORD = "faults-Outage-2026"  # noqa: S105 (a private database's throwaway login)
@@ -40,7 +37,7 @@ def run(cluster, redis, *, outage: float, web_port: int, log: Path) -> dict:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
     }
-    prepared = _django(env, "redis_prepare")
+    prepared = run_step(env, "redis_prepare")
     base = f"http://127.0.0.1:{web_port}"
     processes = {
         "web": spawn([PYTHON, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"], env=env, log=log),
@@ -201,15 +198,3 @@ def _log_form(session, case_page: str) -> dict:
     outcomes = re.findall(r'name="outcome" value="([^"]+)"', html)
     outcome = next((o for o in outcomes if "no_answer" in o), outcomes[0] if outcomes else "")
     return {"route": route[1] if route else "", "outcome": outcome, "note": "fault: redis outage"}
-
-
-def _django(env: dict, *args: str) -> dict:
-    result = subprocess.run(
-        [PYTHON, "-m", "bench.faults.run_step", *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -29,6 +29,23 @@ class FaultError(RuntimeError):
     """A private server did not start or stop as asked."""
 
 
+def run_step(env: dict, *args: str) -> dict:
+    """Run one Django step of a fault script (bench/faults/steps.py) in a process of its
+    own with ``env`` (the private servers' URLs), and return the JSON it printed last."""
+    import json
+
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.faults.run_step", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode:
+        raise FaultError(f"step {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def wait_port(port: int, *, up: bool = True, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 import json
-import os
 from pathlib import Path
 import random
 import time
 
-from .servers import PYTHON, VAR, kill_group, spawn
+from .servers import PYTHON, VAR, kill_group, run_step, spawn
 
 DATABASE = "faults_kill"
 MARKER = VAR / "kill-marker.json"
@@ -81,7 +80,7 @@ def run(cluster, redis, *, kills: int, messages: int, seed: int, log: Path) -> d
         "OUTBOX_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_BATCH_SIZE": str(batch),
     }
-    prepared = _django(env, "kill_prepare", str(messages), str(seed))
+    prepared = run_step(env, "kill_prepare", str(messages), str(seed))
     app = Celery(broker=redis.url)
     queue = redis_client.Redis.from_url(redis.url)
     worker_args = [
@@ -130,7 +129,7 @@ def run(cluster, redis, *, kills: int, messages: int, seed: int, log: Path) -> d
             offset, spawned, born, worker = start()
         if error is None:
             # The last worker: until nothing of the run is due or claimed.
-            while _django(env, "kill_status")["pending"]:
+            while run_step(env, "kill_status")["pending"]:
                 keep_queued()
                 time.sleep(2)
                 if time.monotonic() - started > 3600:
@@ -160,7 +159,7 @@ def run(cluster, redis, *, kills: int, messages: int, seed: int, log: Path) -> d
         "seconds": round(time.monotonic() - started, 1),
         **prepared,
         "still_due": _unfinished(cluster)[0],
-        **_django(env, "kill_verify"),
+        **run_step(env, "kill_verify"),
     }
     report["workers_started"] = len(lives) + (error is None)
     report["ok"] = (
@@ -217,18 +216,3 @@ def _clear(folder: Path) -> None:
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-
-
-def _django(env: dict, *args: str) -> dict:
-    import subprocess
-
-    result = subprocess.run(
-        [PYTHON, "-m", "bench.faults.run_step", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    if result.returncode:
-        raise RuntimeError(f"step {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])

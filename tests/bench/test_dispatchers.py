@@ -13,9 +13,8 @@ from bench.dispatchers import dispatching
 from cases.models import CaseState
 from contacts.gateways.file import delivered
 from contacts.models import ContactAttempt, OutboundMessage
-from contacts.services import approve_template, save_template_version
 from policy.codes import Channel
-from tests.factories import make_user, phone_case
+from tests.factories import approved_template, phone_case
 
 pytestmark = pytest.mark.postgres
 State = OutboundMessage.State
@@ -23,17 +22,7 @@ State = OutboundMessage.State
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_worker_processes_send_each_due_message_once(tmp_path):
-    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = approve_template(
-        save_template_version(
-            code="sms-reminder",
-            channel=Channel.SMS,
-            language="zh-hans",
-            by=author,
-            body="【{lender_name}】{borrower_name}",
-        ),
-        by=reviewer,
-    )
+    template = approved_template("sms-reminder", Channel.SMS, "{borrower_name}")
     # Borrowers in Shanghai and New York: whatever the hour the test runs at, one of the
     # two is inside contact hours, so some messages are sent and some may be deferred.
     cases = [phone_case(dpd=3, rung=CaseState.REMINDER, phones=(f"+86138000003{i:02d}",)) for i in range(20)] + [
