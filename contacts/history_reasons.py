@@ -12,6 +12,9 @@ phrases(
         "allowed": gettext_lazy("allowed by the contact rules"),
         "blocked": gettext_lazy("refused by the contact rules"),
         "overridden": gettext_lazy("refused, then overridden by a supervisor"),
+        "sent before its worker stopped": gettext_lazy(
+            "sent by a worker that stopped before recording it; recorded from the gateway's delivery"
+        ),
         "wrong number reported on a call": gettext_lazy("wrong number reported on a call"),
         "approved": gettext_lazy("approved"),
         "callback scheduled": gettext_lazy("callback scheduled"),

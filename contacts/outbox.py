@@ -10,12 +10,16 @@ The outbox: planning reminders and delivering them exactly once.
   is suppressed), the approved template is rendered, the gateway is called with the
   row's idempotency key, and the contact is recorded — all in one transaction. A worker
   killed anywhere in between leaves the row claimed; after the lease another worker
-  claims it and the gateway's idempotency makes the second send a no-op.
+  claims it and first asks the gateway whether it already delivered the key: a message
+  that went out is recorded as sent at its delivery time, whatever the rules say of it
+  now; one that did not is judged again, and the gateway's idempotency makes a second
+  send a no-op.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+import dataclasses
 from datetime import datetime, time, timedelta
 import logging
 import uuid
@@ -23,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -193,7 +197,13 @@ def claim_due(now: datetime, batch: int) -> tuple[str, list[int]]:
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         ids = list(candidates.values_list("pk", flat=True)[:batch])
-        OutboundMessage.objects.filter(due, pk__in=ids).update(state=State.SENDING, claim_token=token, claimed_at=now)
+        OutboundMessage.objects.filter(due, pk__in=ids).update(
+            state=State.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            # Still 'sending' means its last worker stopped before finishing it.
+            claim_expired=Case(When(state=State.SENDING, then=Value(True)), default=Value(False)),
+        )
     return token, list(OutboundMessage.objects.filter(claim_token=token, pk__in=ids).values_list("pk", flat=True))
 
 
@@ -267,11 +277,14 @@ def _deliver_locked(message_ids, token) -> dict[int, str]:
             mine.append(message)
     at = timezone.now()
     decisions = _judge(mine, cases, at)
+    deliveries = _earlier_deliveries(mine)
 
     attempts, changed = [], []
     for message in mine:
         case, decision = cases[message.case_id], decisions[message.pk]
-        if not decision.allowed and decision.next_allowed_at is not None:
+        if message.pk in deliveries:
+            outcomes[message.pk] = _record_earlier_delivery(message, case, decision, deliveries[message.pk], attempts)
+        elif not decision.allowed and decision.next_allowed_at is not None:
             message.state, message.scheduled_for, message.claim_token = State.SCHEDULED, decision.next_allowed_at, ""
             outcomes[message.pk] = "deferred"
         elif not decision.allowed:
@@ -328,19 +341,61 @@ def _attempt(message, case, at, decision, body: str) -> ContactAttempt:
     )
 
 
+def _earlier_deliveries(messages) -> dict:
+    """The gateway's record of each message an earlier, stopped worker may have sent."""
+    deliveries = {}
+    for message in messages:
+        if message.claim_expired:
+            delivery = get_gateway(message.channel).find_delivery(message.idempotency_key, message.channel)
+            if delivery is not None:
+                deliveries[message.pk] = delivery
+    return deliveries
+
+
+def _record_earlier_delivery(message, case, decision, delivery, attempts) -> str:
+    """The worker that claimed this message before delivered it and stopped before its
+    transaction committed. The engine allowed it then (the gateway is called only after
+    it does), and the borrower has it: it is recorded as sent at its delivery time, even
+    if the rules would refuse it now (a payment, a cease request or another message since
+    then). Judging it again would leave a contact that happened off the record."""
+    sent_at = delivery.delivered_at or timezone.now()
+    sent = dataclasses.replace(decision, allowed=True, reasons=(), params=(), next_allowed_at=None)
+    if delivery.body is not None:
+        subject, body = delivery.subject or "", delivery.body
+    else:
+        try:
+            subject, body = _render(message, case, sent_at, sent)
+        except (TemplateError, ValueError):
+            subject, body = "", ""  # it rendered when it was sent; the record of the send matters more
+    message.attempt = _attempt(message, case, sent_at, sent, body)
+    message.attempt._change_reason = "sent before its worker stopped"
+    attempts.append(message.attempt)
+    message.state, message.subject, message.body = State.SENT, subject, body
+    message.provider_message_id, message.sent_at, message.last_error = delivery.provider_id, sent_at, ""
+    logger.warning(
+        "outbox message %s: delivered by a worker that stopped before recording it; recorded now", message.pk
+    )
+    return "sent"
+
+
+def _render(message, case, at, decision) -> tuple[str, str]:
+    subject, body = render_template(
+        message.template,
+        case,
+        lender_name=borrower_text.in_language(settings.LENDER_NAMES, message.template.language),
+        hotline=settings.LENDER_HOTLINE,
+        payment_instructions=borrower_text.in_language(settings.PAYMENT_INSTRUCTIONS, message.template.language),
+        extra=message.context,
+    )
+    body = borrower_text.with_time_barred_disclosure(
+        body, message.template, case.account, decision.profile, at, decision.zones
+    )
+    return subject, body
+
+
 def _send(message, case, at, decision, attempts) -> str:
     try:
-        subject, body = render_template(
-            message.template,
-            case,
-            lender_name=borrower_text.in_language(settings.LENDER_NAMES, message.template.language),
-            hotline=settings.LENDER_HOTLINE,
-            payment_instructions=borrower_text.in_language(settings.PAYMENT_INSTRUCTIONS, message.template.language),
-            extra=message.context,
-        )
-        body = borrower_text.with_time_barred_disclosure(
-            body, message.template, case.account, decision.profile, at, decision.zones
-        )
+        subject, body = _render(message, case, at, decision)
     except (TemplateError, ValueError) as error:
         # Sending it later would render the same text: it fails now, and nothing is sent.
         message.state, message.claim_token, message.last_error = State.FAILED, "", str(error)[:2000]

@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import BaseGateway, GatewayError, OutgoingMessage, PermanentGatewayError
+from .base import BaseGateway, Delivery, GatewayError, OutgoingMessage, PermanentGatewayError
 
-__all__ = ["BaseGateway", "GatewayError", "OutgoingMessage", "PermanentGatewayError", "get_gateway"]
+__all__ = ["BaseGateway", "Delivery", "GatewayError", "OutgoingMessage", "PermanentGatewayError", "get_gateway"]
 
 
 def get_gateway(channel: str) -> BaseGateway:

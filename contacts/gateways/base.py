@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -10,6 +10,16 @@ class OutgoingMessage:
     subject: str
     body: str
     case_id: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a gateway knows of a message it delivered earlier."""
+
+    provider_id: str
+    delivered_at: datetime | None  # None: the gateway cannot tell when
+    subject: str | None = None  # None: the gateway did not keep the text
+    body: str | None = None
 
 
 class GatewayError(Exception):
@@ -35,3 +45,14 @@ class BaseGateway:
 
     def send(self, message: OutgoingMessage) -> str:
         raise NotImplementedError
+
+    def find_delivery(self, key: str, channel: str) -> Delivery | None:
+        """The delivery of ``key`` if this gateway delivered it, else None.
+
+        The outbox asks before judging a message again whose worker stopped after claiming
+        it: a message already delivered must be recorded as sent, whatever the rules say
+        now. A gateway that cannot tell returns None (the default), and such a message is
+        judged again: if the rules now refuse it, its earlier delivery stays unrecorded
+        until the provider is asked (see bench/README "Faults").
+        """
+        return None

@@ -1,9 +1,10 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from .base import BaseGateway, GatewayError, OutgoingMessage
+from .base import BaseGateway, Delivery, GatewayError, OutgoingMessage
 
 
 class EmailGateway(BaseGateway):
@@ -35,3 +36,13 @@ class EmailGateway(BaseGateway):
             raise GatewayError(f"Email could not be sent: {error}.") from error
         marker.write_text(provider_id)
         return provider_id
+
+    def find_delivery(self, key: str, channel: str) -> Delivery | None:
+        """The marker says it was sent, and when (it is written right after the send);
+        the text is not kept, so the outbox renders it again."""
+        marker = self.markers / key
+        try:
+            provider_id, written = marker.read_text(), marker.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        return Delivery(provider_id=provider_id, delivered_at=datetime.fromtimestamp(written, UTC))

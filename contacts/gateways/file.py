@@ -1,3 +1,4 @@
+from datetime import datetime
 import json
 import os
 from pathlib import Path
@@ -6,7 +7,7 @@ import tempfile
 from django.conf import settings
 from django.utils import timezone
 
-from .base import BaseGateway, OutgoingMessage
+from .base import BaseGateway, Delivery, OutgoingMessage
 
 
 class FileGateway(BaseGateway):
@@ -45,6 +46,18 @@ class FileGateway(BaseGateway):
         finally:
             os.unlink(temporary)
         return provider_id
+
+    def find_delivery(self, key: str, channel: str) -> Delivery | None:
+        try:
+            record = json.loads((self.directory / channel / f"{key}.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return Delivery(
+            provider_id=record["id"],
+            delivered_at=datetime.fromisoformat(record["written_at"]),
+            subject=record["subject"],
+            body=record["body"],
+        )
 
 
 def delivered(channel: str, directory: Path | None = None) -> list[dict]:

@@ -62,6 +62,14 @@ class OutboundMessage(models.Model):
     tries = models.PositiveSmallIntegerField(default=0, verbose_name=_("tries"))
     claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
     claim_token = models.CharField(max_length=40, blank=True, verbose_name=_("claim token"))
+    claim_expired = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Claimed after an earlier worker's claim ran out: that worker may have delivered it, so the "
+            "gateway is asked before it is judged again."
+        ),
+        verbose_name=_("claimed after a stopped worker"),
+    )
     last_error = models.TextField(blank=True, verbose_name=_("last error"))
     suppressed_reasons = models.JSONField(default=list, blank=True, verbose_name=_("suppressed reasons"))
     suppressed_params = models.JSONField(

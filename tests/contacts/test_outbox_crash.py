@@ -1,6 +1,6 @@
 """A worker killed between sending and recording: the message still goes out exactly once."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import os
 from pathlib import Path
 import signal
@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 import pytest
 
+from cases import services as case_services
 from cases.models import CaseState, CollectionCase
 from contacts import outbox
 from contacts.gateways.file import delivered
@@ -61,7 +62,10 @@ def database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp_path):
+@pytest.mark.parametrize("paid_meanwhile", [False, True], ids=["nothing-changed", "paid-before-the-takeover"])
+def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp_path, paid_meanwhile):
+    """Taken over after its lease, the message is recorded as sent once — also when the
+    rules would refuse it by then (a payment here): the borrower has it."""
     author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
     template = approve_template(
         save_template_version(
@@ -111,6 +115,8 @@ def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp
     # Killed mid-send: claimed, delivered by the provider, but nothing recorded.
     message.refresh_from_db()
     assert message.state == OutboundMessage.State.SENDING and not ContactAttempt.objects.exists()
+    if paid_meanwhile:
+        case_services.record_payment(case.account, case.account.outstanding_total, timezone.now(), "PAID-AFTER-SEND")
 
     # Restarted: once the claim's lease is over, another worker finishes it.
     with override_settings(OUTBOX_DIR=outbox_dir, OUTBOX_CLAIM_LEASE_SECONDS=0):
@@ -121,7 +127,10 @@ def test_worker_killed_after_sending_but_before_recording_sends_exactly_once(tmp
     assert len(delivered("sms", outbox_dir)) == 1
     assert ContactAttempt.objects.filter(allowed=True).count() == 1
     assert message.provider_message_id == delivered("sms", outbox_dir)[0]["id"]
-    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.REMINDER
+    assert message.attempt.started_at == datetime.fromisoformat(delivered("sms", outbox_dir)[0]["written_at"])
+    assert CollectionCase.objects.get(pk=case.pk).state == (
+        CaseState.RESOLVED if paid_meanwhile else CaseState.REMINDER
+    )
 
 
 def test_a_live_claim_is_not_taken_over_before_its_lease_ends(db):
