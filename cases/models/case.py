@@ -131,7 +131,8 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["assigned_collector", "state"], include=INDEX_ONLY, name="case_collector_state"),
-            models.Index(fields=["state"], include=["id", "account"], name="case_state_account"),  # list by state
+            # List by state: a rung's cases in account order, to merge with account_priority.
+            models.Index(fields=["state", "account"], include=["id"], name="case_state_account"),
         ]
         permissions = [
             ("escalate_case", _("Can escalate a case one rung")),

@@ -139,3 +139,32 @@ def test_the_case_list_filtered_by_state_is_in_days_past_due_order(long_list, cl
 
 def _by_dpd(case):
     return (-LoanAccount.objects.get(pk=case.account_id).days_past_due, case.pk)
+
+
+@pytest.mark.postgres
+def test_the_filtered_case_list_reads_its_keys_without_hash_joins_and_puts_the_setting_back(
+    long_list, client, supervisor, monkeypatch
+):
+    """The planner would hash-join the whole accounts table; the page's keys are read
+    with hash joins off (a merge join on the two indexes), and only that query: inside the
+    request's transaction the setting is put back at once."""
+    seen = []
+
+    def observe(execute, sql, params, many, context):
+        if 'AS "pk"' in sql and '"days_past_due" +' in sql:
+            with context["connection"].connection.cursor() as raw:
+                raw.execute("SHOW enable_hashjoin")
+                seen.append(raw.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    from django.contrib import admin
+
+    monkeypatch.setattr(admin.site._registry[CollectionCase], "list_per_page", 3)  # more than one page
+    sign_in(client, supervisor)
+    url = reverse("admin:cases_collectioncase_changelist")
+    with connection.execute_wrapper(observe):
+        assert client.get(url, {"state__exact": "phone"}).status_code == 200
+    assert seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_hashjoin")
+        assert cursor.fetchone()[0] == "on"
