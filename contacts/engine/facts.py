@@ -22,6 +22,7 @@ from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
 from .consent import LEDGER_KINDS, assign_ledgers, ledger_sql
+from .points import contact_points_of, contact_points_sql, points_from_rows
 from .rules import (
     HISTORY_WINDOW,
     WEEK_DAYS,
@@ -103,12 +104,12 @@ def _load(requests, at: datetime, template, borrower_points) -> list[Facts]:
     ]
     read_points = borrower_points is None and connection.vendor == "postgresql"
     if read_points:
-        statements.append(_contact_points_sql(borrower_ids))
+        statements.append(contact_points_sql(borrower_ids))
     elif borrower_points is None:
         borrower_points = contact_points_of(borrower_ids)
     union_rows, attempt_rows, *point_rows = run_together(statements)
     if read_points:
-        borrower_points = _contact_points_from_rows(point_rows[0])
+        borrower_points = points_from_rows(point_rows[0])
     holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(union_rows)
 
     # Facts of one batch share what depends only on the batch's instant and a borrower's
@@ -152,50 +153,6 @@ def _prefetched_points(cases) -> dict[int, list[ContactPoint]] | None:
     if all("contact_points" in getattr(b, "_prefetched_objects_cache", {}) for b in borrowers):
         return {b.pk: list(b.contact_points.all()) for b in borrowers}
     return None
-
-
-# The contact point columns the rules, the zones, and the API's and the reminder planning's
-# choice of a point read: the others (three instants among them) cost a batch a tenth of
-# its time to parse and set. Another column is still read when asked for, one query per point.
-_POINT_NAMES = {"id", "borrower", "kind", "value", "label", "owner", "time_zone"} | {
-    "is_primary",
-    "is_verified",
-    "is_workplace",
-    "is_invalid",
-    "opted_out",
-}
-# In the model's order: Model.from_db takes the values in that order.
-_POINT_FIELDS = [field for field in ContactPoint._meta.concrete_fields if field.name in _POINT_NAMES]
-
-
-def _contact_points_sql(borrower_ids) -> tuple[str, list]:
-    where, params = one_of("borrower_id", borrower_ids)
-    columns = ", ".join(field.column for field in _POINT_FIELDS)
-    # The model's order within a borrower (primary first, by kind).
-    order = "borrower_id, is_primary DESC, kind, id"
-    return f"SELECT {columns} FROM {ContactPoint._meta.db_table} WHERE {where} ORDER BY {order}", params
-
-
-def _contact_points_from_rows(rows) -> dict[int, list[ContactPoint]]:
-    """ContactPoint rows as PostgreSQL returns them (every column already its Python
-    type, as the ORM would read it) made into instances, by borrower."""
-    names = [field.attname for field in _POINT_FIELDS]
-    points_by_borrower = defaultdict(list)
-    for row in rows:
-        point = ContactPoint.from_db(connection.alias, names, row)
-        points_by_borrower[point.borrower_id].append(point)
-    return points_by_borrower
-
-
-def contact_points_of(borrower_ids) -> dict[int, list[ContactPoint]]:
-    """The borrowers' contact points, by borrower, in one query."""
-    borrower_ids = list(borrower_ids)
-    if connection.vendor == "postgresql":
-        return _contact_points_from_rows(run_together([_contact_points_sql(borrower_ids)])[0])
-    points_by_borrower = defaultdict(list)
-    for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
-        points_by_borrower[point.borrower_id].append(point)
-    return points_by_borrower
 
 
 def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> tuple[str, list]:
@@ -363,7 +320,7 @@ def _load_third_party_facts(facts: list[Facts]):
     """Third-party contacts so far, and whether the borrower counts as unreachable."""
     for f in facts:  # third-party contacts are rare and judged one at a time
         f.third_party_contacts = ContactAttempt.objects.filter(
-            contact_point=f.contact_point, allowed=True, direction=ContactAttempt.Direction.OUTBOUND
+            contact_point_id=f.contact_point.pk, allowed=True, direction=ContactAttempt.Direction.OUTBOUND
         ).count()
         own_phones = [p for p in f.borrower_points if p.kind == "phone" and p.owner == ContactPoint.Owner.BORROWER]
         needed = f.profile.unreachable_failed_calls
