@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from policy.codes import ELECTRONIC_CHANNELS, RevocationScope
 
 from ..models import Consent, ConsentRevocation, ContactAttempt, MessageTemplate
-from .sql import one_of
+from .sql import instant, one_of
 
 if TYPE_CHECKING:
     from .rules import Facts
@@ -113,14 +113,14 @@ def ledger_sql(borrower_ids) -> tuple[str, list]:
     ids, params = one_of("borrower_id", borrower_ids)
     attempt_ids, _params = one_of("a.borrower_id", borrower_ids)
     sql = (
-        f"SELECT '{GRANT}', borrower_id, channel, granted_at, contact_point_id, '' FROM {Consent._meta.db_table} "
+        f"SELECT '{GRANT}', borrower_id, channel, {instant('granted_at')}, contact_point_id, '' FROM {Consent._meta.db_table} "
         f"WHERE {ids} "
         f"UNION ALL "
-        f"SELECT '{REVOCATION}', borrower_id, channel, revoked_at, contact_point_id, scope "
+        f"SELECT '{REVOCATION}', borrower_id, channel, {instant('revoked_at')}, contact_point_id, scope "
         f"FROM {ConsentRevocation._meta.db_table} WHERE {ids} "
         f"UNION ALL "
         f"SELECT CASE WHEN t.is_consent_request THEN '{REQUEST}' ELSE '{CONFIRMATION}' END, a.borrower_id, "
-        f"a.channel, a.started_at, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
+        f"a.channel, {instant('a.started_at')}, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
         f"JOIN {MessageTemplate._meta.db_table} t ON t.id = a.template_id "
         f"WHERE {attempt_ids} AND a.allowed AND a.direction = %s "
         f"AND (t.is_consent_request OR t.is_stop_confirmation)"

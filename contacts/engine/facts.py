@@ -34,7 +34,7 @@ from .rules import (
     decide,
 )
 from .sql import from_db as _from_db
-from .sql import one_of, run_together
+from .sql import instant, one_of, run_together
 from .sql import to_db as _to_db
 
 # --- loading the facts -----------------------------------------------------------------
@@ -167,7 +167,7 @@ def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> t
     opt_outs_where, opt_outs_params = one_of("borrower_id", borrower_ids)
     channels_where, channels_params = one_of("channel", channels)
     sql = (
-        f"SELECT 'hold', case_id, kind, ends_at, NULL, '' FROM {Hold._meta.db_table} "
+        f"SELECT 'hold', case_id, kind, {instant('ends_at')}, NULL, '' FROM {Hold._meta.db_table} "
         f"WHERE {holds_where} AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
@@ -221,7 +221,7 @@ def _counted_attempts_sql(borrower_ids, at) -> tuple[str, list]:
     # estimate made PostgreSQL merge-join the whole case table (100 ms for 200 borrowers
     # of a million-case book, against a few for these lookups).
     sql = (
-        f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, a.started_at, "
+        f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, {instant('a.started_at')}, "
         f"a.conversation, (SELECT p.is_workplace FROM {points} p WHERE p.id = a.contact_point_id), "
         f"(SELECT c.account_id FROM {cases} c WHERE c.id = a.case_id) FROM {attempts} a "
         f"WHERE {where} AND a.allowed AND a.direction = %s "

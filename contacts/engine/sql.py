@@ -10,12 +10,16 @@ portable form beside it:
   scans the statement once per placeholder, and a thousand ``%s`` cost more to bind than
   the statement costs to answer;
 - the statements of one check go in one round trip (``run_together``): psycopg sends
-  ``a; b; c`` as one message and reads the results one set after another.
+  ``a; b; c`` as one message and reads the results one set after another;
+- an instant is read as whole microseconds since the epoch (``instant``): Django's
+  timestamptz loader parses each value in Python (a regular expression, then a time zone
+  conversion), about 8,000 times in a batch of 1,000 loans, where an integer is read by
+  psycopg's C loader and made a datetime by one addition.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -26,8 +30,22 @@ def to_db(instant: datetime):
     return connection.ops.adapt_datetimefield_value(instant)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant(column: str) -> str:
+    """The select expression reading the timestamp ``column`` for ``from_db``."""
+    if connection.vendor == "postgresql":
+        # EXTRACT gives an exact numeric (PostgreSQL 14+): no microsecond is lost.
+        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    return column
+
+
 def from_db(value) -> datetime | None:
-    """A datetime read by plain SQL: SQLite gives UTC as text or a naive datetime."""
+    """A datetime read by plain SQL: microseconds since the epoch (``instant``, on
+    PostgreSQL); SQLite gives UTC as text or a naive datetime."""
+    if type(value) is int:
+        return EPOCH + timedelta(microseconds=value)
     # A tzinfo is enough to know it is aware (PostgreSQL's): utcoffset() on every row of a
     # batch's history was a tenth of the batch.
     if value is None or isinstance(value, datetime) and value.tzinfo is not None:
