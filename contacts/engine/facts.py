@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
@@ -17,20 +16,18 @@ from django.utils.translation import gettext as _
 
 from cases.models import CollectionCase, ContactPoint, Hold
 from cases.selectors import candidate_zones
-from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED_REMOTE, UNANSWERED, Channel, Outcome
+from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, FAILED_REMOTE, Channel
 from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
 from .consent import LEDGER_KINDS, assign_ledgers, ledger_sql
+from .counts import load_counts
 from .points import contact_points_of, contact_points_sql, points_from_rows
 from .rules import (
     HISTORY_WINDOW,
-    WEEK_DAYS,
-    WORKPLACE_WINDOW_DAYS,
     ContactRequestError,
     Decision,
     Facts,
-    calendar_window_start,
     decide,
 )
 from .sql import from_db as _from_db
@@ -141,7 +138,7 @@ def _load(requests, at: datetime, template, borrower_points) -> list[Facts]:
                 memo=shared,
             )
         )
-    _load_counts(facts, attempt_rows)
+    load_counts(facts, attempt_rows, _from_db)
     assign_ledgers(facts, ledger_rows, _from_db)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
@@ -233,87 +230,6 @@ def _counted_attempts_sql(borrower_ids, at) -> tuple[str, list]:
         _to_db(at - HISTORY_WINDOW),
         _to_db(max(at, timezone.now())),
     ]
-
-
-# The windowed caps: the Facts field each counts into, and over how many calendar dates.
-WINDOWED = {
-    "debt_calls_7d": WEEK_DAYS,
-    "workplace_calls_30d": WORKPLACE_WINDOW_DAYS,
-    "attempts_7d": WEEK_DAYS,
-    "account_attempts_7d": WEEK_DAYS,
-}
-
-
-def _load_counts(facts: list[Facts], attempt_rows):
-    """Every count the caps need, for all the facts: the borrowers' counted attempts in the
-    history window (a few dozen rows per borrower at most) are read in one plain query and
-    counted here, which costs far less than compiling filtered aggregates and window
-    queries on every check. The windowed caps count borrower-local calendar dates
-    (``rules.calendar_window``), and keep the instants they counted so a rule can tell on
-    which date a slot frees."""
-    rows_of_borrower = defaultdict(list)
-    for borrower, case, point, channel, outcome, started, conversation, workplace, account in attempt_rows:
-        rows_of_borrower[borrower].append(
-            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace), account)
-        )
-    first_days = {}  # (zone, days) -> the first local date a window counts, for the batch's instant
-    for f in facts:
-        profile = f.profile
-        debt_channels = {Channel.PHONE_CALL, Channel.SMS} if profile.sms_counts_as_call else {Channel.PHONE_CALL}
-        workplace_capped = profile.calls_to_workplace_30d is not None
-        # Each borrower's "today" starts at their own local midnight.
-        day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
-        point_id = f.contact_point.pk if f.contact_point is not None else None
-        case_pk, case_account_id = f.case.pk, f.case.account_id
-        zones = [ZoneInfo(zone) for zone in f.zones]
-        counted = {measure: [] for measure in WINDOWED}
-        # Each counted row's local date in every candidate zone, read once per row rather
-        # than once per cap (``rules.calendar_window`` counts the same dates).
-        dates = {measure: [] for measure in WINDOWED}
-        for (
-            _borrower,
-            case_id,
-            row_point_id,
-            row_channel,
-            outcome,
-            started_at,
-            conversation,
-            is_workplace,
-            account_id,
-        ) in rows_of_borrower[f.case.account.borrower_id]:
-            local_dates = [started_at.astimezone(zone).date() for zone in zones]
-            today = day_start <= started_at < day_end
-            call = row_channel == Channel.PHONE_CALL
-            # Reg F counts calls placed, not network failures (calls_count_busy).
-            debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
-            counted["attempts_7d"].append(started_at)
-            dates["attempts_7d"].append(local_dates)
-            if account_id == case_account_id:
-                counted["account_attempts_7d"].append(started_at)
-                dates["account_attempts_7d"].append(local_dates)
-            f.sms_today += row_channel == Channel.SMS and today
-            f.connected_calls_today += call and today and outcome in CONNECTED
-            if point_id is not None and row_point_id == point_id:
-                f.unanswered_to_point_today += call and today and outcome in UNANSWERED
-            if case_id == case_pk:
-                if debt_call and not (workplace_capped and is_workplace):
-                    counted["debt_calls_7d"].append(started_at)
-                    dates["debt_calls_7d"].append(local_dates)
-                if debt_call and is_workplace:
-                    counted["workplace_calls_30d"].append(started_at)
-                    dates["workplace_calls_30d"].append(local_dates)
-                if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
-                    f.last_conversation_at = started_at
-        for measure, days in WINDOWED.items():
-            count = 0
-            for index, zone in enumerate(f.zones):
-                key = (zone, f.at, days)
-                if key not in first_days:
-                    first_days[key] = calendar_window_start(f.at, zone, days)
-                first_day = first_days[key]
-                count = max(count, sum(1 for local in dates[measure] if local[index] >= first_day))
-            setattr(f, measure, count)
-        f.counted = counted
 
 
 def _load_third_party_facts(facts: list[Facts]):
