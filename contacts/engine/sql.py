@@ -63,17 +63,29 @@ def one_of(column: str, values) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
+# JIT compilation off for the engine's statements: a batch's history read is costed above
+# jit_above_cost (a subquery per counted row), and compiling it took a third of the
+# statement's time (13 of 38 ms for 1,000 loans at 250k cases) for a plan that runs in 25
+# ms; none of these reads of a few thousand indexed rows gains from it. SET LOCAL lasts to
+# the end of the transaction: the message's own implicit one, or the caller's, where the
+# last statement puts the session's setting back.
+_JIT_OFF, _JIT_BACK = "SET LOCAL jit = off", "SET LOCAL jit TO DEFAULT"
+
+
 def run_together(statements: list[tuple[str, list]]) -> list[list[tuple]]:
     """The rows of each (sql, params), in order: one round trip on PostgreSQL."""
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or len(statements) == 1:
+        if connection.vendor != "postgresql":
             results = []
             for sql, params in statements:
                 cursor.execute(sql, params)
                 results.append(cursor.fetchall())
             return results
-        cursor.execute("; ".join(sql for sql, _params in statements), [p for _sql, ps in statements for p in ps])
-        results = [cursor.fetchall()]
-        while cursor.nextset():
-            results.append(cursor.fetchall())
-        return results
+        sql = "; ".join([_JIT_OFF, *(sql for sql, _params in statements), _JIT_BACK])
+        cursor.execute(sql, [p for _sql, ps in statements for p in ps])
+        results = []
+        while True:
+            if cursor.description is not None:  # the SETs return no rows
+                results.append(cursor.fetchall())
+            if not cursor.nextset():
+                return results
