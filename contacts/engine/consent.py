@@ -77,10 +77,30 @@ def latest(ledger, kind: str, channel: str, point_id: int | None, at: datetime) 
     return max((e.at for e in ledger if e.kind == kind and e.at <= at and covers(e, channel, point_id)), default=None)
 
 
+def _latest_grant_and_withdrawal(ledger, channel: str, point_id: int | None, at: datetime):
+    """``latest`` of a grant and of a withdrawal in one pass over the ledger: every check of
+    a batch of 1,000 reads its borrower's, and the two generator passes were about half of
+    the rules' time under cProfile."""
+    granted = withdrawn = None
+    for event in ledger:
+        if event.at > at:
+            continue
+        if event.kind == GRANT:
+            if (granted is None or event.at > granted) and covers(event, channel, point_id):
+                granted = event.at
+        elif (
+            event.kind == REVOCATION
+            and (withdrawn is None or event.at > withdrawn)
+            and covers(event, channel, point_id)
+        ):
+            withdrawn = event.at
+    return granted, withdrawn
+
+
 def judge(ledger, channel: str, point_id: int | None, at: datetime, profile, template) -> dict | None:
     """The ``consent_required`` parameters when the contact is refused, else None (the
     module's docstring says how)."""
-    granted, withdrawn = latest(ledger, GRANT, channel, point_id, at), latest(ledger, REVOCATION, channel, point_id, at)
+    granted, withdrawn = _latest_grant_and_withdrawal(ledger, channel, point_id, at)
     if withdrawn is not None and template is not None and template.is_stop_confirmation and template.is_required_notice:
         confirmed = [e.at for e in ledger if e.kind == CONFIRMATION and e.channel == channel]
         if not any(granted is None or sent > granted for sent in confirmed):
