@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -187,12 +188,21 @@ def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> t
     return sql + consent_sql, params + consent_params
 
 
-def _holds_and_opt_outs(rows) -> tuple[dict[int, list[Hold]], set, set, list]:
+class ActiveHold(NamedTuple):
+    """An active hold as the rules read it (kind and end): a Hold instance per row set
+    every field's default, ``timezone.now()`` among them, for each hold of a batch."""
+
+    case_id: int
+    kind: str
+    ends_at: datetime | None
+
+
+def _holds_and_opt_outs(rows) -> tuple[dict[int, list[ActiveHold]], set, set, list]:
     holds_by_case, opt_outs, contacted, ledger_rows = defaultdict(list), set(), set(), []
     for row in rows:
         row_kind, key, text, instant, point_id, _scope = row
         if row_kind == "hold":
-            holds_by_case[key].append(Hold(case_id=key, kind=text, ends_at=_from_db(instant)))
+            holds_by_case[key].append(ActiveHold(key, text, _from_db(instant)))
         elif row_kind == "opt_out":
             opt_outs.add((text, key, point_id))
         elif row_kind == "contacted":
