@@ -20,7 +20,8 @@ borrower's consent ledger (one query per batch) and has its facts and judgement 
 consent request (US-NYC) and the single confirmation of a withdrawal.
 """
 
-from .facts import contact_points_of, evaluate, evaluate_many, evaluate_routes, load_facts, reached_borrower
+from .facts import evaluate, evaluate_many, evaluate_routes, load_facts, reached_borrower
+from .points import PointRow, contact_points_of
 from .rules import (
     CHANNEL_MIN_RUNG,
     CHANNELS_WITHOUT_HOURS,
@@ -34,6 +35,7 @@ from .rules import (
 )
 
 __all__ = [
+    "PointRow",
     "contact_points_of",
     "evaluate",
     "evaluate_many",

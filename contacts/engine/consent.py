@@ -32,14 +32,13 @@ No overriding (NEVER_OVERRIDABLE) and no next-allowed time: waiting does not bri
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from policy.codes import ELECTRONIC_CHANNELS, RevocationScope
 
 from ..models import Consent, ConsentRevocation, ContactAttempt, MessageTemplate
-from .sql import one_of
+from .sql import instant, one_of
 
 if TYPE_CHECKING:
     from .rules import Facts
@@ -47,10 +46,11 @@ if TYPE_CHECKING:
 GRANT, REVOCATION, REQUEST, CONFIRMATION = "grant", "revocation", "request", "confirmation"
 
 
-@dataclass(frozen=True)
-class LedgerEvent:
+class LedgerEvent(NamedTuple):
     """One line of a borrower's consent ledger, as the rule reads it: a grant, a
-    withdrawal, or a consent request / stop confirmation that went out."""
+    withdrawal, or a consent request / stop confirmation that went out. A named tuple:
+    a frozen dataclass's __init__ (object.__setattr__ per field) for each of a batch's
+    two thousand lines cost as much as judging them."""
 
     kind: str
     at: datetime
@@ -77,10 +77,30 @@ def latest(ledger, kind: str, channel: str, point_id: int | None, at: datetime) 
     return max((e.at for e in ledger if e.kind == kind and e.at <= at and covers(e, channel, point_id)), default=None)
 
 
+def _latest_grant_and_withdrawal(ledger, channel: str, point_id: int | None, at: datetime):
+    """``latest`` of a grant and of a withdrawal in one pass over the ledger: every check of
+    a batch of 1,000 reads its borrower's, and the two generator passes were about half of
+    the rules' time under cProfile."""
+    granted = withdrawn = None
+    for event in ledger:
+        if event.at > at:
+            continue
+        if event.kind == GRANT:
+            if (granted is None or event.at > granted) and covers(event, channel, point_id):
+                granted = event.at
+        elif (
+            event.kind == REVOCATION
+            and (withdrawn is None or event.at > withdrawn)
+            and covers(event, channel, point_id)
+        ):
+            withdrawn = event.at
+    return granted, withdrawn
+
+
 def judge(ledger, channel: str, point_id: int | None, at: datetime, profile, template) -> dict | None:
     """The ``consent_required`` parameters when the contact is refused, else None (the
     module's docstring says how)."""
-    granted, withdrawn = latest(ledger, GRANT, channel, point_id, at), latest(ledger, REVOCATION, channel, point_id, at)
+    granted, withdrawn = _latest_grant_and_withdrawal(ledger, channel, point_id, at)
     if withdrawn is not None and template is not None and template.is_stop_confirmation and template.is_required_notice:
         confirmed = [e.at for e in ledger if e.kind == CONFIRMATION and e.channel == channel]
         if not any(granted is None or sent > granted for sent in confirmed):
@@ -113,14 +133,14 @@ def ledger_sql(borrower_ids) -> tuple[str, list]:
     ids, params = one_of("borrower_id", borrower_ids)
     attempt_ids, _params = one_of("a.borrower_id", borrower_ids)
     sql = (
-        f"SELECT '{GRANT}', borrower_id, channel, granted_at, contact_point_id, '' FROM {Consent._meta.db_table} "
+        f"SELECT '{GRANT}', borrower_id, channel, {instant('granted_at')}, contact_point_id, '' FROM {Consent._meta.db_table} "
         f"WHERE {ids} "
         f"UNION ALL "
-        f"SELECT '{REVOCATION}', borrower_id, channel, revoked_at, contact_point_id, scope "
+        f"SELECT '{REVOCATION}', borrower_id, channel, {instant('revoked_at')}, contact_point_id, scope "
         f"FROM {ConsentRevocation._meta.db_table} WHERE {ids} "
         f"UNION ALL "
         f"SELECT CASE WHEN t.is_consent_request THEN '{REQUEST}' ELSE '{CONFIRMATION}' END, a.borrower_id, "
-        f"a.channel, a.started_at, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
+        f"a.channel, {instant('a.started_at')}, a.contact_point_id, '' FROM {ContactAttempt._meta.db_table} a "
         f"JOIN {MessageTemplate._meta.db_table} t ON t.id = a.template_id "
         f"WHERE {attempt_ids} AND a.allowed AND a.direction = %s "
         f"AND (t.is_consent_request OR t.is_stop_confirmation)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -17,23 +17,22 @@ from django.utils.translation import gettext as _
 
 from cases.models import CollectionCase, ContactPoint, Hold
 from cases.selectors import candidate_zones
-from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, CONNECTED, FAILED_REMOTE, UNANSWERED, Channel, Outcome
+from policy.codes import BORROWER_REACHED, CHANNEL_POINT_KIND, FAILED_REMOTE, Channel
 from policy.selectors import current_profiles_by_code
 
 from ..models import ChannelOptOut, ContactAttempt
 from .consent import LEDGER_KINDS, assign_ledgers, ledger_sql
+from .counts import load_counts
+from .points import contact_points_of, contact_points_sql, points_from_rows
 from .rules import (
     HISTORY_WINDOW,
-    WEEK_DAYS,
-    WORKPLACE_WINDOW_DAYS,
     ContactRequestError,
     Decision,
     Facts,
-    calendar_window_start,
     decide,
 )
 from .sql import from_db as _from_db
-from .sql import one_of, run_together
+from .sql import instant, one_of, run_together
 from .sql import to_db as _to_db
 
 # --- loading the facts -----------------------------------------------------------------
@@ -103,12 +102,12 @@ def _load(requests, at: datetime, template, borrower_points) -> list[Facts]:
     ]
     read_points = borrower_points is None and connection.vendor == "postgresql"
     if read_points:
-        statements.append(_contact_points_sql(borrower_ids))
+        statements.append(contact_points_sql(borrower_ids))
     elif borrower_points is None:
         borrower_points = contact_points_of(borrower_ids)
     union_rows, attempt_rows, *point_rows = run_together(statements)
     if read_points:
-        borrower_points = _contact_points_from_rows(point_rows[0])
+        borrower_points = points_from_rows(point_rows[0])
     holds_by_case, opt_outs, contacted, ledger_rows = _holds_and_opt_outs(union_rows)
 
     # Facts of one batch share what depends only on the batch's instant and a borrower's
@@ -140,7 +139,7 @@ def _load(requests, at: datetime, template, borrower_points) -> list[Facts]:
                 memo=shared,
             )
         )
-    _load_counts(facts, attempt_rows)
+    load_counts(facts, attempt_rows, _from_db)
     assign_ledgers(facts, ledger_rows, _from_db)
     _load_third_party_facts([f for f in facts if f.contact_point and f.contact_point.owner == "third_party"])
     return facts
@@ -152,50 +151,6 @@ def _prefetched_points(cases) -> dict[int, list[ContactPoint]] | None:
     if all("contact_points" in getattr(b, "_prefetched_objects_cache", {}) for b in borrowers):
         return {b.pk: list(b.contact_points.all()) for b in borrowers}
     return None
-
-
-# The contact point columns the rules, the zones, and the API's and the reminder planning's
-# choice of a point read: the others (three instants among them) cost a batch a tenth of
-# its time to parse and set. Another column is still read when asked for, one query per point.
-_POINT_NAMES = {"id", "borrower", "kind", "value", "label", "owner", "time_zone"} | {
-    "is_primary",
-    "is_verified",
-    "is_workplace",
-    "is_invalid",
-    "opted_out",
-}
-# In the model's order: Model.from_db takes the values in that order.
-_POINT_FIELDS = [field for field in ContactPoint._meta.concrete_fields if field.name in _POINT_NAMES]
-
-
-def _contact_points_sql(borrower_ids) -> tuple[str, list]:
-    where, params = one_of("borrower_id", borrower_ids)
-    columns = ", ".join(field.column for field in _POINT_FIELDS)
-    # The model's order within a borrower (primary first, by kind).
-    order = "borrower_id, is_primary DESC, kind, id"
-    return f"SELECT {columns} FROM {ContactPoint._meta.db_table} WHERE {where} ORDER BY {order}", params
-
-
-def _contact_points_from_rows(rows) -> dict[int, list[ContactPoint]]:
-    """ContactPoint rows as PostgreSQL returns them (every column already its Python
-    type, as the ORM would read it) made into instances, by borrower."""
-    names = [field.attname for field in _POINT_FIELDS]
-    points_by_borrower = defaultdict(list)
-    for row in rows:
-        point = ContactPoint.from_db(connection.alias, names, row)
-        points_by_borrower[point.borrower_id].append(point)
-    return points_by_borrower
-
-
-def contact_points_of(borrower_ids) -> dict[int, list[ContactPoint]]:
-    """The borrowers' contact points, by borrower, in one query."""
-    borrower_ids = list(borrower_ids)
-    if connection.vendor == "postgresql":
-        return _contact_points_from_rows(run_together([_contact_points_sql(borrower_ids)])[0])
-    points_by_borrower = defaultdict(list)
-    for point in ContactPoint.objects.filter(borrower_id__in=borrower_ids):
-        points_by_borrower[point.borrower_id].append(point)
-    return points_by_borrower
 
 
 def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> tuple[str, list]:
@@ -210,7 +165,7 @@ def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> t
     opt_outs_where, opt_outs_params = one_of("borrower_id", borrower_ids)
     channels_where, channels_params = one_of("channel", channels)
     sql = (
-        f"SELECT 'hold', case_id, kind, ends_at, NULL, '' FROM {Hold._meta.db_table} "
+        f"SELECT 'hold', case_id, kind, {instant('ends_at')}, NULL, '' FROM {Hold._meta.db_table} "
         f"WHERE {holds_where} AND released_at IS NULL AND starts_at <= %s "
         f"AND (ends_at IS NULL OR ends_at > %s) "
         f"UNION ALL "
@@ -233,12 +188,21 @@ def _holds_and_opt_outs_sql(case_ids, borrower_ids, channels, at, template) -> t
     return sql + consent_sql, params + consent_params
 
 
-def _holds_and_opt_outs(rows) -> tuple[dict[int, list[Hold]], set, set, list]:
+class ActiveHold(NamedTuple):
+    """An active hold as the rules read it (kind and end): a Hold instance per row set
+    every field's default, ``timezone.now()`` among them, for each hold of a batch."""
+
+    case_id: int
+    kind: str
+    ends_at: datetime | None
+
+
+def _holds_and_opt_outs(rows) -> tuple[dict[int, list[ActiveHold]], set, set, list]:
     holds_by_case, opt_outs, contacted, ledger_rows = defaultdict(list), set(), set(), []
     for row in rows:
         row_kind, key, text, instant, point_id, _scope = row
         if row_kind == "hold":
-            holds_by_case[key].append(Hold(case_id=key, kind=text, ends_at=_from_db(instant)))
+            holds_by_case[key].append(ActiveHold(key, text, _from_db(instant)))
         elif row_kind == "opt_out":
             opt_outs.add((text, key, point_id))
         elif row_kind == "contacted":
@@ -264,7 +228,7 @@ def _counted_attempts_sql(borrower_ids, at) -> tuple[str, list]:
     # estimate made PostgreSQL merge-join the whole case table (100 ms for 200 borrowers
     # of a million-case book, against a few for these lookups).
     sql = (
-        f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, a.started_at, "
+        f"SELECT a.borrower_id, a.case_id, a.contact_point_id, a.channel, a.outcome, {instant('a.started_at')}, "
         f"a.conversation, (SELECT p.is_workplace FROM {points} p WHERE p.id = a.contact_point_id), "
         f"(SELECT c.account_id FROM {cases} c WHERE c.id = a.case_id) FROM {attempts} a "
         f"WHERE {where} AND a.allowed AND a.direction = %s "
@@ -278,92 +242,11 @@ def _counted_attempts_sql(borrower_ids, at) -> tuple[str, list]:
     ]
 
 
-# The windowed caps: the Facts field each counts into, and over how many calendar dates.
-WINDOWED = {
-    "debt_calls_7d": WEEK_DAYS,
-    "workplace_calls_30d": WORKPLACE_WINDOW_DAYS,
-    "attempts_7d": WEEK_DAYS,
-    "account_attempts_7d": WEEK_DAYS,
-}
-
-
-def _load_counts(facts: list[Facts], attempt_rows):
-    """Every count the caps need, for all the facts: the borrowers' counted attempts in the
-    history window (a few dozen rows per borrower at most) are read in one plain query and
-    counted here, which costs far less than compiling filtered aggregates and window
-    queries on every check. The windowed caps count borrower-local calendar dates
-    (``rules.calendar_window``), and keep the instants they counted so a rule can tell on
-    which date a slot frees."""
-    rows_of_borrower = defaultdict(list)
-    for borrower, case, point, channel, outcome, started, conversation, workplace, account in attempt_rows:
-        rows_of_borrower[borrower].append(
-            (borrower, case, point, channel, outcome, _from_db(started), bool(conversation), bool(workplace), account)
-        )
-    first_days = {}  # (zone, days) -> the first local date a window counts, for the batch's instant
-    for f in facts:
-        profile = f.profile
-        debt_channels = {Channel.PHONE_CALL, Channel.SMS} if profile.sms_counts_as_call else {Channel.PHONE_CALL}
-        workplace_capped = profile.calls_to_workplace_30d is not None
-        # Each borrower's "today" starts at their own local midnight.
-        day_start, day_end = f.next_local_midnight(days=0), f.next_local_midnight(days=1)
-        point_id = f.contact_point.pk if f.contact_point is not None else None
-        case_pk, case_account_id = f.case.pk, f.case.account_id
-        zones = [ZoneInfo(zone) for zone in f.zones]
-        counted = {measure: [] for measure in WINDOWED}
-        # Each counted row's local date in every candidate zone, read once per row rather
-        # than once per cap (``rules.calendar_window`` counts the same dates).
-        dates = {measure: [] for measure in WINDOWED}
-        for (
-            _borrower,
-            case_id,
-            row_point_id,
-            row_channel,
-            outcome,
-            started_at,
-            conversation,
-            is_workplace,
-            account_id,
-        ) in rows_of_borrower[f.case.account.borrower_id]:
-            local_dates = [started_at.astimezone(zone).date() for zone in zones]
-            today = day_start <= started_at < day_end
-            call = row_channel == Channel.PHONE_CALL
-            # Reg F counts calls placed, not network failures (calls_count_busy).
-            debt_call = row_channel in debt_channels and (profile.calls_count_busy or outcome != Outcome.BUSY)
-            counted["attempts_7d"].append(started_at)
-            dates["attempts_7d"].append(local_dates)
-            if account_id == case_account_id:
-                counted["account_attempts_7d"].append(started_at)
-                dates["account_attempts_7d"].append(local_dates)
-            f.sms_today += row_channel == Channel.SMS and today
-            f.connected_calls_today += call and today and outcome in CONNECTED
-            if point_id is not None and row_point_id == point_id:
-                f.unanswered_to_point_today += call and today and outcome in UNANSWERED
-            if case_id == case_pk:
-                if debt_call and not (workplace_capped and is_workplace):
-                    counted["debt_calls_7d"].append(started_at)
-                    dates["debt_calls_7d"].append(local_dates)
-                if debt_call and is_workplace:
-                    counted["workplace_calls_30d"].append(started_at)
-                    dates["workplace_calls_30d"].append(local_dates)
-                if call and conversation and (f.last_conversation_at is None or started_at > f.last_conversation_at):
-                    f.last_conversation_at = started_at
-        for measure, days in WINDOWED.items():
-            count = 0
-            for index, zone in enumerate(f.zones):
-                key = (zone, f.at, days)
-                if key not in first_days:
-                    first_days[key] = calendar_window_start(f.at, zone, days)
-                first_day = first_days[key]
-                count = max(count, sum(1 for local in dates[measure] if local[index] >= first_day))
-            setattr(f, measure, count)
-        f.counted = counted
-
-
 def _load_third_party_facts(facts: list[Facts]):
     """Third-party contacts so far, and whether the borrower counts as unreachable."""
     for f in facts:  # third-party contacts are rare and judged one at a time
         f.third_party_contacts = ContactAttempt.objects.filter(
-            contact_point=f.contact_point, allowed=True, direction=ContactAttempt.Direction.OUTBOUND
+            contact_point_id=f.contact_point.pk, allowed=True, direction=ContactAttempt.Direction.OUTBOUND
         ).count()
         own_phones = [p for p in f.borrower_points if p.kind == "phone" and p.owner == ContactPoint.Owner.BORROWER]
         needed = f.profile.unreachable_failed_calls
