@@ -152,6 +152,17 @@ def ledger_append_many(rows, using: str | None = None) -> None:
         if row.pk is None:
             raise AuditError(f"{type(row).__name__} has no primary key yet; queue it after it is saved.")
         queued.append((row._meta.db_table, int(row.pk)))
+    _append(queued, using)
+
+
+def ledger_append_keys(table: str, pks, using: str = "default") -> None:
+    """Queue rows by table and primary key, in the order given: for rows written as plain
+    SQL (``INSERT … RETURNING``), which have no model instance to pass."""
+    if pks and settings.AUDIT_LEDGER_SEALING:
+        _append([(table, int(pk)) for pk in pks], using)
+
+
+def _append(queued, using: str) -> None:
     deferred = getattr(connections[using], DEFERRED, None)
     if deferred is not None:
         deferred.extend(queued)

@@ -26,6 +26,7 @@ from core.jobs import scheduled_job
 from policy.selectors import current_profiles_by_code
 
 from . import services, signals
+from .bulk_records import record_moved
 from .event_text import EventCode
 from .models import (
     OPEN_STATES,
@@ -95,31 +96,24 @@ def recompute_days_past_due(today) -> int:
 
 def _record_bulk(case_ids, *, transition, from_state, to_state, now, code, rules_for, profile_label_for):
     """CaseEvents and history rows for cases just moved by a set-based UPDATE; ``code``
-    says why (cases/event_text.py), each rule's record which rule let it."""
-    moved = list(CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now))
-    events = CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case_id=case.pk,
-                at=now,
-                kind=CaseEvent.Kind.TRANSITION,
-                transition=transition,
-                from_state=from_state,
-                to_state=to_state,
-                code=code,
-                rules=rules_for(case.pk),
-                profile_label=profile_label_for(case.pk),
-            )
-            for case in moved
-        ],
-        batch_size=1000,
+    says why (cases/event_text.py), each rule's record which rule let it. Bulk writes send
+    no signal: record_moved queues them for the audit ledger itself."""
+    return record_moved(
+        CollectionCase.objects.filter(pk__in=case_ids, state=to_state, state_changed_at=now),
+        event={
+            "at": now,
+            "kind": CaseEvent.Kind.TRANSITION,
+            "transition": transition,
+            "from_state": from_state,
+            "to_state": to_state,
+            "code": code,
+        },
+        rules_for=rules_for,
+        profile_label_for=profile_label_for,
+        history_type="~",
+        change_reason=f"nightly: {transition}",
+        now=now,
     )
-    history = CollectionCase.history.bulk_history_create(
-        moved, update=True, default_change_reason=f"nightly: {transition}", default_date=now
-    )
-    # Bulk writes send no signal: seal them in the audit ledger here.
-    ledger_append_many([*events, *history])
-    return len(moved)
 
 
 def _dpd_rule_passed(rule: str, minimum: int, profile_label: str, dpd_of: dict[int, int]):
