@@ -137,6 +137,12 @@ def kill_verify() -> dict:
             pk__in=marker["ids"], attempt__isnull=False, state=State.SENT
         ).count(),
         "still_final": all(state in final or state == State.SCHEDULED for state in states),
+        # Delivered by a killed worker, recorded by the one that took the claim over
+        # (contacts.outbox._record_earlier_delivery); messages taken over at all.
+        "recorded_from_the_gateway": ContactAttempt.history.filter(
+            id__in=sent_attempts.values("pk"), history_change_reason="sent before its worker stopped"
+        ).count(),
+        "taken_over_after_a_kill": ours.filter(claim_expired=True).count(),
     }
 
 
