@@ -40,7 +40,7 @@ from policy.selectors import current_profiles_by_code
 from . import borrower_text, engine, recording
 from .gateways import GatewayError, OutgoingMessage, PermanentGatewayError, get_gateway
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
-from .outbox_sql import insert_planned, save_messages
+from .outbox_sql import PLANNING_COLUMNS, PlanningCase, insert_planned, save_messages
 from .services import TemplateError, render_template
 
 logger = logging.getLogger(__name__)
@@ -121,16 +121,17 @@ def plan_reminders() -> dict[str, int]:
             .filter(
                 messaging | letters, account__borrower__policy_profile_code=code, account__borrower__vulnerable=False
             )
-            .select_related("account__borrower")
+            .values_list(*PLANNING_COLUMNS)
         )
-        cases = list(cases)
+        # Plain rows of the columns planning reads: a case, account and borrower instance
+        # per case (and every instant of theirs parsed) were half the step's Python time.
+        cases = [PlanningCase(*row) for row in cases]
         # One plain query for the profile's borrowers: prefetch_related built a related
         # manager and a queryset per borrower, most of the planning's time at 1M cases.
-        points_of = engine.contact_points_of({case.account.borrower_id for case in cases})
+        points_of = engine.contact_points_of({case.borrower_id for case in cases})
         for case in cases:
-            borrower = case.account.borrower
-            points = points_of.get(borrower.pk, [])
-            dpd = case.account.days_past_due
+            points = points_of.get(case.borrower_id, [])
+            dpd = case.days_past_due
             plans = []
             if case.state in (CaseState.REMINDER, CaseState.PHONE, CaseState.WRITTEN_NOTICE) and dpd in sms_days:
                 plans.append(("sms", Channel.SMS, "phone", OutboundMessage.Purpose.REMINDER))
@@ -143,14 +144,14 @@ def plan_reminders() -> dict[str, int]:
             ):
                 plans.append(("letter", Channel.LETTER, "postal", OutboundMessage.Purpose.LETTER))
             for key, channel, kind, purpose in plans:
-                template = template_for(key, borrower.language, templates)
+                template = template_for(key, case.language, templates)
                 point = best_point(points, kind)
                 if template is None:
                     counts["no_template"] += 1
                 elif point is None:
                     counts["no_contact_point"] += 1
                 else:
-                    slot = slot_for(borrower, points, profile)
+                    slot = slot_for(case, points, profile)  # the borrower's zone columns
                     if channel == Channel.LETTER:  # one letter per case, whatever the day
                         slot = datetime.combine(case.opened_at.date(), time(9), tzinfo=slot.tzinfo)
                     wanted.append((case.pk, channel, purpose, template.pk, point.pk, slot))

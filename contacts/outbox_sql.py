@@ -1,14 +1,36 @@
 """The outbox's bulk row writes in plain SQL, sent together (executemany; psycopg
 pipelines them): Django's bulk_create and bulk_update compile every row field by field,
 which at tens of thousands of planned messages, or a batch of sent ones, cost more than
-the work itself."""
+the work itself. And the plain rows planning reads its cases as."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models.constants import OnConflict
 
 from .models import OutboundMessage
+
+
+class PlanningCase(NamedTuple):
+    """The columns planning reads of a case, its account and borrower (the borrower's are
+    what slot_for and template_for read)."""
+
+    pk: int
+    state: str
+    written_notice_sent_at: datetime | None
+    opened_at: datetime
+    days_past_due: int
+    borrower_id: int
+    language: str
+    home_time_zone: str
+
+
+PLANNING_COLUMNS = ("pk", "state", "written_notice_sent_at", "opened_at", "account__days_past_due")
+PLANNING_COLUMNS += ("account__borrower_id", "account__borrower__language", "account__borrower__home_time_zone")
+
 
 # The columns planning fills; every other column of a planned message takes its default.
 PLANNED_COLUMNS = [
