@@ -57,8 +57,7 @@ from .models import AccessLog, AuditLedger, AuditLedgerHead, AuditQueue
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-# Rows per ledger INSERT: 10 columns x 5,000 stays below PostgreSQL's 65,535 parameters
-# (Django cuts SQLite's batches smaller by itself).
+# Rows per ledger INSERT: 10 columns x 5,000 < PostgreSQL's 65,535 parameters (Django cuts SQLite's).
 APPEND_BATCH = 5000
 # Rows one sealing transaction takes: small, so the head row is held for milliseconds.
 SEAL_BATCH = 500
@@ -66,6 +65,11 @@ SEAL_BATCH = 500
 DELETED_BEFORE_SEALING = "deleted-before-sealing"
 # Attribute of a database connection holding rows queued within sealing_deferred.
 DEFERRED = "_audit_ledger_deferred"
+# Queued as two arrays, in order (the queue's ids are its order): an instance each cost 2 s at 1M.
+_QUEUE_IN_ORDER = (
+    'INSERT INTO "audit_queue" (table_name, row_pk, queued_at) SELECT queued.table_name, queued.row_pk, %s '
+    "FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS queued(table_name, row_pk, place) ORDER BY place"
+)
 
 
 class AuditError(Exception):
@@ -175,10 +179,13 @@ def ledger_append(row, using: str | None = None) -> None:
 
 
 def _queue(queued, using: str) -> None:
-    now = timezone.now()
-    AuditQueue.objects.using(using).bulk_create(
-        [AuditQueue(table_name=table, row_pk=pk, queued_at=now) for table, pk in queued], batch_size=APPEND_BATCH
-    )
+    now, connection = timezone.now(), connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_QUEUE_IN_ORDER, [now, [table for table, _ in queued], [pk for _, pk in queued]])
+    else:
+        entries = [AuditQueue(table_name=table, row_pk=pk, queued_at=now) for table, pk in queued]
+        AuditQueue.objects.using(using).bulk_create(entries, batch_size=APPEND_BATCH)
     # After commit a writer seals about its own share; beat's sealer takes what is left.
     # A page view's access-log row is left to that sealer: reading a page does no sealing.
     if any(table != AccessLog._meta.db_table for table, _pk in queued):
