@@ -355,16 +355,48 @@ def _forget(first_message: int, first_attempt: int) -> str:
     run plans and sends the same messages again. Plain SQL: through the ORM every deleted
     row would write a history row and an audit-ledger entry for benchmark scaffolding.
     (The history rows of the sends, and the case events of letters that started a notice
-    lead time, stay: they are few.)"""
+    lead time, stay: they are few.)
+
+    The foreign keys pointing at the deleted rows are checked here, once per referencing
+    table and set-based, and PostgreSQL's own per-row checks are switched off for the
+    transaction (as the generator does for its load; superuser only). Those ran at COMMIT,
+    one per deleted attempt, and read the outbox sequentially each time instead of its
+    unique index on attempt_id: 10,000 attempts against ~100,000 planned messages took 4
+    minutes at 1M cases, over 10 beside other work."""
     messages, attempts = OutboundMessage._meta.db_table, ContactAttempt._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {messages} WHERE id >= %s", [first_message])
-            cursor.execute(f"DELETE FROM {attempts} WHERE id >= %s AND agent_id IS NULL", [first_attempt])
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            # Each table's referencing rows are looked for before its rows go.
+            for table, where, first in (
+                (messages, "id >= %s", first_message),
+                (attempts, "id >= %s AND agent_id IS NULL", first_attempt),
+            ):
+                for referencing, column in _foreign_keys_to(cursor, table):
+                    cursor.execute(
+                        f"SELECT count(*) FROM {referencing} WHERE {column} IN (SELECT id FROM {table} WHERE {where})",
+                        [first],
+                    )
+                    if still := cursor.fetchone()[0]:
+                        raise ValueError(f"{still} row(s) of {referencing}.{column} still refer to them")
+                cursor.execute(f"DELETE FROM {table} WHERE {where}", [first])
     except Exception as error:  # e.g. a reference from a row made meanwhile: keep them, say so
         return f"kept: {error}"
     vacuum_analyze([OutboundMessage, ContactAttempt])  # the next run starts from an unbloated outbox
     return "deleted"
+
+
+def _foreign_keys_to(cursor, table: str) -> list[tuple[str, str]]:
+    """(referencing table, column) of every single-column foreign key pointing at ``table``."""
+    cursor.execute(
+        "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "WHERE c.contype = 'f' AND c.confrelid = %s::regclass",
+        [table],
+    )
+    return cursor.fetchall()
 
 
 # --- the compliance engine --------------------------------------------------------------------------

@@ -35,6 +35,11 @@ def test_bench_generates_a_book_and_measures_every_section():
     assert report["contact_attempts"] == ContactAttempt.objects.count()
     # A message deferred to an instant reached during the run is processed again: >=.
     assert report["outbox"]["dispatch"]["processed"] >= report["outbox"]["dispatch"]["due"] >= 1
+    # Each run's messages and attempts were deleted (the foreign keys checked set-based).
+    outbox = report["outbox"]
+    assert [outbox["cleanup"], outbox["processes"]["one"]["cleanup"], outbox["processes"]["two"]["cleanup"]] == [
+        "deleted"
+    ] * 3
     assert all(isinstance(passed, bool) for passed in report["targets"].values())
     for page in report["admin"].values():
         assert page["status"] == 200
