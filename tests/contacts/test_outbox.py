@@ -1,7 +1,6 @@
 """The outbox: planning, delivering exactly once, waiting for the window, stopping on payment."""
 
 import threading
-from unittest import mock
 
 from django.db import connection
 from django.test import override_settings
@@ -17,6 +16,7 @@ from contacts.models import ContactAttempt, OutboundMessage
 from contacts.services import approve_template, save_template_version
 from policy.codes import Channel
 from tests.clock import NEW_YORK, SHANGHAI, local
+from tests.contacts.outbox_helpers import frozen, scheduled
 from tests.factories import make_user, phone_case
 
 State = OutboundMessage.State
@@ -26,36 +26,6 @@ State = OutboundMessage.State
 def outbox_dir(tmp_path, settings):
     settings.OUTBOX_DIR = tmp_path / "outbox"
     return settings.OUTBOX_DIR
-
-
-@pytest.fixture
-def sms_template(db):
-    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = save_template_version(
-        code="sms-reminder",
-        channel=Channel.SMS,
-        language="zh-hans",
-        by=author,
-        body="【{lender_name}】{borrower_name}您好，贷款{loan_number}已逾期{days_past_due}天。",
-    )
-    return approve_template(template, by=reviewer)
-
-
-def scheduled(case, template, when):
-    point = case.points[0]
-    return OutboundMessage.objects.create(
-        case=case,
-        channel=Channel.SMS,
-        template=template,
-        contact_point=point,
-        slot=when,
-        scheduled_for=when,
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, when),
-    )
-
-
-def frozen(at):
-    return mock.patch("django.utils.timezone.now", return_value=at)
 
 
 # --- planning ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@ the rules say of it when another worker takes it over (issue 21's fault run foun
 judged again, deferred by the borrower's caps, and left off the record)."""
 
 from datetime import timedelta
-from unittest import mock
 
 from django.core import mail
 from django.utils import timezone
@@ -16,10 +15,9 @@ from contacts.gateways import OutgoingMessage
 from contacts.gateways.email import EmailGateway
 from contacts.gateways.file import FileGateway, delivered
 from contacts.models import ContactAttempt, OutboundMessage
-from contacts.services import approve_template, save_template_version
-from policy.codes import Channel
 from tests.clock import SHANGHAI, local
-from tests.factories import make_user, phone_case
+from tests.contacts.outbox_helpers import frozen, scheduled
+from tests.factories import phone_case
 
 State = OutboundMessage.State
 NINE = local(SHANGHAI, hour=9)
@@ -30,35 +28,6 @@ def outbox_dir(tmp_path, settings):
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.OUTBOX_CLAIM_LEASE_SECONDS = 300
     return settings.OUTBOX_DIR
-
-
-@pytest.fixture
-def sms_template(db):
-    author, reviewer = make_user("Administrator"), make_user("Compliance reviewer")
-    template = save_template_version(
-        code="sms-reminder",
-        channel=Channel.SMS,
-        language="zh-hans",
-        by=author,
-        body="【{lender_name}】{borrower_name}您好，已逾期。",
-    )
-    return approve_template(template, by=reviewer)
-
-
-def scheduled(case, template, when):
-    return OutboundMessage.objects.create(
-        case=case,
-        channel=Channel.SMS,
-        template=template,
-        contact_point=case.points[0],
-        slot=when,
-        scheduled_for=when,
-        idempotency_key=OutboundMessage.key_for(case.pk, template.pk, when),
-    )
-
-
-def frozen(at):
-    return mock.patch("django.utils.timezone.now", return_value=at)
 
 
 def worker_that_stops_after_the_gateway(message, at):
